@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when present (npm run build), else the TypeScript sources through tsx.
+const path = require('node:path');
+const fs = require('node:fs');
+const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+if (fs.existsSync(compiled)) require(compiled);
+else {
+  require('tsx/cjs');
+  require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
+}

@@ -1,0 +1,37 @@
+/**
+ * The endpoints a configuration declares: one per (application, kind), named by its absolute URL
+ * `{baseUrl}/sdata/{app}/{contract}/{dataset}/{kind}`. The URL comes from configuration, never from a request.
+ */
+import type { ApplicationConfig, Config, KeyStyle, KindConfig } from './schema';
+
+export interface EndpointDef {
+  url: string;
+  app: ApplicationConfig;
+  kind: KindConfig;
+  /** Conflict priority of this endpoint (1..9, lower wins). */
+  priority: number;
+  keys: KeyStyle;
+}
+
+export function applicationBaseUrl(cfg: Config, app: ApplicationConfig): string {
+  const base = app.baseUrl ?? cfg.server.publicBaseUrl ?? `http://localhost:${cfg.server.port}`;
+  return base.replace(/\/+$/, '');
+}
+
+export function applicationUrl(cfg: Config, app: ApplicationConfig): string {
+  return `${applicationBaseUrl(cfg, app)}/sdata/${app.name}/${app.contract}/${app.dataset}`;
+}
+
+export function endpointDefs(cfg: Config): EndpointDef[] {
+  return cfg.applications.flatMap((app) =>
+    [...app.kinds]
+      .sort((a, b) => a.syncOrder - b.syncOrder)
+      .map((kind) => ({
+        url: `${applicationUrl(cfg, app)}/${kind.name}`,
+        app,
+        kind,
+        priority: kind.conflictPriority ?? app.conflictPriority,
+        keys: kind.keys ?? app.keys,
+      })),
+  );
+}

@@ -1,0 +1,57 @@
+/** Reads, merges and validates the configuration; an error names the bad key and the reason. */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config, type ConfigInput } from './schema';
+import { demoConfig } from './demo';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a configuration object; throws ConfigError listing every bad key with its reason. */
+export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return applyEnvironment(result.data, env);
+}
+
+/** Environment variables override the file: PORT, DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, LOG_LEVEL. */
+function applyEnvironment(cfg: Config, env: NodeJS.ProcessEnv): Config {
+  const out = structuredClone(cfg);
+  if (env.PORT !== undefined) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: '${env.PORT}' is not a port number`);
+    out.server.port = port;
+  }
+  if (env.DATABASE_URL) out.storage.databaseUrl = env.DATABASE_URL;
+  if (env.DATA_DIR) out.storage.dataDir = env.DATA_DIR;
+  if (env.PUBLIC_BASE_URL) out.server.publicBaseUrl = env.PUBLIC_BASE_URL;
+  if (env.LOG_LEVEL) out.log.level = env.LOG_LEVEL as Config['log']['level'];
+  return out;
+}
+
+/** Loads a YAML file, or the built-in demo when no file is given. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  if (!file) return parseConfig(demoConfig, env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseConfig(doc ?? {}, env);
+}
+
+export type { Config, ConfigInput };

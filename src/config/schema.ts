@@ -1,0 +1,144 @@
+/**
+ * The one configuration file of sdata-sync (YAML), validated with zod.
+ * Every option has a default so that the built-in demo runs with nothing installed but Node.
+ */
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
+const priority = z.number().int().min(1).max(9);
+
+export const scalarTypes = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
+export type ScalarType = (typeof scalarTypes)[number];
+
+export const scalarProperty = z.object({
+  type: z.enum(scalarTypes),
+  required: z.boolean().default(false),
+  maxLength: z.number().int().positive().optional(),
+});
+
+export const referenceProperty = z.object({
+  type: z.literal('reference'),
+  kind: name,
+  required: z.boolean().default(false),
+});
+
+/** A child list: `<lines><line sdata:uuid="...">...</line></lines>`; children carry scalar properties only. */
+export const childrenProperty = z.object({
+  type: z.literal('children'),
+  element: name,
+  properties: z.record(name, scalarProperty),
+});
+
+export const property = z.discriminatedUnion('type', [
+  scalarProperty.extend({ type: z.enum(scalarTypes) }),
+  referenceProperty,
+  childrenProperty,
+]);
+
+export const keyStyle = z
+  .discriminatedUnion('style', [
+    z.object({ style: z.literal('numeric') }),
+    z.object({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
+  ])
+  .default({ style: 'numeric' });
+
+export const kindSchema = z.object({
+  name,
+  element: name,
+  syncOrder: z.number().int().min(0).default(0),
+  isSyncSource: z.boolean().default(true),
+  isSyncTarget: z.boolean().default(true),
+  conflictPriority: priority.optional(),
+  keys: keyStyle.optional(),
+  properties: z.record(name, property),
+});
+
+export const applicationSchema = z.object({
+  name,
+  baseUrl: z.url().optional(),
+  contract: name,
+  namespace: z.string().min(1),
+  dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('-'),
+  conflictPriority: priority.default(5),
+  keys: keyStyle,
+  kinds: z.array(kindSchema).min(1),
+});
+
+export const serverSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(3000),
+    host: z.string().default('127.0.0.1'),
+    /** Public base URL of the applications that give none; defaults to http://localhost:{port}. */
+    publicBaseUrl: z.url().optional(),
+    bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
+    defaultPageSize: z.number().int().positive().default(100),
+    maxPageSize: z.number().int().positive().default(1000),
+  })
+  .prefault({});
+
+export const syncSchema = z
+  .object({
+    /** Entries per page of a sync feed ($syncSource). */
+    pageSize: z.number().int().positive().default(500),
+    maxPageSize: z.number().int().positive().default(5000),
+    /** Async contexts ($syncSource, $syncTarget, prepared batches) expire after this idle time. */
+    contextIdleSeconds: z.number().int().positive().default(900),
+    /** Work that finishes within this time is answered 200 at once; longer work answers 202 + tracking. */
+    answerWithinMillis: z.number().int().min(0).default(2000),
+    /** Heartbeat interval of $syncNotify streams. */
+    heartbeatSeconds: z.number().positive().default(15),
+  })
+  .prefault({});
+
+export const storageSchema = z
+  .object({
+    /** PostgreSQL connection string; when absent, embedded PGlite in dataDir is used. DATABASE_URL overrides. */
+    databaseUrl: z.string().optional(),
+    /** PGlite data folder; DATA_DIR overrides; `memory://` keeps everything in memory. */
+    dataDir: z.string().default('./data'),
+  })
+  .prefault({});
+
+export const logSchema = z
+  .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    server: serverSchema,
+    sync: syncSchema,
+    storage: storageSchema,
+    log: logSchema,
+    applications: z.array(applicationSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    cfg.applications.forEach((app, ai) => {
+      const kinds = new Set(app.kinds.map((k) => k.name));
+      app.kinds.forEach((kind, ki) => {
+        for (const [prop, def] of Object.entries(kind.properties)) {
+          if (def.type === 'reference' && !kinds.has(def.kind)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['applications', ai, 'kinds', ki, 'properties', prop, 'kind'],
+              message: `references kind '${def.kind}', which application '${app.name}' does not declare`,
+            });
+          }
+        }
+      });
+      if (kinds.size !== app.kinds.length) {
+        ctx.addIssue({ code: 'custom', path: ['applications', ai, 'kinds'], message: 'kind names must be unique' });
+      }
+    });
+    const apps = cfg.applications.map((a) => `${a.name}/${a.contract}/${a.dataset}`);
+    if (new Set(apps).size !== apps.length) {
+      ctx.addIssue({ code: 'custom', path: ['applications'], message: 'application/contract/dataset must be unique' });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ApplicationConfig = z.output<typeof applicationSchema>;
+export type KindConfig = z.output<typeof kindSchema>;
+export type PropertyConfig = z.output<typeof property>;
+export type ScalarPropertyConfig = z.output<typeof scalarProperty>;
+export type KeyStyle = z.output<typeof keyStyle>;

@@ -1,0 +1,71 @@
+/**
+ * Database connection: embedded PGlite (real PostgreSQL in WASM, in-process) by default, or PostgreSQL
+ * through `pg` when a connection string is given. The same migrations and SQL run on both.
+ */
+import { mkdirSync } from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { runMigrations } from './migrate';
+
+// int8 (ticks, ids) as JS numbers: ticks stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export type Db = Knex;
+export type Tx = Knex.Transaction;
+export type DbOrTx = Knex | Knex.Transaction;
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; when absent, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data folder, or `memory://` for an in-memory database. */
+  dataDir?: string;
+  /** PostgreSQL schema to use (created if missing); tests use one schema each. */
+  schema?: string;
+  /** Connection pool size on PostgreSQL. */
+  poolMax?: number;
+  /** Run migrations after connecting (default true). */
+  migrate?: boolean;
+}
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export function databaseKind(db: Db): DatabaseKind {
+  return (db.client.config.client as unknown) === 'pg' ? 'postgres' : 'pglite';
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
+  let db: Db;
+  if (opts.databaseUrl) {
+    if (opts.schema) {
+      const admin = knexFactory({ client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: 1 } });
+      try {
+        await admin.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema]);
+      } finally {
+        await admin.destroy();
+      }
+    }
+    db = knexFactory({
+      client: 'pg',
+      connection: opts.databaseUrl,
+      searchPath: opts.schema ? [opts.schema] : undefined,
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+    });
+  } else {
+    // knex-pglite is loaded only when used; it pins its pool to one connection (PGlite is single-user).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('knex-pglite');
+    const ClientPgLite = mod.default ?? mod;
+    const dir = opts.dataDir ?? './data';
+    const inMemory = dir === 'memory://' || dir === '';
+    if (!inMemory) mkdirSync(dir, { recursive: true });
+    db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: inMemory ? {} : { filename: dir } } as Knex.Config);
+  }
+  if (opts.migrate !== false) await runMigrations(db);
+  return db;
+}
+
+/** Drops a test schema and closes the connection. */
+export async function closeDatabase(db: Db, dropSchema?: string): Promise<void> {
+  if (dropSchema && databaseKind(db) === 'postgres') await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [dropSchema]);
+  await db.destroy();
+}
