@@ -1,0 +1,42 @@
+/** `sdata:diagnoses` / `sdata:diagnosis` in XML (PROTOCOL.md section 5). */
+import type { Diagnosis, Severity, SDataCode } from '../protocol/diagnosis';
+import { NS } from './namespaces';
+import { el, renderXml, type XNode } from './write';
+import { child, childText, childrenNamed, type XmlElement } from './xml';
+
+/** One `<sdata:diagnosis>` element (to place inside a feed, an entry or `sdata:diagnoses`). */
+export function diagnosisNode(d: Diagnosis): XNode {
+  return el(
+    'sdata:diagnosis',
+    {},
+    el('sdata:severity', {}, d.severity),
+    el('sdata:sdataCode', {}, d.sdataCode),
+    d.applicationCode !== undefined && el('sdata:applicationCode', {}, d.applicationCode),
+    el('sdata:message', {}, d.message),
+    d.payloadPath !== undefined && el('sdata:payloadPath', {}, d.payloadPath),
+  );
+}
+
+/** A whole error body: `<sdata:diagnoses>` with each diagnosis. */
+export function diagnosesDocument(diagnoses: Diagnosis[]): string {
+  return renderXml(el('sdata:diagnoses', { 'xmlns:sdata': NS.sdata }, ...diagnoses.map(diagnosisNode)));
+}
+
+/** Reads a `sdata:diagnosis` element. */
+export function parseDiagnosis(e: XmlElement): Diagnosis {
+  return {
+    severity: (childText(e, NS.sdata, 'severity') ?? 'Error') as Severity,
+    sdataCode: (childText(e, NS.sdata, 'sdataCode') ?? 'ApplicationDiagnosis') as SDataCode,
+    applicationCode: childText(e, NS.sdata, 'applicationCode'),
+    message: childText(e, NS.sdata, 'message') ?? '',
+    payloadPath: childText(e, NS.sdata, 'payloadPath'),
+  };
+}
+
+/** Every diagnosis in an element: itself when it is one, its `sdata:diagnosis` children, or those of its `sdata:diagnoses` child. */
+export function diagnosesIn(e: XmlElement | undefined): Diagnosis[] {
+  if (!e) return [];
+  if (e.ns === NS.sdata && e.name === 'diagnosis') return [parseDiagnosis(e)];
+  const holder = e.ns === NS.sdata && e.name === 'diagnoses' ? e : child(e, NS.sdata, 'diagnoses');
+  return [...childrenNamed(e, NS.sdata, 'diagnosis'), ...childrenNamed(holder === e ? undefined : holder, NS.sdata, 'diagnosis')].map(parseDiagnosis);
+}

@@ -1,0 +1,85 @@
+/**
+ * `sync:digest` in XML (PROTOCOL.md 3.2 and 4): `sync:origin` then one `sync:digestEntry` per endpoint
+ * (endpoint, tick, stamp, conflictPriority). The same shape serves `x:floorDigest` and `x:knowledge`.
+ */
+import type { Digest, DigestEntry } from '../protocol/types';
+import { SDataError } from '../protocol/diagnosis';
+import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { el, renderXml, type XNode } from './write';
+import { child, childrenNamed, childText, type XmlElement } from './xml';
+
+function digestEntryNodes(d: Digest): XNode[] {
+  return d.entries.map((e) =>
+    el('sync:digestEntry', {}, el('sync:endpoint', {}, e.endpoint), el('sync:tick', {}, e.tick), el('sync:stamp', {}, e.stamp), el('sync:conflictPriority', {}, e.conflictPriority)),
+  );
+}
+
+/** A digest element with the given tag (`sync:digest`, `x:floorDigest`, `x:knowledge`). */
+export function digestNode(d: Digest, tag = 'sync:digest'): XNode {
+  return el(tag, {}, d.origin !== undefined && el('sync:origin', {}, d.origin), ...digestEntryNodes(d));
+}
+
+/** The `$syncDigest` resource: an Atom entry whose payload holds the endpoint's `sync:digest`. */
+export function digestEntryDocument(d: Digest, endpointUrl: string, updated: string): string {
+  return renderXml(
+    el(
+      'entry',
+      ROOT_NAMESPACE_ATTRS,
+      el('id', {}, `${endpointUrl}/$syncDigest`),
+      el('title', {}, 'Synchronization digest'),
+      el('updated', {}, updated),
+      el('link', { rel: 'self', type: 'application/atom+xml; type=entry', href: `${endpointUrl}/$syncDigest` }),
+      el('sdata:payload', {}, digestNode(d)),
+    ),
+  );
+}
+
+function invalidDigest(message: string, path: string): SDataError {
+  return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidDigest', message, payloadPath: path });
+}
+
+const INTEGER = /^[+]?\d+$/;
+
+/** Reads a digest element of any tag; 400 with a diagnosis on unknown elements, bad ticks or priorities. */
+export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
+  const entries: DigestEntry[] = [];
+  let origin: string | undefined;
+  d.children.forEach((c, i) => {
+    if (c.ns === NS.sync && c.name === 'origin') {
+      origin = c.text.trim();
+      return;
+    }
+    if (!(c.ns === NS.sync && c.name === 'digestEntry')) throw invalidDigest(`unknown element <${c.name}> in a digest`, `${path}/${c.name}`);
+    const at = `${path}/digestEntry[${i + 1}]`;
+    for (const f of c.children) {
+      if (f.ns !== NS.sync || !['endpoint', 'tick', 'stamp', 'conflictPriority'].includes(f.name)) {
+        throw invalidDigest(`unknown element <${f.name}> in a digest entry`, `${at}/${f.name}`);
+      }
+    }
+    const endpoint = childText(c, NS.sync, 'endpoint');
+    if (!endpoint) throw invalidDigest('a digest entry needs sync:endpoint', `${at}/endpoint`);
+    const tickText = childText(c, NS.sync, 'tick');
+    if (tickText === undefined || !INTEGER.test(tickText) || !Number.isSafeInteger(Number(tickText))) {
+      throw invalidDigest(`tick '${tickText ?? ''}' is not a non-negative integer`, `${at}/tick`);
+    }
+    const prioText = childText(c, NS.sync, 'conflictPriority') ?? '5';
+    const prio = Number(prioText);
+    if (!INTEGER.test(prioText) || prio < 1 || prio > 9) throw invalidDigest(`conflictPriority '${prioText}' is not an integer 1..9`, `${at}/conflictPriority`);
+    const stampText = childText(c, NS.sync, 'stamp');
+    const stamp = stampText ? new Date(stampText) : new Date(0);
+    if (Number.isNaN(stamp.getTime())) throw invalidDigest(`stamp '${stampText}' is not a date-time`, `${at}/stamp`);
+    if (entries.some((e) => e.endpoint === endpoint)) throw invalidDigest(`endpoint ${endpoint} appears twice`, `${at}/endpoint`);
+    entries.push({ endpoint, tick: Number(tickText), stamp: stamp.toISOString(), conflictPriority: prio });
+  });
+  return origin === undefined ? { entries } : { origin, entries };
+}
+
+/** Finds the `sync:digest` inside an Atom entry (`sdata:payload/sync:digest`) or a bare `sync:digest` document. */
+export function parseDigestDocument(root: XmlElement): Digest {
+  if (root.ns === NS.sync && root.name === 'digest') return parseDigestElement(root);
+  const payload = child(root, NS.sdata, 'payload');
+  const d = child(payload, NS.sync, 'digest') ?? child(root, NS.sync, 'digest');
+  if (!d) throw invalidDigest('expected an entry whose sdata:payload holds a sync:digest', 'entry/payload/digest');
+  return parseDigestElement(d);
+}
+

@@ -1,0 +1,43 @@
+import { parseXml, child, childText, attr } from '../../src/atom/xml';
+import { NS } from '../../src/atom/namespaces';
+import { SDataError } from '../../src/protocol/diagnosis';
+
+describe('parseXml', () => {
+  it('resolves elements by namespace URI whatever the prefix', () => {
+    const forms = [
+      `<feed xmlns="${NS.atom}" xmlns:sync="${NS.sync}"><sync:syncMode>catchUp</sync:syncMode></feed>`,
+      `<a:feed xmlns:a="${NS.atom}" xmlns:sdatasync="${NS.sync}"><sdatasync:syncMode>catchUp</sdatasync:syncMode></a:feed>`,
+      `<feed xmlns="${NS.atom}"><syncMode xmlns="${NS.sync}">catchUp</syncMode></feed>`,
+    ];
+    for (const xml of forms) {
+      const root = parseXml(xml);
+      expect([root.ns, root.name]).toEqual([NS.atom, 'feed']);
+      expect(childText(root, NS.sync, 'syncMode')).toBe('catchUp');
+    }
+  });
+
+  it('reads attributes by namespace, decodes entities and character references, keeps CDATA', () => {
+    const root = parseXml(`<?xml version="1.0"?><p xmlns:sdata="${NS.sdata}" sdata:key="A&amp;B" plain="1"><n>caf&#233; &lt;x&gt;</n><c><![CDATA[<raw>]]></c></p>`);
+    expect(attr(root, NS.sdata, 'key')).toBe('A&B');
+    expect(attr(root, '', 'plain')).toBe('1');
+    expect(child(root, '', 'n')!.text).toBe('café <x>');
+    expect(child(root, '', 'c')!.text).toBe('<raw>');
+  });
+
+  it.each([
+    ['DOCTYPE', '<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>', 'DoctypeRefused'],
+    ['unclosed element', '<feed><entry></feed>', 'MalformedXml'],
+    ['undeclared prefix', '<a:feed/>', 'MalformedXml'],
+    ['no root', '   ', 'MalformedXml'],
+  ])('refuses %s with a 400 diagnosis', (_name, xml, code) => {
+    let caught: unknown;
+    try {
+      parseXml(xml);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SDataError);
+    expect((caught as SDataError).status).toBe(400);
+    expect((caught as SDataError).diagnoses[0].applicationCode).toBe(code);
+  });
+});
