@@ -1,6 +1,8 @@
 /** Every migration, in order. Add new ones at the end. */
 import type { Knex } from 'knex';
 import * as core from './001_core';
+import * as logger from './002_logger';
+import * as resourceOrder from './003_resource_order';
 
 export interface Migration {
   name: string;
@@ -8,4 +10,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core];
+export const migrations: Migration[] = [core, logger, resourceOrder];

@@ -40,17 +40,28 @@ function invalidDigest(message: string, path: string): SDataError {
 
 const INTEGER = /^[+]?\d+$/;
 
+/** A tick as written in XML: a non-negative (safe) integer; undefined for anything else or no text. */
+export function tickValue(text: string | undefined): number | undefined {
+  return text !== undefined && INTEGER.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
+}
+
+/** A stamp as written in XML, as ISO-8601 UTC with milliseconds; undefined when it is not a date-time. */
+export function stampValue(text: string): string | undefined {
+  const t = new Date(text);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
+
 /** Reads a digest element of any tag; 400 with a diagnosis on unknown elements, bad ticks or priorities. */
 export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
   const entries: DigestEntry[] = [];
   let origin: string | undefined;
-  d.children.forEach((c, i) => {
+  for (const c of d.children) {
     if (c.ns === NS.sync && c.name === 'origin') {
       origin = c.text.trim();
-      return;
+      continue;
     }
     if (!(c.ns === NS.sync && c.name === 'digestEntry')) throw invalidDigest(`unknown element <${c.name}> in a digest`, `${path}/${c.name}`);
-    const at = `${path}/digestEntry[${i + 1}]`;
+    const at = `${path}/digestEntry[${entries.length + 1}]`;
     for (const f of c.children) {
       if (f.ns !== NS.sync || !['endpoint', 'tick', 'stamp', 'conflictPriority'].includes(f.name)) {
         throw invalidDigest(`unknown element <${f.name}> in a digest entry`, `${at}/${f.name}`);
@@ -59,18 +70,17 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
     const endpoint = childText(c, NS.sync, 'endpoint');
     if (!endpoint) throw invalidDigest('a digest entry needs sync:endpoint', `${at}/endpoint`);
     const tickText = childText(c, NS.sync, 'tick');
-    if (tickText === undefined || !INTEGER.test(tickText) || !Number.isSafeInteger(Number(tickText))) {
-      throw invalidDigest(`tick '${tickText ?? ''}' is not a non-negative integer`, `${at}/tick`);
-    }
+    const tick = tickValue(tickText);
+    if (tick === undefined) throw invalidDigest(`tick '${tickText ?? ''}' is not a non-negative integer`, `${at}/tick`);
     const prioText = childText(c, NS.sync, 'conflictPriority') ?? '5';
     const prio = Number(prioText);
     if (!INTEGER.test(prioText) || prio < 1 || prio > 9) throw invalidDigest(`conflictPriority '${prioText}' is not an integer 1..9`, `${at}/conflictPriority`);
     const stampText = childText(c, NS.sync, 'stamp');
-    const stamp = stampText ? new Date(stampText) : new Date(0);
-    if (Number.isNaN(stamp.getTime())) throw invalidDigest(`stamp '${stampText}' is not a date-time`, `${at}/stamp`);
+    const stamp = stampText ? stampValue(stampText) : new Date(0).toISOString();
+    if (stamp === undefined) throw invalidDigest(`stamp '${stampText}' is not a date-time`, `${at}/stamp`);
     if (entries.some((e) => e.endpoint === endpoint)) throw invalidDigest(`endpoint ${endpoint} appears twice`, `${at}/endpoint`);
-    entries.push({ endpoint, tick: Number(tickText), stamp: stamp.toISOString(), conflictPriority: prio });
-  });
+    entries.push({ endpoint, tick, stamp, conflictPriority: prio });
+  }
   return origin === undefined ? { entries } : { origin, entries };
 }
 

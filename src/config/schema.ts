@@ -3,6 +3,7 @@
  * Every option has a default so that the built-in demo runs with nothing installed but Node.
  */
 import { z } from 'zod';
+import { engineSchema, loggerSchema } from './engineSchema';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
@@ -35,12 +36,12 @@ export const property = z.discriminatedUnion('type', [
   childrenProperty,
 ]);
 
-export const keyStyle = z
-  .discriminatedUnion('style', [
-    z.object({ style: z.literal('numeric') }),
-    z.object({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
-  ])
-  .default({ style: 'numeric' });
+const keyStyleValue = z.discriminatedUnion('style', [
+  z.object({ style: z.literal('numeric') }),
+  z.object({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
+]);
+
+export const keyStyle = keyStyleValue.default({ style: 'numeric' });
 
 export const kindSchema = z.object({
   name,
@@ -49,7 +50,8 @@ export const kindSchema = z.object({
   isSyncSource: z.boolean().default(true),
   isSyncTarget: z.boolean().default(true),
   conflictPriority: priority.optional(),
-  keys: keyStyle.optional(),
+  // No default here: a kind without its own key style uses its application's.
+  keys: keyStyleValue.optional(),
   properties: z.record(name, property),
 });
 
@@ -109,6 +111,8 @@ export const configSchema = z
     sync: syncSchema,
     storage: storageSchema,
     log: logSchema,
+    engine: engineSchema,
+    logger: loggerSchema,
     applications: z.array(applicationSchema).default([]),
   })
   .superRefine((cfg, ctx) => {

@@ -1,0 +1,109 @@
+/**
+ * Pieces every Atom feed shares (PROTOCOL.md 3.1 and 8): paging links, the feed element with its
+ * opensearch counts, and reading links and counts back (the engine follows `rel="next"`).
+ *
+ * Pages are 1-based (`startIndex=1` is the first resource). A feed always carries at least the self and
+ * first links: an SData client that sees a single `<link>` loses it.
+ */
+import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { el, type XChild, type XNode } from './write';
+import { attr, childrenNamed, childText, type XmlElement } from './xml';
+
+export const FEED_TYPE = 'application/atom+xml; type=feed';
+
+export interface AtomLink {
+  rel: string;
+  href: string;
+  type?: string;
+}
+
+/** `base?query&startIndex=s&count=c`, keeping the query parameters given (in their order). */
+export function pageUrl(baseUrl: string, query: Record<string, string>, startIndex: number, count: number): string {
+  const params = new URLSearchParams(query);
+  params.set('startIndex', String(startIndex));
+  params.set('count', String(count));
+  return `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}${params.toString()}`;
+}
+
+/** Where the last page starts, stepping by `count` from the current page (from 1 when past the end). */
+function lastStart(startIndex: number, count: number, total: number): number {
+  if (total <= 0) return 1;
+  if (startIndex > total) return Math.floor((total - 1) / count) * count + 1;
+  return startIndex + Math.floor((total - startIndex) / count) * count;
+}
+
+/**
+ * The links of one page: self, first and last always; previous when the page does not start at 1; next
+ * while resources remain after this page.
+ */
+export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number): AtomLink[] {
+  const count = Math.max(1, pageSize);
+  const link = (rel: string, start: number): AtomLink => ({ rel, href: pageUrl(baseUrl, query, start, count), type: FEED_TYPE });
+  const links = [link('self', startIndex), link('first', 1)];
+  if (startIndex > 1) links.push(link('previous', Math.max(1, Math.min(startIndex - count, lastStart(startIndex, count, total)))));
+  if (startIndex + count <= total) links.push(link('next', startIndex + count));
+  links.push(link('last', lastStart(startIndex, count, total)));
+  return links;
+}
+
+export function linkNode(l: AtomLink): XNode {
+  return el('link', { rel: l.rel, type: l.type, href: l.href });
+}
+
+export interface FeedParts {
+  id: string;
+  title: string;
+  /** ISO-8601 time of the feed. */
+  updated: string;
+  links: AtomLink[];
+  totalResults?: number;
+  startIndex?: number;
+  itemsPerPage?: number;
+  /** Elements written after the opensearch counts and before the entries (sync:digest, diagnoses, ...). */
+  extra?: XChild[];
+  entries: XNode[];
+}
+
+/** A whole `<feed>` document element: Atom as default namespace and the prefixes SData clients read. */
+export function feedNode(f: FeedParts): XNode {
+  return el(
+    'feed',
+    ROOT_NAMESPACE_ATTRS,
+    el('id', {}, f.id),
+    el('title', {}, f.title),
+    el('updated', {}, f.updated),
+    ...f.links.map(linkNode),
+    f.totalResults !== undefined && el('opensearch:totalResults', {}, f.totalResults),
+    f.startIndex !== undefined && el('opensearch:startIndex', {}, f.startIndex),
+    f.itemsPerPage !== undefined && el('opensearch:itemsPerPage', {}, f.itemsPerPage),
+    ...(f.extra ?? []),
+    ...f.entries,
+  );
+}
+
+const IANA_RELATION = 'http://www.iana.org/assignments/relation/';
+
+/** The href of the first Atom `<link>` of `root` with this rel (also written as an IANA relation URI). */
+export function linkHref(root: XmlElement, rel: string): string | undefined {
+  for (const l of childrenNamed(root, NS.atom, 'link')) {
+    const r = (attr(l, '', 'rel') ?? 'alternate').trim();
+    if (r === rel || r === IANA_RELATION + rel) return attr(l, '', 'href');
+  }
+  return undefined;
+}
+
+export interface OpensearchCounts {
+  totalResults?: number;
+  startIndex?: number;
+  itemsPerPage?: number;
+}
+
+function countOf(root: XmlElement, name: string): number | undefined {
+  const text = childText(root, NS.opensearch, name);
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** The opensearch counts of a feed; a count that is absent or not a non-negative integer is undefined. */
+export function readOpensearch(root: XmlElement): OpensearchCounts {
+  return { totalResults: countOf(root, 'totalResults'), startIndex: countOf(root, 'startIndex'), itemsPerPage: countOf(root, 'itemsPerPage') };
+}

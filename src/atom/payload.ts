@@ -1,0 +1,396 @@
+/**
+ * A resource's payload: the JSON form kept in the database and its XML form inside `<sdata:payload>`
+ * (PROTOCOL.md 3.1 and 8).
+ *
+ *   <account sdata:key="A0027" sdata:uuid="…" sdata:url="{ep}('A0027')" sdata:uri="…" xmlns="{contract ns}">
+ *     <name>ACME Inc.</name>              scalar: text in its canonical form, null as xsi:nil="true"
+ *     <contact sdata:uuid="…"/>           reference: the UUID of the resource it points at
+ *     <lines><line sdata:uuid="…">…</line></lines>     children: rows of scalar properties
+ *   </account>
+ *
+ * JSON form of each property type:
+ *   string   -> string (text kept exactly, whitespace included)
+ *   integer  -> number (a safe integer)
+ *   decimal  -> string in canonical xs:decimal form with its scale kept: "12.50" stays "12.50",
+ *               "+007.5" becomes "7.5", ".5" becomes "0.5", "-0.00" becomes "0.00"; no exponent
+ *   boolean  -> boolean (xs:boolean: true, false, 1, 0)
+ *   date     -> "YYYY-MM-DD" (a time-zone suffix is accepted and dropped)
+ *   datetime -> ISO-8601 UTC with milliseconds ("2026-11-22T12:00:00.000Z"); a value without an offset is UTC
+ *   reference-> { uuid } (lower case), children -> [{ uuid, values }]
+ * A property absent from the payload is absent from the values; null is written and read as xsi:nil="true",
+ * and an empty element is null for every type but string (where it is "").
+ *
+ * Reading collects every problem as a diagnosis (sdataCode BadRequest, applicationCode UnknownProperty,
+ * InvalidValue, RequiredMissing, DuplicateProperty or UnknownElement, payloadPath such as `account/balance`
+ * or `order/lines/line[2]/qty`): `readPayloadValues` returns them, `readPayload` throws one SDataError
+ * listing them all. A sync target reports them per entry, so one bad entry fails alone.
+ *
+ * Reading and writing precompute each property list once (per configuration object), so building a feed of many
+ * entries does no per-call configuration work.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
+import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { NS } from './namespaces';
+import { el, type XChild, type XNode } from './write';
+import { attr, type XmlElement } from './xml';
+
+export type ScalarValue = string | number | boolean | null;
+
+/** A reference to another resource, by its UUID. */
+export interface Reference {
+  uuid: string;
+}
+
+/** One row of a child list. */
+export interface ChildRow {
+  uuid: string;
+  values: Record<string, ScalarValue>;
+}
+
+export type ResourceValues = Record<string, ScalarValue | Reference | ChildRow[]>;
+
+/** What a payload element says. */
+export interface ReadPayload {
+  /** `sdata:key`, when the payload gives one. */
+  key?: string;
+  /** `sdata:uuid`, lower case, when the payload gives one. */
+  uuid?: string;
+  deleted: boolean;
+  values: ResourceValues;
+}
+
+/** A payload read with every problem found (an empty list means the payload is valid). */
+export interface PayloadReading {
+  payload: ReadPayload;
+  diagnoses: Diagnosis[];
+}
+
+export interface ReadPayloadOptions {
+  /** A partial payload (only the properties to change): required properties are not checked. Default false. */
+  partial?: boolean;
+}
+
+/** The resource a payload element is written for. */
+export interface PayloadResource {
+  key: string;
+  uuid?: string;
+  url: string;
+  /** The stored values (ResourceValues; JSON from the database is accepted as it comes). */
+  values: Readonly<Record<string, unknown>>;
+  deleted?: boolean;
+}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** True for the canonical 8-4-4-4-12 hexadecimal UUID form (any case). */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scalar values
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$/;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= days[m - 1];
+}
+
+function readDecimal(text: string): string | undefined {
+  const m = DECIMAL.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  const whole = m[2].replace(/^0+(?=\d)/, '') || '0';
+  const fraction = m[3] ? `.${m[3]}` : '';
+  const zero = /^0$/.test(whole) && /^\.?0*$/.test(fraction);
+  return `${m[1] === '-' && !zero ? '-' : ''}${whole}${fraction}`;
+}
+
+function readDate(text: string): string | undefined {
+  const m = DATE.exec(text);
+  return m && isCalendarDate(+m[1], +m[2], +m[3]) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+function readDatetime(text: string): string | undefined {
+  const m = DATETIME.exec(text);
+  if (!m || !isCalendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return undefined;
+  const t = new Date(m[8] ? text : `${text}Z`);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
+
+interface ScalarCodec {
+  /** The value of a (trimmed, except for strings) non-empty text, or undefined when it is not valid. */
+  read(text: string): ScalarValue | undefined;
+  /** What a reader is told the value should look like. */
+  expected: string;
+}
+
+const SCALARS: Record<ScalarType, ScalarCodec> = {
+  string: { read: (t) => t, expected: 'text' },
+  integer: {
+    read: (t) => (INTEGER.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : undefined),
+    expected: 'an integer',
+  },
+  decimal: { read: readDecimal, expected: 'a decimal number such as 12.50' },
+  boolean: {
+    read: (t) => (t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : undefined),
+    expected: 'true or false',
+  },
+  date: { read: readDate, expected: 'a date YYYY-MM-DD' },
+  datetime: { read: readDatetime, expected: 'a date-time such as 2026-11-22T12:00:00Z' },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-kind precomputation
+
+/** A property list (of a kind or of a child row) in configuration order, and by element name. */
+interface PropertyLayout {
+  properties: [string, PropertyConfig][];
+  byName: Map<string, PropertyConfig>;
+}
+
+const layouts = new WeakMap<object, PropertyLayout>();
+
+/** Computed once per configuration object, so reading and writing many payloads does no setup work. */
+function layoutOf(properties: Record<string, PropertyConfig>): PropertyLayout {
+  let layout = layouts.get(properties);
+  if (!layout) {
+    const list = Object.entries(properties);
+    layout = { properties: list, byName: new Map(list) };
+    layouts.set(properties, layout);
+  }
+  return layout;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+
+function problem(applicationCode: string, message: string, payloadPath: string): Diagnosis {
+  return { severity: 'Error', sdataCode: 'BadRequest', applicationCode, message, payloadPath };
+}
+
+const isTrue = (v: string | undefined): boolean => v !== undefined && (v.trim() === 'true' || v.trim() === '1');
+const isNil = (e: XmlElement): boolean => isTrue(attr(e, NS.xsi, 'nil'));
+const isDeletedElement = (e: XmlElement): boolean => isTrue(attr(e, NS.sdata, 'isDeleted'));
+
+/**
+ * Namespaces a payload element may be in: the contract's, Sage's dynamic one, or none (PROTOCOL.md 8).
+ * "None" includes the Atom namespace, which an unqualified payload inherits inside `<entry xmlns="…Atom">`.
+ */
+function acceptedPayloadNamespace(ns: string, app: ApplicationConfig): boolean {
+  return ns === app.namespace || ns === NS.dynamic || ns === '' || ns === NS.atom;
+}
+
+/** Property elements are in the payload element's namespace or in none. */
+const inPropertyNamespace = (e: XmlElement, parent: XmlElement): boolean => e.ns === parent.ns || e.ns === '';
+
+function readScalar(e: XmlElement, def: ScalarPropertyConfig, path: string, out: Diagnosis[]): ScalarValue | undefined {
+  if (isNil(e)) return null;
+  if (e.children.length > 0) {
+    out.push(problem('InvalidValue', `<${e.name}> holds elements; expected ${SCALARS[def.type].expected}`, path));
+    return undefined;
+  }
+  const text = def.type === 'string' ? e.text : e.text.trim();
+  if (text === '' && def.type !== 'string') return null;
+  const value = SCALARS[def.type].read(text);
+  if (value === undefined) {
+    out.push(problem('InvalidValue', `'${text}' is not valid for <${e.name}>: expected ${SCALARS[def.type].expected}`, path));
+    return undefined;
+  }
+  if (def.maxLength !== undefined && typeof value === 'string' && [...value].length > def.maxLength) {
+    out.push(problem('InvalidValue', `<${e.name}> is longer than ${def.maxLength} characters`, path));
+    return undefined;
+  }
+  return value;
+}
+
+function readUuidAttr(e: XmlElement, path: string, out: Diagnosis[]): string | undefined {
+  const uuid = attr(e, NS.sdata, 'uuid')?.trim();
+  if (uuid === undefined) return undefined;
+  if (!isUuid(uuid)) {
+    out.push(problem('InvalidValue', `sdata:uuid '${uuid}' is not a UUID`, `${path}/@sdata:uuid`));
+    return undefined;
+  }
+  return uuid.toLowerCase();
+}
+
+function readReference(e: XmlElement, path: string, out: Diagnosis[]): Reference | null | undefined {
+  if (isNil(e)) return null;
+  const before = out.length;
+  const uuid = readUuidAttr(e, path, out);
+  if (uuid !== undefined) return { uuid };
+  if (out.length > before) return undefined;
+  if (e.children.length === 0 && e.text.trim() === '') return null;
+  out.push(problem('InvalidValue', `the reference <${e.name}> must carry sdata:uuid (references are by UUID only)`, path));
+  return undefined;
+}
+
+/** Checks that every required property is given and not null (a given but invalid one is already reported). */
+function checkRequired(properties: [string, PropertyConfig][], read: PropertiesRead, path: string, out: Diagnosis[]): void {
+  for (const [name, def] of properties) {
+    if (def.type === 'children' || !def.required) continue;
+    if (!read.given.has(name) || read.values[name] === null) out.push(problem('RequiredMissing', `<${name}> is required`, `${path}/${name}`));
+  }
+}
+
+interface PropertiesRead {
+  values: ResourceValues;
+  /** Names of the property elements present, valid or not. */
+  given: Set<string>;
+}
+
+/** Reads the property elements of `parent`; `readOne` gives undefined for a value it reported as wrong. */
+function readProperties(
+  parent: XmlElement,
+  byName: Map<string, PropertyConfig>,
+  path: string,
+  out: Diagnosis[],
+  readOne: (e: XmlElement, def: PropertyConfig, at: string) => ResourceValues[string] | undefined,
+): PropertiesRead {
+  const values: ResourceValues = {};
+  const seen = new Set<string>();
+  for (const e of parent.children) {
+    const at = `${path}/${e.name}`;
+    const def = inPropertyNamespace(e, parent) ? byName.get(e.name) : undefined;
+    if (!def) {
+      out.push(problem('UnknownProperty', `<${e.name}>${e.ns && e.ns !== parent.ns ? ` in namespace ${e.ns}` : ''} is not a property of <${parent.name}>`, at));
+      continue;
+    }
+    if (seen.has(e.name)) {
+      out.push(problem('DuplicateProperty', `<${e.name}> appears more than once`, at));
+      continue;
+    }
+    seen.add(e.name);
+    const value = readOne(e, def, at);
+    if (value !== undefined) values[e.name] = value;
+  }
+  return { values, given: seen };
+}
+
+function readChildren(e: XmlElement, def: Extract<PropertyConfig, { type: 'children' }>, path: string, partial: boolean, out: Diagnosis[]): ChildRow[] | undefined {
+  if (isNil(e)) return [];
+  const { properties, byName } = layoutOf(def.properties);
+  const rows: ChildRow[] = [];
+  const uuids = new Set<string>();
+  const before = out.length;
+  let position = 0;
+  for (const row of e.children) {
+    if (!(row.name === def.element && inPropertyNamespace(row, e))) {
+      out.push(problem('UnknownProperty', `<${row.name}> is not a <${def.element}> row of <${e.name}>`, `${path}/${row.name}`));
+      continue;
+    }
+    position += 1;
+    const at = `${path}/${def.element}[${position}]`;
+    const uuid = readUuidAttr(row, at, out) ?? (attr(row, NS.sdata, 'uuid') === undefined ? randomUUID() : undefined);
+    if (uuid !== undefined && uuids.has(uuid)) out.push(problem('InvalidValue', `child UUID ${uuid} appears more than once`, `${at}/@sdata:uuid`));
+    if (uuid !== undefined) uuids.add(uuid);
+    if (isDeletedElement(row)) continue;
+    const read = readProperties(row, byName, at, out, (c, d, p) => readScalar(c, d as ScalarPropertyConfig, p, out));
+    if (!partial) checkRequired(properties, read, at, out);
+    if (uuid !== undefined) rows.push({ uuid, values: read.values as Record<string, ScalarValue> });
+  }
+  return out.length > before ? undefined : rows;
+}
+
+/**
+ * Reads a payload element (the child of `sdata:payload`) against its kind, collecting every problem.
+ * `sdata:isDeleted="true"` reads as deleted with no values (property elements, if any, are ignored).
+ * A child row without `sdata:uuid` gets a new random UUID (clients creating rows do not know one).
+ */
+export function readPayloadValues(payloadEl: XmlElement, kind: KindConfig, app: ApplicationConfig, options: ReadPayloadOptions = {}): PayloadReading {
+  const layout = layoutOf(kind.properties);
+  const path = kind.element;
+  const out: Diagnosis[] = [];
+  if (payloadEl.name !== kind.element || !acceptedPayloadNamespace(payloadEl.ns, app)) {
+    const where = payloadEl.ns ? ` in namespace ${payloadEl.ns}` : '';
+    out.push(problem('UnknownElement', `expected a <${kind.element}> payload element (in ${app.namespace}, ${NS.dynamic} or no namespace), not <${payloadEl.name}>${where}`, payloadEl.name));
+    return { payload: { deleted: false, values: {} }, diagnoses: out };
+  }
+  const key = attr(payloadEl, NS.sdata, 'key');
+  const uuid = readUuidAttr(payloadEl, path, out);
+  const payload: ReadPayload = { deleted: false, values: {} };
+  if (key !== undefined) payload.key = key;
+  if (uuid !== undefined) payload.uuid = uuid;
+  if (isDeletedElement(payloadEl)) {
+    payload.deleted = true;
+    return { payload, diagnoses: out };
+  }
+  const partial = options.partial === true;
+  const read = readProperties(payloadEl, layout.byName, path, out, (e, def, at) => {
+    if (def.type === 'reference') return readReference(e, at, out);
+    if (def.type === 'children') return readChildren(e, def, at, partial, out);
+    return readScalar(e, def, at, out);
+  });
+  payload.values = read.values;
+  if (!partial) checkRequired(layout.properties, read, path, out);
+  return { payload, diagnoses: out };
+}
+
+/** Reads a payload element; throws one 400 SDataError whose diagnoses list every problem found. */
+export function readPayload(payloadEl: XmlElement, kind: KindConfig, app: ApplicationConfig, options: ReadPayloadOptions = {}): ReadPayload {
+  const { payload, diagnoses } = readPayloadValues(payloadEl, kind, app, options);
+  if (diagnoses.length > 0) {
+    const [first, ...more] = diagnoses;
+    throw new SDataError(400, first, more);
+  }
+  return payload;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing
+
+const NIL = { 'xsi:nil': 'true' } as const;
+
+function scalarNode(name: string, value: unknown): XNode {
+  if (value === null) return el(name, NIL);
+  return el(name, undefined, String(value));
+}
+
+function referenceNode(name: string, value: unknown): XNode {
+  if (value === null) return el(name, NIL);
+  const uuid = typeof value === 'string' ? value : (value as Reference).uuid;
+  return el(name, { 'sdata:uuid': uuid });
+}
+
+function childRowNode(def: Extract<PropertyConfig, { type: 'children' }>, row: ChildRow): XNode {
+  const children: XChild[] = [];
+  for (const [name] of layoutOf(def.properties).properties) {
+    const v = row.values[name];
+    if (v !== undefined) children.push(scalarNode(name, v));
+  }
+  return { tag: def.element, attrs: { 'sdata:uuid': row.uuid }, children };
+}
+
+function propertyNode(name: string, def: PropertyConfig, value: unknown): XNode {
+  if (def.type === 'reference') return referenceNode(name, value);
+  if (def.type === 'children') {
+    if (value === null) return el(name, NIL);
+    return { tag: name, children: (value as ChildRow[]).map((row) => childRowNode(def, row)) };
+  }
+  return scalarNode(name, value);
+}
+
+/**
+ * The payload element of a resource: `sdata:key`, `sdata:uuid` (when given), `sdata:url` and `sdata:uri`
+ * (the same value, older clients read that name), the contract namespace as default namespace, then the
+ * properties present in the values, in configuration order. A deleted resource has `sdata:isDeleted="true"`
+ * and no properties. The `sdata:` and `xsi:` prefixes are declared on the document's root.
+ */
+export function payloadNode(r: PayloadResource, kind: KindConfig, app: ApplicationConfig): XNode {
+  const attrs: XNode['attrs'] = { 'sdata:key': r.key, 'sdata:uuid': r.uuid, 'sdata:url': r.url, 'sdata:uri': r.url, xmlns: app.namespace };
+  if (r.deleted) {
+    attrs['sdata:isDeleted'] = 'true';
+    return { tag: kind.element, attrs };
+  }
+  const children: XChild[] = [];
+  for (const [name, def] of layoutOf(kind.properties).properties) {
+    const value = r.values[name];
+    if (value !== undefined) children.push(propertyNode(name, def, value));
+  }
+  return { tag: kind.element, attrs, children };
+}

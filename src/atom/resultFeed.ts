@@ -1,0 +1,181 @@
+/**
+ * The `$syncTarget` result feed (PROTOCOL.md 3.2): one entry per entry of the page applied, in page order.
+ * The engine forwards it to event loggers and `$syncResults`, adding the run's metadata.
+ *
+ *   <feed xmlns="…Atom" xmlns:sdata xmlns:http xmlns:x …>
+ *     <id>{ep}/$syncTarget('UUID')</id> <title/> <updated/> <link rel="self"/> <link rel="first"/>
+ *     <x:runName/> <x:runStamp/> <x:source/> <x:target/> <x:kind/>     each when known
+ *     <sdata:diagnosis>…</sdata:diagnosis>                              feed-level, e.g. a catch-up gap Warning
+ *     <entry>
+ *       <id>{the page entry's id}</id> <title/> <updated/> <x:uuid/>
+ *       <http:httpMethod>POST | PUT | DELETE</http:httpMethod>        what the target did, when it changed data
+ *       <http:httpStatus>201</http:httpStatus> <http:httpMessage>Created</http:httpMessage>
+ *       <http:location>{ep}('K')</http:location> <http:etag/>
+ *       <sdata:diagnosis>…</sdata:diagnosis>                          failures, conflicts (which side won), skips
+ *     </entry>
+ *   </feed>
+ *
+ * `summariseResults` is the one place that turns entries into counts (see there).
+ */
+import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { diagnosesIn, diagnosisNode } from './diagnosisXml';
+import { FEED_TYPE, feedNode } from './feed';
+import { NS } from './namespaces';
+import { isEntryElement } from './resourceXml';
+import { el, renderXml, type XNode } from './write';
+import { childText, parseXml, type XmlElement } from './xml';
+
+export type ResultMethod = 'POST' | 'PUT' | 'DELETE';
+
+/** What the target did with one entry of the page. */
+export interface ResultEntry {
+  /** The page entry's `<id>` ({ep}('K') at the source). */
+  id?: string;
+  uuid?: string;
+  httpStatus: number;
+  httpMessage: string;
+  /** POST created, PUT updated, DELETE deleted; absent when nothing changed. */
+  httpMethod?: ResultMethod;
+  /** The resource at the target, `{ep}('K')`. */
+  location?: string;
+  etag?: string;
+  diagnoses: Diagnosis[];
+}
+
+/** Run metadata written as `x:` elements (the engine adds it for loggers). */
+export interface ResultRunMetadata {
+  runName?: string;
+  runStamp?: string;
+  /** Source endpoint URL. */
+  source?: string;
+  /** Target endpoint URL. */
+  target?: string;
+  /** Resource kind name. */
+  kind?: string;
+}
+
+export interface ResultFeed extends ResultRunMetadata {
+  id: string;
+  title?: string;
+  updated: string;
+  entries: ResultEntry[];
+  /** Feed-level diagnoses (e.g. a catch-up gap Warning). */
+  diagnoses?: Diagnosis[];
+}
+
+const RUN_FIELDS = ['runName', 'runStamp', 'source', 'target', 'kind'] as const;
+const METHODS: readonly string[] = ['POST', 'PUT', 'DELETE'];
+
+function resultEntryNode(r: ResultEntry, updated: string): XNode {
+  return el(
+    'entry',
+    undefined,
+    r.id !== undefined && el('id', undefined, r.id),
+    el('title', undefined, `${r.httpMethod ? `${r.httpMethod} ` : ''}${r.httpStatus} ${r.httpMessage}`.trim()),
+    el('updated', undefined, updated),
+    r.uuid !== undefined && el('x:uuid', undefined, r.uuid),
+    r.httpMethod !== undefined && el('http:httpMethod', undefined, r.httpMethod),
+    el('http:httpStatus', undefined, r.httpStatus),
+    el('http:httpMessage', undefined, r.httpMessage),
+    r.location !== undefined && el('http:location', undefined, r.location),
+    r.etag !== undefined && el('http:etag', undefined, r.etag),
+    ...r.diagnoses.map(diagnosisNode),
+  );
+}
+
+/** The result feed as an XML document. */
+export function buildResultFeed(r: ResultFeed): string {
+  const link = (rel: string) => ({ rel, href: r.id, type: FEED_TYPE });
+  return renderXml(
+    feedNode({
+      id: r.id,
+      title: r.title ?? '',
+      updated: r.updated,
+      links: [link('self'), link('first')],
+      extra: [...RUN_FIELDS.map((f) => r[f] !== undefined && el(`x:${f}`, undefined, r[f])), ...(r.diagnoses ?? []).map(diagnosisNode)],
+      entries: r.entries.map((e) => resultEntryNode(e, r.updated)),
+    }),
+  );
+}
+
+function invalidResultFeed(message: string, payloadPath: string): SDataError {
+  return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidResultFeed', message, payloadPath });
+}
+
+function parseResultEntry(e: XmlElement, index: number): ResultEntry {
+  const at = `entry[${index}]`;
+  const statusText = childText(e, NS.http, 'httpStatus');
+  if (statusText === undefined || !/^\d{3}$/.test(statusText)) {
+    throw invalidResultFeed(statusText === undefined ? 'the entry has no http:httpStatus' : `http:httpStatus '${statusText}' is not an HTTP status`, `${at}/httpStatus`);
+  }
+  const r: ResultEntry = { httpStatus: Number(statusText), httpMessage: childText(e, NS.http, 'httpMessage') ?? '', diagnoses: diagnosesIn(e) };
+  const method = childText(e, NS.http, 'httpMethod')?.toUpperCase();
+  if (method) {
+    if (!METHODS.includes(method)) throw invalidResultFeed(`http:httpMethod '${method}' is not POST, PUT or DELETE`, `${at}/httpMethod`);
+    r.httpMethod = method as ResultMethod;
+  }
+  const id = childText(e, NS.atom, 'id') ?? childText(e, '', 'id');
+  if (id) r.id = id;
+  const optional = [
+    ['uuid', childText(e, NS.x, 'uuid')],
+    ['location', childText(e, NS.http, 'location')],
+    ['etag', childText(e, NS.http, 'etag')],
+  ] as const;
+  for (const [name, value] of optional) if (value) r[name] = value;
+  return r;
+}
+
+/** Reads a result feed; 400 `InvalidResultFeed` when it is not a feed or an entry has no usable status. */
+export function parseResultFeed(text: string): ResultFeed {
+  const root = parseXml(text);
+  if (root.name !== 'feed' || (root.ns !== NS.atom && root.ns !== '')) {
+    throw invalidResultFeed(`expected an Atom <feed>, not <${root.name}>`, 'feed');
+  }
+  const feed: ResultFeed = {
+    id: childText(root, NS.atom, 'id') ?? '',
+    updated: childText(root, NS.atom, 'updated') ?? '',
+    entries: root.children.filter(isEntryElement).map((e, i) => parseResultEntry(e, i + 1)),
+  };
+  const title = childText(root, NS.atom, 'title');
+  if (title) feed.title = title;
+  for (const f of RUN_FIELDS) {
+    const v = childText(root, NS.x, f);
+    if (v) feed[f] = v;
+  }
+  const diagnoses = diagnosesIn(root);
+  if (diagnoses.length > 0) feed.diagnoses = diagnoses;
+  return feed;
+}
+
+/** Entries of a result feed counted by what happened to them; the six counts add up to the entries. */
+export interface ResultSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  conflicts: number;
+  failures: number;
+  skipped: number;
+}
+
+/**
+ * Counts result entries, each in exactly one bucket, the first that matches:
+ *   failures   httpStatus >= 400 (a refused or quarantined entry, whatever its diagnoses)
+ *   conflicts  a diagnosis with applicationCode `Conflict` (either side won; the loser is parked)
+ *   skipped    anything that changed nothing: 304, a diagnosis `Skipped`, or no POST/PUT/DELETE method
+ *   deleted    httpMethod DELETE
+ *   created    httpMethod POST
+ *   updated    httpMethod PUT
+ */
+export function summariseResults(entries: readonly ResultEntry[]): ResultSummary {
+  const s: ResultSummary = { created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 };
+  for (const e of entries) {
+    const has = (code: string) => e.diagnoses.some((d) => d.applicationCode === code);
+    if (e.httpStatus >= 400) s.failures += 1;
+    else if (has('Conflict')) s.conflicts += 1;
+    else if (e.httpStatus === 304 || has('Skipped') || e.httpMethod === undefined) s.skipped += 1;
+    else if (e.httpMethod === 'DELETE') s.deleted += 1;
+    else if (e.httpMethod === 'POST') s.created += 1;
+    else s.updated += 1;
+  }
+  return s;
+}

@@ -1,0 +1,122 @@
+/**
+ * A page of a sync feed (PROTOCOL.md 2.4 and 4), written by `$syncSource` and read by `$syncTarget`:
+ *
+ *   <feed xmlns="…Atom" xmlns:sdata xmlns:sync xmlns:http xmlns:opensearch xmlns:sme xmlns:xsi xmlns:x>
+ *     <id/> <title/> <updated/> <link rel="self|first|previous|next"/>
+ *     <opensearch:totalResults/> <opensearch:startIndex/> <opensearch:itemsPerPage/>
+ *     <sync:syncMode>catchUp | immediate</sync:syncMode>
+ *     <sync:digest>…the ceiling…</sync:digest>
+ *     <x:floorDigest>…the floor…</x:floorDigest>          when the source knows one
+ *     <entry>…see syncEntry.ts…</entry>
+ *   </feed>
+ *
+ * Elements are matched by namespace URI only (`sync:`, `sdatasync:` or a default namespace all read the
+ * same). Sync metadata errors refuse the whole feed with 400 `InvalidSyncFeed` and a payloadPath
+ * (`syncMode`, `digest/digestEntry[2]/tick`, `entry[3]/syncState/tick`, …); payloads are left for the
+ * target to check per entry. It is written through write.ts, the feed hot path.
+ */
+import type { Digest, SyncMode } from '../protocol/types';
+import { digestNode } from './digestXml';
+import { feedNode, linkHref, readOpensearch, type AtomLink } from './feed';
+import { NS } from './namespaces';
+import { isEntryElement } from './resourceXml';
+import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
+import { el, renderXml } from './write';
+import { childrenNamed, childText, parseXml, type XmlElement } from './xml';
+
+export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
+
+const SYNC_MODES: readonly SyncMode[] = ['catchUp', 'immediate'];
+
+/** One page of a sync feed to write. */
+export interface SyncFeedPage {
+  /** `{ep}/$syncSource('UUID')`. */
+  id: string;
+  title?: string;
+  updated: string;
+  mode: SyncMode;
+  /** The source digest at selection (`sync:digest`). */
+  ceiling: Digest;
+  /** What the source assumed the target has (`x:floorDigest`); left out when unknown. */
+  floor?: Digest;
+  links: AtomLink[];
+  totalResults: number;
+  /** 1-based index of the page's first entry. */
+  startIndex: number;
+  itemsPerPage: number;
+  entries: SyncFeedEntryOut[];
+}
+
+/** A page of a sync feed as an XML document. */
+export function buildSyncFeed(page: SyncFeedPage): string {
+  return renderXml(
+    feedNode({
+      id: page.id,
+      title: page.title ?? '',
+      updated: page.updated,
+      links: page.links,
+      totalResults: page.totalResults,
+      startIndex: page.startIndex,
+      itemsPerPage: page.itemsPerPage,
+      extra: [el('sync:syncMode', undefined, page.mode), digestNode(page.ceiling, 'sync:digest'), page.floor && digestNode(page.floor, 'x:floorDigest')],
+      entries: page.entries.map(syncEntryNode),
+    }),
+  );
+}
+
+/** A received page of a sync feed. */
+export interface ParsedSyncFeed {
+  id?: string;
+  mode?: SyncMode;
+  ceiling?: Digest;
+  floor?: Digest;
+  /** The `rel="next"` link; absent on the last page. */
+  next?: string;
+  totalResults?: number;
+  startIndex?: number;
+  entries: ParsedSyncEntry[];
+}
+
+/** The one element of a feed with this name, or undefined; 400 when it appears more than once. */
+function single(root: XmlElement, ns: string, name: string): XmlElement | undefined {
+  const found = childrenNamed(root, ns, name);
+  if (found.length > 1) throw invalidSyncFeed(`<${name}> appears more than once in the feed`, name);
+  return found[0];
+}
+
+function modeOf(root: XmlElement): SyncMode | undefined {
+  const e = single(root, NS.sync, 'syncMode');
+  if (!e) return undefined;
+  const mode = e.text.trim();
+  if (!(SYNC_MODES as readonly string[]).includes(mode)) throw invalidSyncFeed(`sync:syncMode '${mode}' is not catchUp or immediate`, 'syncMode');
+  return mode as SyncMode;
+}
+
+function digestOf(root: XmlElement, ns: string, name: string): Digest | undefined {
+  const e = single(root, ns, name);
+  return e ? readSyncDigest(e, name) : undefined;
+}
+
+/** Reads a page of a sync feed; 400 (MalformedXml, InvalidSyncFeed, …) when it cannot be used at all. */
+export function parseSyncFeed(text: string): ParsedSyncFeed {
+  const root = parseXml(text);
+  if (root.name !== 'feed' || (root.ns !== NS.atom && root.ns !== '')) {
+    throw invalidSyncFeed(`expected an Atom <feed>, not <${root.name}>${root.ns ? ` in namespace ${root.ns}` : ''}`, 'feed');
+  }
+  const feed: ParsedSyncFeed = { entries: [] };
+  const id = childText(root, NS.atom, 'id') ?? childText(root, '', 'id');
+  if (id) feed.id = id;
+  const mode = modeOf(root);
+  if (mode) feed.mode = mode;
+  const ceiling = digestOf(root, NS.sync, 'digest');
+  if (ceiling) feed.ceiling = ceiling;
+  const floor = digestOf(root, NS.x, 'floorDigest');
+  if (floor) feed.floor = floor;
+  const next = linkHref(root, 'next');
+  if (next) feed.next = next;
+  const { totalResults, startIndex } = readOpensearch(root);
+  if (totalResults !== undefined) feed.totalResults = totalResults;
+  if (startIndex !== undefined) feed.startIndex = startIndex;
+  feed.entries = root.children.filter(isEntryElement).map((e, i) => parseSyncEntry(e, i + 1));
+  return feed;
+}

@@ -1,0 +1,45 @@
+/**
+ * `sdata-sync demo` (what `npm start` runs): the demo applications crm and erp, the event logger, and an
+ * engine syncing crm and erp both ways every few seconds. `DEMO_ENGINE=off` leaves the engine out.
+ */
+import { Command } from 'commander';
+import { parseConfig } from '../../config/load';
+import { demoConfig } from '../../config/demo';
+import { startServer } from '../../endpoint/server';
+import { startEngine, type RunningEngine } from '../../engine/daemon';
+import { startLogger } from '../../logger/service';
+import { createLog } from '../log';
+import { onShutdown } from '../shutdown';
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run the demo: crm and erp endpoints, the event logger and an engine syncing them both ways')
+    .option('--every <seconds>', 'seconds between passes', '5')
+    .action(async (o: { every: string }) => {
+      const every = Math.max(1, Math.min(59, Number(o.every) || 5));
+      const loggerPort = process.env.LOGGER_PORT ? Number(process.env.LOGGER_PORT) : undefined;
+      const base = parseConfig(demoConfig);
+      const log = createLog(base.log.level, 'sdata-sync demo');
+      const server = await startServer(base);
+      const logger = await startLogger(base, { db: server.db, port: loggerPort, log });
+      const crm = `${server.url}/sdata/crm/test/-`;
+      const erp = `${server.url}/sdata/erp/test/-`;
+      process.stdout.write(`crm: ${crm}\nerp: ${erp}\nevent logger: ${logger.url}/logs/runs and ${logger.url}/logs/events\n`);
+      let engine: RunningEngine | undefined;
+      if ((process.env.DEMO_ENGINE ?? 'on').toLowerCase() !== 'off') {
+        const cfg = parseConfig({
+          ...demoConfig,
+          engine: { loggers: [logger.ingestUrl], routes: [{ name: 'demo crm<->erp', source: crm, target: erp, direction: 'bothWays', schedule: `*/${every} * * * * *` }] },
+        });
+        engine = await startEngine(cfg.engine, { log, runAtStart: true });
+        process.stdout.write(`engine: crm <-> erp every ${every} s\n`);
+      } else {
+        process.stdout.write('engine: off (DEMO_ENGINE=off)\n');
+      }
+      onShutdown(async () => {
+        await engine?.stop();
+        await logger.close();
+        await server.close();
+      }, log);
+    });
+}

@@ -1,0 +1,21 @@
+/** `sdata-sync engine`: the sync engine daemon running the configured routes on their schedules. */
+import { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import { startEngine } from '../../engine/daemon';
+import { createLog } from '../log';
+import { onShutdown } from '../shutdown';
+import { UsageError } from '../usage';
+
+export function engineCommand(): Command {
+  return new Command('engine')
+    .description('run the sync engine: every route of the configuration on its cron schedule')
+    .requiredOption('--config <file>', 'configuration file with an engine section')
+    .option('--run-at-start', 'run every route once at start')
+    .action(async (o: { config: string; runAtStart?: boolean }) => {
+      const cfg = loadConfig(o.config);
+      if (cfg.engine.routes.length === 0) throw new UsageError(`${o.config} declares no engine.routes`);
+      const log = createLog(cfg.log.level, 'sdata-sync engine');
+      const engine = await startEngine(cfg.engine, { log, runAtStart: o.runAtStart });
+      onShutdown(() => engine.stop(), log);
+    });
+}

@@ -1,0 +1,107 @@
+/** `sdata-sync pass`: one catch-up pass between two endpoints (or every kind of two applications). */
+import { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import { SDataClient } from '../../engine/http';
+import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
+import { parseSDataUrl } from '../../engine/urls';
+import { createLog } from '../log';
+import { progressView } from '../progress';
+import { formatSummary } from '../summary';
+import { collect, CommandExit, httpUrl, positiveInteger, UsageError } from '../usage';
+
+interface PassCliOptions {
+  source: string;
+  target: string;
+  log?: string[];
+  results?: boolean;
+  runName: string;
+  kinds?: string;
+  pageSize?: number;
+  stopAfterPages?: number;
+  config?: string;
+  json?: boolean;
+}
+
+function checkLevels(source: string, target: string): void {
+  let s, t;
+  try {
+    s = parseSDataUrl(source);
+    t = parseSDataUrl(target);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (s.level !== t.level) throw new UsageError('--source and --target must both be endpoint URLs or both application URLs');
+}
+
+function print(summary: PassSummary, json: boolean | undefined, error?: string): void {
+  if (json) process.stdout.write(`${JSON.stringify(error ? { ...summary, error } : summary)}\n`);
+  else process.stdout.write(`${formatSummary(summary)}\n${error ? `failed: ${error}\n` : ''}`);
+}
+
+async function runPassCommand(o: PassCliOptions): Promise<void> {
+  checkLevels(o.source, o.target);
+  const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
+  if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
+  const cfg = loadConfig(o.config);
+  const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 'sdata-sync pass');
+  const e = cfg.engine;
+  const client = new SDataClient({
+    run: { runName: o.runName, runStamp: new Date().toISOString() },
+    retry: e.retry,
+    poll: e.poll,
+    requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
+    log,
+  });
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('stopping after the current page (a second signal exits at once)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressView();
+  let summary: PassSummary;
+  try {
+    summary = await runPass({
+      source: o.source,
+      target: o.target,
+      client,
+      loggers: o.log ?? e.loggers,
+      postResults: o.results ?? e.postResults,
+      kinds,
+      pageSize: o.pageSize ?? e.pageSize,
+      stopAfterPages: o.stopAfterPages,
+      shouldStop: () => stop,
+      onProgress: (p) => progress.update(p),
+      log,
+    });
+  } catch (err) {
+    if (!(err instanceof PassFailed)) throw err;
+    progress.stop();
+    print(err.summary, o.json, err.message);
+    throw new CommandExit(1);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  print(summary, o.json);
+  if (summary.failures > 0) throw new CommandExit(1);
+}
+
+export function passCommand(): Command {
+  return new Command('pass')
+    .description('run one catch-up pass from a source to a target (endpoint URLs, or application URLs for every kind in syncOrder)')
+    .requiredOption('--source <url>', 'source endpoint or application URL', httpUrl)
+    .requiredOption('--target <url>', 'target endpoint or application URL', httpUrl)
+    .option('--log <url>', 'event logger URL given every result feed (repeatable)', collect(httpUrl))
+    .option('--results', "also post result feeds to the source's $syncResults")
+    .option('--run-name <name>', 'runName tagging every request of the pass', 'pass')
+    .option('--kinds <names>', 'with application URLs: only these kinds (comma-separated)')
+    .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)
+    .option('--stop-after-pages <n>', 'cut the pass after this many pages', positiveInteger)
+    .option('--config <file>', 'configuration file (engine retry and polling settings)')
+    .option('--json', 'print the summary as JSON')
+    .action((o: PassCliOptions) => runPassCommand(o));
+}

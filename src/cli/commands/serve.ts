@@ -1,0 +1,21 @@
+/** `sdata-sync serve`: the endpoint server of the configured applications; prints each endpoint URL. */
+import { Command } from 'commander';
+import { endpointDefs } from '../../config/catalog';
+import { loadConfig } from '../../config/load';
+import { startServer } from '../../endpoint/server';
+import { createLog } from '../log';
+import { onShutdown } from '../shutdown';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the configured applications as SData sync endpoints')
+    .option('--config <file>', 'configuration file (default: the built-in demo)')
+    .action(async (o: { config?: string }) => {
+      const cfg = loadConfig(o.config);
+      const log = createLog(cfg.log.level, 'sdata-sync serve');
+      const server = await startServer(cfg);
+      process.stdout.write(`listening on ${server.url}\n`);
+      for (const def of endpointDefs(cfg)) process.stdout.write(`${def.url}\n`);
+      onShutdown(() => server.close(), log);
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * The sdata-sync command line: serve, migrate, pass, engine, logger, demo (main.ts runs it).
+ * Exit codes: 0 ok, 1 failed (a pass with failed entries, an error at run time), 2 bad usage (unknown
+ * command or option, a bad option value, an invalid configuration).
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load';
+import { demoCommand } from './commands/demo';
+import { engineCommand } from './commands/engine';
+import { loggerCommand } from './commands/logger';
+import { migrateCommand } from './commands/migrate';
+import { passCommand } from './commands/pass';
+import { serveCommand } from './commands/serve';
+import { CommandExit, UsageError } from './usage';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('sdata-sync')
+    .description('SData-style Link & Sync endpoints, sync engine and event logger')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [serveCommand(), migrateCommand(), passCommand(), engineCommand(), loggerCommand(), demoCommand()]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/** Runs the command line; resolves with the exit code of commands that end (daemons keep running). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommandExit) return err.code;
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; help and version are not errors.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The `engine` and `logger` sections of the configuration file (both optional; defaults make the demo run).
+ *
+ *   engine:
+ *     databaseUrl: postgres://...        # route locks shared by several engine processes (PostgreSQL only)
+ *     loggers: [http://127.0.0.1:3100/logs/$syncResults]
+ *     routes:
+ *       - name: crm-erp
+ *         source: http://localhost:3000/sdata/crm/test/-      # an application (all kinds) or one kind
+ *         target: http://localhost:3000/sdata/erp/test/-
+ *         direction: bothWays
+ *         schedule: "0-59/5 * * * * *"                          # every 5 s (croner; the seconds field is optional)
+ *   logger:
+ *     port: 3100
+ *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
+ *     retentionDays: 30
+ */
+import { z } from 'zod';
+import { Cron } from 'croner';
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const cronPattern = z.string().refine(
+  (pattern) => {
+    try {
+      new Cron(pattern, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid cron pattern' },
+);
+
+export const retrySchema = z
+  .object({
+    /** Attempts of one exchange (a request and its polling) before the error is given up on. */
+    attempts: z.number().int().min(1).default(6),
+    startingDelayMillis: z.number().int().min(0).default(200),
+    maxDelayMillis: z.number().int().min(0).default(10_000),
+  })
+  .prefault({});
+
+export const pollSchema = z
+  .object({
+    /** Bounds applied to an endpoint's `pollingMillis`. */
+    minMillis: z.number().int().min(0).default(5),
+    maxMillis: z.number().int().min(1).default(5_000),
+    /** Give up polling one tracking URL after this long (the exchange is then retried). */
+    timeoutSeconds: z.number().positive().default(600),
+  })
+  .prefault({});
+
+export const routeSchema = z.object({
+  /** Used as the runName of the route's passes; defaults to `source -> target`. */
+  name: z.string().min(1).optional(),
+  source: httpUrl,
+  target: httpUrl,
+  /** With application URLs: the kinds to synchronise (default: every kind, in syncOrder). */
+  kinds: z.array(z.string().min(1)).optional(),
+  direction: z.enum(['oneWay', 'bothWays']).default('oneWay'),
+  schedule: cronPattern.default('*/30 * * * * *'),
+  /** Overrides engine.loggers for this route. */
+  loggers: z.array(httpUrl).optional(),
+  /** Overrides engine.postResults for this route. */
+  postResults: z.boolean().optional(),
+});
+
+export const engineSchema = z
+  .object({
+    /**
+     * PostgreSQL used for route locks (pg_try_advisory_lock), so that engine processes sharing it never run
+     * one route twice at once. Without it, locks are held inside the process only (enough for one engine).
+     */
+    databaseUrl: z.string().optional(),
+    /** Event logger URLs (a logger's `/logs/$syncResults` or any source's `$syncResults`) given every result feed. */
+    loggers: z.array(httpUrl).default([]),
+    /** Also post result feeds to the source's `$syncResults`. */
+    postResults: z.boolean().default(false),
+    /** Entries per sync-feed page asked of sources (`count`); the source's own default when absent. */
+    pageSize: z.number().int().positive().optional(),
+    /** Attempts of a whole pass that failed on a transient error, before waiting for the next schedule. */
+    passAttempts: z.number().int().min(1).default(3),
+    requestTimeoutSeconds: z.number().positive().default(300),
+    retry: retrySchema,
+    poll: pollSchema,
+    routes: z.array(routeSchema).default([]),
+  })
+  .prefault({});
+
+export const loggerSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(3100),
+    host: z.string().default('127.0.0.1'),
+    /** Base URL written in the logger's feeds; defaults to http://localhost:{port}. */
+    publicBaseUrl: httpUrl.optional(),
+    /** The logger's own database; defaults to storage.databaseUrl / storage.dataDir. */
+    databaseUrl: z.string().optional(),
+    dataDir: z.string().optional(),
+    /** Called (POST, JSON) with every Error and Fatal diagnosis received. */
+    webhookUrl: httpUrl.optional(),
+    webhookTimeoutMillis: z.number().int().positive().default(5_000),
+    /** Events and run records older than this are deleted. */
+    retentionDays: z.number().positive().default(30),
+    pruneIntervalSeconds: z.number().positive().default(3_600),
+    defaultPageSize: z.number().int().positive().default(100),
+    maxPageSize: z.number().int().positive().default(1000),
+    bodyLimitBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  })
+  .prefault({});
+
+export type EngineConfig = z.output<typeof engineSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
+export type PollConfig = z.output<typeof pollSchema>;
+export type LoggerConfig = z.output<typeof loggerSchema>;

@@ -1,0 +1,51 @@
+/**
+ * Every error becomes an `sdata:diagnoses` body (PROTOCOL.md 5): an SDataError with its own status and
+ * diagnoses; errors of the body reader (too large, bad charset, unreadable) as their 4xx diagnosis;
+ * anything else as a 500 InternalServerError diagnosis, logged with its stack.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { diagnosesDocument } from '../atom/diagnosisXml';
+import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { XML_TYPE } from './http';
+
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  limit?: number;
+}
+
+/** Body-reader errors (express.text) as diagnoses; undefined for any other error. */
+function bodyReaderError(err: HttpError): SDataError | undefined {
+  const status = err.status ?? err.statusCode;
+  if (err.type === 'entity.too.large' || status === 413) {
+    return new SDataError(413, { sdataCode: 'RequestEntityTooLarge', message: `the request body is over the limit of ${err.limit ?? '?'} bytes` });
+  }
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' || status === 415) {
+    return new SDataError(415, { sdataCode: 'UnsupportedMediaType', message: (err as Error).message });
+  }
+  if (status !== undefined && status >= 400 && status < 500) return new SDataError(status, { sdataCode: 'BadRequest', message: (err as Error).message });
+  return undefined;
+}
+
+export function errorMiddleware(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as HttpError);
+    let status: number;
+    let diagnoses: Diagnosis[];
+    if (known) {
+      status = known.status;
+      diagnoses = known.diagnoses;
+    } else {
+      status = 500;
+      diagnoses = [{ severity: 'Error', sdataCode: 'InternalServerError', message: `internal error: ${(err as Error)?.message ?? String(err)}` }];
+      log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).type(XML_TYPE).send(diagnosesDocument(diagnoses));
+  };
+}

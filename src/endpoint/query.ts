@@ -1,0 +1,72 @@
+/**
+ * Query parameters of the resource routes, $batch, $schema and $syncDigest.
+ *
+ * - Parameters starting with `_` are ignored (client cache busters such as `_t=...`, `_includeContent`).
+ * - `select`, `include`, `precedence`, `language` are ignored: they only shape payloads, and we always
+ *   answer full payloads (a superset of what was asked).
+ * - `runName` and `runStamp` are ignored: an engine tags every request of a run with them (PROTOCOL.md 6).
+ * - `format` is accepted when it asks for Atom or XML (`atom`, `atomfeed`, `atomentry`, `xml`); any other
+ *   format (e.g. `json`) is a 400, since the client would misread Atom.
+ * - Every other parameter a route does not use is a 400 BadQueryParameter: a filter (`where`, `search`),
+ *   an ordering (`orderBy`) or a misspelt paging parameter (`startindex`, `cout`) would otherwise silently
+ *   change what the client gets.
+ * - A parameter given twice is a 400.
+ */
+import type { Request } from 'express';
+import { SDataError } from '../protocol/diagnosis';
+
+const IGNORED = new Set(['select', 'include', 'precedence', 'language', 'runName', 'runStamp']);
+const ATOM_FORMATS = new Set(['atom', 'atomfeed', 'atomentry', 'xml']);
+
+const badParam = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadQueryParameter', message });
+
+/** The parameter's single value, or undefined; 400 when given more than once. */
+export function singleParam(req: Request, name: string): string | undefined {
+  const v = (req.query as Record<string, unknown>)[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badParam(`${name} must be given once`);
+  return v;
+}
+
+/** Refuses parameters this route does not understand (see the header for what is let through). */
+export function checkQuery(req: Request, used: readonly string[]): void {
+  for (const name of Object.keys(req.query as Record<string, unknown>)) {
+    if (name.startsWith('_') || IGNORED.has(name)) continue;
+    if (name === 'format') {
+      const format = singleParam(req, name) ?? '';
+      if (!ATOM_FORMATS.has(format.toLowerCase())) throw badParam(`format '${format}' is not served: answers are Atom XML`);
+      continue;
+    }
+    if (!used.includes(name)) throw badParam(`query parameter '${name}' is not supported here${used.length ? ` (supported: ${used.join(', ')})` : ''}`);
+  }
+}
+
+function integerParam(req: Request, name: string, min: number): number | undefined {
+  const v = singleParam(req, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw badParam(`${name} must be an integer >= ${min}, not '${v}'`);
+  return Number(v);
+}
+
+export interface Paging {
+  /** 1-based index of the first entry of the page. */
+  startIndex: number;
+  /** Entries per page (default and maximum from config; a larger count is cut to the maximum). */
+  count: number;
+}
+
+export const PAGING_PARAMS = ['startIndex', 'count'] as const;
+
+export function pagingOf(req: Request, defaultCount: number, maxCount: number): Paging {
+  const startIndex = integerParam(req, 'startIndex', 1) ?? 1;
+  const count = Math.min(integerParam(req, 'count', 0) ?? defaultCount, maxCount);
+  return { startIndex, count };
+}
+
+/** A `true`/`false` parameter. */
+export function booleanParam(req: Request, name: string, fallback: boolean): boolean {
+  const v = singleParam(req, name);
+  if (v === undefined) return fallback;
+  if (v !== 'true' && v !== 'false') throw badParam(`${name} must be true or false, not '${v}'`);
+  return v === 'true';
+}

@@ -1,0 +1,69 @@
+/**
+ * Routes every `/sdata/...` request: parses the URL (path.ts), resolves its endpoint (404 for an unknown
+ * application, contract, dataset or kind), then hands it to a resource handler or a service.
+ *
+ *   /sdata/{app}/{contract}/{dataset}/$schema            GET   XSD of every kind, with sme:syncOrder
+ *   {ep}                                                 GET feed, POST create
+ *   {ep}('KEY')                                          GET, PUT, DELETE
+ *   {ep}/$service[('ARG')][/$action]                     services.ts ($batch, $schema, $syncDigest, sync services)
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { SDataError } from '../protocol/diagnosis';
+import { methodNotAllowed } from './byMethod';
+import { parseSDataPath, type SDataPath } from './path';
+import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
+import type { Runtime } from './runtime';
+import { getDatasetSchema } from './schema';
+import { serviceNamed, type ServiceContext } from './services';
+
+const unknownService = (name: string, where: string): SDataError =>
+  new SDataError(404, { sdataCode: 'BadUrlSyntax', applicationCode: 'ServiceNotFound', message: `no service ${name} on ${where}` });
+
+async function route(runtime: Runtime, path: SDataPath, req: Request, res: Response): Promise<void> {
+  if (path.kind === undefined) {
+    const endpoints = runtime.catalog.dataset(path);
+    if (path.service === undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'name a resource kind: /sdata/{application}/{contract}/{dataset}/{kind}' });
+    if (path.service !== '$schema' || path.serviceArg !== undefined || path.action !== undefined) throw unknownService(path.service, 'a dataset');
+    if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
+    return getDatasetSchema(req, res, runtime, endpoints);
+  }
+  const { id, url, def } = runtime.catalog.endpoint({ ...path, kind: path.kind });
+  const endpoint = { id, url, def };
+  if (path.service !== undefined) {
+    if (path.key !== undefined) throw unknownService(path.service, 'a single resource');
+    const handler = serviceNamed(path.service);
+    if (!handler) throw unknownService(path.service, url);
+    const ctx: ServiceContext = { runtime, endpoint, path: { ...path, kind: path.kind, service: path.service } };
+    return handler(req, res, ctx);
+  }
+  const target = { runtime, endpoint };
+  // HEAD is answered as GET (node leaves the body out).
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (path.key === undefined) {
+    if (method === 'GET') return getFeed(req, res, target);
+    if (method === 'POST') return createResourceHandler(req, res, target);
+    throw methodNotAllowed(res, req.method, 'a resource collection', ['GET', 'POST']);
+  }
+  if (method === 'GET') return getResourceHandler(req, res, target, path.key);
+  if (method === 'PUT') return putResourceHandler(req, res, target, path.key);
+  if (method === 'DELETE') return deleteResourceHandler(req, res, target, path.key);
+  throw methodNotAllowed(res, req.method, 'a resource', ['GET', 'PUT', 'DELETE']);
+}
+
+/** Middleware answering every `/sdata/...` URL; other URLs go on to the next handler. */
+export function sdataRouter(runtime: Runtime): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    let path: SDataPath | undefined;
+    try {
+      path = parseSDataPath(req.path);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (!path) {
+      next();
+      return;
+    }
+    route(runtime, path, req, res).catch(next);
+  };
+}

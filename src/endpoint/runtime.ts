@@ -1,0 +1,50 @@
+/**
+ * What every request handler of an endpoint server gets: configuration, database, logger, and the catalog
+ * of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
+ * part that does not exist: application, contract, dataset, resource kind).
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { Db } from '../store/db';
+import type { RegisteredEndpoint } from '../store/endpoints';
+import { SDataError } from '../protocol/diagnosis';
+import type { SDataPath } from './path';
+
+export interface Runtime {
+  cfg: Config;
+  db: Db;
+  log: Logger;
+  catalog: EndpointCatalog;
+}
+
+type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;
+
+export class EndpointCatalog {
+  readonly endpoints: readonly RegisteredEndpoint[];
+
+  constructor(endpoints: RegisteredEndpoint[]) {
+    this.endpoints = endpoints;
+  }
+
+  /** The endpoints of one application dataset, in sync order; 404 when it does not exist. */
+  dataset(path: Dataset): RegisteredEndpoint[] {
+    const ofApp = this.endpoints.filter((e) => e.def.app.name === path.app);
+    if (ofApp.length === 0) throw notFound('ApplicationNotFound', `no application '${path.app}'`);
+    const ofContract = ofApp.filter((e) => e.def.app.contract === path.contract);
+    if (ofContract.length === 0) throw notFound('ContractNotFound', `application '${path.app}' has no contract '${path.contract}'`);
+    const ofDataset = ofContract.filter((e) => e.def.app.dataset === path.dataset);
+    if (ofDataset.length === 0) throw notFound('DatasetNotFound', `contract '${path.app}/${path.contract}' has no dataset '${path.dataset}'`);
+    return ofDataset;
+  }
+
+  /** The endpoint a URL names; 404 when any part of it does not exist. */
+  endpoint(path: Dataset & { kind: string }): RegisteredEndpoint {
+    const found = this.dataset(path).find((e) => e.def.kind.name === path.kind);
+    if (!found) throw notFound('ResourceKindNotFound', `'${path.app}/${path.contract}/${path.dataset}' has no resource kind '${path.kind}'`);
+    return found;
+  }
+}
+
+function notFound(sdataCode: 'ApplicationNotFound' | 'ContractNotFound' | 'DatasetNotFound' | 'ResourceKindNotFound', message: string): SDataError {
+  return new SDataError(404, { sdataCode, message });
+}

@@ -1,0 +1,35 @@
+/**
+ * `$schema`: the XSD of one kind (`GET {ep}/$schema`) or of every kind of an application dataset
+ * (`GET /sdata/{app}/{contract}/{dataset}/$schema`), with `sme:isSyncSource`, `sme:isSyncTarget`,
+ * `sme:syncConflictPriority` and `sme:syncOrder` on each kind element. The conflict priority shown is the
+ * endpoint's current one (PUT $syncDigest may have changed it since the configuration gave it).
+ */
+import type { Request, Response } from 'express';
+import { schemaDocument } from '../atom/schemaXsd';
+import type { EndpointDef } from '../config/catalog';
+import type { RegisteredEndpoint } from '../store/endpoints';
+import { XML_TYPE, sendXml } from './http';
+import { checkQuery } from './query';
+import type { Runtime } from './runtime';
+import type { ServiceContext } from './services';
+
+/** The endpoints' definitions with their current conflict priority. */
+async function withCurrentPriorities(runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<EndpointDef[]> {
+  const rows: { id: number; priority: number }[] = await runtime.db('endpoints').select('id', 'priority').whereIn('id', endpoints.map((e) => e.id));
+  const priority = new Map(rows.map((r) => [r.id, r.priority]));
+  return endpoints.map((e) => ({ ...e.def, priority: priority.get(e.id) ?? e.def.priority }));
+}
+
+async function sendSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {
+  checkQuery(req, []);
+  const defs = await withCurrentPriorities(runtime, endpoints);
+  sendXml(res, 200, XML_TYPE, schemaDocument(defs[0].app, defs));
+}
+
+export async function getKindSchema(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  await sendSchema(req, res, ctx.runtime, [{ id: ctx.endpoint.id, url: ctx.endpoint.url, def: ctx.endpoint.def }]);
+}
+
+export async function getDatasetSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {
+  await sendSchema(req, res, runtime, endpoints);
+}

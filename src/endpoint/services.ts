@@ -1,0 +1,36 @@
+/**
+ * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
+ * ($batch, $schema, $syncDigest) merged with the sync services of ./sync. A handler answers the request
+ * itself or throws an SDataError.
+ */
+import type { Request, Response } from 'express';
+import type { EndpointDef } from '../config/catalog';
+import type { Runtime } from './runtime';
+import type { SDataPath } from './path';
+import { byMethod } from './byMethod';
+import { postBatch } from './batch';
+import { getKindSchema } from './schema';
+import { getSyncDigest, putSyncDigest } from './syncDigest';
+import { syncServices } from './sync';
+
+export interface ServiceContext {
+  runtime: Runtime;
+  endpoint: { id: number; url: string; def: EndpointDef };
+  /** The parsed URL: service, serviceArg (inside `('...')`, decoded) and action included. */
+  path: SDataPath & { kind: string; service: string };
+}
+
+export type ServiceHandler = (req: Request, res: Response, ctx: ServiceContext) => Promise<void>;
+
+const resourceServices: Record<string, ServiceHandler> = {
+  $batch: byMethod('$batch', { POST: postBatch }),
+  $schema: byMethod('$schema', { GET: getKindSchema }),
+  $syncDigest: byMethod('$syncDigest', { GET: getSyncDigest, PUT: putSyncDigest }),
+};
+
+const services = new Map<string, ServiceHandler>(Object.entries({ ...resourceServices, ...syncServices }));
+
+/** The service of this name, or undefined for an unknown one. */
+export function serviceNamed(name: string): ServiceHandler | undefined {
+  return services.get(name);
+}

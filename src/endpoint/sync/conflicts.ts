@@ -1,0 +1,151 @@
+/**
+ * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed (both versions with payload and
+ * sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
+ * version instead (written as a new local change, so it propagates) or to dismiss it.
+ */
+import type { Request, Response } from 'express';
+import { el, renderXml, type XNode } from '../../atom/write';
+import { feedNode, pagingLinks } from '../../atom/feed';
+import { payloadNode, type ResourceValues } from '../../atom/payload';
+import { keyUrl } from '../../atom/resourceXml';
+import { syncStateNode } from '../../atom/syncFeed';
+import { parseXml, childText } from '../../atom/xml';
+import { NS, ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
+import { SDataError } from '../../protocol/diagnosis';
+import { knowledgeOnRestamp } from '../../protocol/knowledge';
+import type { StoredVersion } from '../../protocol/pagePlan';
+import { decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
+import { takeTicks } from '../../store/clock';
+import { loadVersionsByUuid, writeVersions } from '../../store/versions';
+import type { ServiceContext } from '../services';
+import { positiveIntOf } from './params';
+import { sendXml } from './respond';
+
+const FEED_TYPE = 'application/atom+xml; type=feed';
+const STATUSES: ConflictStatus[] = ['open', 'kept', 'dismissed'];
+
+function conflictUrl(ctx: ServiceContext, id: number): string {
+  return `${ctx.endpoint.url}/$conflicts('${id}')`;
+}
+
+function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceContext): XNode {
+  const url = keyUrl(ctx.endpoint.url, key);
+  return el(
+    tag,
+    {},
+    syncStateNode(v.state, v.knowledge),
+    el('sdata:payload', {}, payloadNode({ key, uuid: v.uuid, url, values: v.values as ResourceValues, deleted: v.deleted }, ctx.endpoint.def.kind, ctx.endpoint.def.app)),
+  );
+}
+
+function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
+  return el(
+    'entry',
+    {},
+    el('id', {}, conflictUrl(ctx, c.id)),
+    el('title', {}, `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`),
+    el('updated', {}, c.decidedAt ?? c.createdAt),
+    el('link', { rel: 'self', href: conflictUrl(ctx, c.id) }),
+    el('link', { rel: 'related', href: keyUrl(ctx.endpoint.url, c.key) }),
+    el(
+      'x:conflict',
+      {},
+      el('x:status', {}, c.status),
+      el('x:winner', {}, c.winner),
+      el('x:reason', {}, c.reason),
+      el('x:uuid', {}, c.uuid),
+      el('x:createdAt', {}, c.createdAt),
+      c.decidedAt && el('x:decidedAt', {}, c.decidedAt),
+      c.runName && el('x:runName', {}, c.runName),
+      c.runStamp && el('x:runStamp', {}, c.runStamp),
+      versionNode('x:winnerVersion', c.winnerVersion, c.key, ctx),
+      versionNode('x:loserVersion', c.loserVersion, c.key, ctx),
+    ),
+  );
+}
+
+export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  if (ctx.path.serviceArg !== undefined) {
+    const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
+    if (!c) throw notFound(ctx.path.serviceArg);
+    sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...conflictEntry(c, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    return;
+  }
+  const status = req.query.status as string | undefined;
+  if (status !== undefined && !STATUSES.includes(status as ConflictStatus)) {
+    throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `status must be one of ${STATUSES.join(', ')}` });
+  }
+  const startIndex = positiveIntOf(req, 'startIndex', 1);
+  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
+  const { total, items } = await listConflicts(db, ctx.endpoint.id, { status: status as ConflictStatus | undefined, offset: startIndex - 1, limit: count });
+  const base = `${ctx.endpoint.url}/$conflicts`;
+  const xml = renderXml(
+    feedNode({
+      id: base,
+      title: `Conflicts at ${ctx.endpoint.url}`,
+      updated: new Date().toISOString(),
+      links: pagingLinks(base, status ? { status } : {}, startIndex, count, total),
+      totalResults: total,
+      startIndex,
+      itemsPerPage: count,
+      entries: items.map((c) => conflictEntry(c, ctx)),
+    }),
+  );
+  sendXml(res, 200, FEED_TYPE, xml);
+}
+
+function conflictIdOf(ctx: ServiceContext): number {
+  const arg = ctx.path.serviceArg ?? '';
+  if (!/^\d+$/.test(arg)) throw notFound(arg);
+  return Number(arg);
+}
+
+function notFound(id: string): SDataError {
+  return new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no conflict '${id}' at this endpoint` });
+}
+
+/** `keep` or `dismiss`, from `?action=` or an `<x:action>` in the body. */
+function actionOf(req: Request): 'keep' | 'dismiss' {
+  let action = typeof req.query.action === 'string' ? req.query.action : undefined;
+  const body = typeof req.body === 'string' ? req.body.trim() : '';
+  if (!action && body) action = childText(parseXml(body), NS.x, 'action') ?? parseXml(body).text.trim();
+  if (action !== 'keep' && action !== 'dismiss') {
+    throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadResolveAction', message: "say action=keep (keep the parked version) or action=dismiss" });
+  }
+  return action;
+}
+
+export async function resolveConflict(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  if (ctx.path.action !== '$resolve') {
+    throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'POST $conflicts(\'ID\')/$resolve' });
+  }
+  const action = actionOf(req);
+  const { db } = ctx.runtime;
+  const id = conflictIdOf(ctx);
+  const resolved = await db.transaction(async (trx) => {
+    const c = await findConflict(trx, ctx.endpoint.id, id);
+    if (!c) throw notFound(String(id));
+    if (c.status !== 'open') {
+      throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'AlreadyResolved', message: `conflict ${id} was already ${c.status}` });
+    }
+    if (action === 'keep') {
+      const { first, stamp } = await takeTicks(trx, ctx.endpoint.id, 1);
+      const current = (await loadVersionsByUuid(trx, ctx.endpoint.id, [c.uuid])).get(c.uuid);
+      const loser = c.loserVersion;
+      await writeVersions(trx, ctx.endpoint.id, [
+        {
+          key: current?.key ?? c.key,
+          uuid: c.uuid,
+          values: loser.values,
+          deleted: loser.deleted,
+          state: { endpoint: ctx.endpoint.url, tick: first, stamp },
+          knowledge: knowledgeOnRestamp(current?.knowledge, loser.knowledge),
+        },
+      ]);
+    }
+    await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
+    return (await findConflict(trx, ctx.endpoint.id, id))!;
+  });
+  sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...conflictEntry(resolved, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+}

@@ -1,0 +1,54 @@
+/**
+ * Turns the entries of a received sync feed into decoded entries for the page planner: each payload is
+ * read against the kind's configuration; an entry whose payload is wrong (or has no UUID) carries its
+ * diagnoses and is quarantined alone. The raw form kept in quarantine can be decoded again later.
+ */
+import type { ParsedSyncEntry } from '../../atom/syncFeed';
+import { readPayload } from '../../atom/payload';
+import type { XmlElement } from '../../atom/xml';
+import type { EndpointDef } from '../../config/catalog';
+import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
+import type { DecodedEntry } from '../../protocol/pagePlan';
+import type { Digest, SyncState } from '../../protocol/types';
+
+/** What the quarantine keeps of an entry: everything needed to decode it again. */
+export interface QuarantinedEntry {
+  index: number;
+  id?: string;
+  uuid?: string;
+  state: SyncState;
+  knowledge?: Digest;
+  deleted: boolean;
+  payload?: XmlElement;
+}
+
+function problemsOf(err: unknown): Diagnosis[] {
+  if (err instanceof SDataError) return err.diagnoses;
+  return [{ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'InvalidPayload', message: (err as Error).message }];
+}
+
+export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry {
+  const problems: Diagnosis[] = [];
+  let values: unknown;
+  if (!e.uuid) {
+    problems.push({ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingUuid', message: 'the entry has no sdata:uuid', payloadPath: `entry[${e.index}]/payload` });
+  }
+  if (!e.deleted) {
+    if (!e.payload) {
+      problems.push({ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingPayload', message: 'the entry has no sdata:payload', payloadPath: `entry[${e.index}]` });
+    } else {
+      try {
+        values = readPayload(e.payload, def.kind, def.app).values;
+      } catch (err) {
+        problems.push(...problemsOf(err));
+      }
+    }
+  }
+  return { index: e.index, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw: e };
+}
+
+export function decodeFeedEntries(entries: ParsedSyncEntry[], def: EndpointDef): DecodedEntry[] {
+  return entries.map((e) =>
+    decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def),
+  );
+}

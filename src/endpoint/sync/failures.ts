@@ -1,0 +1,116 @@
+/**
+ * `$failures` (EXT): the quarantine of an endpoint — feed entries that could not be applied, kept whole
+ * with their diagnoses — and `$failures('ID')/$retry` to apply one now under today's configuration and the
+ * conflict rules of this moment.
+ */
+import type { Request, Response } from 'express';
+import { el, renderXml, type XNode } from '../../atom/write';
+import { feedNode, pagingLinks } from '../../atom/feed';
+import { diagnosisNode } from '../../atom/diagnosisXml';
+import { syncStateNode } from '../../atom/syncFeed';
+import { ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
+import { SDataError } from '../../protocol/diagnosis';
+import { findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
+import { applySyncPage } from '../../store/syncApply';
+import type { ServiceContext } from '../services';
+import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
+import { positiveIntOf } from './params';
+import { sendXml } from './respond';
+
+const STATUSES: FailureStatus[] = ['open', 'applied', 'superseded'];
+
+function failureUrl(ctx: ServiceContext, id: number): string {
+  return `${ctx.endpoint.url}/$failures('${id}')`;
+}
+
+function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
+  const e = f.entry as QuarantinedEntry;
+  return el(
+    'entry',
+    {},
+    el('id', {}, failureUrl(ctx, f.id)),
+    el('title', {}, `Quarantined entry ${e.uuid ?? e.id ?? ''}`.trim()),
+    el('updated', {}, f.updatedAt),
+    el('link', { rel: 'self', href: failureUrl(ctx, f.id) }),
+    el(
+      'x:failure',
+      {},
+      el('x:status', {}, f.status),
+      el('x:attempts', {}, f.attempts),
+      f.uuid && el('x:uuid', {}, f.uuid),
+      e.id && el('x:entryId', {}, e.id),
+      el('x:createdAt', {}, f.createdAt),
+      f.runName && el('x:runName', {}, f.runName),
+      f.runStamp && el('x:runStamp', {}, f.runStamp),
+      syncStateNode(e.state, e.knowledge),
+    ),
+    el('sdata:diagnoses', {}, ...f.diagnoses.map(diagnosisNode)),
+  );
+}
+
+function failureIdOf(ctx: ServiceContext): number {
+  const arg = ctx.path.serviceArg ?? '';
+  if (!/^\d+$/.test(arg)) throw notFound(arg);
+  return Number(arg);
+}
+
+function notFound(id: string): SDataError {
+  return new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no quarantined entry '${id}' at this endpoint` });
+}
+
+export async function getFailures(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  if (ctx.path.serviceArg !== undefined) {
+    const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
+    if (!f) throw notFound(ctx.path.serviceArg);
+    sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...failureEntry(f, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    return;
+  }
+  const status = req.query.status as string | undefined;
+  if (status !== undefined && !STATUSES.includes(status as FailureStatus)) {
+    throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `status must be one of ${STATUSES.join(', ')}` });
+  }
+  const startIndex = positiveIntOf(req, 'startIndex', 1);
+  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
+  const { total, items } = await listFailures(db, ctx.endpoint.id, { status: status as FailureStatus | undefined, offset: startIndex - 1, limit: count });
+  const base = `${ctx.endpoint.url}/$failures`;
+  sendXml(
+    res,
+    200,
+    'application/atom+xml; type=feed',
+    renderXml(
+      feedNode({
+        id: base,
+        title: `Quarantined entries at ${ctx.endpoint.url}`,
+        updated: new Date().toISOString(),
+        links: pagingLinks(base, status ? { status } : {}, startIndex, count, total),
+        totalResults: total,
+        startIndex,
+        itemsPerPage: count,
+        entries: items.map((f) => failureEntry(f, ctx)),
+      }),
+    ),
+  );
+}
+
+export async function retryFailure(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  if (ctx.path.action !== '$retry') throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: "POST $failures('ID')/$retry" });
+  const { db } = ctx.runtime;
+  const id = failureIdOf(ctx);
+  const before = await findFailure(db, ctx.endpoint.id, id);
+  if (!before) throw notFound(String(id));
+  if (before.status !== 'open') {
+    throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
+  }
+  const def = ctx.endpoint.def;
+  await applySyncPage(db, { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: def.priority, keys: def.keys }, {
+    mode: 'catchUp',
+    ceiling: { entries: [] },
+    isLastPage: false,
+    entries: [],
+    retry: [id],
+    decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
+  });
+  const after = (await findFailure(db, ctx.endpoint.id, id))!;
+  sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...failureEntry(after, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+}

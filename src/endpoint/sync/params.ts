@@ -1,0 +1,44 @@
+/** Query parameters shared by the sync services: trackingID, runName, runStamp, paging. */
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { SDataError } from '../../protocol/diagnosis';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function single(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be given once` });
+  return v;
+}
+
+/** A tracking ID: the one given (it must be a UUID), or a new one. */
+export function trackingIdOf(req: Request): string {
+  const given = single(req, 'trackingID') ?? single(req, 'trackingId');
+  if (given === undefined) return randomUUID();
+  if (!UUID.test(given)) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `trackingID '${given}' is not a UUID` });
+  return given.toLowerCase();
+}
+
+/** The tracking ID in `$syncSource('UUID')`; 404 when it is not a UUID (no such context can exist). */
+export function contextIdOf(arg: string | undefined, service: string): string {
+  if (!arg || !UUID.test(arg)) throw unknownContext(service, arg ?? '');
+  return arg.toLowerCase();
+}
+
+export function unknownContext(service: string, id: string): SDataError {
+  return new SDataError(404, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'UnknownTrackingId', message: `no ${service} context '${id}' (unknown or expired tracking ID)` });
+}
+
+export function runOf(req: Request): { runName?: string; runStamp?: string } {
+  return { runName: single(req, 'runName'), runStamp: single(req, 'runStamp') };
+}
+
+/** A positive integer query parameter, or the default; 400 BadQueryParameter otherwise. */
+export function positiveIntOf(req: Request, name: string, fallback: number, max?: number): number {
+  const v = single(req, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be a positive integer, not '${v}'` });
+  const n = Number(v);
+  return max !== undefined ? Math.min(n, max) : n;
+}

@@ -1,0 +1,141 @@
+/**
+ * `$syncSource` (PROTOCOL.md 3.2, 4): POST freezes a selection (the target digest as floor, this endpoint's
+ * digest as ceiling) in a database context and answers the first page at once; GET reads further pages by
+ * keyset cursor; DELETE drops the context.
+ *
+ *   POST ──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
+ */
+import type { Request, Response } from 'express';
+import { parseXml } from '../../atom/xml';
+import { parseDigestDocument } from '../../atom/digestXml';
+import { buildSyncFeed, type SyncFeedEntryOut } from '../../atom/syncFeed';
+import { payloadNode, type ResourceValues } from '../../atom/payload';
+import { keyUrl } from '../../atom/resourceXml';
+import { selectionRanges } from '../../protocol/selection';
+import { knowledgeToSend } from '../../protocol/knowledge';
+import { SDataError } from '../../protocol/diagnosis';
+import type { Digest } from '../../protocol/types';
+import { readDigest } from '../../store/digests';
+import { countSelection, readSelection } from '../../store/syncSelection';
+import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
+import { stateOf } from '../../store/versions';
+import type { ServiceContext } from '../services';
+import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
+import { sendXml } from './respond';
+
+export const FEED_TYPE = 'application/atom+xml; type=feed';
+
+export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  const id = trackingIdOf(req);
+  const run = runOf(req);
+  const floor: Digest = parseDigestDocument(parseXml(bodyText(req)));
+  if (!ctx.endpoint.def.kind.isSyncSource) {
+    throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
+  }
+  const ceiling = await readDigest(db, ctx.endpoint.id, ctx.endpoint.url);
+  const total = await countSelection(db, ctx.endpoint.id, selectionRanges(ceiling, floor));
+  const context: SyncContext = {
+    id,
+    endpointId: ctx.endpoint.id,
+    role: 'source',
+    status: 'ready',
+    ...run,
+    mode: 'catchUp',
+    floor,
+    ceiling,
+    total,
+    cursor: { pages: { '1': null } },
+    createdAt: new Date(),
+    touchedAt: new Date(),
+  };
+  await saveContext(db, context);
+  const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
+  res.setHeader('Location', contextUrl(ctx, id));
+  await sendPage(res, ctx, context, 1, count);
+}
+
+export async function getSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  const id = contextIdOf(ctx.path.serviceArg, '$syncSource');
+  const context = await findContext(db, ctx.endpoint.id, 'source', id);
+  if (!context) throw unknownContext('$syncSource', id);
+  const startIndex = positiveIntOf(req, 'startIndex', 1);
+  const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
+  await sendPage(res, ctx, context, startIndex, count);
+}
+
+export async function deleteSyncSource(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const id = contextIdOf(ctx.path.serviceArg, '$syncSource');
+  if (!(await deleteContext(ctx.runtime.db, ctx.endpoint.id, 'source', id))) throw unknownContext('$syncSource', id);
+  res.status(200).end();
+}
+
+function contextUrl(ctx: ServiceContext, id: string): string {
+  return `${ctx.endpoint.url}/$syncSource('${id}')`;
+}
+
+function bodyText(req: Request): string {
+  return typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+}
+
+async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext, startIndex: number, count: number): Promise<void> {
+  const { db } = ctx.runtime;
+  const { def, url } = ctx.endpoint;
+  const after = context.cursor?.pages[String(startIndex)];
+  if (after === undefined) {
+    throw new SDataError(400, {
+      sdataCode: 'BadQueryParameter',
+      message: `startIndex ${startIndex} is not the start of a page of this selection; follow the feed's links`,
+    });
+  }
+  const ceiling = context.ceiling!;
+  const ranges = selectionRanges(ceiling, context.floor);
+  const rows = await readSelection(db, ctx.endpoint.id, ranges, after, count + 1);
+  const hasMore = rows.length > count;
+  const page = hasMore ? rows.slice(0, count) : rows;
+  if (hasMore) {
+    const last = page[page.length - 1];
+    const cursor = { pages: { ...context.cursor!.pages, [String(startIndex + count)]: [last.state_endpoint, Number(last.state_tick)] as [string, number] } };
+    await updateContext(db, context.id, { cursor });
+  } else {
+    await updateContext(db, context.id, {});
+  }
+  const self = contextUrl(ctx, context.id);
+  const link = (s: number) => `${self}?startIndex=${s}&count=${count}`;
+  const updated = new Date().toISOString();
+  const entries: SyncFeedEntryOut[] = page.map((r) => {
+    const entryUrl = keyUrl(url, r.local_key);
+    const knowledge = knowledgeToSend(r.knowledge ?? undefined, ceiling);
+    return {
+      id: entryUrl,
+      updated: new Date(r.state_stamp).toISOString(),
+      uuid: r.uuid,
+      state: stateOf(r),
+      knowledge,
+      deleted: r.deleted,
+      etag: r.etag,
+      payload: payloadNode({ key: r.local_key, uuid: r.uuid, url: entryUrl, values: r.payload as ResourceValues, deleted: r.deleted }, def.kind, def.app),
+    };
+  });
+  const links = [
+    { rel: 'self', href: link(startIndex) },
+    { rel: 'first', href: link(1) },
+    ...(startIndex > 1 ? [{ rel: 'previous', href: link(Math.max(1, startIndex - count)) }] : []),
+    ...(hasMore ? [{ rel: 'next', href: link(startIndex + count) }] : []),
+  ];
+  const xml = buildSyncFeed({
+    id: self,
+    title: `Sync feed of ${url}`,
+    updated,
+    mode: context.mode ?? 'catchUp',
+    ceiling,
+    floor: context.floor,
+    links,
+    totalResults: context.total ?? page.length,
+    startIndex,
+    itemsPerPage: count,
+    entries,
+  });
+  sendXml(res, 200, FEED_TYPE, xml);
+}

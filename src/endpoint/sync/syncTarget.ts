@@ -1,0 +1,187 @@
+/**
+ * `$syncTarget` (PROTOCOL.md 3.2): POST applies one page of a sync feed in one transaction and answers the
+ * result feed. Work that ends within `sync.answerWithinMillis` is answered 200 at once; longer work is
+ * answered 202 with tracking and its result is read later from the context (any process can serve it).
+ *
+ *   POST ──> applying ──commit──> done (result feed stored with the data, same transaction)
+ *                      └─error──> failed (diagnoses stored)        GET: 202 while applying, else the result
+ */
+import type { Request, Response } from 'express';
+import { parseSyncFeed, type ParsedSyncFeed } from '../../atom/syncFeed';
+import { buildResultFeed, type ResultEntry } from '../../atom/resultFeed';
+import { buildTracking } from '../../atom/tracking';
+import { diagnosesDocument } from '../../atom/diagnosisXml';
+import { keyUrl } from '../../atom/resourceXml';
+import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
+import type { PlannedEntry } from '../../protocol/pagePlan';
+import { applySyncPage, type AppliedPage } from '../../store/syncApply';
+import { deleteContext, findContext, saveContext, updateContext } from '../../store/contexts';
+import { etagOf } from '../../store/versions';
+import type { ServiceContext } from '../services';
+import { decodeEntry, decodeFeedEntries, type QuarantinedEntry } from './decodeEntries';
+import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
+import { sendXml } from './respond';
+
+const FEED_TYPE = 'application/atom+xml; type=feed';
+const XML_TYPE = 'application/xml';
+
+function contextUrl(ctx: ServiceContext, id: string): string {
+  return `${ctx.endpoint.url}/$syncTarget('${id}')`;
+}
+
+function bodyText(req: Request): string {
+  return typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+}
+
+/** The result-feed entry of one applied page entry. */
+export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, string>): ResultEntry {
+  const raw = p.entry.raw as QuarantinedEntry;
+  const key = p.entry.uuid ? keys.get(p.entry.uuid) : undefined;
+  const location = key !== undefined ? keyUrl(endpointUrl, key) : raw.id;
+  const base = { id: raw.id, uuid: p.entry.uuid, location };
+  switch (p.outcome.kind) {
+    case 'applied':
+      return {
+        ...base,
+        httpStatus: p.outcome.method === 'POST' ? 201 : 200,
+        httpMessage: p.outcome.method === 'POST' ? 'Created' : 'OK',
+        httpMethod: p.outcome.method,
+        etag: p.stored ? etagOf(p.stored.state) : undefined,
+        diagnoses: [],
+      };
+    case 'conflict':
+      return {
+        ...base,
+        httpStatus: p.outcome.method === 'POST' ? 201 : 200,
+        httpMessage: p.outcome.winner === 'source' ? 'Conflict resolved: feed version applied' : 'Conflict resolved: target version kept',
+        httpMethod: p.outcome.method,
+        etag: p.stored ? etagOf(p.stored.state) : undefined,
+        diagnoses: p.diagnoses,
+      };
+    case 'ignored':
+      return {
+        ...base,
+        httpStatus: 304,
+        httpMessage: 'Not Modified',
+        diagnoses: [{ severity: 'Info', sdataCode: 'ApplicationDiagnosis', applicationCode: 'Skipped', message: p.outcome.reason }],
+      };
+    case 'quarantined':
+      return {
+        ...base,
+        httpStatus: 422,
+        httpMessage: 'Unprocessable Entity: quarantined at $failures',
+        diagnoses: p.diagnoses,
+      };
+  }
+}
+
+function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage, feed: ParsedSyncFeed, run: { runName?: string; runStamp?: string }): string {
+  const entries = applied.plan.entries.filter((p) => !p.entry.retry).map((p) => resultEntryOf(p, ctx.endpoint.url, applied.keys));
+  return buildResultFeed({
+    id: contextUrl(ctx, id),
+    title: `Result of applying a sync page at ${ctx.endpoint.url}`,
+    updated: new Date().toISOString(),
+    entries,
+    diagnoses: applied.plan.diagnoses,
+    ...run,
+    source: feed.ceiling?.origin,
+    target: ctx.endpoint.url,
+    kind: ctx.endpoint.def.kind.name,
+  });
+}
+
+export async function postSyncTarget(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  const id = trackingIdOf(req);
+  const run = runOf(req);
+  const feed = parseSyncFeed(bodyText(req));
+  if (!ctx.endpoint.def.kind.isSyncTarget) {
+    throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
+  }
+  if (!feed.ceiling) {
+    throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
+  }
+  const def = ctx.endpoint.def;
+  const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
+  const work = applySyncPage(db, target, {
+    mode: feed.mode ?? 'catchUp',
+    ceiling: feed.ceiling,
+    floor: feed.floor,
+    isLastPage: !feed.next,
+    entries: decodeFeedEntries(feed.entries, def),
+    ...run,
+    retry: 'open',
+    decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
+    alsoInTransaction: async (trx, applied) => {
+      await saveContext(trx, {
+        id,
+        endpointId: ctx.endpoint.id,
+        role: 'target',
+        status: 'done',
+        ...run,
+        mode: feed.mode,
+        result: resultFeedOf(ctx, id, applied, feed, run),
+        resultStatus: 200,
+      });
+    },
+  }).then(
+    () => ({ ok: true as const }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+
+  const started = Date.now();
+  const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), cfg.sync.answerWithinMillis).unref());
+  const first = await Promise.race([work, timer]);
+  res.setHeader('Location', contextUrl(ctx, id));
+  if (first !== 'late') {
+    if (!first.ok) throw first.err;
+    await answerFromContext(res, ctx, id);
+    return;
+  }
+  // Longer work: answer 202 now, keep the outcome in the context for whoever polls.
+  await db('contexts')
+    .insert({ id, endpoint_id: ctx.endpoint.id, role: 'target', status: 'applying', run_name: run.runName ?? null, run_stamp: run.runStamp ?? null })
+    .onConflict('id')
+    .ignore();
+  void work.then(async (outcome) => {
+    if (outcome.ok) return;
+    const err = outcome.err;
+    const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
+    await updateContext(db, id, { status: 'failed', result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 }).catch(() => undefined);
+  });
+  sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, feed.entries.length));
+}
+
+function trackingOf(elapsedMillis: number, entries: number): string {
+  return buildTracking({
+    phase: 'applying',
+    phaseDetail: `applying ${entries} entries`,
+    progress: 0,
+    elapsedSeconds: elapsedMillis / 1000,
+    remainingSeconds: Math.max(0.05, entries / 20000),
+    pollingMillis: Math.max(20, Math.min(1000, Math.round(entries / 20))),
+  });
+}
+
+async function answerFromContext(res: Response, ctx: ServiceContext, id: string): Promise<void> {
+  const context = await findContext(ctx.runtime.db, ctx.endpoint.id, 'target', id);
+  if (!context) throw unknownContext('$syncTarget', id);
+  if (context.status === 'applying') {
+    sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - context.createdAt.getTime(), 0));
+    return;
+  }
+  const status = context.resultStatus ?? 200;
+  sendXml(res, status, status === 200 ? FEED_TYPE : XML_TYPE, context.result ?? '');
+}
+
+export async function getSyncTarget(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
+  res.setHeader('Location', contextUrl(ctx, id));
+  await answerFromContext(res, ctx, id);
+}
+
+export async function deleteSyncTarget(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
+  if (!(await deleteContext(ctx.runtime.db, ctx.endpoint.id, 'target', id))) throw unknownContext('$syncTarget', id);
+  res.status(200).end();
+}

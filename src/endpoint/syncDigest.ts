@@ -1,0 +1,33 @@
+/**
+ * `{ep}/$syncDigest` (PROTOCOL.md 3.2): GET answers an Atom entry whose `sdata:payload` holds the endpoint's
+ * `sync:digest`; PUT (administration) replaces the entries for other endpoints and the priorities, never
+ * lowers the endpoint's own tick, and answers the digest as it now is. Anything invalid is a 400 that
+ * changes nothing (the body is read whole before the one transaction).
+ */
+import type { Request, Response } from 'express';
+import { digestEntryDocument, parseDigestDocument } from '../atom/digestXml';
+import { parseXml } from '../atom/xml';
+import { badRequest } from '../protocol/diagnosis';
+import { putDigest, readDigest } from '../store/digests';
+import { ENTRY_TYPE, sendXml, bodyText } from './http';
+import { checkQuery } from './query';
+import type { ServiceContext } from './services';
+
+async function sendDigest(res: Response, ctx: ServiceContext): Promise<void> {
+  const digest = await readDigest(ctx.runtime.db, ctx.endpoint.id, ctx.endpoint.url);
+  sendXml(res, 200, ENTRY_TYPE, digestEntryDocument(digest, ctx.endpoint.url, new Date().toISOString()));
+}
+
+export async function getSyncDigest(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  checkQuery(req, []);
+  await sendDigest(res, ctx);
+}
+
+export async function putSyncDigest(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  checkQuery(req, []);
+  const body = bodyText(req);
+  if (!body.trim()) throw badRequest('PUT $syncDigest needs an entry whose sdata:payload holds a sync:digest', 'MissingBody');
+  const digest = parseDigestDocument(parseXml(body));
+  await ctx.runtime.db.transaction((trx) => putDigest(trx, ctx.endpoint.id, ctx.endpoint.url, digest));
+  await sendDigest(res, ctx);
+}

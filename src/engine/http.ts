@@ -1,0 +1,205 @@
+/**
+ * The engine's HTTP client for SData endpoints, on Node's fetch (undici keeps connections alive).
+ *
+ * - Every request carries the run's `runName` and `runStamp` query parameters.
+ * - An exchange is one request and, when it is answered 202, the polling of its Location until the final
+ *   answer, waiting the tracking body's `pollingMillis` (kept within configured bounds) between polls;
+ *   an answer of 200 at once ends the exchange at once.
+ * - An exchange that fails transiently (a Transient diagnosis, 5xx, 408/429, an unreachable endpoint, a
+ *   poll that outlives its timeout) is tried again whole with exponential backoff. Its URL is rebuilt for
+ *   each attempt, so a retried `$syncSource`/`$syncTarget` POST gets a fresh trackingID.
+ * - A final answer that is not 2xx is thrown as an EndpointError carrying the diagnoses it held.
+ */
+import { backOff } from 'exponential-backoff';
+import type { Logger } from 'pino';
+import { diagnosesIn } from '../atom/diagnosisXml';
+import { parseTracking } from '../atom/tracking';
+import { parseXml } from '../atom/xml';
+import type { Diagnosis } from '../protocol/diagnosis';
+import { describeError, EndpointError, isTransient } from './errors';
+
+export const ENTRY_TYPE = 'application/atom+xml; type=entry';
+export const FEED_TYPE = 'application/atom+xml; type=feed';
+
+export interface RunTag {
+  runName: string;
+  runStamp: string;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  startingDelayMillis: number;
+  maxDelayMillis: number;
+}
+
+export interface PollPolicy {
+  minMillis: number;
+  maxMillis: number;
+  timeoutSeconds: number;
+}
+
+export const defaultRetry: RetryPolicy = { attempts: 6, startingDelayMillis: 200, maxDelayMillis: 10_000 };
+export const defaultPoll: PollPolicy = { minMillis: 5, maxMillis: 5_000, timeoutSeconds: 600 };
+/** Wait between polls when a 202 answer gives no pollingMillis. */
+const DEFAULT_POLL_MILLIS = 100;
+
+export interface ClientOptions {
+  run: RunTag;
+  retry?: RetryPolicy;
+  poll?: PollPolicy;
+  requestTimeoutMillis?: number;
+  log?: Logger;
+}
+
+export interface Answer {
+  status: number;
+  /** The URL that gave this answer (after polling: the tracking URL). */
+  url: string;
+  /** The Location header resolved against the request URL; after polling, the tracking URL when none is given. */
+  location?: string;
+  contentType: string;
+  body: string;
+}
+
+export interface Body {
+  text: string;
+  type: string;
+}
+
+type UrlSource = string | (() => string);
+
+/** The URL with the run's runName and runStamp added (kept when already there). */
+export function tagWithRun(url: string, run: RunTag): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('runName')) u.searchParams.set('runName', run.runName);
+  if (!u.searchParams.has('runStamp')) u.searchParams.set('runStamp', run.runStamp);
+  return u.toString();
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function diagnosesOfBody(status: number, body: string): Diagnosis[] {
+  if (body.trim().startsWith('<')) {
+    try {
+      const found = diagnosesIn(parseXml(body));
+      if (found.length > 0) return found;
+    } catch {
+      // not XML we can read: described below
+    }
+  }
+  const text = body.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return [{ severity: status >= 500 ? 'Transient' : 'Error', sdataCode: status >= 500 ? 'InternalServerError' : 'ApplicationDiagnosis', message: `HTTP ${status}${text ? `: ${text}` : ''}` }];
+}
+
+export class SDataClient {
+  readonly run: RunTag;
+  private readonly retry: RetryPolicy;
+  private readonly poll: PollPolicy;
+  private readonly timeoutMillis: number;
+  private readonly log?: Logger;
+
+  constructor(opts: ClientOptions) {
+    this.run = opts.run;
+    this.retry = opts.retry ?? defaultRetry;
+    this.poll = opts.poll ?? defaultPoll;
+    this.timeoutMillis = opts.requestTimeoutMillis ?? 300_000;
+    this.log = opts.log;
+  }
+
+  /** One request, tagged with the run; no polling, no retry. Throws EndpointError when no answer comes. */
+  async request(method: string, url: string, body?: Body): Promise<Answer> {
+    const tagged = tagWithRun(url, this.run);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(tagged, {
+        method,
+        headers: body ? { 'content-type': body.type, accept: 'application/atom+xml, application/xml' } : { accept: 'application/atom+xml, application/xml' },
+        body: body?.text,
+        signal: AbortSignal.timeout(this.timeoutMillis),
+      });
+      text = await res.text();
+    } catch (err) {
+      const reason = (err as { cause?: { code?: string; message?: string } }).cause?.code ?? (err as Error).message;
+      throw new EndpointError(
+        method,
+        url,
+        undefined,
+        [{ severity: 'Transient', sdataCode: 'ApplicationUnavailable', message: `${method} ${url}: no answer (${reason})` }],
+        `${method} ${url}: no answer (${reason})`,
+        { cause: err },
+      );
+    }
+    const location = res.headers.get('location');
+    return {
+      status: res.status,
+      url,
+      location: location ? new URL(location, url).toString() : undefined,
+      contentType: res.headers.get('content-type') ?? '',
+      body: text,
+    };
+  }
+
+  /** Polls a 202 answer's Location until a final answer (any status but 202). */
+  async settle(first: Answer, method: string): Promise<Answer> {
+    let answer = first;
+    const deadline = Date.now() + this.poll.timeoutSeconds * 1000;
+    while (answer.status === 202) {
+      const tracking = answer.location;
+      if (!tracking) {
+        throw new EndpointError(method, answer.url, 202, [], `${method} ${answer.url}: 202 Accepted without a Location to poll`);
+      }
+      if (Date.now() > deadline) {
+        throw new EndpointError(
+          'GET',
+          tracking,
+          undefined,
+          [{ severity: 'Transient', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PollTimeout', message: `still 202 after ${this.poll.timeoutSeconds} s` }],
+          `GET ${tracking}: still 202 after ${this.poll.timeoutSeconds} s`,
+        );
+      }
+      await sleep(this.pollingWait(answer.body));
+      const next = await this.request('GET', tracking);
+      // The tracking URL names the context (to DELETE later) whatever the final answer says.
+      answer = { ...next, location: next.location ?? tracking };
+    }
+    return answer;
+  }
+
+  private pollingWait(trackingBody: string): number {
+    let wanted = DEFAULT_POLL_MILLIS;
+    try {
+      wanted = parseTracking(trackingBody).pollingMillis ?? DEFAULT_POLL_MILLIS;
+    } catch {
+      // a tracking body we cannot read: keep the default wait
+    }
+    return Math.min(this.poll.maxMillis, Math.max(this.poll.minMillis, wanted));
+  }
+
+  /**
+   * One exchange (request, then polling while 202), retried whole on transient failures. Returns the final
+   * 2xx answer; throws EndpointError with the endpoint's diagnoses otherwise.
+   */
+  async exchange(method: string, url: UrlSource, body?: Body): Promise<Answer> {
+    const attempt = async (): Promise<Answer> => {
+      const target = typeof url === 'function' ? url() : url;
+      const final = await this.settle(await this.request(method, target, body), method);
+      if (final.status >= 200 && final.status < 300) return final;
+      const diagnoses = diagnosesOfBody(final.status, final.body);
+      throw new EndpointError(method, final.url, final.status, diagnoses, `${method} ${final.url}: ${final.status} ${diagnoses[0]?.message ?? ''}`.trim());
+    };
+    return backOff(attempt, {
+      numOfAttempts: this.retry.attempts,
+      startingDelay: this.retry.startingDelayMillis,
+      maxDelay: this.retry.maxDelayMillis,
+      timeMultiple: 2,
+      jitter: 'full',
+      // Called after every failed attempt, the last one included (`failed` attempts so far).
+      retry: (err: unknown, failed: number) => {
+        if (!isTransient(err) || failed >= this.retry.attempts) return false;
+        this.log?.warn({ method, attempt: failed + 1, of: this.retry.attempts, err: describeError(err) }, 'transient failure; trying again');
+        return true;
+      },
+    });
+  }
+}

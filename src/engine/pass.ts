@@ -1,0 +1,268 @@
+/**
+ * One catch-up pass, source S to target T (PROTOCOL.md 6), for one kind, or for every kind of an
+ * application in increasing syncOrder when S and T are application URLs.
+ *
+ *                GET T/$syncDigest, POST it to S/$syncSource, poll
+ *   selecting ───────────────────────────────────────────────────> paging
+ *   paging     a page arrived; the next one is fetched meanwhile    ──> applying
+ *   applying   POST the page as it came to T/$syncTarget, poll      ──> reporting
+ *   reporting  queue the result feed for loggers (and S/$syncResults)
+ *                ├─ rel="next" and no stop asked ──────────────────> paging
+ *                ├─ no rel="next": T merged the ceiling ────────────> merging
+ *                └─ stopAfterPages reached / shutdown asked ────────> cut
+ *   merging    every T context DELETEd (S's was, once its last page was read) ──> done
+ *   cut        the same clean-up; the next pass resumes where this one stopped
+ *   any state  an error the client's retries could not cure ──────> failed (contexts dropped, loggers told)
+ *
+ * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { parseResultFeed, summariseResults, type ResultSummary } from '../atom/resultFeed';
+import type { Diagnosis } from '../protocol/diagnosis';
+import { describeError, EndpointError } from './errors';
+import { readFeedHead } from './feedHead';
+import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
+import { kindsToSync } from './kinds';
+import { ResultReporter, type PassState } from './report';
+import { parseSDataUrl, serviceUrl } from './urls';
+
+/** What a target did with the entries of a pass (summariseResults of its result feeds). */
+export type Counts = ResultSummary;
+
+export interface KindPassSummary extends Counts {
+  source: string;
+  target: string;
+  kind: string;
+  state: 'done' | 'cut';
+  pages: number;
+  entries: number;
+  seconds: number;
+  entriesPerSecond: number;
+}
+
+export interface PassSummary extends Omit<KindPassSummary, 'kind'> {
+  kinds: KindPassSummary[];
+}
+
+export type PassProgress =
+  | { type: 'kind'; kind: string; source: string; target: string }
+  | { type: 'page'; kind: string; page: number; entries: number; entriesDone: number; totalResults?: number };
+
+export interface PassOptions {
+  /** An endpoint URL, or an application URL for every kind. */
+  source: string;
+  /** Of the same level as source. */
+  target: string;
+  client: SDataClient;
+  /** Event logger URLs given every result feed. */
+  loggers?: string[];
+  /** Post result feeds to the source's $syncResults too. */
+  postResults?: boolean;
+  /** With application URLs: only these kinds (still in syncOrder). */
+  kinds?: string[];
+  /** Entries per page asked of the source (`count`). */
+  pageSize?: number;
+  /** Cut the pass after this many pages (over all kinds). */
+  stopAfterPages?: number;
+  /** Asked between pages: true stops the pass cleanly once the running page is applied. */
+  shouldStop?: () => boolean;
+  onProgress?: (p: PassProgress) => void;
+  log?: Logger;
+}
+
+/** A pass that could not finish; `summary` holds what was done before the failure. */
+export class PassFailed extends Error {
+  constructor(
+    readonly summary: PassSummary,
+    override readonly cause: unknown,
+  ) {
+    super(`pass ${summary.source} -> ${summary.target} failed: ${describeError(cause)}`);
+    this.name = 'PassFailed';
+  }
+
+  get diagnoses(): Diagnosis[] {
+    return this.cause instanceof EndpointError ? this.cause.diagnoses : [];
+  }
+}
+
+const zeroCounts = (): Counts => ({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 });
+
+function addCounts(into: Counts, more: Counts): void {
+  for (const k of Object.keys(into) as (keyof Counts)[]) into[k] += more[k];
+}
+
+function rate(entries: number, seconds: number): number {
+  return seconds > 0 ? Math.round(entries / seconds) : 0;
+}
+
+function failureDiagnoses(err: unknown): Diagnosis[] {
+  const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err) };
+  return [own, ...(err instanceof EndpointError ? err.diagnoses : [])];
+}
+
+/** Runs the work once pending I/O callbacks have run (so a request just sent is on its way first). */
+function afterIo(work: () => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      try {
+        work();
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
+    }),
+  );
+}
+
+/** Page budget shared by the kinds of one pass. */
+interface Budget {
+  pagesLeft: number;
+}
+
+async function dropContext(client: SDataClient, url: string | undefined, log?: Logger): Promise<void> {
+  if (!url) return;
+  try {
+    const answer = await client.request('DELETE', url);
+    if (answer.status >= 300 && answer.status !== 404) log?.debug({ url, status: answer.status }, 'context not deleted');
+  } catch (err) {
+    log?.debug({ url, err: describeError(err) }, 'context not deleted (it will expire)');
+  }
+}
+
+/** A POST to a tracked service that remembers the context URL of the attempt that answered. */
+async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string }> {
+  let trackingID = '';
+  const answer = await client.exchange(
+    'POST',
+    () => {
+      trackingID = randomUUID();
+      return serviceUrl(endpoint, service, { trackingID, ...params });
+    },
+    { text: body, type },
+  );
+  return { answer, context: answer.location ?? serviceUrl(endpoint, `${service}('${trackingID}')`) };
+}
+
+async function runKindPass(opts: PassOptions, source: string, target: string, kind: string, budget: Budget): Promise<KindPassSummary> {
+  const { client, log } = opts;
+  const started = performance.now();
+  const counts = zeroCounts();
+  const reporter = new ResultReporter(client, { source, target, kind }, opts.loggers ?? [], opts.postResults ?? false, log);
+  const contextDrops: Promise<void>[] = [];
+  let sourceContext: string | undefined;
+  let pages = 0;
+  let entries = 0;
+  let totalResults: number | undefined;
+  let state: 'done' | 'cut' = 'cut';
+  const summary = (): KindPassSummary => {
+    const seconds = (performance.now() - started) / 1000;
+    return { source, target, kind, state, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds) };
+  };
+  const report = (resultFeed: string, page: number, pageState: PassState): void => {
+    const results = parseResultFeed(resultFeed).entries;
+    const pageCounts = summariseResults(results);
+    entries += results.length;
+    addCounts(counts, pageCounts);
+    reporter.page(resultFeed, { totalResults, state: pageState, entries: results.length, ...pageCounts });
+    opts.onProgress?.({ type: 'page', kind, page, entries: results.length, entriesDone: entries, totalResults });
+    log?.debug({ source, target, kind, page, entries: results.length }, 'page applied');
+  };
+  opts.onProgress?.({ type: 'kind', kind, source, target });
+  try {
+    // selecting
+    const digest = await client.exchange('GET', serviceUrl(target, '$syncDigest'));
+    const selection = await postTracked(client, source, '$syncSource', digest.body, ENTRY_TYPE, { count: opts.pageSize });
+    sourceContext = selection.context;
+    let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);
+    let pendingResults: Promise<void> | undefined;
+    while (nextPage) {
+      // paging
+      const page: Answer = await nextPage;
+      nextPage = undefined;
+      const head = readFeedHead(page.body);
+      totalResults ??= head.totalResults;
+      budget.pagesLeft -= 1;
+      const isLast = head.next === undefined;
+      const isCut = !isLast && budget.pagesLeft <= 0;
+      if (!isLast && !isCut) {
+        nextPage = client.exchange('GET', head.next!);
+        nextPage.catch(() => undefined); // read (and rethrown) on the next turn; never unhandled
+      } else {
+        // No more pages will be read: drop the source context while the target applies this one.
+        contextDrops.push(dropContext(client, sourceContext, log));
+        sourceContext = undefined;
+      }
+      // applying
+      const applied = await postTracked(client, target, '$syncTarget', page.body, FEED_TYPE);
+      contextDrops.push(dropContext(client, applied.context, log));
+      pages += 1;
+      // reporting: the previous page's results were read while this page was applied; this page's are read
+      // while the next one is (reading 1,000 results costs ~40 ms of CPU, off the critical path this way).
+      await pendingResults;
+      const pageNo = pages;
+      const pageState: PassState = isLast ? 'done' : isCut ? 'cut' : 'running';
+      pendingResults = afterIo(() => report(applied.answer.body, pageNo, pageState));
+      pendingResults.catch(() => undefined); // awaited (and rethrown) on the next turn; never unhandled
+      if (isLast) state = 'done'; // merging: the target merged the ceiling with this page
+      else if (!isCut && opts.shouldStop?.()) nextPage = undefined;
+    }
+    await pendingResults;
+    if (state === 'cut') reporter.close('cut');
+    return summary();
+  } catch (err) {
+    reporter.close('failed', failureDiagnoses(err));
+    throw new PassFailed(aggregate(source, target, [summary()]), err);
+  } finally {
+    await Promise.all([dropContext(client, sourceContext, log), ...contextDrops]);
+    await reporter.flush();
+  }
+}
+
+function aggregate(source: string, target: string, kinds: KindPassSummary[]): PassSummary {
+  const counts = zeroCounts();
+  for (const k of kinds) addCounts(counts, k);
+  const pages = kinds.reduce((n, k) => n + k.pages, 0);
+  const entries = kinds.reduce((n, k) => n + k.entries, 0);
+  const seconds = kinds.reduce((n, k) => n + k.seconds, 0);
+  const state = kinds.every((k) => k.state === 'done') ? 'done' : 'cut';
+  return { source, target, state, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds), kinds };
+}
+
+/** The (source, target, kind) endpoint pairs of a pass, in syncOrder. */
+export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'client' | 'kinds'>): Promise<{ source: string; target: string; kind: string }[]> {
+  const s = parseSDataUrl(opts.source);
+  const t = parseSDataUrl(opts.target);
+  if (s.level !== t.level) throw new Error('source and target must both be endpoint URLs or both application URLs');
+  if (s.level === 'endpoint' && t.level === 'endpoint') return [{ source: s.endpointUrl, target: t.endpointUrl, kind: s.kind }];
+  const kinds = await kindsToSync(opts.client, s.applicationUrl, t.applicationUrl, opts.kinds);
+  return kinds.map((k) => ({ source: `${s.applicationUrl}/${k.name}`, target: `${t.applicationUrl}/${k.name}`, kind: k.name }));
+}
+
+/** Runs a pass; throws PassFailed (with the work done so far) when it cannot finish. */
+export async function runPass(opts: PassOptions): Promise<PassSummary> {
+  const started = performance.now();
+  let legs: Awaited<ReturnType<typeof passLegs>>;
+  try {
+    legs = await passLegs(opts);
+  } catch (err) {
+    throw new PassFailed(aggregate(opts.source, opts.target, []), err); // e.g. a $schema that cannot be read
+  }
+  const budget: Budget = { pagesLeft: opts.stopAfterPages ?? Number.POSITIVE_INFINITY };
+  const done: KindPassSummary[] = [];
+  for (const leg of legs) {
+    if (done.length > 0 && (budget.pagesLeft <= 0 || opts.shouldStop?.())) break;
+    try {
+      done.push(await runKindPass(opts, leg.source, leg.target, leg.kind, budget));
+    } catch (err) {
+      if (err instanceof PassFailed) throw new PassFailed(aggregate(opts.source, opts.target, [...done, ...err.summary.kinds]), err.cause);
+      throw err;
+    }
+  }
+  const summary = aggregate(opts.source, opts.target, done);
+  if (done.length < legs.length) summary.state = 'cut';
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.entriesPerSecond = rate(summary.entries, summary.seconds);
+  return summary;
+}

@@ -1,0 +1,46 @@
+/**
+ * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` or an
+ * application `{base}/sdata/{app}/{contract}/{dataset}`, and the sync service URLs built on an endpoint.
+ */
+import { randomUUID } from 'node:crypto';
+
+export type SDataUrl =
+  | { level: 'application'; applicationUrl: string }
+  | { level: 'endpoint'; applicationUrl: string; endpointUrl: string; kind: string };
+
+/** Classifies an SData URL; throws a plain Error naming the URL when it is neither form. */
+export function parseSDataUrl(url: string): SDataUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`'${url}' is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`'${url}' is not an http(s) URL`);
+  const segments = u.pathname.split('/').filter((s) => s !== '');
+  const at = segments.indexOf('sdata');
+  const rest = at < 0 ? [] : segments.slice(at + 1);
+  if (rest.length !== 3 && rest.length !== 4) {
+    throw new Error(`'${url}' is neither an application URL (.../sdata/{app}/{contract}/{dataset}) nor an endpoint URL (.../{kind})`);
+  }
+  const applicationUrl = `${u.origin}/${segments.slice(0, at + 4).join('/')}`;
+  if (rest.length === 3) return { level: 'application', applicationUrl };
+  return { level: 'endpoint', applicationUrl, endpointUrl: `${applicationUrl}/${rest[3]}`, kind: decodeURIComponent(rest[3]) };
+}
+
+/** The URL with these query parameters set (undefined ones left out). */
+export function withParams(url: string, params: Record<string, string | number | undefined>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, String(v));
+  return u.toString();
+}
+
+/** `{ep}/$service` with query parameters. */
+export function serviceUrl(endpointUrl: string, service: string, params: Record<string, string | number | undefined> = {}): string {
+  return withParams(`${endpointUrl.replace(/\/+$/, '')}/${service}`, params);
+}
+
+/** Builds `{ep}/$syncSource?trackingID=...` (or $syncTarget) with a fresh tracking ID at each call. */
+export function trackedServiceUrl(endpointUrl: string, service: '$syncSource' | '$syncTarget', params: Record<string, string | number | undefined> = {}): () => string {
+  return () => serviceUrl(endpointUrl, service, { trackingID: randomUUID(), ...params });
+}

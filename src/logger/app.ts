@@ -1,0 +1,115 @@
+/**
+ * The event logger's HTTP interface (its own express app):
+ *
+ *   POST /logs/$syncResults   a result feed with run metadata (same shape a source's $syncResults accepts)
+ *   GET  /logs/runs           run records, newest first; filters runName, runStamp, endpoint, state, since, until
+ *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
+ *                             severity=Error,Fatal | minSeverity=Warning, since, until
+ *   GET  /health
+ *
+ * Feeds page with startIndex/count. Errors are `sdata:diagnoses` bodies. Error and Fatal diagnoses are sent
+ * to the webhook after the post is stored.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { diagnosesDocument } from '../atom/diagnosisXml';
+import type { LoggerConfig } from '../config/engineSchema';
+import { SDataError } from '../protocol/diagnosis';
+import type { Db } from '../store/db';
+import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
+import { eventsFeed, runsFeed } from './feeds';
+import { resultPostOf } from './ingest';
+import { listEvents, listRuns, recordResultPost } from './store';
+import { ALERT_SEVERITIES, callWebhook } from './webhook';
+
+export interface LoggerAppOptions {
+  db: Db;
+  cfg: LoggerConfig;
+  /** Base URL written in feed ids and links. */
+  baseUrl: () => string;
+  log?: Logger;
+}
+
+export interface LoggerApp {
+  app: express.Express;
+  /** Resolves when every webhook call started so far has ended. */
+  idle(): Promise<void>;
+}
+
+const FEED_TYPE = 'application/atom+xml; type=feed';
+const INGEST = /^\/logs\/(?:\$|%24)syncResults\/?$/i;
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
+
+export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
+  const { db, cfg, log } = opts;
+  const app = express();
+  const pending = new Set<Promise<void>>();
+  app.disable('x-powered-by');
+
+  app.post(
+    INGEST,
+    express.text({ type: () => true, limit: cfg.bodyLimitBytes }),
+    wrap(async (req, res) => {
+      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>);
+      const { runId, events } = await recordResultPost(db, post);
+      res.status(200).end();
+      const alerts = events.filter((e) => ALERT_SEVERITIES.has(e.severity));
+      if (cfg.webhookUrl && alerts.length > 0) {
+        const call = callWebhook(cfg.webhookUrl, { logger: opts.baseUrl(), run: { id: runId, ...post.run }, events: alerts }, cfg.webhookTimeoutMillis, log);
+        pending.add(call);
+        void call.finally(() => pending.delete(call));
+      }
+    }),
+  );
+
+  app.get(
+    '/logs/runs',
+    wrap(async (req, res) => {
+      const q = req.query as Record<string, unknown>;
+      const { startIndex, count } = pagingOf(q, cfg.defaultPageSize, cfg.maxPageSize);
+      const { total, items } = await listRuns(db, runFilterOf(q), { offset: startIndex - 1, limit: count });
+      const page = { base: `${opts.baseUrl()}/logs/runs`, params: givenParams(q, RUN_FILTER_PARAMS), startIndex, count, total };
+      res.status(200).type(FEED_TYPE).send(runsFeed(page, items));
+    }),
+  );
+
+  app.get(
+    '/logs/events',
+    wrap(async (req, res) => {
+      const q = req.query as Record<string, unknown>;
+      const { startIndex, count } = pagingOf(q, cfg.defaultPageSize, cfg.maxPageSize);
+      const { total, items } = await listEvents(db, eventFilterOf(q), { offset: startIndex - 1, limit: count });
+      const page = { base: `${opts.baseUrl()}/logs/events`, params: givenParams(q, EVENT_FILTER_PARAMS), startIndex, count, total };
+      res.status(200).type(FEED_TYPE).send(eventsFeed(page, items));
+    }),
+  );
+
+  app.get('/health', (_req, res) => {
+    res.status(200).type('text/plain').send('ok');
+  });
+
+  app.use((req: Request) => {
+    throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `no logger resource at ${req.method} ${req.path}` });
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err instanceof SDataError ? err.status : (err as { status?: number }).status === 413 ? 413 : 500;
+    const diagnoses =
+      err instanceof SDataError
+        ? err.diagnoses
+        : status === 413
+          ? [{ severity: 'Error' as const, sdataCode: 'RequestEntityTooLarge' as const, message: `body over ${cfg.bodyLimitBytes} bytes` }]
+          : [{ severity: 'Error' as const, sdataCode: 'InternalServerError' as const, message: (err as Error).message }];
+    if (status >= 500) log?.error({ err }, 'logger request failed');
+    res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
+  });
+
+  return {
+    app,
+    idle: async () => {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}

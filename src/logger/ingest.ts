@@ -1,0 +1,92 @@
+/**
+ * Turns a posted result feed into what the logger records. The feed is the one a target answered
+ * (PROTOCOL.md 3.2) — the same body a source's `$syncResults` accepts. Run metadata comes from the query
+ * (runName, runStamp, source, target, kind, totalResults, state: what the engine sends) or else from the
+ * feed itself.
+ *
+ * Our engine also sends the page's counts (entries, created, updated, deleted, conflicts, failures,
+ * skipped). A feed holding no diagnosis at all then needs no second reading: its counts are taken as sent
+ * (reading 1,000 result entries costs ~40 ms). Any feed with a diagnosis, or without those counts, is read.
+ */
+import { parseResultFeed, summariseResults, type ResultRunMetadata } from '../atom/resultFeed';
+import { SDataError } from '../protocol/diagnosis';
+import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState } from './store';
+
+export type Query = Record<string, unknown>;
+
+function text(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be given once` });
+  return v;
+}
+
+function stateOf(q: Query): RunState {
+  const v = text(q, 'state');
+  if (v === undefined) return 'running';
+  if (!(runStates as readonly string[]).includes(v)) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `state must be one of ${runStates.join(', ')}` });
+  return v as RunState;
+}
+
+function totalOf(q: Query): number | undefined {
+  const v = text(q, 'totalResults');
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `totalResults must be a non-negative integer, not '${v}'` });
+  return Number(v);
+}
+
+const COUNT_NAMES = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'] as const;
+const FEED_ROOT = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[A-Za-z_][\w.-]*:)?feed[\s>]/;
+
+function countOf(q: Query, name: string): number | undefined {
+  const v = text(q, name);
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** The run a post belongs to: from the query, else from the feed's own metadata. */
+function runKeyOf(q: Query, feed: ResultRunMetadata): RunKey {
+  return {
+    runName: text(q, 'runName') ?? feed.runName ?? '',
+    runStamp: text(q, 'runStamp') ?? feed.runStamp ?? '',
+    source: text(q, 'source') ?? feed.source ?? '',
+    target: text(q, 'target') ?? feed.target ?? '',
+    kind: text(q, 'kind') ?? feed.kind ?? '',
+  };
+}
+
+/** The page as counted by the engine, when it says so and the feed holds no diagnosis to store. */
+function countedPost(body: string, q: Query): ResultPost | undefined {
+  const entries = countOf(q, 'entries');
+  const counts = Object.fromEntries(COUNT_NAMES.map((n) => [n, countOf(q, n)])) as Partial<RunCounts>;
+  if (entries === undefined || Object.values(counts).some((v) => v === undefined)) return undefined;
+  if (body.includes('diagnosis') || !FEED_ROOT.test(body)) return undefined;
+  return {
+    run: runKeyOf(q, {}),
+    state: stateOf(q),
+    entriesRead: entries,
+    counts: counts as RunCounts,
+    totalResults: totalOf(q),
+    events: [],
+  };
+}
+
+export function resultPostOf(body: string, q: Query): ResultPost {
+  if (!body.trim()) throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'EmptyBody', message: 'expected a result feed' });
+  const counted = countedPost(body, q);
+  if (counted) return counted;
+  const feed = parseResultFeed(body);
+  const events: NewEvent[] = [
+    ...(feed.diagnoses ?? []).map((d) => ({ ...d })),
+    ...feed.entries.flatMap((e) =>
+      e.diagnoses.map((d) => ({ ...d, entryId: e.id, uuid: e.uuid, httpStatus: e.httpStatus, httpMethod: e.httpMethod, location: e.location })),
+    ),
+  ];
+  return {
+    run: runKeyOf(q, feed),
+    state: stateOf(q),
+    entriesRead: feed.entries.length,
+    counts: summariseResults(feed.entries),
+    totalResults: totalOf(q),
+    events,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Starts the event logger as a service: its database (its own, or one it is given), the HTTP app, and the
+ * retention timer that deletes events and runs older than `logger.retentionDays`.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import { openDatabase, type Db } from '../store/db';
+import { createLoggerApp, type LoggerApp } from './app';
+import { pruneBefore } from './store';
+
+export interface RunningLogger {
+  /** Base URL, e.g. http://127.0.0.1:3100 */
+  url: string;
+  /** Where engines post result feeds: `{url}/logs/$syncResults`. */
+  ingestUrl: string;
+  port: number;
+  app: LoggerApp['app'];
+  db: Db;
+  /** Resolves when the webhook calls started so far have ended. */
+  idle(): Promise<void>;
+  /** Deletes what is older than the retention now (also done on a timer). */
+  prune(): Promise<{ events: number; runs: number }>;
+  close(): Promise<void>;
+}
+
+export interface StartLoggerOptions {
+  /** Use this database (e.g. the demo shares the endpoint server's) instead of opening one. */
+  db?: Db;
+  port?: number;
+  log?: Logger;
+}
+
+export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): Promise<RunningLogger> {
+  const lc = cfg.logger;
+  const ownDb = !opts.db;
+  const db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
+  let url = '';
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = logger.app.listen(opts.port ?? lc.port, lc.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = (lc.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+
+  const prune = async () => {
+    const cutoff = new Date(Date.now() - lc.retentionDays * 86_400_000);
+    const removed = await pruneBefore(db, cutoff);
+    if (removed.events + removed.runs > 0) opts.log?.info({ ...removed, cutoff: cutoff.toISOString() }, 'old events deleted');
+    return removed;
+  };
+  const timer = setInterval(() => void prune().catch((err) => opts.log?.warn({ err: (err as Error).message }, 'retention pass failed')), lc.pruneIntervalSeconds * 1000);
+  timer.unref();
+  await prune();
+
+  return {
+    url,
+    ingestUrl: `${url}/logs/$syncResults`,
+    port,
+    app: logger.app,
+    db,
+    idle: logger.idle,
+    prune,
+    close: async () => {
+      clearInterval(timer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await logger.idle();
+      if (ownDb) await db.destroy();
+    },
+  };
+}

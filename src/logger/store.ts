@@ -1,0 +1,323 @@
+/**
+ * The event logger's storage: a record per run (one pass of one kind, identified by runName, runStamp,
+ * source, target and kind) whose counters grow with every result feed posted for it, and one event per
+ * diagnosis received. Every SQL statement of the logger is here.
+ */
+import type { Knex } from 'knex';
+import type { Db, DbOrTx } from '../store/db';
+import type { Diagnosis, Severity } from '../protocol/diagnosis';
+
+export type RunState = 'running' | 'done' | 'cut' | 'failed';
+export const runStates: readonly RunState[] = ['running', 'done', 'cut', 'failed'];
+
+export interface RunKey {
+  runName: string;
+  runStamp: string;
+  source: string;
+  target: string;
+  kind: string;
+}
+
+export interface RunCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  failures: number;
+  conflicts: number;
+  skipped: number;
+}
+
+export interface NewEvent extends Diagnosis {
+  entryId?: string;
+  uuid?: string;
+  httpStatus?: number;
+  httpMethod?: string;
+  location?: string;
+}
+
+/** One result feed as the logger records it. */
+export interface ResultPost {
+  run: RunKey;
+  state: RunState;
+  entriesRead: number;
+  counts: RunCounts;
+  totalResults?: number;
+  events: NewEvent[];
+}
+
+export interface RunRecord extends RunKey {
+  id: number;
+  state: RunState;
+  startedAt: string;
+  lastReceivedAt: string;
+  durationSeconds: number;
+  pages: number;
+  entriesRead: number;
+  /** created + updated + deleted */
+  entriesWritten: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  conflicts: number;
+  skipped: number;
+  totalResults?: number;
+  /** Entries of the selection not read yet (0 once the run is done; unknown without totalResults). */
+  pending?: number;
+}
+
+export interface EventRecord extends NewEvent {
+  id: number;
+  runId: number;
+  receivedAt: string;
+  run: RunKey;
+}
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export interface RunFilter {
+  runName?: string;
+  runStamp?: string;
+  /** An endpoint URL (or an application URL: every endpoint under it), as source or target. */
+  endpoint?: string;
+  state?: RunState;
+  since?: Date;
+  until?: Date;
+}
+
+export interface EventFilter extends Omit<RunFilter, 'state'> {
+  runId?: number;
+  severities?: Severity[];
+}
+
+const INSERT_BATCH = 500;
+
+function parsedStamp(runStamp: string, fallback: Date): Date {
+  const d = runStamp ? new Date(runStamp) : fallback;
+  return Number.isNaN(d.getTime()) ? fallback : d;
+}
+
+/** Adds one result feed to its run (created on first sight) and stores its diagnoses; one transaction. */
+export async function recordResultPost(db: Db, post: ResultPost, now = new Date()): Promise<{ runId: number; events: EventRecord[] }> {
+  return db.transaction(async (trx) => {
+    const isPage = post.entriesRead > 0 || post.state === 'running' || post.state === 'done';
+    const { rows } = (await trx.raw(
+      `INSERT INTO log_runs (run_name, run_stamp, source, target, kind, state, started_at, last_received_at, posts, pages,
+                             entries_read, created, updated, deleted, failed, conflicts, skipped, total_results)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_name, run_stamp, source, target, kind) DO UPDATE SET
+         state = CASE WHEN EXCLUDED.state <> 'running' THEN EXCLUDED.state ELSE log_runs.state END,
+         started_at = LEAST(log_runs.started_at, EXCLUDED.started_at),
+         last_received_at = GREATEST(log_runs.last_received_at, EXCLUDED.last_received_at),
+         posts = log_runs.posts + 1,
+         pages = log_runs.pages + EXCLUDED.pages,
+         entries_read = log_runs.entries_read + EXCLUDED.entries_read,
+         created = log_runs.created + EXCLUDED.created,
+         updated = log_runs.updated + EXCLUDED.updated,
+         deleted = log_runs.deleted + EXCLUDED.deleted,
+         failed = log_runs.failed + EXCLUDED.failed,
+         conflicts = log_runs.conflicts + EXCLUDED.conflicts,
+         skipped = log_runs.skipped + EXCLUDED.skipped,
+         total_results = COALESCE(EXCLUDED.total_results, log_runs.total_results)
+       RETURNING id`,
+      [
+        post.run.runName,
+        post.run.runStamp,
+        post.run.source,
+        post.run.target,
+        post.run.kind,
+        post.state,
+        parsedStamp(post.run.runStamp, now),
+        now,
+        isPage ? 1 : 0,
+        post.entriesRead,
+        post.counts.created,
+        post.counts.updated,
+        post.counts.deleted,
+        post.counts.failures,
+        post.counts.conflicts,
+        post.counts.skipped,
+        post.totalResults ?? null,
+      ],
+    )) as { rows: { id: number | string }[] };
+    const runId = Number(rows[0].id);
+    const stored: EventRecord[] = [];
+    for (let i = 0; i < post.events.length; i += INSERT_BATCH) {
+      const batch = post.events.slice(i, i + INSERT_BATCH).map((e) => ({
+        run_id: runId,
+        received_at: now,
+        severity: e.severity,
+        sdata_code: e.sdataCode,
+        application_code: e.applicationCode ?? null,
+        message: e.message,
+        payload_path: e.payloadPath ?? null,
+        entry_id: e.entryId ?? null,
+        uuid: e.uuid ?? null,
+        http_status: e.httpStatus ?? null,
+        http_method: e.httpMethod ?? null,
+        location: e.location ?? null,
+      }));
+      const ids = (await trx('log_events').insert(batch).returning('id')) as { id: number | string }[];
+      ids.forEach((r, j) => stored.push({ ...post.events[i + j], id: Number(r.id), runId, receivedAt: now.toISOString(), run: post.run }));
+    }
+    return { runId, events: stored };
+  });
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function whereRun(b: Knex.QueryBuilder, f: RunFilter, r: string): void {
+  if (f.runName !== undefined) b.where(`${r}.run_name`, f.runName);
+  if (f.runStamp !== undefined) b.where(`${r}.run_stamp`, f.runStamp);
+  if (f.endpoint !== undefined) {
+    const ep = f.endpoint.replace(/\/+$/, '');
+    const under = `${escapeLike(ep)}/%`;
+    b.where((w) => w.where(`${r}.source`, ep).orWhere(`${r}.target`, ep).orWhereLike(`${r}.source`, under).orWhereLike(`${r}.target`, under));
+  }
+}
+
+interface RunRow {
+  id: number | string;
+  run_name: string;
+  run_stamp: string;
+  source: string;
+  target: string;
+  kind: string;
+  state: RunState;
+  started_at: Date | string;
+  last_received_at: Date | string;
+  pages: number;
+  entries_read: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  conflicts: number;
+  skipped: number;
+  total_results: number | null;
+}
+
+const iso = (d: Date | string): string => new Date(d).toISOString();
+
+function runOf(row: RunRow): RunRecord {
+  const started = new Date(row.started_at);
+  const last = new Date(row.last_received_at);
+  const total = row.total_results ?? undefined;
+  return {
+    id: Number(row.id),
+    runName: row.run_name,
+    runStamp: row.run_stamp,
+    source: row.source,
+    target: row.target,
+    kind: row.kind,
+    state: row.state,
+    startedAt: started.toISOString(),
+    lastReceivedAt: last.toISOString(),
+    durationSeconds: Math.max(0, (last.getTime() - started.getTime()) / 1000),
+    pages: row.pages,
+    entriesRead: row.entries_read,
+    entriesWritten: row.created + row.updated + row.deleted,
+    created: row.created,
+    updated: row.updated,
+    deleted: row.deleted,
+    failed: row.failed,
+    conflicts: row.conflicts,
+    skipped: row.skipped,
+    totalResults: total,
+    pending: row.state === 'done' ? 0 : total === undefined ? undefined : Math.max(0, total - row.entries_read),
+  };
+}
+
+export async function listRuns(db: DbOrTx, f: RunFilter & { state?: RunState }, page: Page): Promise<{ total: number; items: RunRecord[] }> {
+  const base = db('log_runs as r');
+  whereRun(base, f, 'r');
+  if (f.state !== undefined) base.where('r.state', f.state);
+  if (f.since !== undefined) base.where('r.last_received_at', '>=', f.since);
+  if (f.until !== undefined) base.where('r.started_at', '<=', f.until);
+  const [{ n }] = (await base.clone().count({ n: '*' })) as { n: string | number }[];
+  const rows = (await base.clone().select('r.*').orderBy([{ column: 'r.started_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]).offset(page.offset).limit(page.limit)) as RunRow[];
+  return { total: Number(n), items: rows.map(runOf) };
+}
+
+export async function findRun(db: DbOrTx, id: number): Promise<RunRecord | undefined> {
+  const row = (await db('log_runs').where({ id }).first()) as RunRow | undefined;
+  return row ? runOf(row) : undefined;
+}
+
+interface EventRow {
+  id: number | string;
+  run_id: number | string;
+  received_at: Date | string;
+  severity: Severity;
+  sdata_code: Diagnosis['sdataCode'];
+  application_code: string | null;
+  message: string;
+  payload_path: string | null;
+  entry_id: string | null;
+  uuid: string | null;
+  http_status: number | null;
+  http_method: string | null;
+  location: string | null;
+  run_name: string;
+  run_stamp: string;
+  source: string;
+  target: string;
+  kind: string;
+}
+
+function eventOf(row: EventRow): EventRecord {
+  return {
+    id: Number(row.id),
+    runId: Number(row.run_id),
+    receivedAt: iso(row.received_at),
+    severity: row.severity,
+    sdataCode: row.sdata_code,
+    applicationCode: row.application_code ?? undefined,
+    message: row.message,
+    payloadPath: row.payload_path ?? undefined,
+    entryId: row.entry_id ?? undefined,
+    uuid: row.uuid ?? undefined,
+    httpStatus: row.http_status ?? undefined,
+    httpMethod: row.http_method ?? undefined,
+    location: row.location ?? undefined,
+    run: { runName: row.run_name, runStamp: row.run_stamp, source: row.source, target: row.target, kind: row.kind },
+  };
+}
+
+export async function listEvents(db: DbOrTx, f: EventFilter, page: Page): Promise<{ total: number; items: EventRecord[] }> {
+  const base = db('log_events as e').join('log_runs as r', 'r.id', 'e.run_id');
+  whereRun(base, f, 'r');
+  if (f.runId !== undefined) base.where('e.run_id', f.runId);
+  if (f.severities?.length) base.whereIn('e.severity', f.severities);
+  if (f.since !== undefined) base.where('e.received_at', '>=', f.since);
+  if (f.until !== undefined) base.where('e.received_at', '<=', f.until);
+  const [{ n }] = (await base.clone().count({ n: '*' })) as { n: string | number }[];
+  const rows = (await base
+    .clone()
+    .select('e.*', 'r.run_name', 'r.run_stamp', 'r.source', 'r.target', 'r.kind')
+    .orderBy([{ column: 'e.received_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+    .offset(page.offset)
+    .limit(page.limit)) as EventRow[];
+  return { total: Number(n), items: rows.map(eventOf) };
+}
+
+/** Rows a delete touched: knex answers a number on pg, the driver's result ({ affectedRows }) on knex-pglite. */
+function affectedRows(result: unknown): number {
+  if (typeof result === 'number') return result;
+  const r = result as { affectedRows?: number; rowCount?: number };
+  return Number(r.affectedRows ?? r.rowCount ?? 0);
+}
+
+/** Deletes events received before the cutoff, and runs whose last post came before it (with their events). */
+export async function pruneBefore(db: Db, cutoff: Date): Promise<{ events: number; runs: number }> {
+  return db.transaction(async (trx) => {
+    const events = affectedRows(await trx('log_events').where('received_at', '<', cutoff).del());
+    const runs = affectedRows(await trx('log_runs').where('last_received_at', '<', cutoff).del());
+    return { events, runs };
+  });
+}

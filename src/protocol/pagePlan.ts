@@ -1,0 +1,196 @@
+/**
+ * What applying one page of a sync feed does at a target (PROTOCOL.md 2.2–2.5), computed without I/O:
+ * the caller loads the target's digest, clock and stored versions, calls `planPage`, and writes the plan
+ * (versions, parked conflicts, quarantined entries, digest, clock) in the same transaction.
+ *
+ *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
+ *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
+ *   last page (or an immediate page) ──> end-of-feed merge with the ceiling, gapped endpoints reported
+ */
+import type { Diagnosis } from './diagnosis';
+import type { Digest, SyncMode, SyncState } from './types';
+import { decide, restampedState, sourceKnowledgeDigest, targetKnowledgeDigest } from './conflict';
+import { advanceForEntry, mergeAtEndOfFeed } from './digestUpdate';
+import { claimsOf, gapsIn, immediateGapsWithoutFloor } from './floorCeiling';
+import { compactKnowledge, knowledgeOnApply, knowledgeOnRestamp } from './knowledge';
+import { entryOf, priorityOf, withOwnEntry } from './digest';
+
+/** A version of a resource as a target stores it. `values` is opaque here. */
+export interface StoredVersion {
+  key?: string;
+  uuid: string;
+  values: unknown;
+  deleted: boolean;
+  state: SyncState;
+  knowledge?: Digest;
+}
+
+/** A feed entry after payload decoding: `problems` holds why it cannot be applied (then it is quarantined). */
+export interface DecodedEntry {
+  index: number;
+  uuid?: string;
+  state: SyncState;
+  knowledge?: Digest;
+  deleted: boolean;
+  values?: unknown;
+  problems: Diagnosis[];
+  /** The entry whole as received, kept when it is quarantined. */
+  raw: unknown;
+  /** A quarantined entry tried again: decided against the ceiling it came with; the digest already moved for it. */
+  retry?: { failureId: number; ceiling: Digest };
+}
+
+export type EntryOutcome =
+  | { kind: 'applied'; method: 'POST' | 'PUT' | 'DELETE' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'conflict'; winner: 'source' | 'target'; method: 'POST' | 'PUT' | 'DELETE'; reason: string }
+  | { kind: 'quarantined' };
+
+export interface ParkedConflict {
+  uuid: string;
+  winner: 'source' | 'target';
+  reason: string;
+  winnerVersion: StoredVersion;
+  loserVersion: StoredVersion;
+}
+
+export interface PlannedEntry {
+  entry: DecodedEntry;
+  outcome: EntryOutcome;
+  diagnoses: Diagnosis[];
+  /** The version stored after this entry, when the entry changed the resource. */
+  stored?: StoredVersion;
+}
+
+export interface PagePlan {
+  entries: PlannedEntry[];
+  /** Final version per UUID of every resource the page changed (write these). */
+  writes: StoredVersion[];
+  conflicts: ParkedConflict[];
+  /** The target's digest after the page (own entry included). */
+  digest: Digest;
+  /** The target's clock after the page (restamps take ticks). */
+  clock: number;
+  /** Feed-level diagnoses (a catch-up gap is a Warning). */
+  diagnoses: Diagnosis[];
+}
+
+export interface PageInput {
+  targetUrl: string;
+  targetPriority: number;
+  /** The target's clock: the first tick not yet given out. */
+  clock: number;
+  /** The target's digest (its own entry is replaced from `clock`). */
+  digest: Digest;
+  mode: SyncMode;
+  ceiling: Digest;
+  floor?: Digest;
+  isLastPage: boolean;
+  now: string;
+  entries: DecodedEntry[];
+  /** Stored versions of the entries' UUIDs. */
+  current: Map<string, StoredVersion>;
+}
+
+/** Gaps that make an immediate page be refused whole (PROTOCOL.md 2.4); empty when none. */
+export function immediateGaps(mode: SyncMode, floor: Digest | undefined, ceiling: Digest, targetDigest: Digest, states: SyncState[]): string[] {
+  if (mode !== 'immediate') return [];
+  if (floor) return gapsIn(claimsOf(floor, ceiling), targetDigest).map((g) => g.endpoint);
+  return immediateGapsWithoutFloor(states, targetDigest).map((s) => s.endpoint);
+}
+
+const conflictDiagnosis = (winner: 'source' | 'target', reason: string): Diagnosis => ({
+  severity: winner === 'source' ? 'Info' : 'Warning',
+  sdataCode: 'ApplicationDiagnosis',
+  applicationCode: 'Conflict',
+  message: `${winner === 'source' ? "the feed's version won" : "the target's version was kept"}: ${reason}; the other version is parked at $conflicts`,
+});
+
+function methodFor(before: StoredVersion | undefined, after: { deleted: boolean }): 'POST' | 'PUT' | 'DELETE' {
+  if (after.deleted) return 'DELETE';
+  return !before || before.deleted ? 'POST' : 'PUT';
+}
+
+export function planPage(input: PageInput): PagePlan {
+  const { targetUrl, ceiling, floor, now } = input;
+  let clock = input.clock;
+  const own = () => ({ endpoint: targetUrl, tick: clock, stamp: now, conflictPriority: entryOf(input.digest, targetUrl)?.conflictPriority ?? input.targetPriority });
+  let digest = withOwnEntry(input.digest, { ...own(), stamp: entryOf(input.digest, targetUrl)?.stamp ?? now });
+  const current = new Map(input.current);
+  const written = new Map<string, StoredVersion>();
+  const planned: PlannedEntry[] = [];
+  const conflicts: ParkedConflict[] = [];
+
+  for (const entry of input.entries) {
+    const sourceCeiling = entry.retry?.ceiling ?? ceiling;
+    const cur = entry.uuid ? current.get(entry.uuid) : undefined;
+    let result: PlannedEntry;
+    if (!entry.uuid || entry.problems.length > 0) {
+      result = { entry, outcome: { kind: 'quarantined' }, diagnoses: entry.problems };
+    } else {
+      const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
+      const targetDigest = targetKnowledgeDigest(digest, cur?.knowledge);
+      const d = decide({ sourceDigest, targetDigest, sourceState: entry.state, targetState: cur?.state });
+      if (d.outcome === 'ignore') {
+        result = { entry, outcome: { kind: 'ignored', reason: d.reason }, diagnoses: [] };
+      } else if (d.outcome === 'apply') {
+        const stored: StoredVersion = {
+          key: cur?.key,
+          uuid: entry.uuid,
+          values: entry.values,
+          deleted: entry.deleted,
+          state: entry.state,
+          knowledge: knowledgeOnApply(sourceCeiling, entry.knowledge),
+        };
+        result = { entry, outcome: { kind: 'applied', method: methodFor(cur, entry) }, diagnoses: [], stored };
+      } else {
+        const incoming: StoredVersion = { key: cur?.key, uuid: entry.uuid, values: entry.values, deleted: entry.deleted, state: entry.state, knowledge: entry.knowledge };
+        const target = cur!;
+        const [winner, loser] = d.winner === 'source' ? [incoming, target] : [target, incoming];
+        const stored: StoredVersion = {
+          key: cur?.key,
+          uuid: entry.uuid,
+          values: winner.values,
+          deleted: winner.deleted,
+          state: restampedState(winner.state, targetUrl, clock),
+          knowledge: knowledgeOnRestamp(sourceDigest, target.knowledge),
+        };
+        clock += 1;
+        digest = withOwnEntry(digest, own());
+        conflicts.push({ uuid: entry.uuid, winner: d.winner, reason: d.reason, winnerVersion: winner, loserVersion: loser });
+        result = {
+          entry,
+          outcome: { kind: 'conflict', winner: d.winner, method: methodFor(cur, stored), reason: d.reason },
+          diagnoses: [conflictDiagnosis(d.winner, d.reason)],
+          stored,
+        };
+      }
+    }
+    if (result.stored) {
+      current.set(result.stored.uuid, result.stored);
+      written.set(result.stored.uuid, result.stored);
+    }
+    if (!entry.retry) {
+      const x = entry.state.endpoint;
+      digest = advanceForEntry(digest, entry.state, targetUrl, floor, now, priorityOf(ceiling, x) ?? priorityOf(digest, x) ?? 5);
+    }
+    planned.push(result);
+  }
+
+  const diagnoses: Diagnosis[] = [];
+  if (input.isLastPage || input.mode === 'immediate') {
+    const merged = mergeAtEndOfFeed(digest, ceiling, floor, input.mode, targetUrl, now);
+    digest = merged.digest;
+    if (merged.gapped.length > 0) {
+      diagnoses.push({
+        severity: 'Warning',
+        sdataCode: 'ApplicationDiagnosis',
+        applicationCode: 'SyncGap',
+        message: `the feed's floor is above this endpoint's digest for ${merged.gapped.join(', ')}: entries were applied but the digest was not moved for those endpoints; the next catch-up pass closes the gap`,
+      });
+    }
+  }
+  digest = withOwnEntry(digest, own());
+  const writes = [...written.values()].map((v) => ({ ...v, knowledge: compactKnowledge(v.knowledge, digest) }));
+  return { entries: planned, writes, conflicts, digest, clock, diagnoses };
+}

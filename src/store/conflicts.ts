@@ -1,0 +1,92 @@
+/** Parked conflicts: both versions of every conflict, which won and why, until a person keeps or dismisses the loser. */
+import type { DbOrTx } from './db';
+import type { ParkedConflict, StoredVersion } from '../protocol/pagePlan';
+
+export type ConflictStatus = 'open' | 'kept' | 'dismissed';
+
+export interface ConflictRecord {
+  id: number;
+  uuid: string;
+  key: string;
+  winner: 'source' | 'target';
+  reason: string;
+  winnerVersion: StoredVersion;
+  loserVersion: StoredVersion;
+  runName?: string;
+  runStamp?: string;
+  status: ConflictStatus;
+  createdAt: string;
+  decidedAt?: string;
+}
+
+interface Row {
+  id: number;
+  uuid: string;
+  local_key: string;
+  winner: 'source' | 'target';
+  reason: string;
+  winner_version: StoredVersion;
+  loser_version: StoredVersion;
+  run_name: string | null;
+  run_stamp: string | null;
+  status: ConflictStatus;
+  created_at: Date;
+  decided_at: Date | null;
+}
+
+const fromRow = (r: Row): ConflictRecord => ({
+  id: Number(r.id),
+  uuid: r.uuid,
+  key: r.local_key,
+  winner: r.winner,
+  reason: r.reason,
+  winnerVersion: r.winner_version,
+  loserVersion: r.loser_version,
+  runName: r.run_name ?? undefined,
+  runStamp: r.run_stamp ?? undefined,
+  status: r.status,
+  createdAt: new Date(r.created_at).toISOString(),
+  decidedAt: r.decided_at ? new Date(r.decided_at).toISOString() : undefined,
+});
+
+export async function parkConflicts(
+  db: DbOrTx,
+  endpointId: number,
+  conflicts: (ParkedConflict & { key: string })[],
+  run: { runName?: string; runStamp?: string },
+): Promise<void> {
+  if (conflicts.length === 0) return;
+  const rows = conflicts.map((c) => ({
+    endpoint_id: endpointId,
+    uuid: c.uuid,
+    local_key: c.key,
+    winner: c.winner,
+    reason: c.reason,
+    winner_version: JSON.stringify(c.winnerVersion),
+    loser_version: JSON.stringify(c.loserVersion),
+    run_name: run.runName ?? null,
+    run_stamp: run.runStamp ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await db('conflicts').insert(rows.slice(i, i + 500));
+}
+
+export async function listConflicts(
+  db: DbOrTx,
+  endpointId: number,
+  opts: { status?: ConflictStatus; offset: number; limit: number },
+): Promise<{ total: number; items: ConflictRecord[] }> {
+  const base = db<Row>('conflicts').where({ endpoint_id: endpointId });
+  if (opts.status) base.andWhere({ status: opts.status });
+  const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
+  const rows = await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit);
+  return { total: Number(n), items: rows.map(fromRow) };
+}
+
+export async function findConflict(db: DbOrTx, endpointId: number, id: number): Promise<ConflictRecord | undefined> {
+  const r = await db<Row>('conflicts').where({ endpoint_id: endpointId, id }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+export async function decideConflict(db: DbOrTx, id: number, status: Exclude<ConflictStatus, 'open'>): Promise<void> {
+  await db('conflicts').where({ id }).update({ status, decided_at: db.fn.now() });
+}

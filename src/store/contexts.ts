@@ -1,0 +1,155 @@
+/**
+ * Async contexts of the sync services, kept in the database so that any server process sharing it can
+ * answer the next request, and a restart loses none.
+ *
+ *   source:   ready ──(pages read)──> ready ──DELETE──> (gone)
+ *   target:   applying ──> done | failed ──DELETE──> (gone)
+ *   prepared: prepared ──$commit──> committed | ──$abort/timeout──> aborted
+ *
+ * Any context idle longer than the configured time expires (deleted by `expireContexts`).
+ */
+import type { DbOrTx } from './db';
+import type { Digest, SyncMode } from '../protocol/types';
+
+export type ContextRole = 'source' | 'target' | 'prepared';
+export type ContextStatus = 'ready' | 'applying' | 'done' | 'failed' | 'prepared' | 'committed' | 'aborted';
+
+/** Keyset positions of a source selection: for a page's startIndex, the last (endpoint, tick) before it. */
+export interface SourceCursor {
+  /** startIndex -> the key after which that page starts (null: from the beginning). */
+  pages: Record<string, [string, number] | null>;
+}
+
+export interface SyncContext {
+  id: string;
+  endpointId: number;
+  role: ContextRole;
+  status: ContextStatus;
+  runName?: string;
+  runStamp?: string;
+  mode?: SyncMode;
+  floor?: Digest;
+  ceiling?: Digest;
+  cursor?: SourceCursor;
+  total?: number;
+  progress?: Record<string, unknown>;
+  result?: string;
+  resultStatus?: number;
+  createdAt: Date;
+  touchedAt: Date;
+}
+
+interface ContextRow {
+  id: string;
+  endpoint_id: number;
+  role: ContextRole;
+  status: ContextStatus;
+  run_name: string | null;
+  run_stamp: string | null;
+  mode: SyncMode | null;
+  floor: Digest | null;
+  ceiling: Digest | null;
+  cursor: SourceCursor | null;
+  total: number | null;
+  progress: Record<string, unknown> | null;
+  result: string | null;
+  result_status: number | null;
+  created_at: Date;
+  touched_at: Date;
+}
+
+function fromRow(r: ContextRow): SyncContext {
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    role: r.role,
+    status: r.status,
+    runName: r.run_name ?? undefined,
+    runStamp: r.run_stamp ?? undefined,
+    mode: r.mode ?? undefined,
+    floor: r.floor ?? undefined,
+    ceiling: r.ceiling ?? undefined,
+    cursor: r.cursor ?? undefined,
+    total: r.total ?? undefined,
+    progress: r.progress ?? undefined,
+    result: r.result ?? undefined,
+    resultStatus: r.result_status ?? undefined,
+    createdAt: new Date(r.created_at),
+    touchedAt: new Date(r.touched_at),
+  };
+}
+
+export interface NewContext {
+  id: string;
+  endpointId: number;
+  role: ContextRole;
+  status: ContextStatus;
+  runName?: string;
+  runStamp?: string;
+  mode?: SyncMode;
+  floor?: Digest;
+  ceiling?: Digest;
+  cursor?: SourceCursor;
+  total?: number;
+  progress?: Record<string, unknown>;
+  result?: string;
+  resultStatus?: number;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+/** Creates a context, or replaces one with the same tracking ID at the same endpoint and role. */
+export async function saveContext(db: DbOrTx, c: NewContext): Promise<void> {
+  const row = {
+    id: c.id,
+    endpoint_id: c.endpointId,
+    role: c.role,
+    status: c.status,
+    run_name: c.runName ?? null,
+    run_stamp: c.runStamp ?? null,
+    mode: c.mode ?? null,
+    floor: json(c.floor),
+    ceiling: json(c.ceiling),
+    cursor: json(c.cursor),
+    total: c.total ?? null,
+    progress: json(c.progress),
+    result: c.result ?? null,
+    result_status: c.resultStatus ?? null,
+    created_at: db.fn.now(),
+    touched_at: db.fn.now(),
+  };
+  await db('contexts').insert(row).onConflict('id').merge();
+}
+
+export async function findContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string): Promise<SyncContext | undefined> {
+  const r = await db<ContextRow>('contexts').where({ id, endpoint_id: endpointId, role }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+export async function updateContext(
+  db: DbOrTx,
+  id: string,
+  changes: Partial<Pick<NewContext, 'status' | 'cursor' | 'progress' | 'result' | 'resultStatus' | 'total'>>,
+): Promise<void> {
+  const row: Record<string, unknown> = { touched_at: db.fn.now() };
+  if (changes.status !== undefined) row.status = changes.status;
+  if (changes.cursor !== undefined) row.cursor = json(changes.cursor);
+  if (changes.progress !== undefined) row.progress = json(changes.progress);
+  if (changes.result !== undefined) row.result = changes.result;
+  if (changes.resultStatus !== undefined) row.result_status = changes.resultStatus;
+  if (changes.total !== undefined) row.total = changes.total;
+  await db('contexts').where({ id }).update(row);
+}
+
+/** Deletes a context; false when there was none. */
+export async function deleteContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string): Promise<boolean> {
+  const n = await db('contexts').where({ id, endpoint_id: endpointId, role }).delete();
+  return n > 0;
+}
+
+/** Deletes every context idle for longer than `idleSeconds`; returns how many. */
+export async function expireContexts(db: DbOrTx, idleSeconds: number): Promise<number> {
+  return db('contexts')
+    .where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
+    .delete();
+}

@@ -1,0 +1,42 @@
+/**
+ * Endpoint registration: at start, every endpoint the configuration declares gets its `endpoints` row,
+ * found by URL (its identity). A registered endpoint keeps its clock, keys and digest across restarts.
+ * Its conflict priority follows the configuration when the configuration changed it since the last start,
+ * and otherwise stays as PUT $syncDigest may have set it.
+ */
+import type { Db } from './db';
+import type { EndpointDef } from '../config/catalog';
+
+export interface RegisteredEndpoint {
+  id: number;
+  url: string;
+  def: EndpointDef;
+}
+
+/** Inserts or updates the rows of the given endpoints (one statement) and returns them with their ids. */
+export async function registerEndpoints(db: Db, defs: EndpointDef[]): Promise<RegisteredEndpoint[]> {
+  if (defs.length === 0) return [];
+  const rows = defs.map((d) => ({
+    url: d.url,
+    app: d.app.name,
+    contract: d.app.contract,
+    dataset: d.app.dataset,
+    kind: d.kind.name,
+    priority: d.priority,
+    config_priority: d.priority,
+  }));
+  const saved: { id: number; url: string }[] = await db('endpoints')
+    .insert(rows)
+    .onConflict('url')
+    .merge({
+      app: db.raw('excluded.app'),
+      contract: db.raw('excluded.contract'),
+      dataset: db.raw('excluded.dataset'),
+      kind: db.raw('excluded.kind'),
+      priority: db.raw('CASE WHEN endpoints.config_priority IS DISTINCT FROM excluded.config_priority THEN excluded.priority ELSE endpoints.priority END'),
+      config_priority: db.raw('excluded.config_priority'),
+    })
+    .returning(['id', 'url']);
+  const ids = new Map(saved.map((r) => [r.url, r.id]));
+  return defs.map((def) => ({ id: ids.get(def.url)!, url: def.url, def }));
+}

@@ -1,0 +1,100 @@
+/** The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later. */
+import type { DbOrTx } from './db';
+import type { Diagnosis } from '../protocol/diagnosis';
+import type { Digest } from '../protocol/types';
+
+export type FailureStatus = 'open' | 'applied' | 'superseded';
+
+export interface FailureRecord {
+  id: number;
+  uuid?: string;
+  entry: unknown;
+  ceiling: Digest;
+  diagnoses: Diagnosis[];
+  attempts: number;
+  status: FailureStatus;
+  runName?: string;
+  runStamp?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Row {
+  id: number;
+  uuid: string | null;
+  entry: unknown;
+  ceiling: Digest;
+  diagnosis: Diagnosis[];
+  attempts: number;
+  status: FailureStatus;
+  run_name: string | null;
+  run_stamp: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const fromRow = (r: Row): FailureRecord => ({
+  id: Number(r.id),
+  uuid: r.uuid ?? undefined,
+  entry: r.entry,
+  ceiling: r.ceiling,
+  diagnoses: r.diagnosis,
+  attempts: r.attempts,
+  status: r.status,
+  runName: r.run_name ?? undefined,
+  runStamp: r.run_stamp ?? undefined,
+  createdAt: new Date(r.created_at).toISOString(),
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function quarantineEntries(
+  db: DbOrTx,
+  endpointId: number,
+  items: { uuid?: string; entry: unknown; ceiling: Digest; diagnoses: Diagnosis[] }[],
+  run: { runName?: string; runStamp?: string },
+): Promise<void> {
+  if (items.length === 0) return;
+  const rows = items.map((i) => ({
+    endpoint_id: endpointId,
+    uuid: i.uuid && UUID.test(i.uuid) ? i.uuid : null,
+    entry: JSON.stringify(i.entry),
+    ceiling: JSON.stringify(i.ceiling),
+    diagnosis: JSON.stringify(i.diagnoses),
+    run_name: run.runName ?? null,
+    run_stamp: run.runStamp ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += 500) await db('failures').insert(rows.slice(i, i + 500));
+}
+
+/** Open quarantined entries (oldest first); `ids` narrows to those. */
+export async function openFailures(db: DbOrTx, endpointId: number, limit: number, ids?: number[]): Promise<FailureRecord[]> {
+  const q = db<Row>('failures').where({ endpoint_id: endpointId, status: 'open' });
+  if (ids) q.whereIn('id', ids);
+  return (await q.orderBy('id').limit(limit)).map(fromRow);
+}
+
+export async function listFailures(
+  db: DbOrTx,
+  endpointId: number,
+  opts: { status?: FailureStatus; offset: number; limit: number },
+): Promise<{ total: number; items: FailureRecord[] }> {
+  const base = db<Row>('failures').where({ endpoint_id: endpointId });
+  if (opts.status) base.andWhere({ status: opts.status });
+  const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
+  const rows = await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit);
+  return { total: Number(n), items: rows.map(fromRow) };
+}
+
+export async function findFailure(db: DbOrTx, endpointId: number, id: number): Promise<FailureRecord | undefined> {
+  const r = await db<Row>('failures').where({ endpoint_id: endpointId, id }).first();
+  return r ? fromRow(r) : undefined;
+}
+
+/** Records the outcome of a retry: applied, superseded (a newer version is there), or still failing. */
+export async function settleFailure(db: DbOrTx, id: number, status: FailureStatus, diagnoses?: Diagnosis[]): Promise<void> {
+  const row: Record<string, unknown> = { status, updated_at: db.fn.now(), attempts: db.raw('attempts + 1') };
+  if (diagnoses) row.diagnosis = JSON.stringify(diagnoses);
+  await db('failures').where({ id }).update(row);
+}

@@ -1,0 +1,242 @@
+/**
+ * Resources as applications and integrators see them (PROTOCOL.md 3.1): read by page, by key or by UUID,
+ * and changed locally. Every local create, update or delete takes one tick of the endpoint's clock in the
+ * caller's transaction and records the sync state (this endpoint, tick, stamp[, user]); a delete leaves a
+ * tombstone (deleted = true, empty payload) that keeps the sync state so that the delete syncs.
+ *
+ * Order of the resource feed: creation order (`seq`), stable under updates. Every writer locks the clock
+ * first (store/clock.ts) and checks everything before it takes a tick, so a refused change burns no tick.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DbOrTx, Tx } from './db';
+import type { KeyStyle } from '../config/schema';
+import type { Digest, SyncState } from '../protocol/types';
+import { SDataError } from '../protocol/diagnosis';
+import { lockClock, takeTicks } from './clock';
+import { allocateKeys } from './keys';
+import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
+
+/** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
+export type ResourceValues = Record<string, unknown>;
+
+export interface Resource {
+  endpointId: number;
+  key: string;
+  uuid: string;
+  values: ResourceValues;
+  deleted: boolean;
+  etag: string;
+  state: SyncState;
+  knowledge?: Digest;
+}
+
+/** The endpoint a local change is made at. */
+export interface LocalEndpoint {
+  id: number;
+  url: string;
+  keys: KeyStyle;
+}
+
+export interface NewResource {
+  /** The local key the client gave (`sdata:key`); allocated in the application's style when absent. */
+  key?: string;
+  /** The UUID the client gave (`sdata:uuid`); a new one when absent. */
+  uuid?: string;
+  values: ResourceValues;
+}
+
+/** A precondition: the ETag the client last saw (`If-Match` / `http:ifMatch`); undefined means none. */
+export type IfMatch = string[] | undefined;
+
+type ResourceRow = VersionRow & { endpoint_id: number };
+
+const COLUMNS = ['endpoint_id', ...VERSION_COLUMNS];
+const INSERT_CHUNK = 1000;
+
+function resourceOf(r: ResourceRow): Resource {
+  return {
+    endpointId: r.endpoint_id,
+    key: r.local_key,
+    uuid: r.uuid,
+    values: (r.payload ?? {}) as ResourceValues,
+    deleted: r.deleted,
+    etag: r.etag,
+    state: stateOf(r),
+    knowledge: r.knowledge ?? undefined,
+  };
+}
+
+/** Number of live (not deleted) resources. */
+export async function countResources(db: DbOrTx, endpointId: number): Promise<number> {
+  const [{ n }] = await db('resources').where({ endpoint_id: endpointId, deleted: false }).count<{ n: string | number }[]>({ n: '*' });
+  return Number(n);
+}
+
+/** A page of live resources in creation order; `offset` is 0-based. */
+export async function pageResources(db: DbOrTx, endpointId: number, offset: number, limit: number): Promise<Resource[]> {
+  if (limit <= 0) return [];
+  const rows = await db('resources').select<ResourceRow[]>(COLUMNS).where({ endpoint_id: endpointId, deleted: false }).orderBy('seq').offset(offset).limit(limit);
+  return rows.map(resourceOf);
+}
+
+/** The resource with this local key, tombstone included. */
+export async function findResource(db: DbOrTx, endpointId: number, key: string): Promise<Resource | undefined> {
+  const row = await db('resources').select<ResourceRow[]>(COLUMNS).where({ endpoint_id: endpointId, local_key: key }).first<ResourceRow | undefined>();
+  return row ? resourceOf(row) : undefined;
+}
+
+const resourceNotFound = (key: string): SDataError => new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no resource with key '${key}'` });
+
+/** The live resource with this key; 404 ResourceNotFound when there is none or it is deleted. */
+export async function findLiveResource(db: DbOrTx, endpointId: number, key: string): Promise<Resource> {
+  const found = await findResource(db, endpointId, key);
+  if (!found || found.deleted) throw resourceNotFound(key);
+  return found;
+}
+
+/** Resources whose `column` is one of `values` (tombstones included), looked up in batches, by that value. */
+async function findResourcesBy(db: DbOrTx, endpointId: number, column: 'uuid' | 'local_key', values: string[]): Promise<Map<string, Resource>> {
+  const out = new Map<string, Resource>();
+  for (let i = 0; i < values.length; i += INSERT_CHUNK) {
+    const rows = await db('resources').select<ResourceRow[]>(COLUMNS).where('endpoint_id', endpointId).whereIn(column, values.slice(i, i + INSERT_CHUNK));
+    for (const r of rows) out.set(r[column], resourceOf(r));
+  }
+  return out;
+}
+
+/** Resources by UUID (tombstones included). */
+export function findResourcesByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, Resource>> {
+  return findResourcesBy(db, endpointId, 'uuid', uuids);
+}
+
+const conflict = (message: string, applicationCode: string, payloadPath?: string): SDataError =>
+  new SDataError(409, { sdataCode: 'Conflict', applicationCode, message, payloadPath });
+
+/** Normalises an ETag as sent (`"abc"`, `W/"abc"` or `abc`). */
+function bareEtag(tag: string): string {
+  const t = tag.trim().replace(/^W\//, '');
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+}
+
+/** Whether a precondition holds for the resource's current ETag (`*` matches any live resource). */
+export function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {
+  if (ifMatch === undefined) return true;
+  return ifMatch.some((t) => t.trim() === '*' || bareEtag(t) === etag);
+}
+
+/**
+ * Checks new resources against the stored ones and against each other: a given key that a live resource
+ * holds, or a given UUID that another resource holds, is a 409. A key held by a tombstone brings the
+ * resource back (same UUID, same place in the feed), so the delete of that UUID is never lost.
+ * Returns each item's key (undefined: to allocate) and UUID.
+ */
+async function plannedIdentities(trx: Tx, endpointId: number, items: NewResource[]): Promise<{ key?: string; uuid: string; revives: boolean }[]> {
+  const givenKeys = items.map((i) => i.key).filter((k): k is string => k !== undefined);
+  const givenUuids = items.map((i) => i.uuid).filter((u): u is string => u !== undefined);
+  const byKey = await findResourcesBy(trx, endpointId, 'local_key', givenKeys);
+  const byUuid = await findResourcesBy(trx, endpointId, 'uuid', givenUuids);
+  const seenKeys = new Set<string>();
+  const seenUuids = new Set<string>();
+  return items.map((item) => {
+    if (item.key !== undefined) {
+      if (seenKeys.has(item.key)) throw conflict(`key '${item.key}' is given twice`, 'DuplicateKey', 'sdata:key');
+      seenKeys.add(item.key);
+    }
+    if (item.uuid !== undefined) {
+      if (seenUuids.has(item.uuid)) throw conflict(`UUID ${item.uuid} is given twice`, 'DuplicateUuid', 'sdata:uuid');
+      seenUuids.add(item.uuid);
+    }
+    const sameKey = item.key !== undefined ? byKey.get(item.key) : undefined;
+    if (sameKey && !sameKey.deleted) throw conflict(`a resource with key '${item.key}' exists`, 'KeyExists', 'sdata:key');
+    const holder = item.uuid !== undefined ? byUuid.get(item.uuid) : undefined;
+    if (holder && holder.key !== item.key) throw conflict(`UUID ${item.uuid} belongs to the resource with key '${holder.key}'`, 'UuidExists', 'sdata:uuid');
+    if (sameKey && item.uuid !== undefined && item.uuid !== sameKey.uuid) {
+      throw conflict(`key '${item.key}' belongs to the deleted resource ${sameKey.uuid}, not to ${item.uuid}`, 'KeyExists', 'sdata:key');
+    }
+    return { key: item.key, uuid: sameKey?.uuid ?? item.uuid ?? randomUUID(), revives: sameKey !== undefined };
+  });
+}
+
+/**
+ * Creates resources as local changes with ONE tick range and set-based inserts (POST and $batch). All or
+ * nothing: any conflict throws before anything is written.
+ */
+export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewResource[], user?: string): Promise<Resource[]> {
+  if (items.length === 0) return [];
+  // Given keys or UUIDs are checked under the clock lock; without any, allocateKeys takes the lock first.
+  const givesIdentity = items.some((i) => i.key !== undefined || i.uuid !== undefined);
+  if (givesIdentity) await lockClock(trx, ep.id);
+  const planned = givesIdentity ? await plannedIdentities(trx, ep.id, items) : items.map(() => ({ key: undefined, uuid: randomUUID(), revives: false }));
+  const missing = planned.filter((p) => p.key === undefined).length;
+  const fresh = missing > 0 ? await allocateKeys(trx, ep.id, ep.keys, missing) : [];
+  const { first, stamp } = await takeTicks(trx, ep.id, items.length);
+  let next = 0;
+  const created: Resource[] = items.map((item, i) => {
+    const state: SyncState = { endpoint: ep.url, tick: first + i, stamp, ...(user ? { user } : {}) };
+    return { endpointId: ep.id, key: planned[i].key ?? fresh[next++], uuid: planned[i].uuid, values: item.values, deleted: false, etag: etagOf(state), state };
+  });
+  const rows = created.map((r) => ({
+    endpoint_id: ep.id,
+    local_key: r.key,
+    uuid: r.uuid,
+    payload: JSON.stringify(r.values),
+    deleted: false,
+    etag: r.etag,
+    state_endpoint: r.state.endpoint,
+    state_tick: r.state.tick,
+    state_stamp: r.state.stamp,
+    state_user: r.state.user ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    // A key held by a tombstone (checked above) is revived in place; its UUID and knowledge stay.
+    await trx('resources')
+      .insert(rows.slice(i, i + INSERT_CHUNK))
+      .onConflict(['endpoint_id', 'local_key'])
+      .merge(['payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user']);
+  }
+  if (planned.some((p) => p.revives)) {
+    const knowledge = await findResourcesBy(trx, ep.id, 'local_key', created.filter((_, i) => planned[i].revives).map((r) => r.key));
+    for (const r of created) r.knowledge = knowledge.get(r.key)?.knowledge;
+  }
+  return created;
+}
+
+/**
+ * The live resource with this key, checked against the precondition, under the clock lock (404 when
+ * absent or deleted, 412 when the ETag does not match).
+ */
+async function lockedLiveResource(trx: Tx, endpointId: number, key: string, ifMatch: IfMatch): Promise<Resource> {
+  await lockClock(trx, endpointId);
+  const current = await findLiveResource(trx, endpointId, key);
+  if (!ifMatchHolds(ifMatch, current.etag)) {
+    throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
+  }
+  return current;
+}
+
+/** Writes a new version of a locked resource as a local change (next tick); knowledge stays (PROTOCOL.md 2.5). */
+async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, values: ResourceValues, deleted: boolean, user?: string): Promise<Resource> {
+  const { first, stamp } = await takeTicks(trx, ep.id, 1);
+  const state: SyncState = { endpoint: ep.url, tick: first, stamp, ...(user ? { user } : {}) };
+  const etag = etagOf(state);
+  await trx('resources')
+    .update({ payload: JSON.stringify(values), deleted, etag, state_endpoint: state.endpoint, state_tick: state.tick, state_stamp: state.stamp, state_user: state.user ?? null })
+    .where({ endpoint_id: ep.id, local_key: current.key });
+  return { ...current, values, deleted, etag, state };
+}
+
+/**
+ * Full update of a live resource (PUT): 404 if absent or deleted, 412 if `ifMatch` fails, 409 if the
+ * client gives a UUID that is not the resource's; takes a tick.
+ */
+export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, values: ResourceValues, ifMatch: IfMatch, opts: { uuid?: string; user?: string } = {}): Promise<Resource> {
+  const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
+  if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
+  return writeLocalChange(trx, ep, current, values, false, opts.user);
+}
+
+/** Deletes a live resource, leaving a tombstone with the new sync state (DELETE); takes a tick. */
+export async function deleteResource(trx: Tx, ep: LocalEndpoint, key: string, ifMatch: IfMatch, user?: string): Promise<Resource> {
+  const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
+  return writeLocalChange(trx, ep, current, {}, true, user);
+}

@@ -1,0 +1,133 @@
+/**
+ * Applying one page of a sync feed at a target in ONE transaction (PROTOCOL.md 2.3: the data changes of a
+ * page and its digest update commit together): lock the clock, read digest and stored versions, plan the
+ * page (protocol/pagePlan), then write versions, parked conflicts, quarantined entries, digest and clock
+ * with set-based statements.
+ */
+import type { Db, Tx } from './db';
+import type { KeyStyle } from '../config/schema';
+import type { Digest, SyncMode } from '../protocol/types';
+import { SDataError } from '../protocol/diagnosis';
+import { immediateGaps, planPage, type DecodedEntry, type PagePlan, type StoredVersion } from '../protocol/pagePlan';
+import { lockClock, setClock } from './clock';
+import { allocateKeys } from './keys';
+import { readDigest, raiseDigestEntries } from './digests';
+import { loadVersionsByUuid, writeVersions } from './versions';
+import { parkConflicts } from './conflicts';
+import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
+
+export interface SyncTarget {
+  id: number;
+  url: string;
+  priority: number;
+  keys: KeyStyle;
+}
+
+export interface PageToApply {
+  mode: SyncMode;
+  ceiling: Digest;
+  floor?: Digest;
+  isLastPage: boolean;
+  entries: DecodedEntry[];
+  runName?: string;
+  runStamp?: string;
+  /** Quarantined entries to try again with this page: 'open' (the oldest open ones), or these IDs. */
+  retry?: 'open' | number[];
+  /** Turns a quarantined entry back into a decoded one (payload checked against today's configuration). */
+  decodeQuarantined?: (entry: unknown) => DecodedEntry;
+  /** Runs inside the transaction after the writes (e.g. to store the result in the context). */
+  alsoInTransaction?: (trx: Tx, applied: AppliedPage) => Promise<void>;
+}
+
+export interface AppliedPage {
+  plan: PagePlan;
+  /** Local key of every resource the page wrote, by UUID. */
+  keys: Map<string, string>;
+}
+
+/** How many quarantined entries are retried with each page. */
+const RETRIES_PER_PAGE = 100;
+
+export async function applySyncPage(db: Db, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
+  return db.transaction(async (trx) => {
+    const now = new Date().toISOString();
+    const { clock } = await lockClock(trx, target.id);
+    const digest = await readDigest(trx, target.id, target.url);
+
+    const gaps = immediateGaps(page.mode, page.floor, page.ceiling, digest, page.entries.map((e) => e.state));
+    if (gaps.length > 0) {
+      throw new SDataError(400, {
+        sdataCode: 'ApplicationDiagnosis',
+        applicationCode: 'SyncGap',
+        message: `this endpoint has not got every change the feed assumes from ${gaps.join(', ')}; nothing was applied, run a catch-up pass`,
+      });
+    }
+
+    const retried = page.retry && page.decodeQuarantined ? await retriedEntries(trx, target.id, page.retry, page.decodeQuarantined) : [];
+    const entries = [...retried, ...page.entries];
+    const uuids = [...new Set(entries.map((e) => e.uuid).filter((u): u is string => !!u))];
+    const current = await loadVersionsByUuid(trx, target.id, uuids);
+
+    const plan = planPage({
+      targetUrl: target.url,
+      targetPriority: target.priority,
+      clock,
+      digest,
+      mode: page.mode,
+      ceiling: page.ceiling,
+      floor: page.floor,
+      isLastPage: page.isLastPage,
+      now,
+      entries,
+      current,
+    });
+
+    const keys = await assignKeys(trx, target, plan.writes);
+    await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
+    await parkConflicts(
+      trx,
+      target.id,
+      plan.conflicts.map((c) => ({ ...c, key: keys.get(c.uuid)! })),
+      page,
+    );
+    await quarantineEntries(
+      trx,
+      target.id,
+      plan.entries
+        .filter((p) => p.outcome.kind === 'quarantined' && !p.entry.retry)
+        .map((p) => ({ uuid: p.entry.uuid, entry: p.entry.raw, ceiling: page.ceiling, diagnoses: p.diagnoses })),
+      page,
+    );
+    for (const p of plan.entries) {
+      if (!p.entry.retry) continue;
+      const k = p.outcome.kind;
+      await settleFailure(trx, p.entry.retry.failureId, k === 'quarantined' ? 'open' : k === 'ignored' ? 'superseded' : 'applied', k === 'quarantined' ? p.diagnoses : undefined);
+    }
+    await raiseDigestEntries(
+      trx,
+      target.id,
+      plan.digest.entries.filter((e) => e.endpoint !== target.url),
+    );
+    if (plan.clock !== clock) await setClock(trx, target.id, plan.clock, now);
+    const applied = { plan, keys };
+    if (page.alsoInTransaction) await page.alsoInTransaction(trx, applied);
+    return applied;
+  });
+}
+
+async function retriedEntries(trx: Tx, endpointId: number, retry: 'open' | number[], decode: (entry: unknown) => DecodedEntry): Promise<DecodedEntry[]> {
+  const failures: FailureRecord[] = await openFailures(trx, endpointId, RETRIES_PER_PAGE, retry === 'open' ? undefined : retry);
+  return failures.map((f) => ({ ...decode(f.entry), retry: { failureId: f.id, ceiling: f.ceiling } }));
+}
+
+/** Keeps the local key of known resources and gives new ones keys in the application's style. */
+async function assignKeys(trx: Tx, target: SyncTarget, writes: StoredVersion[]): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  const fresh = writes.filter((w) => !w.key);
+  for (const w of writes) if (w.key) keys.set(w.uuid, w.key);
+  if (fresh.length > 0) {
+    const allocated = await allocateKeys(trx, target.id, target.keys, fresh.length);
+    fresh.forEach((w, i) => keys.set(w.uuid, allocated[i]));
+  }
+  return keys;
+}

@@ -1,0 +1,72 @@
+/**
+ * Resource versions as the sync services see them: the stored payload with its sync state and knowledge,
+ * read by UUID in batches and written with one upsert per 500 rows.
+ */
+import { createHash } from 'node:crypto';
+import type { DbOrTx } from './db';
+import type { StoredVersion } from '../protocol/pagePlan';
+import type { Digest, SyncState } from '../protocol/types';
+
+/** The ETag of a version: derived from its sync state, which names exactly one version. */
+export function etagOf(state: Pick<SyncState, 'endpoint' | 'tick'>): string {
+  return createHash('sha1').update(`${state.endpoint}\n${state.tick}`).digest('base64url').slice(0, 16);
+}
+
+export interface VersionRow {
+  local_key: string;
+  uuid: string;
+  payload: unknown;
+  deleted: boolean;
+  etag: string;
+  state_endpoint: string;
+  state_tick: number;
+  state_stamp: Date | string;
+  state_user: string | null;
+  knowledge: Digest | null;
+}
+
+export const VERSION_COLUMNS = ['local_key', 'uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge'];
+
+export function stateOf(r: VersionRow): SyncState {
+  const s: SyncState = { endpoint: r.state_endpoint, tick: Number(r.state_tick), stamp: new Date(r.state_stamp).toISOString() };
+  if (r.state_user) s.user = r.state_user;
+  return s;
+}
+
+export function versionOf(r: VersionRow): StoredVersion & { key: string } {
+  return { key: r.local_key, uuid: r.uuid, values: r.payload, deleted: r.deleted, state: stateOf(r), knowledge: r.knowledge ?? undefined };
+}
+
+const CHUNK = 500;
+
+export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, StoredVersion & { key: string }>> {
+  const out = new Map<string, StoredVersion & { key: string }>();
+  for (let i = 0; i < uuids.length; i += CHUNK) {
+    const rows = await db<VersionRow>('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
+    for (const r of rows) out.set(r.uuid, versionOf(r));
+  }
+  return out;
+}
+
+/** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
+export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
+  const rows = versions.map((v) => ({
+    endpoint_id: endpointId,
+    local_key: v.key,
+    uuid: v.uuid,
+    payload: JSON.stringify(v.deleted ? {} : (v.values ?? {})),
+    deleted: v.deleted,
+    etag: etagOf(v.state),
+    state_endpoint: v.state.endpoint,
+    state_tick: v.state.tick,
+    state_stamp: v.state.stamp,
+    state_user: v.state.user ?? null,
+    knowledge: v.knowledge ? JSON.stringify(v.knowledge) : null,
+  }));
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db('resources')
+      .insert(rows.slice(i, i + CHUNK))
+      .onConflict(['endpoint_id', 'local_key'])
+      .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge']);
+  }
+}

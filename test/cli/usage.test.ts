@@ -1,0 +1,77 @@
+/** Exit codes of the command line: bad usage is 2 (unknown command or option, bad values, bad config). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/program';
+import { runCli } from '../e2e/support/processes';
+
+const APP_A = 'http://127.0.0.1:9/sdata/crm/test/-';
+const APP_B = 'http://127.0.0.1:9/sdata/erp/test/-';
+
+describe('sdata-sync command line', () => {
+  let stderr: jest.SpyInstance;
+  let stdout: jest.SpyInstance;
+  const dir = mkdtempSync(join(tmpdir(), 'sdata-cli-'));
+  const noRoutes = join(dir, 'no-routes.yaml');
+  const badConfig = join(dir, 'bad.yaml');
+  writeFileSync(noRoutes, 'engine:\n  loggers: []\n');
+  writeFileSync(badConfig, 'engine:\n  routes:\n    - source: not-a-url\n      target: http://127.0.0.1:9/sdata/a/b/c\n      schedule: "every day"\n');
+
+  beforeEach(() => {
+    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    stderr.mockRestore();
+    stdout.mockRestore();
+  });
+
+  const written = (spy: jest.SpyInstance) => spy.mock.calls.map((c) => String(c[0])).join('');
+
+  it.each([
+    [['nonsense']],
+    [['pass']],
+    [['pass', '--source', APP_A]],
+    [['pass', '--source', 'not a url', '--target', APP_B]],
+    [['pass', '--source', 'ftp://127.0.0.1/x', '--target', APP_B]],
+    [['pass', '--source', APP_A, '--target', `${APP_B}/accounts`]],
+    [['pass', '--source', `${APP_A}/accounts`, '--target', `${APP_B}/accounts`, '--kinds', 'accounts']],
+    [['pass', '--source', 'http://127.0.0.1:9/sdata/crm', '--target', APP_B]],
+    [['pass', '--source', APP_A, '--target', APP_B, '--page-size', '0']],
+    [['pass', '--source', APP_A, '--target', APP_B, '--log', 'nowhere']],
+    [['pass', '--source', APP_A, '--target', APP_B, '--unknown-option']],
+    [['pass', '--source', APP_A, '--target', APP_B, '--config', join(dir, 'missing.yaml')]],
+    [['engine']],
+    [['engine', '--config', noRoutes]],
+    [['engine', '--config', badConfig]],
+    [['logger', '--port', 'eighty']],
+  ])('exits 2 on bad usage: %j', async (argv) => {
+    expect(await main(argv)).toBe(2);
+    expect(written(stderr)).toMatch(/error/i);
+  });
+
+  it('names the bad keys of an invalid configuration', async () => {
+    await main(['engine', '--config', badConfig]);
+    expect(written(stderr)).toMatch(/engine\.routes\.0\.source/);
+    expect(written(stderr)).toMatch(/engine\.routes\.0\.schedule: is not a valid cron pattern/);
+  });
+
+  it('exits 0 on --help', async () => {
+    expect(await main(['--help'])).toBe(0);
+    expect(await main(['pass', '--help'])).toBe(0);
+    expect(written(stdout)).toMatch(/--source <url>/);
+  });
+
+  it('exits 1 when a pass cannot reach its endpoints (a run-time failure, not bad usage)', async () => {
+    const cfg = join(dir, 'fast-retry.yaml');
+    writeFileSync(cfg, 'log:\n  level: silent\nengine:\n  retry: { attempts: 1, startingDelayMillis: 1, maxDelayMillis: 1 }\n');
+    expect(await main(['pass', '--source', `${APP_A}/accounts`, '--target', `${APP_B}/accounts`, '--config', cfg])).toBe(1);
+    expect(written(stdout)).toMatch(/failed: .*no answer/);
+  });
+
+  it('a real process exits 2 on bad usage', async () => {
+    const r = await runCli(['pass', '--source', APP_A]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/required option '--target <url>' not specified/);
+  }, 30_000);
+});

@@ -1,0 +1,71 @@
+/**
+ * The processes most end-to-end tests need: endpoint server A (application crm) and B (erp), each with its
+ * own database, and an event logger (optionally with a webhook), all on loopback.
+ */
+import { rmSync } from 'node:fs';
+import { demoConfig } from '../../../src/config/demo';
+import { databaseEnv, startLoggerProcess, startServe, tempDir, writeYaml, type CliProcess, type DatabaseKind, type ServerProcess } from './processes';
+
+export const APPS = {
+  crm: demoConfig.applications!.find((a) => a.name === 'crm')!,
+  erp: demoConfig.applications!.find((a) => a.name === 'erp')!,
+};
+
+export interface Application {
+  server: ServerProcess;
+  name: 'crm' | 'erp';
+  configFile: string;
+  dbEnv: Record<string, string>;
+  /** {url}/sdata/{name}/test/- */
+  appUrl: string;
+  endpoint(kind: 'accounts' | 'contacts'): string;
+  /** Starts the server again on the same port with the same database (after a crash). */
+  restart(): Promise<void>;
+}
+
+export interface Topology {
+  dir: string;
+  crm: Application;
+  erp: Application;
+  logger: { proc: CliProcess; url: string; ingestUrl: string };
+  stop(): Promise<void>;
+}
+
+type ApplicationInput = (typeof APPS)['crm'];
+
+async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKind, config: ApplicationInput = APPS[name]): Promise<Application> {
+  const configFile = writeYaml(dir, `${name}.yaml`, { log: { level: 'warn' }, sync: { answerWithinMillis: 200 }, applications: [config] });
+  // Only erp is restarted by a test: its PGlite data must be on disk.
+  const dbEnv = await databaseEnv(db, dir, name, { persistent: name === 'erp' });
+  const app: Application = {
+    server: await startServe(configFile, dbEnv),
+    name,
+    configFile,
+    dbEnv,
+    appUrl: '',
+    endpoint: (kind) => `${app.appUrl}/${kind}`,
+    async restart() {
+      app.server = await startServe(configFile, dbEnv, app.server.port);
+    },
+  };
+  app.appUrl = `${app.server.url}/sdata/${name}/test/-`;
+  return app;
+}
+
+/** Starts crm, erp and a logger; `erpConfig` replaces erp's application configuration (e.g. stricter types). */
+export async function startTopology(db: DatabaseKind, loggerConfig: Record<string, unknown> = {}, erpConfig?: ApplicationInput): Promise<Topology> {
+  const dir = tempDir();
+  const [crm, erp] = await Promise.all([startApplication(dir, 'crm', db), startApplication(dir, 'erp', db, erpConfig)]);
+  const loggerEnv = await databaseEnv(db, dir, 'logger', { persistent: false });
+  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }));
+  return {
+    dir,
+    crm,
+    erp,
+    logger,
+    async stop() {
+      await Promise.all([crm.server.proc.stop(), erp.server.proc.stop(), logger.proc.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

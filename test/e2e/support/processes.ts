@@ -1,0 +1,190 @@
+/**
+ * Real processes on loopback for the end-to-end tests and the catch-up benchmark: the CLI run by node with
+ * tsx (one process, so its pid is the one whose memory we read), configuration files, free ports, a
+ * database per process (a PGlite folder, or a PostgreSQL schema chosen through the connection string).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { stringify } from 'yaml';
+
+export const ROOT = resolve(__dirname, '../../..');
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface CliProcess {
+  pid: number;
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of the pattern in stdout. */
+  waitForOutput(pattern: RegExp, timeoutMillis?: number): Promise<RegExpExecArray>;
+  exited: Promise<ExitStatus>;
+  /** Sends the signal and waits for the exit (SIGKILL after the timeout). */
+  stop(signal?: NodeJS.Signals, timeoutMillis?: number): Promise<ExitStatus>;
+  /** Peak resident set size so far in kB (VmHWM of /proc/<pid>/status), while the process lives. */
+  peakRssKb(): number | undefined;
+}
+
+/** Environment of a child: ours without database settings (each child gets its own, explicitly). */
+function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'LOGGER_PORT', 'PUBLIC_BASE_URL', 'DEMO_ENGINE']) delete out[k];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  out.LOG_LEVEL ??= 'warn';
+  return out;
+}
+
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    err += s;
+  });
+  const exited = new Promise<ExitStatus>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+    for (const w of waiters.splice(0)) w();
+  });
+  const proc: CliProcess = {
+    pid: child.pid!,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForOutput(pattern, timeoutMillis = 30_000) {
+      return new Promise((resolveMatch, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in the output of ${args.join(' ')}\nstdout: ${out}\nstderr: ${err}`)), timeoutMillis);
+        const check = () => {
+          const m = pattern.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolveMatch(m);
+          } else if (ended) {
+            clearTimeout(timer);
+            reject(new Error(`${args.join(' ')} exited before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`));
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM', timeoutMillis = 15_000) {
+      if (!ended) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMillis);
+      const status = await exited;
+      clearTimeout(timer);
+      return status;
+    },
+    peakRssKb() {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Number(m[1]) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  return proc;
+}
+
+/** Runs a CLI command to its end. */
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = spawnCli(args, env);
+  const { code } = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((done) => srv.listen(0, '127.0.0.1', () => done()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((done) => srv.close(done));
+  return port;
+}
+
+export function tempDir(prefix = 'sdata-sync-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeYaml(dir: string, name: string, doc: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/**
+ * Environment giving one process its own database: a PGlite folder under `dir` (in memory when not
+ * persistent), or a fresh PostgreSQL schema (selected through the connection string's search_path) that
+ * `dropDatabases` removes.
+ */
+export async function databaseEnv(kind: DatabaseKind, dir: string, name: string, opts: { persistent?: boolean } = {}): Promise<Record<string, string>> {
+  // A new PGlite folder costs several seconds of initdb; memory is quicker when nothing must survive a restart.
+  if (kind === 'pglite') return { DATA_DIR: opts.persistent === false ? 'memory://' : join(dir, name) };
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('PostgreSQL needs DATABASE_URL');
+  const schema = `e2e_${name.replace(/\W/g, '_')}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await admin.end();
+  }
+  createdSchemas.push(schema);
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return { DATABASE_URL: u.toString() };
+}
+
+const createdSchemas: string[] = [];
+
+export async function dropDatabases(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url || createdSchemas.length === 0) return;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    for (const s of createdSchemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface ServerProcess {
+  proc: CliProcess;
+  /** Base URL it listens on (http://127.0.0.1:PORT). */
+  url: string;
+  port: number;
+}
+
+/** `sdata-sync serve --config file` on a given (or free) port; resolves once it listens. */
+export async function startServe(configFile: string, dbEnv: Record<string, string>, port?: number): Promise<ServerProcess> {
+  const p = port ?? (await freePort());
+  const proc = spawnCli(['serve', '--config', configFile], { ...dbEnv, PORT: String(p) });
+  const m = await proc.waitForOutput(/listening on (http:\/\/\S+)/);
+  return { proc, url: m[1], port: p };
+}
+
+/** `sdata-sync logger`; resolves with its posting URL once it listens. */
+export async function startLoggerProcess(dbEnv: Record<string, string>, configFile?: string, port?: number): Promise<{ proc: CliProcess; url: string; ingestUrl: string }> {
+  const p = port ?? (await freePort());
+  const proc = spawnCli(['logger', ...(configFile ? ['--config', configFile] : []), '--port', String(p)], dbEnv);
+  const m = await proc.waitForOutput(/event logger at (\S+), posting URL (\S+)/);
+  return { proc, url: m[1], ingestUrl: m[2] };
+}

@@ -1,0 +1,86 @@
+/**
+ * openapi/openapi.yaml is a valid OpenAPI 3 document (validated by @apidevtools/swagger-parser) that
+ * describes every route the endpoint server serves, and only those.
+ *
+ * swagger-parser loads an ES-module dependency that jest's CommonJS runtime cannot require, so the
+ * validation runs in a plain Node process, which prints the validated document.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const root = path.join(__dirname, '..');
+const file = path.join(root, 'openapi', 'openapi.yaml');
+
+const VALIDATE = `require('@apidevtools/swagger-parser').validate(process.argv[1]).then(
+  (api) => process.stdout.write(JSON.stringify({ openapi: api.openapi, paths: api.paths })),
+  (err) => { process.stderr.write(err.message); process.exit(1); })`;
+
+async function validated(): Promise<Api> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', VALIDATE, file], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as Api;
+}
+const ep = '/sdata/{app}/{contract}/{dataset}/{kind}';
+
+/** Every route of the endpoint server: resources (PROTOCOL.md 3.1) and sync services (3.2). */
+const routes: [string, string][] = [
+  ['/sdata/{app}/{contract}/{dataset}/$schema', 'get'],
+  [ep, 'get'],
+  [ep, 'post'],
+  [`${ep}('{key}')`, 'get'],
+  [`${ep}('{key}')`, 'put'],
+  [`${ep}('{key}')`, 'delete'],
+  [`${ep}/$batch`, 'post'],
+  [`${ep}/$schema`, 'get'],
+  [`${ep}/$syncDigest`, 'get'],
+  [`${ep}/$syncDigest`, 'put'],
+  [`${ep}/$syncSource`, 'post'],
+  [`${ep}/$syncSource('{trackingId}')`, 'get'],
+  [`${ep}/$syncSource('{trackingId}')`, 'delete'],
+  [`${ep}/$syncTarget`, 'post'],
+  [`${ep}/$syncTarget('{trackingId}')`, 'get'],
+  [`${ep}/$syncTarget('{trackingId}')`, 'delete'],
+  [`${ep}/$syncResults`, 'post'],
+  [`${ep}/$syncResults`, 'get'],
+  [`${ep}/$conflicts`, 'get'],
+  [`${ep}/$conflicts('{id}')`, 'get'],
+  [`${ep}/$conflicts('{id}')/$resolve`, 'post'],
+  [`${ep}/$failures`, 'get'],
+  [`${ep}/$failures('{id}')`, 'get'],
+  [`${ep}/$failures('{id}')/$retry`, 'post'],
+];
+
+type Operation = { responses: Record<string, { content?: Record<string, unknown> }> };
+type Api = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+describe('openapi/openapi.yaml', () => {
+  let api: Api;
+
+  beforeAll(async () => {
+    api = await validated();
+  });
+
+  it('is a valid OpenAPI 3 document', () => {
+    expect(api.openapi).toMatch(/^3\./);
+  });
+
+  it.each(routes)('describes %s %s', (p, method) => {
+    expect(api.paths[p]?.[method]).toBeDefined();
+  });
+
+  it('describes nothing that is not served', () => {
+    const described = Object.entries(api.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((m) => `${m} ${p}`));
+    expect(described.sort()).toEqual(routes.map(([p, m]) => `${m} ${p}`).sort());
+  });
+
+  it('answers every error with an sdata:diagnoses body', () => {
+    for (const [p, item] of Object.entries(api.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, ['application/xml']]);
+        }
+      }
+    }
+  });
+});
