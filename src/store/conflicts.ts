@@ -75,15 +75,15 @@ export async function listConflicts(
   endpointId: number,
   opts: { status?: ConflictStatus; offset: number; limit: number },
 ): Promise<{ total: number; items: ConflictRecord[] }> {
-  const base = db<Row>('conflicts').where({ endpoint_id: endpointId });
+  const base = db('conflicts').where({ endpoint_id: endpointId });
   if (opts.status) base.andWhere({ status: opts.status });
   const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
-  const rows = await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit);
+  const rows = (await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit)) as Row[];
   return { total: Number(n), items: rows.map(fromRow) };
 }
 
 export async function findConflict(db: DbOrTx, endpointId: number, id: number): Promise<ConflictRecord | undefined> {
-  const r = await db<Row>('conflicts').where({ endpoint_id: endpointId, id }).first();
+  const r = await db('conflicts').where({ endpoint_id: endpointId, id }).first();
   return r ? fromRow(r) : undefined;
 }
 

@@ -70,7 +70,7 @@ export async function quarantineEntries(
 
 /** Open quarantined entries (oldest first); `ids` narrows to those. */
 export async function openFailures(db: DbOrTx, endpointId: number, limit: number, ids?: number[]): Promise<FailureRecord[]> {
-  const q = db<Row>('failures').where({ endpoint_id: endpointId, status: 'open' });
+  const q = db('failures').where({ endpoint_id: endpointId, status: 'open' });
   if (ids) q.whereIn('id', ids);
   return (await q.orderBy('id').limit(limit)).map(fromRow);
 }
@@ -80,15 +80,15 @@ export async function listFailures(
   endpointId: number,
   opts: { status?: FailureStatus; offset: number; limit: number },
 ): Promise<{ total: number; items: FailureRecord[] }> {
-  const base = db<Row>('failures').where({ endpoint_id: endpointId });
+  const base = db('failures').where({ endpoint_id: endpointId });
   if (opts.status) base.andWhere({ status: opts.status });
   const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
-  const rows = await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit);
+  const rows = (await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit)) as Row[];
   return { total: Number(n), items: rows.map(fromRow) };
 }
 
 export async function findFailure(db: DbOrTx, endpointId: number, id: number): Promise<FailureRecord | undefined> {
-  const r = await db<Row>('failures').where({ endpoint_id: endpointId, id }).first();
+  const r = await db('failures').where({ endpoint_id: endpointId, id }).first();
   return r ? fromRow(r) : undefined;
 }
 

@@ -34,7 +34,7 @@ export async function readSelection(db: DbOrTx, endpointId: number, ranges: Tick
     if (after && r.endpoint < after[0]) continue;
     const from = after && r.endpoint === after[0] ? Math.max(r.fromTick, after[1] + 1) : r.fromTick;
     if (from >= r.toTick) continue;
-    const rows = await db<VersionRow>('resources')
+    const rows = await db('resources')
       .select(VERSION_COLUMNS)
       .where({ endpoint_id: endpointId, state_endpoint: r.endpoint })
       .andWhere('state_tick', '>=', from)

@@ -42,7 +42,7 @@ const CHUNK = 500;
 export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, StoredVersion & { key: string }>> {
   const out = new Map<string, StoredVersion & { key: string }>();
   for (let i = 0; i < uuids.length; i += CHUNK) {
-    const rows = await db<VersionRow>('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
+    const rows = await db('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
     for (const r of rows) out.set(r.uuid, versionOf(r));
   }
   return out;
