@@ -14,7 +14,17 @@ import type { Digest } from '../../src/protocol/types';
 
 export const pathOf = (url: string): string => new URL(url).pathname + new URL(url).search;
 
-const text = (res: request.Response): string => (typeof res.text === 'string' ? res.text : '');
+const text = (res: request.Response): string => (typeof res.body === 'string' ? res.body : typeof res.text === 'string' ? res.text : '');
+
+/** Buffers every answer as text, whatever its content type. */
+function raw(t: request.Test): request.Test {
+  return t.buffer(true).parse((res, done) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => (body += c));
+    res.on('end', () => done(null, body));
+  });
+}
 
 /** Follows 202 answers until the final one. */
 export async function settle(app: Express, res: request.Response): Promise<request.Response> {
@@ -22,13 +32,13 @@ export async function settle(app: Express, res: request.Response): Promise<reque
   for (let i = 0; r.status === 202 && i < 1000; i++) {
     const wait = parseTracking(text(r)).pollingMillis ?? 50;
     await new Promise((ok) => setTimeout(ok, Math.min(wait, 200)));
-    r = await request(app).get(pathOf(r.headers.location));
+    r = await raw(request(app).get(pathOf(r.headers.location)));
   }
   return r;
 }
 
 export async function getDigestXml(app: Express, endpointUrl: string): Promise<string> {
-  const r = await request(app).get(pathOf(`${endpointUrl}/$syncDigest`));
+  const r = await raw(request(app).get(pathOf(`${endpointUrl}/$syncDigest`)));
   if (r.status !== 200) throw new Error(`GET digest ${endpointUrl}: ${r.status} ${text(r)}`);
   return text(r);
 }
@@ -62,7 +72,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
   if (opts.beforePage) await opts.beforePage(0);
   let page = await settle(
     app,
-    await request(app).post(pathOf(`${source}/$syncSource?trackingID=${crypto.randomUUID()}&${run}${count}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digest),
+    await raw(request(app).post(pathOf(`${source}/$syncSource?trackingID=${crypto.randomUUID()}&${run}${count}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digest)),
   );
   const sourceContext = page.headers.location as string;
   const out: PassOutcome = { pages: 0, results: [], pageBodies: [], resultBodies: [], completed: false };
@@ -73,7 +83,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
     out.pageBodies.push(body);
     const posted = await settle(
       app,
-      await request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body),
+      await raw(request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
     );
     if (posted.status !== 200) throw new Error(`target page: ${posted.status} ${text(posted)}`);
     targetContexts.push(posted.headers.location as string);
@@ -87,7 +97,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
     }
     if (opts.stopAfterPages !== undefined && out.pages >= opts.stopAfterPages) break;
     if (opts.beforePage) await opts.beforePage(out.pages);
-    page = await settle(app, await request(app).get(pathOf(next)));
+    page = await settle(app, await raw(request(app).get(pathOf(next))));
   }
   if (sourceContext) await request(app).delete(pathOf(sourceContext));
   for (const t of targetContexts) await request(app).delete(pathOf(t));

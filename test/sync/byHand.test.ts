@@ -1,0 +1,103 @@
+/**
+ * Sync feeds end to end over HTTP, playing the engine by hand: two endpoints converge, a second pass moves
+ * nothing, re-posting a page changes nothing, superseded resources wait for the next pass, a bad entry is
+ * quarantined alone, and malformed feeds change nothing.
+ */
+import request from 'supertest';
+import { describeEachDatabase } from '../support/databases';
+import { openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
+import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
+import { getDigest, pathOf, syncByHand } from '../support/syncByHand';
+import { createResources, deleteResource, updateResource } from '../../src/store/resources';
+import { sameTicks } from '../../src/protocol/digest';
+
+const A = `${CRM}/accounts`;
+const B = `${ERP}/accounts`;
+
+async function dataByUuid(t: TestApp, url: string): Promise<Record<string, unknown>> {
+  const rows = await t.db('resources').where({ endpoint_id: t.endpointId(url) }).select('uuid', 'payload', 'deleted');
+  return Object.fromEntries(rows.map((r: { uuid: string; payload: unknown; deleted: boolean }) => [r.uuid, r.deleted ? 'deleted' : r.payload]));
+}
+
+function local(t: TestApp, url: string) {
+  const e = t.runtime.catalog.endpoints.find((x) => x.url === url)!;
+  return { id: e.id, url: e.url, keys: e.def.keys };
+}
+
+describeEachDatabase('sync feeds by hand', (tdb) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(tdb, testConfig({ server: { port: 0, publicBaseUrl: 'http://sdata.test', bodyLimitBytes: 10_000_000, defaultPageSize: 100, maxPageSize: 500 } }));
+  });
+
+  it('brings two endpoints with 1,000 resources, some deleted, to identical data and digests; a second pass moves nothing', async () => {
+    const ep = local(t, A);
+    const created = await t.db.transaction((trx) =>
+      createResources(trx, ep, Array.from({ length: 1000 }, (_, i) => ({ values: { name: `Account ${i}`, email: `a${i}@x.test`, balance: `${i}.50`, active: i % 2 === 0, openedOn: '2026-01-02' } }))),
+    );
+    await t.db.transaction(async (trx) => {
+      for (const r of created.slice(0, 50)) await deleteResource(trx, ep, r.key, undefined);
+      for (const r of created.slice(50, 100)) await updateResource(trx, ep, r.key, { ...r.values, name: `${r.values.name} (changed)` }, undefined);
+    });
+    const first = await syncByHand(t.app, A, B, { count: 300 });
+    expect(first.completed).toBe(true);
+    expect(first.pages).toBe(4);
+    expect(first.results.filter((r) => r.httpMethod === 'POST')).toHaveLength(950);
+    expect(first.results.filter((r) => r.httpMethod === 'DELETE')).toHaveLength(50);
+    await syncByHand(t.app, B, A);
+    expect(await dataByUuid(t, B)).toEqual(await dataByUuid(t, A));
+    expect(sameTicks(await getDigest(t.app, A), await getDigest(t.app, B))).toBe(true);
+    const again = await syncByHand(t.app, A, B);
+    expect(again.results).toHaveLength(0);
+    const back = await syncByHand(t.app, B, A);
+    expect(back.results).toHaveLength(0);
+  });
+
+  it('re-posting a page that was already applied changes nothing', async () => {
+    const ep = local(t, A);
+    await t.db.transaction((trx) => createResources(trx, ep, [{ values: { name: 'Repost' } }]));
+    const pass = await syncByHand(t.app, A, B);
+    const before = await snapshot(t.db);
+    const conflictsBefore = await t.db('conflicts').count({ n: '*' });
+    const again = await request(t.app).post(pathOf(`${B}/$syncTarget?trackingID=${crypto.randomUUID()}`)).set('Content-Type', 'application/atom+xml').send(pass.pageBodies[0]);
+    expect(again.status).toBe(200);
+    expect(await snapshot(t.db)).toEqual(before);
+    expect(await t.db('conflicts').count({ n: '*' })).toEqual(conflictsBefore);
+  });
+
+  it('leaves out a resource changed after the selection started; it arrives with the next pass', async () => {
+    const ep = local(t, A);
+    const made = await t.db.transaction((trx) => createResources(trx, ep, Array.from({ length: 6 }, (_, i) => ({ values: { name: `Moving ${i}` } }))));
+    const last = made[made.length - 1];
+    const pass = await syncByHand(t.app, A, B, {
+      count: 2,
+      beforePage: async (n) => {
+        if (n === 1) await t.db.transaction((trx) => updateResource(trx, ep, last.key, { name: 'Moved later' }, undefined));
+      },
+    });
+    const sentUuids = pass.results.map((r) => r.uuid);
+    expect(sentUuids).not.toContain(last.uuid);
+    await syncByHand(t.app, A, B);
+    const b = await dataByUuid(t, B);
+    expect((b[last.uuid] as { name: string }).name).toBe('Moved later');
+    expect(await dataByUuid(t, B)).toEqual(await dataByUuid(t, A));
+  });
+
+  it('refuses malformed sync feeds with 4xx and changes nothing', async () => {
+    const before = await snapshot(t.db);
+    const bad = [
+      '<!DOCTYPE x [<!ENTITY e "x">]><feed xmlns="http://www.w3.org/2005/Atom"/>',
+      '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><sync:digest><sync:digestEntry><sync:endpoint>x</sync:endpoint><sync:tick>1</sync:tick><sync:stamp>2026-01-01T00:00:00Z</sync:stamp><sync:conflictPriority>12</sync:conflictPriority></sync:digestEntry></sync:digest></feed>',
+      '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><sync:digest/><entry><id>x</id></entry></feed>',
+      '<feed',
+    ];
+    for (const body of bad) {
+      const r = await request(t.app).post(pathOf(`${B}/$syncTarget`)).set('Content-Type', 'application/atom+xml').send(body);
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+    }
+    const unknown = await request(t.app).get(pathOf(`${B}/$syncTarget('${crypto.randomUUID()}')`));
+    expect(unknown.status).toBe(404);
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+});
