@@ -102,6 +102,8 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
   }
   const def = ctx.endpoint.def;
+  // The context exists (committed) before the work starts, so that any process can answer a poll.
+  await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: feed.mode });
   const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
   const work = applySyncPage(db, target, {
     mode: feed.mode ?? 'catchUp',
@@ -129,6 +131,13 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     (err: unknown) => ({ ok: false as const, err }),
   );
 
+  // A failed page is recorded in its context too, whether it is answered now or polled for.
+  void work.then(async (outcome) => {
+    if (outcome.ok) return;
+    const err = outcome.err;
+    const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
+    await updateContext(db, id, { status: 'failed', result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 }).catch(() => undefined);
+  });
   const started = Date.now();
   const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), cfg.sync.answerWithinMillis).unref());
   const first = await Promise.race([work, timer]);
@@ -138,17 +147,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     await answerFromContext(res, ctx, id);
     return;
   }
-  // Longer work: answer 202 now, keep the outcome in the context for whoever polls.
-  await db('contexts')
-    .insert({ id, endpoint_id: ctx.endpoint.id, role: 'target', status: 'applying', run_name: run.runName ?? null, run_stamp: run.runStamp ?? null })
-    .onConflict('id')
-    .ignore();
-  void work.then(async (outcome) => {
-    if (outcome.ok) return;
-    const err = outcome.err;
-    const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
-    await updateContext(db, id, { status: 'failed', result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 }).catch(() => undefined);
-  });
+  // Longer work: answer 202 now; the outcome lands in the context for whoever polls.
   sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, feed.entries.length));
 }
 
