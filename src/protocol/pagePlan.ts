@@ -125,15 +125,15 @@ export function planPage(input: PageInput): PagePlan {
     const sourceCeiling = entry.retry?.ceiling ?? ceiling;
     const cur = entry.uuid ? current.get(entry.uuid) : undefined;
     let result: PlannedEntry;
-    if (!entry.uuid || entry.problems.length > 0) {
+    const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
+    const d = entry.uuid ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: entry.state, targetState: cur?.state }) : undefined;
+    if (d?.outcome === 'ignore') {
+      // Decided on sync state alone: a version the target already has (or supersedes) is skipped, valid or not.
+      result = { entry, outcome: { kind: 'ignored', reason: d.reason }, diagnoses: [] };
+    } else if (!d || !entry.uuid || entry.problems.length > 0) {
       result = { entry, outcome: { kind: 'quarantined' }, diagnoses: entry.problems };
     } else {
-      const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
-      const targetDigest = targetKnowledgeDigest(digest, cur?.knowledge);
-      const d = decide({ sourceDigest, targetDigest, sourceState: entry.state, targetState: cur?.state });
-      if (d.outcome === 'ignore') {
-        result = { entry, outcome: { kind: 'ignored', reason: d.reason }, diagnoses: [] };
-      } else if (d.outcome === 'apply') {
+      if (d.outcome === 'apply') {
         const stored: StoredVersion = {
           key: cur?.key,
           uuid: entry.uuid,

@@ -7,7 +7,24 @@ import request from 'supertest';
 import { describeEachDatabase } from '../support/databases';
 import { openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
 import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
-import { getDigest, pathOf, syncByHand } from '../support/syncByHand';
+import { getDigest, getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
+import { parseResultFeed } from '../../src/atom/resultFeed';
+import { createApp, prepareRuntime } from '../../src/endpoint/server';
+import type { Db } from '../../src/store/db';
+import type { Config } from '../../src/config/schema';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const textParser = (res: any, done: (err: Error | null, body: string) => void) => {
+  let b = '';
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => (b += c));
+  res.on('end', () => done(null, b));
+};
+
+async function openTestAppOn(db: Db, cfg: Config) {
+  const runtime = await prepareRuntime(cfg, { db });
+  return { app: createApp(runtime) };
+}
 import { createResources, deleteResource, updateResource } from '../../src/store/resources';
 import { sameTicks } from '../../src/protocol/digest';
 
@@ -99,5 +116,59 @@ describeEachDatabase('sync feeds by hand', (tdb) => {
     const unknown = await request(t.app).get(pathOf(`${B}/$syncTarget('${crypto.randomUUID()}')`));
     expect(unknown.status).toBe(404);
     expect(await snapshot(t.db)).toEqual(before);
+  });
+});
+
+describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(tdb, testConfig({ server: { port: 0, publicBaseUrl: 'http://sdata.test', bodyLimitBytes: 10_000_000, defaultPageSize: 100, maxPageSize: 500 } }));
+  });
+
+  it('refuses an immediate page with a gap (400 SyncGap) and changes nothing', async () => {
+    const ep = local(t, A);
+    await t.db.transaction((trx) => createResources(trx, ep, [{ values: { name: 'First' } }]));
+    await t.db.transaction((trx) => createResources(trx, ep, [{ values: { name: 'Second' } }]));
+    // A page whose floor claims B already has crm's first change: B has nothing yet.
+    const pass = await syncByHand(t.app, A, `${CRM}/contacts`);
+    const page = pass.pageBodies[0].replace('<sync:syncMode>catchUp</sync:syncMode>', '<sync:syncMode>immediate</sync:syncMode>');
+    const floorRaised = page.replace(/(<x:floorDigest>[\s\S]*?<sync:tick>)1(<\/sync:tick>)/, '$12$2');
+    const withFloor = floorRaised.includes('<x:floorDigest>') ? floorRaised : page;
+    const before = await snapshot(t.db);
+    const r = await request(t.app).post(pathOf(`${B}/$syncTarget`)).set('Content-Type', 'application/atom+xml').buffer(true).parse((res, done) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (b += c));
+      res.on('end', () => done(null, b));
+    }).send(withFloor.replace(/<x:floorDigest>[\s\S]*?<\/x:floorDigest>/, `<x:floorDigest><sync:digestEntry><sync:endpoint>${A}</sync:endpoint><sync:tick>2</sync:tick><sync:stamp>2026-01-01T00:00:00.000Z</sync:stamp><sync:conflictPriority>1</sync:conflictPriority></sync:digestEntry></x:floorDigest>`));
+    expect(r.status).toBe(400);
+    expect(r.body as string).toContain('<sdata:applicationCode>SyncGap</sdata:applicationCode>');
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+
+  it('quarantines an entry that fails validation, applies the others, and a retry applies it once the configuration accepts it', async () => {
+    const ep = local(t, `${CRM}/contacts`);
+    await t.db.transaction((trx) => createResources(trx, ep, [{ values: { firstName: 'Good' } }, { values: { firstName: 'Bad', email: 'bad@x.test' } }]));
+    const C = `${ERP}/contacts`;
+    const sel = await request(t.app).post(pathOf(`${CRM}/contacts/$syncSource`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, C));
+    const broken = (sel.body as string).replace('<email>bad@x.test</email>', '<email>bad@x.test</email><nickname>B</nickname>');
+    const r = await request(t.app).post(pathOf(`${C}/$syncTarget`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(broken);
+    expect(r.status).toBe(200);
+    const results = parseResultFeed(r.body as string).entries;
+    expect(results.map((e) => e.httpStatus).sort()).toEqual([201, 422]);
+    const list = await request(t.app).get(pathOf(`${C}/$failures`)).buffer(true).parse(textParser);
+    expect(list.status).toBe(200);
+    expect(list.body as string).toContain('UnknownProperty');
+    const [failure] = await t.db('failures').where({ endpoint_id: t.endpointId(C), status: 'open' });
+    expect(failure).toBeDefined();
+    // The configuration learns the property; a retry applies the entry under the rules of this moment.
+    const fixed = testConfig({ server: { port: 0, publicBaseUrl: 'http://sdata.test', bodyLimitBytes: 10_000_000, defaultPageSize: 100, maxPageSize: 500 } });
+    for (const app of fixed.applications) for (const k of app.kinds) if (k.name === 'contacts') k.properties.nickname = { type: 'string', required: false };
+    const t2 = await openTestAppOn(t.db, fixed);
+    const retried = await request(t2.app).post(pathOf(`${C}/$failures('${failure.id}')/$retry`)).buffer(true).parse(textParser);
+    expect(retried.status).toBe(200);
+    expect(retried.body as string).toContain('<x:status>applied</x:status>');
+    const row = await t.db('resources').where({ endpoint_id: t.endpointId(C), uuid: failure.uuid }).first();
+    expect(row.payload.nickname).toBe('B');
   });
 });
