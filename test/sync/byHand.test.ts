@@ -171,4 +171,24 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     const row = await t.db('resources').where({ endpoint_id: t.endpointId(C), uuid: failure.uuid }).first();
     expect(row.payload.nickname).toBe('B');
   });
+
+  it('a database failure in the middle of applying a page leaves none of it applied and the digest unmoved; posting it again applies it all', async () => {
+    const ep = local(t, A);
+    await t.db.transaction((trx) => createResources(trx, ep, Array.from({ length: 20 }, (_, i) => ({ values: { name: `Crash ${i}` } }))));
+    const T = `${ERP}/accounts`;
+    const sel = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, T));
+    const before = await snapshot(t.db);
+    // Fail the digest write, which comes after the page's resources were written in the same transaction.
+    await t.db.raw(`CREATE FUNCTION injected_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql`);
+    await t.db.raw('CREATE TRIGGER injected_failure BEFORE INSERT OR UPDATE ON digest_entries FOR EACH ROW EXECUTE FUNCTION injected_failure()');
+    const failed = await request(t.app).post(pathOf(`${T}/$syncTarget`)).set('Content-Type', 'application/atom+xml').send(sel.body as string);
+    expect(failed.status).toBe(500);
+    expect(await snapshot(t.db)).toEqual(before);
+    await t.db.raw('DROP TRIGGER injected_failure ON digest_entries');
+    await t.db.raw('DROP FUNCTION injected_failure()');
+    const ok = await request(t.app).post(pathOf(`${T}/$syncTarget`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(sel.body as string);
+    expect(ok.status).toBe(200);
+    expect(parseResultFeed(ok.body as string).entries.filter((e) => e.httpStatus === 201).length).toBeGreaterThanOrEqual(20);
+    expect(await dataByUuid(t, T)).toEqual(await dataByUuid(t, A));
+  });
 });
