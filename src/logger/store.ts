@@ -4,7 +4,7 @@
  * diagnosis received. Every SQL statement of the logger is here.
  */
 import type { Knex } from 'knex';
-import type { Db, DbOrTx } from '../store/db';
+import { affectedRows, type Db, type DbOrTx } from '../store/db';
 import type { Diagnosis, Severity } from '../protocol/diagnosis';
 
 export type RunState = 'running' | 'done' | 'cut' | 'failed';
@@ -306,12 +306,6 @@ export async function listEvents(db: DbOrTx, f: EventFilter, page: Page): Promis
   return { total: Number(n), items: rows.map(eventOf) };
 }
 
-/** Rows a delete touched: knex answers a number on pg, the driver's result ({ affectedRows }) on knex-pglite. */
-function affectedRows(result: unknown): number {
-  if (typeof result === 'number') return result;
-  const r = result as { affectedRows?: number; rowCount?: number };
-  return Number(r.affectedRows ?? r.rowCount ?? 0);
-}
 
 /** Deletes events received before the cutoff, and runs whose last post came before it (with their events). */
 export async function pruneBefore(db: Db, cutoff: Date): Promise<{ events: number; runs: number }> {

@@ -8,7 +8,7 @@
  *
  * Any context idle longer than the configured time expires (deleted by `expireContexts`).
  */
-import type { DbOrTx } from './db';
+import { affectedRows, type DbOrTx } from './db';
 import type { Digest, SyncMode } from '../protocol/types';
 
 export type ContextRole = 'source' | 'target' | 'prepared';
@@ -143,13 +143,10 @@ export async function updateContext(
 
 /** Deletes a context; false when there was none. */
 export async function deleteContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string): Promise<boolean> {
-  const n = await db('contexts').where({ id, endpoint_id: endpointId, role }).delete();
-  return n > 0;
+  return affectedRows(await db('contexts').where({ id, endpoint_id: endpointId, role }).delete()) > 0;
 }
 
 /** Deletes every context idle for longer than `idleSeconds`; returns how many. */
 export async function expireContexts(db: DbOrTx, idleSeconds: number): Promise<number> {
-  return db('contexts')
-    .where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
-    .delete();
+  return affectedRows(await db('contexts').where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds])).delete());
 }

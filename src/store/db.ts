@@ -69,3 +69,10 @@ export async function closeDatabase(db: Db, dropSchema?: string): Promise<void> 
   if (dropSchema && databaseKind(db) === 'postgres') await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [dropSchema]);
   await db.destroy();
 }
+
+/** Rows a delete touched: knex answers a number on pg, the driver's result ({ affectedRows }) on knex-pglite. */
+export function affectedRows(result: unknown): number {
+  if (typeof result === 'number') return result;
+  const r = result as { affectedRows?: number; rowCount?: number };
+  return Number(r.affectedRows ?? r.rowCount ?? 0);
+}

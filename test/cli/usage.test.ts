@@ -1,5 +1,5 @@
 /** Exit codes of the command line: bad usage is 2 (unknown command or option, bad values, bad config). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/program';
@@ -16,6 +16,10 @@ describe('sdata-sync command line', () => {
   const badConfig = join(dir, 'bad.yaml');
   writeFileSync(noRoutes, 'engine:\n  loggers: []\n');
   writeFileSync(badConfig, 'engine:\n  routes:\n    - source: not-a-url\n      target: http://127.0.0.1:9/sdata/a/b/c\n      schedule: "every day"\n');
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   beforeEach(() => {
     stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -12,6 +12,7 @@
  *
  * E2E_RUNS=n runs n histories per topology (default 3, enough for CI); E2E_RUNS=200 for a long soak.
  */
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { NS } from '../../src/atom/namespaces';
 import { child, childrenNamed, childText, parseXml, type XmlElement } from '../../src/atom/xml';
@@ -69,6 +70,7 @@ describe('[pglite] random histories converge (chain and triangle)', () => {
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.proc.stop()));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   let runNo = 0;

@@ -192,3 +192,14 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     expect(await dataByUuid(t, T)).toEqual(await dataByUuid(t, A));
   });
 });
+
+describeEachDatabase('sync contexts', (tdb) => {
+  it('DELETE of a context answers 200 once, then 404 for the unknown tracking ID', async () => {
+    const t = await openTestApp(tdb);
+    const sel = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const location = pathOf(sel.headers.location as string);
+    expect((await request(t.app).delete(location)).status).toBe(200);
+    expect((await request(t.app).delete(location)).status).toBe(404);
+    expect((await request(t.app).get(location)).status).toBe(404);
+  });
+});
