@@ -3,6 +3,7 @@
  * database. `startServer` opens the database (unless given), runs the migrations, registers the endpoints
  * (store/endpoints.ts) and listens; `createApp` builds the app for a ready runtime (tests use it directly).
  */
+import { expireContexts } from '../store/contexts';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import express, { type Express, type Request } from 'express';
@@ -73,6 +74,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   }
   const app = createApp(runtime);
   server.on('request', app);
+  const expiry = scheduleContextExpiry(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
     url: `http://${host}:${port}`,
@@ -81,6 +83,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     db: runtime.db,
     runtime,
     async close() {
+      clearInterval(expiry);
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
@@ -88,4 +91,14 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
       if (!opts.db) await runtime.db.destroy();
     },
   };
+}
+
+/** Deletes idle async contexts every so often (at most once a minute, at least once per idle period). */
+function scheduleContextExpiry(runtime: Runtime): NodeJS.Timeout {
+  const idle = runtime.cfg.sync.contextIdleSeconds;
+  const timer = setInterval(() => {
+    expireContexts(runtime.db, idle).catch((err: unknown) => runtime.log.warn({ err }, 'expiring idle contexts failed'));
+  }, Math.min(60, idle) * 1000);
+  timer.unref();
+  return timer;
 }

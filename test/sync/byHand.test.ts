@@ -27,6 +27,7 @@ async function openTestAppOn(db: Db, cfg: Config) {
 }
 import { createResources, deleteResource, updateResource } from '../../src/store/resources';
 import { sameTicks } from '../../src/protocol/digest';
+import { expireContexts } from '../../src/store/contexts';
 
 const A = `${CRM}/accounts`;
 const B = `${ERP}/accounts`;
@@ -201,5 +202,18 @@ describeEachDatabase('sync contexts', (tdb) => {
     expect((await request(t.app).delete(location)).status).toBe(200);
     expect((await request(t.app).delete(location)).status).toBe(404);
     expect((await request(t.app).get(location)).status).toBe(404);
+  });
+});
+
+describeEachDatabase('context expiry', (tdb) => {
+  it('deletes contexts idle longer than the configured time, and only those', async () => {
+    const t = await openTestApp(tdb);
+    const sel = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const fresh = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const oldId = /'([0-9a-f-]{36})'/.exec(sel.headers.location as string)![1];
+    await t.db('contexts').where({ id: oldId }).update({ touched_at: t.db.raw("now() - interval '2 hours'") });
+    expect(await expireContexts(t.db, 3600)).toBe(1);
+    expect((await request(t.app).get(pathOf(sel.headers.location as string))).status).toBe(404);
+    expect((await request(t.app).get(pathOf(fresh.headers.location as string))).status).toBe(200);
   });
 });
