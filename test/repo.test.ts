@@ -1,0 +1,31 @@
+/** The repository's own promises: the compose file runs PostgreSQL plus the server on it, the README's commands are the ones npm has. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const root = join(__dirname, '..');
+
+describe('repository files', () => {
+  it('docker-compose.yml runs PostgreSQL and the server with DATABASE_URL pointing at it', () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'server']);
+    expect(compose.services.postgres.image).toMatch(/^postgres:/);
+    expect(compose.services.server.environment.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
+    expect(compose.services.server.depends_on.postgres.condition).toBe('service_healthy');
+    for (const s of Object.values(compose.services) as { ports?: string[] }[]) for (const p of s.ports ?? []) expect(p).toMatch(/^\d+:\d+$/);
+  });
+
+  it('README starts with the start and test commands, and .ci/run runs that test command with DATABASE_URL', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+    expect(firstBlock).toContain('npm start');
+    expect(firstBlock).toContain('npm test');
+    const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
+    expect(scripts.start).toBeDefined();
+    expect(scripts.test).toBeDefined();
+    const ci = readFileSync(join(root, '.ci/run'), 'utf8');
+    expect(ci).toContain('npm ci');
+    expect(ci).toContain('DATABASE_URL');
+    expect(ci).toMatch(/^npm test$/m);
+  });
+});
