@@ -79,22 +79,8 @@ function fromRow(r: ContextRow): SyncContext {
   };
 }
 
-export interface NewContext {
-  id: string;
-  endpointId: number;
-  role: ContextRole;
-  status: ContextStatus;
-  runName?: string;
-  runStamp?: string;
-  mode?: SyncMode;
-  floor?: Digest;
-  ceiling?: Digest;
-  cursor?: SourceCursor;
-  total?: number;
-  progress?: Record<string, unknown>;
-  result?: string;
-  resultStatus?: number;
-}
+/** A context to save: everything but the times, which the database sets. */
+export type NewContext = Omit<SyncContext, 'createdAt' | 'touchedAt'>;
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
