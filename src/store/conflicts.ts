@@ -1,5 +1,6 @@
 /** Parked conflicts: both versions of every conflict, which won and why, until a person keeps or dismisses the loser. */
 import type { DbOrTx } from './db';
+import { pagedList, type Paged } from './pagedList';
 import type { ParkedConflict, StoredVersion } from '../protocol/pagePlan';
 
 export type ConflictStatus = 'open' | 'kept' | 'dismissed';
@@ -74,12 +75,10 @@ export async function listConflicts(
   db: DbOrTx,
   endpointId: number,
   opts: { status?: ConflictStatus; offset: number; limit: number },
-): Promise<{ total: number; items: ConflictRecord[] }> {
-  const base = db('conflicts').where({ endpoint_id: endpointId });
-  if (opts.status) base.andWhere({ status: opts.status });
-  const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
-  const rows = (await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit)) as Row[];
-  return { total: Number(n), items: rows.map(fromRow) };
+): Promise<Paged<ConflictRecord>> {
+  const query = db('conflicts').where({ endpoint_id: endpointId });
+  if (opts.status) query.andWhere({ status: opts.status });
+  return pagedList(query, { column: 'id' }, opts, fromRow);
 }
 
 export async function findConflict(db: DbOrTx, endpointId: number, id: number): Promise<ConflictRecord | undefined> {

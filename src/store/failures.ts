@@ -1,5 +1,6 @@
 /** The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later. */
 import type { DbOrTx } from './db';
+import { pagedList, type Paged } from './pagedList';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 
@@ -79,12 +80,10 @@ export async function listFailures(
   db: DbOrTx,
   endpointId: number,
   opts: { status?: FailureStatus; offset: number; limit: number },
-): Promise<{ total: number; items: FailureRecord[] }> {
-  const base = db('failures').where({ endpoint_id: endpointId });
-  if (opts.status) base.andWhere({ status: opts.status });
-  const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
-  const rows = (await base.clone().orderBy('id').offset(opts.offset).limit(opts.limit)) as Row[];
-  return { total: Number(n), items: rows.map(fromRow) };
+): Promise<Paged<FailureRecord>> {
+  const query = db('failures').where({ endpoint_id: endpointId });
+  if (opts.status) query.andWhere({ status: opts.status });
+  return pagedList(query, { column: 'id' }, opts, fromRow);
 }
 
 export async function findFailure(db: DbOrTx, endpointId: number, id: number): Promise<FailureRecord | undefined> {

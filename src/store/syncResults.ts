@@ -1,5 +1,6 @@
 /** Result feeds posted to an endpoint's `$syncResults`, kept for the source application to inspect. */
 import type { DbOrTx } from './db';
+import { pagedList, type Paged } from './pagedList';
 
 export interface StoredSyncResult {
   id: number;
@@ -17,19 +18,14 @@ export async function listSyncResults(
   db: DbOrTx,
   endpointId: number,
   opts: { runName?: string; offset: number; limit: number },
-): Promise<{ total: number; items: StoredSyncResult[] }> {
-  const base = db('sync_results').where({ endpoint_id: endpointId });
-  if (opts.runName) base.andWhere({ run_name: opts.runName });
-  const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
-  const rows = await base.clone().orderBy('id', 'desc').offset(opts.offset).limit(opts.limit);
-  return {
-    total: Number(n),
-    items: rows.map((r: { id: number; run_name: string | null; run_stamp: string | null; body: string; received_at: Date }) => ({
-      id: Number(r.id),
-      runName: r.run_name ?? undefined,
-      runStamp: r.run_stamp ?? undefined,
-      body: r.body,
-      receivedAt: new Date(r.received_at).toISOString(),
-    })),
-  };
+): Promise<Paged<StoredSyncResult>> {
+  const query = db('sync_results').where({ endpoint_id: endpointId });
+  if (opts.runName) query.andWhere({ run_name: opts.runName });
+  return pagedList(query, { column: 'id', direction: 'desc' }, opts, (r: { id: number; run_name: string | null; run_stamp: string | null; body: string; received_at: Date }) => ({
+    id: Number(r.id),
+    runName: r.run_name ?? undefined,
+    runStamp: r.run_stamp ?? undefined,
+    body: r.body,
+    receivedAt: new Date(r.received_at).toISOString(),
+  }));
 }

@@ -217,3 +217,41 @@ describeEachDatabase('context expiry', (tdb) => {
     expect((await request(t.app).get(pathOf(fresh.headers.location as string))).status).toBe(200);
   });
 });
+
+describeEachDatabase('conflicts over HTTP', (tdb) => {
+  it('parks the losing version at $conflicts; $resolve keep writes it back as a new local change that propagates', async () => {
+    const t = await openTestApp(tdb);
+    const a = local(t, A);
+    const b = local(t, B);
+    const [made] = await t.db.transaction((trx) => createResources(trx, a, [{ values: { name: 'Original' } }]));
+    await syncByHand(t.app, A, B);
+    const atB = await t.db('resources').where({ endpoint_id: b.id, uuid: made.uuid }).first();
+    await t.db.transaction((trx) => updateResource(trx, a, made.key, { name: 'Changed at crm' }, undefined));
+    await t.db.transaction((trx) => updateResource(trx, b, atB.local_key, { name: 'Changed at erp' }, undefined));
+    const pass = await syncByHand(t.app, A, B, { runName: 'conflicting' });
+    const [result] = pass.results;
+    expect(result.diagnoses.map((d) => d.applicationCode)).toEqual(['Conflict']);
+    expect(result.diagnoses[0].message).toContain('priority');
+
+    const list = await request(t.app).get(pathOf(`${B}/$conflicts?status=open`)).buffer(true).parse(textParser);
+    expect(list.status).toBe(200);
+    const feed = list.body as string;
+    expect(feed).toContain('<opensearch:totalResults>1</opensearch:totalResults>');
+    expect(feed).toContain('<x:winner>source</x:winner>');
+    expect(feed).toContain('<x:runName>conflicting</x:runName>');
+    expect(feed).toMatch(/<x:winnerVersion>[\s\S]*Changed at crm[\s\S]*<\/x:winnerVersion>/);
+    expect(feed).toMatch(/<x:loserVersion>[\s\S]*Changed at erp[\s\S]*<\/x:loserVersion>/);
+    expect((await t.db('resources').where({ endpoint_id: b.id, uuid: made.uuid }).first()).payload.name).toBe('Changed at crm');
+
+    const [conflict] = await t.db('conflicts').where({ endpoint_id: b.id });
+    const kept = await request(t.app).post(pathOf(`${B}/$conflicts('${conflict.id}')/$resolve?action=keep`)).buffer(true).parse(textParser);
+    expect(kept.status).toBe(200);
+    expect(kept.body as string).toContain('<x:status>kept</x:status>');
+    const again = await request(t.app).post(pathOf(`${B}/$conflicts('${conflict.id}')/$resolve?action=dismiss`));
+    expect(again.status).toBe(409);
+    await syncByHand(t.app, B, A);
+    expect((await t.db('resources').where({ endpoint_id: a.id, uuid: made.uuid }).first()).payload.name).toBe('Changed at erp');
+    expect(await dataByUuid(t, A)).toEqual(await dataByUuid(t, B));
+    expect(await request(t.app).get(pathOf(`${B}/$conflicts?status=bogus`)).then((r) => r.status)).toBe(400);
+  });
+});

@@ -5,7 +5,6 @@
  */
 import type { Request, Response } from 'express';
 import { el, renderXml, type XNode } from '../../atom/write';
-import { feedNode, pagingLinks } from '../../atom/feed';
 import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
@@ -18,11 +17,10 @@ import { decideConflict, findConflict, listConflicts, type ConflictRecord, type 
 import { takeTicks } from '../../store/clock';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
 import type { ServiceContext } from '../services';
-import { positiveIntOf } from './params';
+import { filterOf, sendListFeed } from './listFeed';
 import { sendXml } from './respond';
 
-const FEED_TYPE = 'application/atom+xml; type=feed';
-const STATUSES: ConflictStatus[] = ['open', 'kept', 'dismissed'];
+const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];
 
 function conflictUrl(ctx: ServiceContext, id: number): string {
   return `${ctx.endpoint.url}/$conflicts('${id}')`;
@@ -65,34 +63,21 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
 }
 
 export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { db } = ctx.runtime;
   if (ctx.path.serviceArg !== undefined) {
     const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
     if (!c) throw notFound(ctx.path.serviceArg);
     sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...conflictEntry(c, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
     return;
   }
-  const status = req.query.status as string | undefined;
-  if (status !== undefined && !STATUSES.includes(status as ConflictStatus)) {
-    throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `status must be one of ${STATUSES.join(', ')}` });
-  }
-  const startIndex = positiveIntOf(req, 'startIndex', 1);
-  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
-  const { total, items } = await listConflicts(db, ctx.endpoint.id, { status: status as ConflictStatus | undefined, offset: startIndex - 1, limit: count });
-  const base = `${ctx.endpoint.url}/$conflicts`;
-  const xml = renderXml(
-    feedNode({
-      id: base,
-      title: `Conflicts at ${ctx.endpoint.url}`,
-      updated: new Date().toISOString(),
-      links: pagingLinks(base, status ? { status } : {}, startIndex, count, total),
-      totalResults: total,
-      startIndex,
-      itemsPerPage: count,
-      entries: items.map((c) => conflictEntry(c, ctx)),
-    }),
-  );
-  sendXml(res, 200, FEED_TYPE, xml);
+  const status = filterOf(req, 'status', STATUSES);
+  await sendListFeed(req, res, ctx, {
+    service: '$conflicts',
+    title: `Conflicts at ${ctx.endpoint.url}`,
+    filter: { status },
+    list: (page) => listConflicts(db, ctx.endpoint.id, { status, ...page }),
+    entry: (c) => conflictEntry(c, ctx),
+  });
 }
 
 function conflictIdOf(ctx: ServiceContext): number {

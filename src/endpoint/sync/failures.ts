@@ -5,7 +5,6 @@
  */
 import type { Request, Response } from 'express';
 import { el, renderXml, type XNode } from '../../atom/write';
-import { feedNode, pagingLinks } from '../../atom/feed';
 import { diagnosisNode } from '../../atom/diagnosisXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
@@ -14,10 +13,10 @@ import { findFailure, listFailures, type FailureRecord, type FailureStatus } fro
 import { applySyncPage } from '../../store/syncApply';
 import type { ServiceContext } from '../services';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
-import { positiveIntOf } from './params';
+import { filterOf, sendListFeed } from './listFeed';
 import { sendXml } from './respond';
 
-const STATUSES: FailureStatus[] = ['open', 'applied', 'superseded'];
+const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded'];
 
 function failureUrl(ctx: ServiceContext, id: number): string {
   return `${ctx.endpoint.url}/$failures('${id}')`;
@@ -59,38 +58,21 @@ function notFound(id: string): SDataError {
 }
 
 export async function getFailures(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { db } = ctx.runtime;
   if (ctx.path.serviceArg !== undefined) {
     const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
     if (!f) throw notFound(ctx.path.serviceArg);
     sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...failureEntry(f, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
     return;
   }
-  const status = req.query.status as string | undefined;
-  if (status !== undefined && !STATUSES.includes(status as FailureStatus)) {
-    throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `status must be one of ${STATUSES.join(', ')}` });
-  }
-  const startIndex = positiveIntOf(req, 'startIndex', 1);
-  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
-  const { total, items } = await listFailures(db, ctx.endpoint.id, { status: status as FailureStatus | undefined, offset: startIndex - 1, limit: count });
-  const base = `${ctx.endpoint.url}/$failures`;
-  sendXml(
-    res,
-    200,
-    'application/atom+xml; type=feed',
-    renderXml(
-      feedNode({
-        id: base,
-        title: `Quarantined entries at ${ctx.endpoint.url}`,
-        updated: new Date().toISOString(),
-        links: pagingLinks(base, status ? { status } : {}, startIndex, count, total),
-        totalResults: total,
-        startIndex,
-        itemsPerPage: count,
-        entries: items.map((f) => failureEntry(f, ctx)),
-      }),
-    ),
-  );
+  const status = filterOf(req, 'status', STATUSES);
+  await sendListFeed(req, res, ctx, {
+    service: '$failures',
+    title: `Quarantined entries at ${ctx.endpoint.url}`,
+    filter: { status },
+    list: (page) => listFailures(db, ctx.endpoint.id, { status, ...page }),
+    entry: (f) => failureEntry(f, ctx),
+  });
 }
 
 export async function retryFailure(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {

@@ -3,13 +3,13 @@
  * inspect (POST), and listed newest first with their run and counts (GET).
  */
 import type { Request, Response } from 'express';
-import { el, renderXml } from '../../atom/write';
-import { feedNode, pagingLinks } from '../../atom/feed';
+import { el } from '../../atom/write';
 import { parseResultFeed, summariseResults } from '../../atom/resultFeed';
 import { SDataError } from '../../protocol/diagnosis';
 import { listSyncResults, storeSyncResult } from '../../store/syncResults';
 import type { ServiceContext } from '../services';
-import { positiveIntOf, runOf } from './params';
+import { runOf } from './params';
+import { filterOf, sendListFeed } from './listFeed';
 import { sendXml } from './respond';
 
 export async function postSyncResults(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -22,41 +22,25 @@ export async function postSyncResults(req: Request, res: Response, ctx: ServiceC
 
 export async function getSyncResults(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   if (ctx.path.serviceArg !== undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'GET $syncResults lists the stored results' });
-  const { db, cfg } = ctx.runtime;
-  const startIndex = positiveIntOf(req, 'startIndex', 1);
-  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
-  const runName = typeof req.query.runName === 'string' ? req.query.runName : undefined;
-  const { total, items } = await listSyncResults(db, ctx.endpoint.id, { runName, offset: startIndex - 1, limit: count });
+  const { db } = ctx.runtime;
+  const runName = filterOf(req, 'runName');
   const base = `${ctx.endpoint.url}/$syncResults`;
-  const entries = items.map((r) => {
-    const s = summariseResults(parseResultFeed(r.body).entries);
-    return el(
-      'entry',
-      {},
-      el('id', {}, `${base}('${r.id}')`),
-      el('title', {}, `Results of run ${r.runName ?? ''} ${r.runStamp ?? ''}`.trim()),
-      el('updated', {}, r.receivedAt),
-      el('x:runName', {}, r.runName),
-      el('x:runStamp', {}, r.runStamp),
-      el('x:summary', {}, ...Object.entries(s).map(([k, v]) => el(`x:${k}`, {}, v))),
-      el('content', { type: 'text' }, r.body),
-    );
+  await sendListFeed(req, res, ctx, {
+    service: '$syncResults',
+    title: `Sync results posted to ${ctx.endpoint.url}`,
+    filter: { runName },
+    list: (page) => listSyncResults(db, ctx.endpoint.id, { runName, ...page }),
+    entry: (r) =>
+      el(
+        'entry',
+        {},
+        el('id', {}, `${base}('${r.id}')`),
+        el('title', {}, `Results of run ${r.runName ?? ''} ${r.runStamp ?? ''}`.trim()),
+        el('updated', {}, r.receivedAt),
+        el('x:runName', {}, r.runName),
+        el('x:runStamp', {}, r.runStamp),
+        el('x:summary', {}, ...Object.entries(summariseResults(parseResultFeed(r.body).entries)).map(([k, v]) => el(`x:${k}`, {}, v))),
+        el('content', { type: 'text' }, r.body),
+      ),
   });
-  sendXml(
-    res,
-    200,
-    'application/atom+xml; type=feed',
-    renderXml(
-      feedNode({
-        id: base,
-        title: `Sync results posted to ${ctx.endpoint.url}`,
-        updated: new Date().toISOString(),
-        links: pagingLinks(base, runName ? { runName } : {}, startIndex, count, total),
-        totalResults: total,
-        startIndex,
-        itemsPerPage: count,
-        entries,
-      }),
-    ),
-  );
 }

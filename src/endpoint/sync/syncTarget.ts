@@ -41,23 +41,12 @@ export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<st
   const base = { id: raw.id, uuid: p.entry.uuid, location };
   switch (p.outcome.kind) {
     case 'applied':
-      return {
-        ...base,
-        httpStatus: p.outcome.method === 'POST' ? 201 : 200,
-        httpMessage: p.outcome.method === 'POST' ? 'Created' : 'OK',
-        httpMethod: p.outcome.method,
-        etag: p.stored ? etagOf(p.stored.state) : undefined,
-        diagnoses: [],
-      };
-    case 'conflict':
-      return {
-        ...base,
-        httpStatus: p.outcome.method === 'POST' ? 201 : 200,
-        httpMessage: p.outcome.winner === 'source' ? 'Conflict resolved: feed version applied' : 'Conflict resolved: target version kept',
-        httpMethod: p.outcome.method,
-        etag: p.stored ? etagOf(p.stored.state) : undefined,
-        diagnoses: p.diagnoses,
-      };
+    case 'conflict': {
+      const method = p.outcome.method;
+      const message =
+        p.outcome.kind === 'applied' ? (method === 'POST' ? 'Created' : 'OK') : p.outcome.winner === 'source' ? 'Conflict resolved: feed version applied' : 'Conflict resolved: target version kept';
+      return { ...base, httpStatus: method === 'POST' ? 201 : 200, httpMessage: message, httpMethod: method, etag: p.stored ? etagOf(p.stored.state) : undefined, diagnoses: p.diagnoses };
+    }
     case 'ignored':
       return {
         ...base,
@@ -104,6 +93,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   const def = ctx.endpoint.def;
   // The context exists (committed) before the work starts, so that any process can answer a poll.
   await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: feed.mode });
+  let resultXml = '';
   const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
   const work = applySyncPage(db, target, {
     mode: feed.mode ?? 'catchUp',
@@ -115,6 +105,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     retry: 'open',
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
     alsoInTransaction: async (trx, applied) => {
+      resultXml = resultFeedOf(ctx, id, applied, feed, run);
       await saveContext(trx, {
         id,
         endpointId: ctx.endpoint.id,
@@ -122,7 +113,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
         status: 'done',
         ...run,
         mode: feed.mode,
-        result: resultFeedOf(ctx, id, applied, feed, run),
+        result: resultXml,
         resultStatus: 200,
       });
     },
@@ -144,7 +135,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   res.setHeader('Location', contextUrl(ctx, id));
   if (first !== 'late') {
     if (!first.ok) throw first.err;
-    await answerFromContext(res, ctx, id);
+    sendXml(res, 200, FEED_TYPE, resultXml);
     return;
   }
   // Longer work: answer 202 now; the outcome lands in the context for whoever polls.

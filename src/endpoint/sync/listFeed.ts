@@ -1,0 +1,49 @@
+/**
+ * The listing feeds of the sync services ($conflicts, $failures, $syncResults): an optional filter given
+ * as a query parameter, startIndex/count paging from the server's configuration, an Atom feed answer.
+ */
+import type { Request, Response } from 'express';
+import { feedNode, pagingLinks } from '../../atom/feed';
+import { renderXml, type XNode } from '../../atom/write';
+import { SDataError } from '../../protocol/diagnosis';
+import type { Paged } from '../../store/pagedList';
+import type { ServiceContext } from '../services';
+import { positiveIntOf } from './params';
+import { sendXml } from './respond';
+
+/** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
+export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || (allowed && !allowed.includes(v as V))) {
+    throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be ${allowed ? `one of ${allowed.join(', ')}` : 'given once'}` });
+  }
+  return v as V;
+}
+
+export async function sendListFeed<T>(
+  req: Request,
+  res: Response,
+  ctx: ServiceContext,
+  feed: { service: string; title: string; filter: Record<string, string | undefined>; list: (page: { offset: number; limit: number }) => Promise<Paged<T>>; entry: (item: T) => XNode },
+): Promise<void> {
+  const { cfg } = ctx.runtime;
+  const startIndex = positiveIntOf(req, 'startIndex', 1);
+  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
+  const { total, items } = await feed.list({ offset: startIndex - 1, limit: count });
+  const base = `${ctx.endpoint.url}/${feed.service}`;
+  const query = Object.fromEntries(Object.entries(feed.filter).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const xml = renderXml(
+    feedNode({
+      id: base,
+      title: feed.title,
+      updated: new Date().toISOString(),
+      links: pagingLinks(base, query, startIndex, count, total),
+      totalResults: total,
+      startIndex,
+      itemsPerPage: count,
+      entries: items.map(feed.entry),
+    }),
+  );
+  sendXml(res, 200, 'application/atom+xml; type=feed', xml);
+}
