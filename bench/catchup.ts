@@ -12,16 +12,21 @@
  * reading B's digest to the last context deleted. Prints records/s, wall time and the peak RSS (VmHWM) of
  * every process.
  *
- *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000]
+ *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000] [--cpu-prof DIR]
+ *
+ * --cpu-prof DIR makes every child process write a V8 CPU profile (.cpuprofile) into DIR when it exits;
+ * --trace makes the engine write one JSON line per HTTP request (method, URL, status, bytes, millis) to stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { SDataClient } from '../src/engine/http';
 import { runPass } from '../src/engine/pass';
 import {
+  childNodeArgs,
   databaseEnv,
   dropDatabases,
   startLoggerProcess,
@@ -134,7 +139,8 @@ async function engineWorker(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     const req = JSON.parse(line) as PassRequest;
-    const client = new SDataClient({ run: { runName: `bench ${req.phase}`, runStamp: new Date().toISOString() } });
+    const log = process.env.SDATA_BENCH_TRACE ? pino({ level: 'debug', base: undefined }, pino.destination(2)) : undefined;
+    const client = new SDataClient({ run: { runName: `bench ${req.phase}`, runStamp: new Date().toISOString() }, log });
     const s = await runPass({ source: req.source, target: req.target, client, loggers: [req.log], pageSize: req.pageSize });
     process.stdout.write(`${JSON.stringify({ ...s, kinds: undefined })}\n`);
   }
@@ -142,7 +148,7 @@ async function engineWorker(): Promise<void> {
 
 /** The engine worker process, and a way to run one pass in it. */
 function startEngine(): { proc: ChildProcess; peakRssKb(): number; pass(req: PassRequest): Promise<PassFigures>; stop(): Promise<void> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', __filename, '--engine-worker'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: undefined } });
+  const proc = spawn(process.execPath, [...childNodeArgs(), __filename, '--engine-worker'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: undefined } });
   const answers = createInterface({ input: proc.stdout! });
   const waiting: ((line: string) => void)[] = [];
   answers.on('line', (line) => waiting.shift()?.(line));
@@ -257,9 +263,11 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<v
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { n: { type: 'string', default: '10000,100000' }, db: { type: 'string' }, 'page-size': { type: 'string', default: '1000' } },
+    options: { n: { type: 'string', default: '10000,100000' }, db: { type: 'string' }, 'page-size': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, trace: { type: 'boolean', default: false } },
     allowPositionals: true,
   });
+  if (values['cpu-prof']) process.env.SDATA_CPU_PROF_DIR = values['cpu-prof'];
+  if (values.trace) process.env.SDATA_BENCH_TRACE = '1';
   const sizes = values.n.split(',').map(Number);
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];
   if (dbs.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--db postgres needs DATABASE_URL');

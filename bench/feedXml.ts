@@ -2,7 +2,7 @@
  * Feed XML speed: builds and parses a resource feed of N demo accounts (default 1,000), with no database.
  * `node --import tsx bench/feedXml.ts [--n 1000] [--runs 20]`; prints the median of the runs.
  *
- *   build  resourceFeedDocument (payloadNode per entry + fast-xml-parser's builder)
+ *   build  resourceFeedDocument (payloadNode per entry, written by atom/write.ts)
  *   parse  parseXml (namespace-aware tree)
  *   read   parseXml, then readPayload of every entry's payload (what a target does with a page)
  */

@@ -5,6 +5,8 @@
  *   <feed xmlns="…Atom" xmlns:sdata xmlns:http xmlns:x …>
  *     <id>{ep}/$syncTarget('UUID')</id> <title/> <updated/> <link rel="self"/> <link rel="first"/>
  *     <x:runName/> <x:runStamp/> <x:source/> <x:target/> <x:kind/>     each when known
+ *     <x:summary><x:created/> <x:updated/> <x:deleted/> <x:conflicts/> <x:failures/> <x:skipped/></x:summary>
+ *                                                   the entries counted (EXT; readers of the head need no more)
  *     <sdata:diagnosis>…</sdata:diagnosis>                              feed-level, e.g. a catch-up gap Warning
  *     <entry>
  *       <id>{the page entry's id}</id> <title/> <updated/> <x:uuid/>
@@ -15,11 +17,14 @@
  *     </entry>
  *   </feed>
  *
- * `summariseResults` is the one place that turns entries into counts (see there).
+ * `summariseResults` is the one place that turns entries into counts (see there). The counts are written in
+ * the feed's head, so the engine reads a page's outcome from the head alone (`readResultSummary`) and parses
+ * the entries only of a feed without a summary (a target that is not this product).
  */
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
 import { diagnosesIn, diagnosisNode } from './diagnosisXml';
 import { FEED_TYPE, feedNode } from './feed';
+import { parseFeedHead } from './feedHead';
 import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
@@ -92,7 +97,7 @@ export function buildResultFeed(r: ResultFeed): string {
       title: r.title ?? '',
       updated: r.updated,
       links: [link('self'), link('first')],
-      extra: [...RUN_FIELDS.map((f) => r[f] !== undefined && el(`x:${f}`, undefined, r[f])), ...(r.diagnoses ?? []).map(diagnosisNode)],
+      extra: [...RUN_FIELDS.map((f) => r[f] !== undefined && el(`x:${f}`, undefined, r[f])), summaryNode(summariseResults(r.entries)), ...(r.diagnoses ?? []).map(diagnosisNode)],
       entries: r.entries.map((e) => resultEntryNode(e, r.updated)),
     }),
   );
@@ -178,4 +183,34 @@ export function summariseResults(entries: readonly ResultEntry[]): ResultSummary
     else s.updated += 1;
   }
   return s;
+}
+
+const SUMMARY_FIELDS = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'] as const satisfies readonly (keyof ResultSummary)[];
+
+/** `<x:summary>` with one element per count. */
+export function summaryNode(s: ResultSummary): XNode {
+  return el('x:summary', undefined, ...SUMMARY_FIELDS.map((k) => el(`x:${k}`, undefined, s[k])));
+}
+
+/** The counts of an `<x:summary>` child of `parent`; undefined when it has none or a count is not a whole number. */
+export function readSummary(parent: XmlElement): ResultSummary | undefined {
+  const node = parent.children.find((c) => c.ns === NS.x && c.name === 'summary');
+  if (!node) return undefined;
+  const s: Partial<ResultSummary> = {};
+  for (const k of SUMMARY_FIELDS) {
+    const text = childText(node, NS.x, k);
+    if (text === undefined || !/^\d+$/.test(text)) return undefined;
+    s[k] = Number(text);
+  }
+  return s as ResultSummary;
+}
+
+/** The number of entries a summary counts (each entry is in exactly one bucket). */
+export function summarisedEntries(s: ResultSummary): number {
+  return SUMMARY_FIELDS.reduce((n, k) => n + s[k], 0);
+}
+
+/** What a result feed's entries came to: from its head's summary, or by reading every entry when it has none. */
+export function readResultSummary(text: string): ResultSummary {
+  return readSummary(parseFeedHead(text)) ?? summariseResults(parseResultFeed(text).entries);
 }

@@ -10,6 +10,7 @@
  *   each attempt, so a retried `$syncSource`/`$syncTarget` POST gets a fresh trackingID.
  * - A final answer that is not 2xx is thrown as an EndpointError carrying the diagnoses it held.
  */
+import { performance } from 'node:perf_hooks';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import { diagnosesIn } from '../atom/diagnosisXml';
@@ -109,6 +110,7 @@ export class SDataClient {
   /** One request, tagged with the run; no polling, no retry. Throws EndpointError when no answer comes. */
   async request(method: string, url: string, body?: Body): Promise<Answer> {
     const tagged = tagWithRun(url, this.run);
+    const started = performance.now();
     let res: Response;
     let text: string;
     try {
@@ -131,6 +133,7 @@ export class SDataClient {
       );
     }
     const location = res.headers.get('location');
+    this.log?.debug({ method, url, status: res.status, bytes: text.length, millis: Math.round(performance.now() - started) }, 'request answered');
     return {
       status: res.status,
       url,

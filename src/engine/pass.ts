@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { parseResultFeed, summariseResults, type ResultSummary } from '../atom/resultFeed';
+import { readResultSummary, summarisedEntries, type ResultSummary } from '../atom/resultFeed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
@@ -161,13 +161,13 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
     return { source, target, kind, state, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds) };
   };
   const report = (resultFeed: string, page: number, pageState: PassState): void => {
-    const results = parseResultFeed(resultFeed).entries;
-    const pageCounts = summariseResults(results);
-    entries += results.length;
+    const pageCounts = readResultSummary(resultFeed);
+    const pageEntries = summarisedEntries(pageCounts);
+    entries += pageEntries;
     addCounts(counts, pageCounts);
-    reporter.page(resultFeed, { totalResults, state: pageState, entries: results.length, ...pageCounts });
-    opts.onProgress?.({ type: 'page', kind, page, entries: results.length, entriesDone: entries, totalResults });
-    log?.debug({ source, target, kind, page, entries: results.length }, 'page applied');
+    reporter.page(resultFeed, { totalResults, state: pageState, entries: pageEntries, ...pageCounts });
+    opts.onProgress?.({ type: 'page', kind, page, entries: pageEntries, entriesDone: entries, totalResults });
+    log?.debug({ source, target, kind, page, entries: pageEntries }, 'page applied');
   };
   opts.onProgress?.({ type: 'kind', kind, source, target });
   try {
@@ -199,7 +199,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
       contextDrops.push(dropContext(client, applied.context, log));
       pages += 1;
       // reporting: the previous page's results were read while this page was applied; this page's are read
-      // while the next one is (reading 1,000 results costs ~40 ms of CPU, off the critical path this way).
+      // while the next one is (off the critical path; a feed without a head summary is read whole).
       await pendingResults;
       const pageNo = pages;
       const pageState: PassState = isLast ? 'done' : isCut ? 'cut' : 'running';

@@ -33,9 +33,13 @@ export async function takeTicks(trx: Tx, endpointId: number, n: number): Promise
   return { first: Number(rows[0].first), stamp: stampOf(rows[0].stamp) };
 }
 
-/** Locks the endpoint's clock until commit and reads it (for work that decides later how many ticks it takes). */
+/**
+ * Locks the endpoint's clock until commit and reads it (for work that decides later how many ticks it takes).
+ * FOR NO KEY UPDATE, the lock an UPDATE of the clock takes itself: it excludes every other clock writer, yet
+ * lets other transactions insert rows that reference the endpoint (their foreign-key checks only share it).
+ */
 export async function lockClock(trx: Tx, endpointId: number): Promise<{ clock: number; stamp: Stamp }> {
-  const row = await trx('endpoints').select('clock', 'clock_stamp').where('id', endpointId).forUpdate().first<{ clock: number | string; clock_stamp: Date | string } | undefined>();
+  const row = await trx('endpoints').select('clock', 'clock_stamp').where('id', endpointId).forNoKeyUpdate().first<{ clock: number | string; clock_stamp: Date | string } | undefined>();
   if (!row) throw new Error(`lockClock: no endpoint ${endpointId}`);
   return { clock: Number(row.clock), stamp: stampOf(row.clock_stamp) };
 }

@@ -84,8 +84,11 @@ export type NewContext = Omit<SyncContext, 'createdAt' | 'touchedAt'>;
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
-/** Creates a context, or replaces one with the same tracking ID at the same endpoint and role. */
-export async function saveContext(db: DbOrTx, c: NewContext): Promise<void> {
+/**
+ * Creates a context, or replaces one with the same tracking ID at the same endpoint and role; with
+ * `ifAbsent`, an existing context is left as it is.
+ */
+export async function saveContext(db: DbOrTx, c: NewContext, opts: { ifAbsent?: boolean } = {}): Promise<void> {
   const row = {
     id: c.id,
     endpoint_id: c.endpointId,
@@ -104,7 +107,8 @@ export async function saveContext(db: DbOrTx, c: NewContext): Promise<void> {
     created_at: db.fn.now(),
     touched_at: db.fn.now(),
   };
-  await db('contexts').insert(row).onConflict('id').merge();
+  const insert = db('contexts').insert(row).onConflict('id');
+  await (opts.ifAbsent ? insert.ignore() : insert.merge());
 }
 
 export async function findContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string): Promise<SyncContext | undefined> {

@@ -1,6 +1,6 @@
 import { NS } from '../../src/atom/namespaces';
 import { keyUrl } from '../../src/atom/resourceXml';
-import { buildResultFeed, parseResultFeed, summariseResults, type ResultEntry, type ResultFeed } from '../../src/atom/resultFeed';
+import { buildResultFeed, parseResultFeed, readResultSummary, summarisedEntries, summariseResults, type ResultEntry, type ResultFeed } from '../../src/atom/resultFeed';
 import { SDataError, type Diagnosis } from '../../src/protocol/diagnosis';
 import { EP, UUID_A, UUID_B } from './fixtures';
 
@@ -66,7 +66,7 @@ describe('buildResultFeed and parseResultFeed', () => {
   it('leaves out what is not known: run metadata, feed diagnoses, ids', () => {
     const bare: ResultFeed = { id: 'urn:x', updated: T0, entries: [{ httpStatus: 304, httpMessage: 'Not Modified', diagnoses: [] }] };
     const text = buildResultFeed(bare);
-    expect(text).not.toContain('<x:');
+    expect(text).not.toMatch(/<x:(runName|runStamp|source|target|kind|uuid)\b/);
     expect(text).not.toContain('diagnosis');
     expect(parseResultFeed(text)).toEqual(bare);
   });
@@ -119,5 +119,28 @@ describe('summariseResults', () => {
 
   it('is all zeros for no entries', () => {
     expect(summariseResults([])).toEqual({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 });
+  });
+});
+
+describe('readResultSummary', () => {
+  const feed: ResultFeed = { id: 'urn:x', updated: T0, entries };
+
+  it('reads the counts from the head of a result feed this product wrote, before its entries', () => {
+    const text = buildResultFeed(feed);
+    expect(text.indexOf('<x:summary>')).toBeGreaterThan(0);
+    expect(text.indexOf('<x:summary>')).toBeLessThan(text.indexOf('<entry>'));
+    expect(readResultSummary(text)).toEqual(summariseResults(entries));
+    expect(summarisedEntries(readResultSummary(text))).toBe(entries.length);
+  });
+
+  it('counts the entries of a result feed without a summary (another SData target)', () => {
+    const text = buildResultFeed(feed).replace(/<x:summary>.*?<\/x:summary>/, '');
+    expect(text).not.toContain('summary');
+    expect(readResultSummary(text)).toEqual({ created: 1, updated: 1, deleted: 1, conflicts: 1, failures: 1, skipped: 1 });
+  });
+
+  it('does not trust a summary with a count that is not a whole number, and counts the entries instead', () => {
+    const text = buildResultFeed(feed).replace('<x:created>1</x:created>', '<x:created>many</x:created>');
+    expect(readResultSummary(text)).toEqual(summariseResults(entries));
   });
 });

@@ -29,6 +29,20 @@ describe('parseXml', () => {
     ['unclosed element', '<feed><entry></feed>', 'MalformedXml'],
     ['undeclared prefix', '<a:feed/>', 'MalformedXml'],
     ['no root', '   ', 'MalformedXml'],
+    ['empty document', '', 'MalformedXml'],
+    ['wrong closing tag', '<a><b></a>', 'MalformedXml'],
+    ['document cut short', '<a><b>t</b>', 'MalformedXml'],
+    ['duplicate attribute', '<a x="1" x="2"/>', 'MalformedXml'],
+    ['unquoted attribute', '<a x=1/>', 'MalformedXml'],
+    ['no space between attributes', '<a x="1"y="2"/>', 'MalformedXml'],
+    ['undefined entity', '<a>&foo;</a>', 'MalformedXml'],
+    ['invalid character reference', '<a>&#0;</a>', 'MalformedXml'],
+    ['< in an attribute value', '<a b="<"/>', 'MalformedXml'],
+    ['bad element name', '<1a/>', 'MalformedXml'],
+    ['two roots', '<a>x</a><b/>', 'MalformedXml'],
+    ['text before the root', 'text<a/>', 'MalformedXml'],
+    ['text after the root', '<a></a>junk', 'MalformedXml'],
+    ['undeclared attribute prefix', '<a q:x="1"/>', 'MalformedXml'],
   ])('refuses %s with a 400 diagnosis', (_name, xml, code) => {
     let caught: unknown;
     try {
@@ -39,5 +53,11 @@ describe('parseXml', () => {
     expect(caught).toBeInstanceOf(SDataError);
     expect((caught as SDataError).status).toBe(400);
     expect((caught as SDataError).diagnoses[0].applicationCode).toBe(code);
+    if (code === 'MalformedXml') expect((caught as SDataError).diagnoses[0].message).toMatch(/^malformed XML at \d+:\d+: /);
+  });
+
+  it('keeps the text of an element split by comments and processing instructions, and ignores whitespace outside the root', () => {
+    const root = parseXml('<?xml version="1.0" encoding="UTF-8"?>\n<!-- c -->\n<a>one<!-- two -->three<?pi x?>&amp;</a>\n');
+    expect(root.text).toBe('onethree&');
   });
 });

@@ -1,4 +1,5 @@
-import { parseFeedHead, readFeedHead } from '../../src/engine/feedHead';
+import { readFeedHead } from '../../src/engine/feedHead';
+import { parseFeedHead } from '../../src/atom/feedHead';
 import { NS } from '../../src/atom/namespaces';
 import { childrenNamed } from '../../src/atom/xml';
 

@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { el } from '../../atom/write';
-import { parseResultFeed, summariseResults } from '../../atom/resultFeed';
+import { parseResultFeed, readResultSummary, summaryNode } from '../../atom/resultFeed';
 import { SDataError } from '../../protocol/diagnosis';
 import { listSyncResults, storeSyncResult } from '../../store/syncResults';
 import type { ServiceContext } from '../services';
@@ -39,7 +39,7 @@ export async function getSyncResults(req: Request, res: Response, ctx: ServiceCo
         el('updated', {}, r.receivedAt),
         el('x:runName', {}, r.runName),
         el('x:runStamp', {}, r.runStamp),
-        el('x:summary', {}, ...Object.entries(summariseResults(parseResultFeed(r.body).entries)).map(([k, v]) => el(`x:${k}`, {}, v))),
+        summaryNode(readResultSummary(r.body)),
         el('content', { type: 'text' }, r.body),
       ),
   });

@@ -5,6 +5,9 @@
  *
  *   POST ──> applying ──commit──> done (result feed stored with the data, same transaction)
  *                      └─error──> failed (diagnoses stored)        GET: 202 while applying, else the result
+ *
+ * The context is written as `applying` only when the answer is a 202 (before the 202 is sent, and never over
+ * an outcome already stored), so a page answered at once costs no extra commit.
  */
 import type { Request, Response } from 'express';
 import { parseSyncFeed, type ParsedSyncFeed } from '../../atom/syncFeed';
@@ -15,7 +18,7 @@ import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { PlannedEntry } from '../../protocol/pagePlan';
 import { applySyncPage, type AppliedPage } from '../../store/syncApply';
-import { deleteContext, findContext, saveContext, updateContext } from '../../store/contexts';
+import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { decodeEntry, decodeFeedEntries, type QuarantinedEntry } from './decodeEntries';
@@ -91,8 +94,6 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
   }
   const def = ctx.endpoint.def;
-  // The context exists (committed) before the work starts, so that any process can answer a poll.
-  await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: feed.mode });
   let resultXml = '';
   const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
   const work = applySyncPage(db, target, {
@@ -127,7 +128,8 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     if (outcome.ok) return;
     const err = outcome.err;
     const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
-    await updateContext(db, id, { status: 'failed', result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 }).catch(() => undefined);
+    const failed = { id, endpointId: ctx.endpoint.id, role: 'target' as const, status: 'failed' as const, ...run, mode: feed.mode, result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 };
+    await saveContext(db, failed).catch(() => undefined);
   });
   const started = Date.now();
   const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), cfg.sync.answerWithinMillis).unref());
@@ -138,7 +140,9 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     sendXml(res, 200, FEED_TYPE, resultXml);
     return;
   }
-  // Longer work: answer 202 now; the outcome lands in the context for whoever polls.
+  // Longer work: the context says `applying` (unless the outcome is already there), then 202; the outcome
+  // lands in the context for whoever polls, in whichever process.
+  await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: feed.mode }, { ifAbsent: true });
   sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, feed.entries.length));
 }
 

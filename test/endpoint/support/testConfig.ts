@@ -48,3 +48,11 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
 
 export const CRM = 'http://sdata.test/sdata/crm/test/-';
 export const ERP = 'http://sdata.test/sdata/erp/test/-';
+export const SHOP = 'http://sdata.test/sdata/shop/test/-';
+
+/** The test configuration with a third application `shop` (conflict priority 3), for three-endpoint tests. */
+export function threeAppConfig(overrides: Partial<ConfigInput> = {}): Config {
+  const base = testConfig(overrides);
+  const erp = base.applications.find((a) => a.name === 'erp')!;
+  return parseConfig({ ...structuredClone(base), applications: [...structuredClone(base.applications), { ...structuredClone(erp), name: 'shop', conflictPriority: 3, keys: { style: 'prefixed', prefix: 'S', width: 5 } }] } as ConfigInput, {});
+}
