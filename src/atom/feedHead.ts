@@ -14,6 +14,11 @@ function rootQName(xml: string): string | undefined {
   return ROOT_TAG.exec(xml)?.[1];
 }
 
+/** True when the feed has at least one entry (an element named `entry`, whatever its prefix). */
+export function feedHasEntries(xml: string): boolean {
+  return FIRST_ENTRY.test(xml);
+}
+
 /** The feed element with its entries left out, or the whole document when it cannot be cut cleanly. */
 export function parseFeedHead(xml: string): XmlElement {
   const root = rootQName(xml);

@@ -64,8 +64,8 @@ export function buildSyncFeed(page: SyncFeedPage): string {
   );
 }
 
-/** A received page of a sync feed. */
-export interface ParsedSyncFeed {
+/** A received page of a sync feed (its entries as read, or as a reader mapped them). */
+export interface ParsedSyncFeed<E = ParsedSyncEntry> {
   id?: string;
   mode?: SyncMode;
   ceiling?: Digest;
@@ -74,7 +74,7 @@ export interface ParsedSyncFeed {
   next?: string;
   totalResults?: number;
   startIndex?: number;
-  entries: ParsedSyncEntry[];
+  entries: E[];
 }
 
 /** The one element of a feed with this name, or undefined; 400 when it appears more than once. */
@@ -97,13 +97,37 @@ function digestOf(root: XmlElement, ns: string, name: string): Digest | undefine
   return e ? readSyncDigest(e, name) : undefined;
 }
 
-/** Reads a page of a sync feed; 400 (MalformedXml, InvalidSyncFeed, …) when it cannot be used at all. */
-export function parseSyncFeed(text: string): ParsedSyncFeed {
-  const root = parseXml(text);
+/**
+ * Reads a page of a sync feed; 400 (MalformedXml, InvalidSyncFeed, …) when it cannot be used at all.
+ * Each entry is read as soon as it is complete and handed to `mapEntry` (for instance to decode its payload),
+ * so only what `mapEntry` keeps of an entry outlives it: a page is never one tree in memory.
+ */
+export function parseSyncFeed(text: string): ParsedSyncFeed;
+export function parseSyncFeed<T>(text: string, mapEntry: (e: ParsedSyncEntry) => T): ParsedSyncFeed<T>;
+export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) => T): ParsedSyncFeed<T | ParsedSyncEntry> {
+  const entries: (T | ParsedSyncEntry)[] = [];
+  let index = 0;
+  // The first bad entry is reported once the whole text is known to be XML and the feed's head is read, so
+  // a malformed document or a bad head is what the sender hears about, wherever the entries stand.
+  let entryError: unknown;
+  const root = parseXml(text, {
+    takeRootChild: (el) => {
+      if (!isEntryElement(el)) return false;
+      index += 1;
+      if (entryError !== undefined) return true;
+      try {
+        const entry = parseSyncEntry(el, index);
+        entries.push(mapEntry ? mapEntry(entry) : entry);
+      } catch (err) {
+        entryError = err;
+      }
+      return true;
+    },
+  });
   if (root.name !== 'feed' || (root.ns !== NS.atom && root.ns !== '')) {
     throw invalidSyncFeed(`expected an Atom <feed>, not <${root.name}>${root.ns ? ` in namespace ${root.ns}` : ''}`, 'feed');
   }
-  const feed: ParsedSyncFeed = { entries: [] };
+  const feed: ParsedSyncFeed<T | ParsedSyncEntry> = { entries };
   const id = childText(root, NS.atom, 'id') ?? childText(root, '', 'id');
   if (id) feed.id = id;
   const mode = modeOf(root);
@@ -117,6 +141,6 @@ export function parseSyncFeed(text: string): ParsedSyncFeed {
   const { totalResults, startIndex } = readOpensearch(root);
   if (totalResults !== undefined) feed.totalResults = totalResults;
   if (startIndex !== undefined) feed.startIndex = startIndex;
-  feed.entries = root.children.filter(isEntryElement).map((e, i) => parseSyncEntry(e, i + 1));
+  if (entryError !== undefined) throw entryError;
   return feed;
 }

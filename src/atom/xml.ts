@@ -50,13 +50,23 @@ function elementOf(tag: SaxesTagNS): XmlElement {
   return { ns: tag.uri, name: tag.local, prefix: tag.prefix, attrs, children: [], text: '' };
 }
 
+export interface ParseOptions {
+  /**
+   * Called with each child of the root element once it is complete; when it answers true the child is taken
+   * (not added to the root's children). A feed reader takes its entries this way, one at a time, so a large
+   * feed never exists as one tree. An error it throws ends the parse and reaches the caller unchanged.
+   */
+  takeRootChild?: (el: XmlElement) => boolean;
+}
+
 /** Parses an XML document into a namespace-resolved element tree; 400 diagnoses on anything malformed. */
-export function parseXml(text: string): XmlElement {
+export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   if (FORBIDDEN.test(text)) throw doctypeRefused();
+  const take = opts.takeRootChild;
   const parser = new SaxesParser({ xmlns: true, position: true });
   const open: XmlElement[] = [];
   let root: XmlElement | undefined;
-  let failure: SDataError | undefined;
+  let failure: unknown;
   parser.on('error', (err) => {
     failure ??= malformedXml(`malformed XML at ${err.message}`);
     throw failure;
@@ -68,12 +78,23 @@ export function parseXml(text: string): XmlElement {
   parser.on('opentag', (tag) => {
     const el = elementOf(tag);
     const parent = open[open.length - 1];
-    if (parent) parent.children.push(el);
-    else root = el;
+    // A root child offered to `take` is added to the root only when it is not taken (at its close).
+    if (parent && !(take && open.length === 1)) parent.children.push(el);
+    else if (!parent) root = el;
     open.push(el);
   });
   parser.on('closetag', () => {
-    open.pop();
+    const el = open.pop()!;
+    if (take && open.length === 1) {
+      let taken: boolean;
+      try {
+        taken = take(el);
+      } catch (err) {
+        failure ??= err;
+        throw err;
+      }
+      if (!taken) open[0].children.push(el);
+    }
   });
   parser.on('text', (t) => {
     const current = open[open.length - 1];

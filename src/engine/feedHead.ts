@@ -1,15 +1,30 @@
 /**
- * Reads what the engine needs from a sync-feed page (its `rel="next"` link and opensearch totals) from the
- * feed's head only (atom/feedHead.ts). The engine forwards pages as they came and never needs their entries,
- * so it does not parse them.
+ * Reads what the engine needs from a sync-feed page (its `rel="next"` link, opensearch totals, the ceiling
+ * and whether it has entries) from the feed's head only (atom/feedHead.ts). The engine forwards pages as
+ * they came and never needs their entries, so it does not parse them.
  */
-import { parseFeedHead } from '../atom/feedHead';
+import { feedHasEntries, parseFeedHead } from '../atom/feedHead';
 import { linkHref, readOpensearch } from '../atom/feed';
-import { parseXml } from '../atom/xml';
+import { NS } from '../atom/namespaces';
+import { readSyncDigest } from '../atom/syncEntry';
+import { child, parseXml } from '../atom/xml';
+import type { Digest } from '../protocol/types';
 
 export interface FeedHead {
   next?: string;
   totalResults?: number;
+  /** `sync:digest`, when the head has one that can be read. */
+  ceiling?: Digest;
+  hasEntries: boolean;
+}
+
+function ceilingOf(feed: ReturnType<typeof parseFeedHead>): Digest | undefined {
+  const d = child(feed, NS.sync, 'digest');
+  try {
+    return d ? readSyncDigest(d, 'digest') : undefined;
+  } catch {
+    return undefined; // the target will say what is wrong with it
+  }
 }
 
 const NEXT_REL = /rel\s*=\s*["']next["']/;
@@ -18,5 +33,5 @@ export function readFeedHead(xml: string): FeedHead {
   let feed = parseFeedHead(xml);
   // A next link written after the entries (Atom allows it) is found by reading the whole page.
   if (linkHref(feed, 'next') === undefined && NEXT_REL.test(xml)) feed = parseXml(xml);
-  return { next: linkHref(feed, 'next'), totalResults: readOpensearch(feed).totalResults };
+  return { next: linkHref(feed, 'next'), totalResults: readOpensearch(feed).totalResults, ceiling: ceilingOf(feed), hasEntries: feedHasEntries(xml) };
 }

@@ -6,6 +6,8 @@
  *   selecting ───────────────────────────────────────────────────> paging
  *   paging     a page arrived; the next one is fetched meanwhile    ──> applying
  *   applying   POST the page as it came to T/$syncTarget, poll      ──> reporting
+ *              (not for a last page without entries whose ceiling T's digest already covers: posting it
+ *               would change nothing, so the pass is done ─────────────────────────────> merging)
  *   reporting  queue the result feed for loggers (and S/$syncResults)
  *                ├─ rel="next" and no stop asked ──────────────────> paging
  *                ├─ no rel="next": T merged the ceiling ────────────> merging
@@ -20,7 +22,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { readResultSummary, summarisedEntries, type ResultSummary } from '../atom/resultFeed';
+import { parseDigestDocument } from '../atom/digestXml';
+import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
+import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
+import type { Digest } from '../protocol/types';
 import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
@@ -173,6 +179,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   try {
     // selecting
     const digest = await client.exchange('GET', serviceUrl(target, '$syncDigest'));
+    const targetDigest = digestOf(digest.body);
     const selection = await postTracked(client, source, '$syncSource', digest.body, ENTRY_TYPE, { count: opts.pageSize });
     sourceContext = selection.context;
     let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);
@@ -193,6 +200,11 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
         // No more pages will be read: drop the source context while the target applies this one.
         contextDrops.push(dropContext(client, sourceContext, log));
         sourceContext = undefined;
+      }
+      if (isLast && !head.hasEntries && targetDigest && head.ceiling && emptyLastPageChangesNothing(targetDigest, head.ceiling)) {
+        state = 'done';
+        reporter.close('done');
+        break;
       }
       // applying
       const applied = await postTracked(client, target, '$syncTarget', page.body, FEED_TYPE);
@@ -217,6 +229,15 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   } finally {
     await Promise.all([dropContext(client, sourceContext, log), ...contextDrops]);
     await reporter.flush();
+  }
+}
+
+/** The target's digest as its $syncDigest answer gives it; undefined when it cannot be read here. */
+function digestOf(body: string): Digest | undefined {
+  try {
+    return parseDigestDocument(parseXml(body));
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,7 +6,7 @@
  * `source`, `target`, `kind`, `page`, `totalResults`, `state` (running | done | cut | failed) and the page's
  * counts as the engine read them (`entries`, `created`, `updated`, `deleted`, `conflicts`, `failures`,
  * `skipped`), which spare our logger reading a feed without diagnoses a second time. A pass
- * that ends without a last page (cut, stopped or failed) sends loggers one closing feed with no entries,
+ * that ends without posting a last page (cut, stopped, failed, or nothing to post) sends loggers one closing feed with no entries,
  * carrying the failure's diagnoses, so the logger's run record is closed and Errors reach its webhook.
  * A destination that still fails after the client's retries is skipped for the rest of the pass: logging
  * never fails a pass.

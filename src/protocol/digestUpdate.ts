@@ -4,6 +4,7 @@
  *
  *   each entry, applied or ignored (or quarantined) ......... advanceForEntry
  *   end of the feed: the page without rel="next" ............ mergeAtEndOfFeed
+ *   a last page without entries that would change nothing .. emptyLastPageChangesNothing
  *     (an immediate page is a complete feed: the caller merges after every immediate page)
  *
  * Ticks only ever move up (GREATEST(old, new)); the target's own entry never moves here (it moves only
@@ -78,4 +79,17 @@ export function mergeAtEndOfFeed(
     digest = raiseTick(digest, claim.endpoint, claim.toTick, now, priority);
   }
   return { digest, gapped: gapsIn(claims, targetDigest).map((c) => c.endpoint) };
+}
+
+/**
+ * True when a last page with no entries and this ceiling would leave the target exactly as it is: every
+ * endpoint of the ceiling is in the target digest at a tick at or above the ceiling's (so no claim reaches
+ * past the target, none has a gap, and no endpoint is added). Whatever the floor and the mode,
+ * mergeAtEndOfFeed then returns the target digest unchanged with no gap, so an engine need not post the page.
+ */
+export function emptyLastPageChangesNothing(targetDigest: Digest, ceiling: Digest): boolean {
+  return ceiling.entries.every((c) => {
+    const have = entryOf(targetDigest, c.endpoint);
+    return have !== undefined && have.tick >= c.tick;
+  });
 }

@@ -60,4 +60,27 @@ describe('parseXml', () => {
     const root = parseXml('<?xml version="1.0" encoding="UTF-8"?>\n<!-- c -->\n<a>one<!-- two -->three<?pi x?>&amp;</a>\n');
     expect(root.text).toBe('onethree&');
   });
+
+  it('hands each complete child of the root to takeRootChild, and keeps only the children it does not take', () => {
+    const seen: string[] = [];
+    const root = parseXml('<feed><id>f</id><entry n="1"><t>a</t></entry><link/><entry n="2"/></feed>', {
+      takeRootChild: (el) => {
+        seen.push(`${el.name}${el.children.length}`);
+        return el.name === 'entry';
+      },
+    });
+    expect(seen).toEqual(['id0', 'entry1', 'link0', 'entry0']);
+    expect(root.children.map((c) => c.name)).toEqual(['id', 'link']);
+  });
+
+  it('lets an error thrown by takeRootChild reach the caller unchanged', () => {
+    const own = new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'Mine', message: 'no' });
+    expect(() =>
+      parseXml('<feed><entry/></feed>', {
+        takeRootChild: () => {
+          throw own;
+        },
+      }),
+    ).toThrow(own);
+  });
 });

@@ -88,6 +88,28 @@ describeEachDatabase('catch-up pass', (tdb) => {
     expect(rest).toMatchObject({ state: 'done', entries: 2 });
   });
 
+  it('with nothing to move, does not post the empty last page (it would change nothing) and closes the run as done', async () => {
+    const leg = { source: `${crm}/accounts`, target: `${erp}/accounts` };
+    await runPass(options(leg));
+    const client = new SDataClient({ run: { runName: `run ${++runs}`, runStamp: new Date().toISOString() }, retry: fast });
+    const asked: string[] = [];
+    const request = client.request.bind(client);
+    client.request = (method, url, body) => {
+      asked.push(`${method} ${new URL(url).pathname.replace(/\('.*'\)/, "('…')")}`);
+      return request(method, url, body);
+    };
+    const targetDigest = async () => /<sync:digest>.*<\/sync:digest>/.exec(await (await fetch(`${erp}/accounts/$syncDigest`)).text())![0];
+    const digestBefore = await targetDigest();
+    const s = await runPass({ ...leg, client, loggers: [logger.ingestUrl] });
+    expect(s).toMatchObject({ state: 'done', entries: 0, pages: 0 });
+    expect(asked.filter((a) => a.includes('$syncTarget'))).toEqual([]);
+    expect(asked).toContain('POST /sdata/crm/test/-/accounts/$syncSource');
+    expect(asked).toContain("DELETE /sdata/crm/test/-/accounts/$syncSource('…')");
+    expect(await targetDigest()).toBe(digestBefore);
+    const run = (await loggedRuns(logger.url, { runName: `run ${runs}` }))[0];
+    expect(run).toMatchObject({ state: 'done', entriesRead: 0 });
+  });
+
   it('fails with the endpoint’s diagnoses, and tells the logger', async () => {
     const err = await runPass(options({ source: `${crm}/accounts`, target: `${erp}/nothing` })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PassFailed);

@@ -1,6 +1,7 @@
 /** The target digest update (PROTOCOL.md 2.3 with the claims of 2.4, src/protocol/digestUpdate.ts). */
 import { entryOf } from '../../src/protocol/digest';
-import { advanceForEntry, mergeAtEndOfFeed, raiseTick } from '../../src/protocol/digestUpdate';
+import fc from 'fast-check';
+import { advanceForEntry, emptyLastPageChangesNothing, mergeAtEndOfFeed, raiseTick } from '../../src/protocol/digestUpdate';
 import type { Digest, SyncMode, SyncState } from '../../src/protocol/types';
 import { digest, entry, stampAt, state, T0, ticks } from '../support/protocolFixtures';
 
@@ -93,5 +94,30 @@ describe('raiseTick', () => {
     ['keeps a higher tick', 3, { X: 5 }],
   ])('%s', (_name, tick, expected) => {
     expect(ticks(raiseTick(digest(['X', 5]), 'X', tick, NOW, 1))).toEqual(expected);
+  });
+});
+
+describe('emptyLastPageChangesNothing', () => {
+  it.each<[string, Digest, Digest, boolean]>([
+    ['every ceiling tick at or below the target', digest(['S', 7], ['T', 9], ['U', 3]), digest(['S', 7], ['T', 4]), true],
+    ['a ceiling tick above the target', digest(['S', 7], ['T', 9]), digest(['S', 8], ['T', 4]), false],
+    ['an endpoint the target does not list (it would be added)', digest(['S', 7]), digest(['S', 7], ['U', 1]), false],
+    ["the target's own endpoint above it (a gap to report)", digest(['S', 7], ['T', 4]), digest(['S', 7], ['T', 5]), false],
+  ])('%s', (_name, target, ceiling, expected) => {
+    expect(emptyLastPageChangesNothing(target, ceiling)).toBe(expected);
+  });
+
+  it('says true only when the end-of-feed merge, in either mode and with any floor, moves nothing and finds no gap', () => {
+    const names = ['S', 'T', 'U', 'V'];
+    const digestArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...names), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 })), { selector: (e) => e[0], maxLength: 4 }).map((es) => digest(...es));
+    fc.assert(
+      fc.property(digestArb, digestArb, fc.option(digestArb, { nil: undefined }), fc.constantFrom<SyncMode>('catchUp', 'immediate'), (target, ceiling, floor, mode) => {
+        fc.pre(emptyLastPageChangesNothing(target, ceiling));
+        const merged = mergeAtEndOfFeed(target, ceiling, floor, mode, 'T', NOW);
+        expect(merged.digest.entries).toEqual(target.entries);
+        expect(merged.gapped).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

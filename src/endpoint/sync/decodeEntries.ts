@@ -44,11 +44,14 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
       }
     }
   }
-  return { index: e.index, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw: e };
+  // The payload tree is kept only for an entry that will be quarantined (the only reader of `raw.payload`),
+  // so a page's XML is not held while its writes run.
+  const raw: QuarantinedEntry = problems.length > 0 ? e : { ...e, payload: undefined };
+  return { index: e.index, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw };
 }
 
-export function decodeFeedEntries(entries: ParsedSyncEntry[], def: EndpointDef): DecodedEntry[] {
-  return entries.map((e) =>
-    decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def),
-  );
+/** Decodes one entry of a received sync feed (given to parseSyncFeed, so each entry is decoded as it is read). */
+export function decodeSyncEntry(e: ParsedSyncEntry, def: EndpointDef): DecodedEntry {
+  return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def);
 }
+

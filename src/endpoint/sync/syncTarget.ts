@@ -10,18 +10,19 @@
  * an outcome already stored), so a page answered at once costs no extra commit.
  */
 import type { Request, Response } from 'express';
-import { parseSyncFeed, type ParsedSyncFeed } from '../../atom/syncFeed';
+import { parseSyncFeed } from '../../atom/syncFeed';
 import { buildResultFeed, type ResultEntry } from '../../atom/resultFeed';
 import { buildTracking } from '../../atom/tracking';
 import { diagnosesDocument } from '../../atom/diagnosisXml';
 import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
-import type { PlannedEntry } from '../../protocol/pagePlan';
+import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
+import type { Digest, SyncMode } from '../../protocol/types';
 import { applySyncPage, type AppliedPage } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
-import { decodeEntry, decodeFeedEntries, type QuarantinedEntry } from './decodeEntries';
+import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEntries';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { sendXml } from './respond';
 
@@ -67,7 +68,42 @@ export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<st
   }
 }
 
-function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage, feed: ParsedSyncFeed, run: { runName?: string; runStamp?: string }): string {
+/** What `$syncTarget` keeps of a posted page: its head and its decoded entries, not its XML. */
+interface ReceivedPage {
+  mode: SyncMode;
+  /** As the feed said it (absent in a plain SData feed, which means catchUp). */
+  statedMode?: SyncMode;
+  ceiling: Digest;
+  floor?: Digest;
+  isLastPage: boolean;
+  entries: DecodedEntry[];
+}
+
+/**
+ * Parses and decodes the posted page. The request's text and the XML tree are dropped here, so that
+ * neither is held while the page's writes run (a 1,000-entry page is about 1 MB of text and ten times
+ * that as a tree).
+ */
+function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
+  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def));
+  req.body = undefined;
+  if (!ctx.endpoint.def.kind.isSyncTarget) {
+    throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
+  }
+  if (!feed.ceiling) {
+    throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
+  }
+  return {
+    mode: feed.mode ?? 'catchUp',
+    statedMode: feed.mode,
+    ceiling: feed.ceiling,
+    floor: feed.floor,
+    isLastPage: !feed.next,
+    entries: feed.entries,
+  };
+}
+
+function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage, page: ReceivedPage, run: { runName?: string; runStamp?: string }): string {
   const entries = applied.plan.entries.filter((p) => !p.entry.retry).map((p) => resultEntryOf(p, ctx.endpoint.url, applied.keys));
   return buildResultFeed({
     id: contextUrl(ctx, id),
@@ -76,7 +112,7 @@ function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage, fee
     entries,
     diagnoses: applied.plan.diagnoses,
     ...run,
-    source: feed.ceiling?.origin,
+    source: page.ceiling.origin,
     target: ctx.endpoint.url,
     kind: ctx.endpoint.def.kind.name,
   });
@@ -86,34 +122,28 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   const { db, cfg } = ctx.runtime;
   const id = trackingIdOf(req);
   const run = runOf(req);
-  const feed = parseSyncFeed(bodyText(req));
-  if (!ctx.endpoint.def.kind.isSyncTarget) {
-    throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
-  }
-  if (!feed.ceiling) {
-    throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
-  }
+  const page = receivePage(req, ctx);
   const def = ctx.endpoint.def;
   let resultXml = '';
   const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
   const work = applySyncPage(db, target, {
-    mode: feed.mode ?? 'catchUp',
-    ceiling: feed.ceiling,
-    floor: feed.floor,
-    isLastPage: !feed.next,
-    entries: decodeFeedEntries(feed.entries, def),
+    mode: page.mode,
+    ceiling: page.ceiling,
+    floor: page.floor,
+    isLastPage: page.isLastPage,
+    entries: page.entries,
     ...run,
     retry: 'open',
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
     alsoInTransaction: async (trx, applied) => {
-      resultXml = resultFeedOf(ctx, id, applied, feed, run);
+      resultXml = resultFeedOf(ctx, id, applied, page, run);
       await saveContext(trx, {
         id,
         endpointId: ctx.endpoint.id,
         role: 'target',
         status: 'done',
         ...run,
-        mode: feed.mode,
+        mode: page.statedMode,
         result: resultXml,
         resultStatus: 200,
       });
@@ -128,7 +158,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     if (outcome.ok) return;
     const err = outcome.err;
     const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
-    const failed = { id, endpointId: ctx.endpoint.id, role: 'target' as const, status: 'failed' as const, ...run, mode: feed.mode, result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 };
+    const failed = { id, endpointId: ctx.endpoint.id, role: 'target' as const, status: 'failed' as const, ...run, mode: page.statedMode, result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 };
     await saveContext(db, failed).catch(() => undefined);
   });
   const started = Date.now();
@@ -142,8 +172,8 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   }
   // Longer work: the context says `applying` (unless the outcome is already there), then 202; the outcome
   // lands in the context for whoever polls, in whichever process.
-  await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: feed.mode }, { ifAbsent: true });
-  sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, feed.entries.length));
+  await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: page.statedMode }, { ifAbsent: true });
+  sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, page.entries.length));
 }
 
 function trackingOf(elapsedMillis: number, entries: number): string {

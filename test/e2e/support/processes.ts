@@ -42,14 +42,32 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return out;
 }
 
-/** Node options for a child: with SDATA_CPU_PROF_DIR set (the benchmarks' --cpu-prof), each child writes a CPU profile there. */
-export function childNodeArgs(): string[] {
+/** The node options bin/sdata-sync.js gives itself on its `#!/usr/bin/env -S node …` line (the heap limit). */
+export function binNodeOptions(): string[] {
+  const shebang = readFileSync(join(ROOT, 'bin/sdata-sync.js'), 'utf8').split('\n', 1)[0];
+  return shebang.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Node options for a child: those of bin/sdata-sync.js, tsx, and with SDATA_CPU_PROF_DIR set (the
+ * benchmarks' --cpu-prof) a CPU profile written there.
+ */
+export function childNodeArgs(opts: { tsx?: boolean } = {}): string[] {
   const dir = process.env.SDATA_CPU_PROF_DIR;
-  return ['--import', 'tsx', ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+  return [...binNodeOptions(), ...(opts.tsx === false ? [] : ['--import', 'tsx']), ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+}
+
+/**
+ * The CLI a child runs: the TypeScript sources through tsx (tests), or with SDATA_CLI_COMPILED set (the
+ * benchmarks, after `npm run build`) the compiled JavaScript, as a deployment runs it.
+ */
+function cliCommand(): string[] {
+  if (!process.env.SDATA_CLI_COMPILED) return [...childNodeArgs(), join(ROOT, 'src/cli/main.ts')];
+  return [...childNodeArgs({ tsx: false }), join(ROOT, 'dist/src/cli/main.js')];
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, [...childNodeArgs(), join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliCommand(), ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: (() => void)[] = [];
