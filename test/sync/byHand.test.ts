@@ -9,6 +9,8 @@ import { openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
 import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
 import { getDigest, getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
 import { parseResultFeed } from '../../src/atom/resultFeed';
+import { diagnosesIn } from '../../src/atom/diagnosisXml';
+import { parseXml } from '../../src/atom/xml';
 import { createApp, prepareRuntime } from '../../src/endpoint/server';
 import type { Db } from '../../src/store/db';
 import type { Config } from '../../src/config/schema';
@@ -116,6 +118,33 @@ describeEachDatabase('sync feeds by hand', (tdb) => {
     }
     const unknown = await request(t.app).get(pathOf(`${B}/$syncTarget('${crypto.randomUUID()}')`));
     expect(unknown.status).toBe(404);
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+});
+
+describeEachDatabase('malformed pages of a real sync feed', (tdb) => {
+  let t: TestApp;
+  let page: string;
+  beforeAll(async () => {
+    t = await openTestApp(tdb);
+    await t.db.transaction((trx) => createResources(trx, local(t, A), [{ values: { name: 'One' } }, { values: { name: 'Two' } }]));
+    page = (await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, B))).body as string;
+  });
+
+  it.each<[string, (page: string) => string, number, string]>([
+    ['a tick that is not a number', (p) => p.replace(/(<sync:syncState>.*?<sync:tick>)\d+(<\/sync:tick>)/, '$1x7$2'), 400, 'InvalidSyncFeed'],
+    ['a negative tick', (p) => p.replace(/(<sync:syncState>.*?<sync:tick>)\d+(<\/sync:tick>)/, '$1-3$2'), 400, 'InvalidSyncFeed'],
+    ['an entry without syncState', (p) => p.replace(/<sync:syncState>.*?<\/sync:syncState>/, ''), 400, 'InvalidSyncFeed'],
+    ['a ceiling priority outside 1..9', (p) => p.replace(/(<sync:digest>.*?<sync:conflictPriority>)\d(<\/sync:conflictPriority>)/, '$110$2'), 400, 'InvalidSyncFeed'],
+    ['a DOCTYPE', (p) => p.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE feed>'), 400, 'DoctypeRefused'],
+    ['a page cut in the middle', (p) => p.slice(0, Math.floor(p.length / 2)), 400, 'MalformedXml'],
+  ])('refuses %s with a diagnosis and changes nothing', async (_name, spoil, status, code) => {
+    const spoilt = spoil(page);
+    expect(spoilt).not.toBe(page);
+    const before = await snapshot(t.db);
+    const r = await request(t.app).post(pathOf(`${B}/$syncTarget`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(spoilt);
+    expect(r.status).toBe(status);
+    expect(diagnosesIn(parseXml(r.body as string))[0].applicationCode).toBe(code);
     expect(await snapshot(t.db)).toEqual(before);
   });
 });
