@@ -40,6 +40,7 @@ import {
   type CliProcess,
   type DatabaseKind,
 } from '../test/e2e/support/processes';
+import { demoAccountsKind } from '../src/config/demo';
 
 const NS = {
   atom: 'http://www.w3.org/2005/Atom',
@@ -48,18 +49,7 @@ const NS = {
   demo: 'urn:sdata-sync:demo',
 };
 
-const ACCOUNTS = {
-  name: 'accounts',
-  element: 'account',
-  syncOrder: 1,
-  properties: {
-    name: { type: 'string', required: true },
-    email: { type: 'string' },
-    balance: { type: 'decimal' },
-    active: { type: 'boolean' },
-    openedOn: { type: 'date' },
-  },
-};
+const ACCOUNTS = demoAccountsKind();
 
 function serverConfig(app: string, keys: unknown) {
   return {

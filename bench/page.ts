@@ -57,6 +57,7 @@ import type { RegisteredEndpoint } from '../src/store/endpoints';
 import { applySyncPage, type AppliedPage } from '../src/store/syncApply';
 import { countSelection, readSelection, type SelectionKey } from '../src/store/syncSelection';
 import { stateOf } from '../src/store/versions';
+import { demoAccountsKind } from '../src/config/demo';
 
 const { values: opts } = parseArgs({
   options: {
@@ -76,18 +77,7 @@ const DATABASE_URL = opts['database-url'] ?? process.env.DATABASE_URL;
 if (!(N >= PAGE && PAGE >= 1 && REPS >= 1)) throw new Error('--n must be at least --page, and --page and --reps at least 1');
 
 const DEMO_NS = 'urn:sdata-sync:demo';
-const ACCOUNTS = {
-  name: 'accounts',
-  element: 'account',
-  syncOrder: 1,
-  properties: {
-    name: { type: 'string', required: true },
-    email: { type: 'string' },
-    balance: { type: 'decimal' },
-    active: { type: 'boolean' },
-    openedOn: { type: 'date' },
-  },
-};
+const ACCOUNTS = demoAccountsKind();
 /** Fresh targets: one per run of "apply new" and of "HTTP new" (cold run included), one each for updates. */
 const FRESH = REPS + 1;
 const TARGETS = [...Array.from({ length: FRESH }, (_, i) => `new${i}`), ...Array.from({ length: FRESH }, (_, i) => `http${i}`), 'upd', 'httpupd'];

@@ -5,6 +5,7 @@
 import type { Digest, DigestEntry } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
 import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { ENTRY_TYPE } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
 import { child, childrenNamed, childText, type XmlElement } from './xml';
 
@@ -28,7 +29,7 @@ export function digestEntryDocument(d: Digest, endpointUrl: string, updated: str
       el('id', {}, `${endpointUrl}/$syncDigest`),
       el('title', {}, 'Synchronization digest'),
       el('updated', {}, updated),
-      el('link', { rel: 'self', type: 'application/atom+xml; type=entry', href: `${endpointUrl}/$syncDigest` }),
+      el('link', { rel: 'self', type: ENTRY_TYPE, href: `${endpointUrl}/$syncDigest` }),
       el('sdata:payload', {}, digestNode(d)),
     ),
   );

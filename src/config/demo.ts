@@ -27,6 +27,11 @@ const kinds = [
   },
 ] as const;
 
+/** The demo's `accounts` kind (what the benchmarks sync), as configuration input. */
+export function demoAccountsKind() {
+  return structuredClone(kinds[0]) as never;
+}
+
 export const demoConfig: ConfigInput = {
   applications: [
     { name: 'crm', contract: 'test', namespace: 'urn:sdata-sync:demo', dataset: '-', conflictPriority: 1, keys: { style: 'numeric' }, kinds: structuredClone(kinds) as never },

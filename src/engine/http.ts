@@ -19,8 +19,8 @@ import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { describeError, EndpointError, isTransient } from './errors';
 
-export const ENTRY_TYPE = 'application/atom+xml; type=entry';
-export const FEED_TYPE = 'application/atom+xml; type=feed';
+export { FEED_TYPE } from '../atom/feed';
+export { ENTRY_TYPE } from '../atom/resourceXml';
 
 export interface RunTag {
   runName: string;

@@ -18,7 +18,7 @@ import { takeTicks } from '../../store/clock';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
-import { sendXml } from './respond';
+import { ENTRY_TYPE, sendXml } from '../http';
 
 const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];
 
@@ -67,7 +67,7 @@ export async function getConflicts(req: Request, res: Response, ctx: ServiceCont
   if (ctx.path.serviceArg !== undefined) {
     const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
     if (!c) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...conflictEntry(c, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    sendXml(res, 200, ENTRY_TYPE, renderXml({ ...conflictEntry(c, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
@@ -132,5 +132,5 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
     return (await findConflict(trx, ctx.endpoint.id, id))!;
   });
-  sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...conflictEntry(resolved, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+  sendXml(res, 200, ENTRY_TYPE, renderXml({ ...conflictEntry(resolved, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
 }

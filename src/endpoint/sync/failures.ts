@@ -14,7 +14,7 @@ import { applySyncPage } from '../../store/syncApply';
 import type { ServiceContext } from '../services';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { filterOf, sendListFeed } from './listFeed';
-import { sendXml } from './respond';
+import { ENTRY_TYPE, sendXml } from '../http';
 
 const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded'];
 
@@ -62,7 +62,7 @@ export async function getFailures(req: Request, res: Response, ctx: ServiceConte
   if (ctx.path.serviceArg !== undefined) {
     const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
     if (!f) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...failureEntry(f, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    sendXml(res, 200, ENTRY_TYPE, renderXml({ ...failureEntry(f, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
@@ -94,5 +94,5 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
   });
   const after = (await findFailure(db, ctx.endpoint.id, id))!;
-  sendXml(res, 200, 'application/atom+xml; type=entry', renderXml({ ...failureEntry(after, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+  sendXml(res, 200, ENTRY_TYPE, renderXml({ ...failureEntry(after, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
 }

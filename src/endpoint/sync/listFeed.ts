@@ -9,7 +9,7 @@ import { SDataError } from '../../protocol/diagnosis';
 import type { Paged } from '../../store/pagedList';
 import type { ServiceContext } from '../services';
 import { positiveIntOf } from './params';
-import { sendXml } from './respond';
+import { FEED_TYPE, sendXml } from '../http';
 
 /** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
 export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {
@@ -45,5 +45,5 @@ export async function sendListFeed<T>(
       entries: items.map(feed.entry),
     }),
   );
-  sendXml(res, 200, 'application/atom+xml; type=feed', xml);
+  sendXml(res, 200, FEED_TYPE, xml);
 }

@@ -21,9 +21,8 @@ import { deleteContext, findContext, saveContext, updateContext, type SyncContex
 import { stateOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
-import { sendXml } from './respond';
+import { FEED_TYPE, sendXml } from '../http';
 
-export const FEED_TYPE = 'application/atom+xml; type=feed';
 
 export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const { db, cfg } = ctx.runtime;

@@ -24,17 +24,10 @@ import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEntries';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
-import { sendXml } from './respond';
-
-const FEED_TYPE = 'application/atom+xml; type=feed';
-const XML_TYPE = 'application/xml';
+import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 
 function contextUrl(ctx: ServiceContext, id: string): string {
   return `${ctx.endpoint.url}/$syncTarget('${id}')`;
-}
-
-function bodyText(req: Request): string {
-  return typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
 }
 
 /** The result-feed entry of one applied page entry. */
