@@ -28,4 +28,12 @@ describe('repository files', () => {
     expect(ci).toContain('DATABASE_URL');
     expect(ci).toMatch(/^npm test$/m);
   });
+
+  it('npm start and the compose file run bin/sdata-sync.js itself, so its heap limit applies', () => {
+    const shebang = readFileSync(join(root, 'bin/sdata-sync.js'), 'utf8').split('\n', 1)[0];
+    expect(shebang).toMatch(/^#!\/usr\/bin\/env -S node .*--max-old-space-size=\d+/);
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start).toMatch(/^bin\/sdata-sync\.js /);
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    expect(compose.services.server.command).toMatch(/&& bin\/sdata-sync\.js serve/);
+  });
 });
