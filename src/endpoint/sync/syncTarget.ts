@@ -74,7 +74,7 @@ interface ReceivedPage {
 
 /**
  * Parses and decodes the posted page. The request's text and the XML tree are dropped here, so that
- * neither is held while the page's writes run (a 1,000-entry page is about 1 MB of text and ten times
+ * neither is held while the page's writes run (a 1,000-entry page is about 1 MB of text and six times
  * that as a tree).
  */
 function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
