@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { runMigrations } from './migrate';
+import { initialisePgliteDir } from './pgliteInit';
 
 // int8 (ticks, ids) as JS numbers: ticks stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -57,7 +58,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     const ClientPgLite = mod.default ?? mod;
     const dir = opts.dataDir ?? './data';
     const inMemory = dir === 'memory://' || dir === '';
-    if (!inMemory) mkdirSync(dir, { recursive: true });
+    if (!inMemory) {
+      mkdirSync(dir, { recursive: true });
+      await initialisePgliteDir(dir);
+    }
     db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: inMemory ? {} : { filename: dir } } as Knex.Config);
   }
   if (opts.migrate !== false) await runMigrations(db);
