@@ -14,14 +14,10 @@ import { child, childrenNamed, parseXml } from '../src/atom/xml';
 import { demoConfig } from '../src/config/demo';
 import { endpointDefs } from '../src/config/catalog';
 import { parseConfig } from '../src/config/load';
+import { medianMillis, numberOption } from './support/timing';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const n = option('n', 1000);
-const runs = option('runs', 20);
+const n = numberOption('n', 1000);
+const runs = numberOption('runs', 20);
 const def = endpointDefs(parseConfig(demoConfig, {})).find((d) => d.kind.name === 'accounts')!;
 const resources: EntryResource[] = Array.from({ length: n }, (_, i) => ({
   key: `A${String(i + 1).padStart(5, '0')}`,
@@ -37,16 +33,7 @@ const read = () => {
   for (const e of childrenNamed(parseXml(xml), NS.atom, 'entry')) readPayload(child(e, NS.sdata, 'payload')!.children[0], def.kind, def.app);
 };
 
-function median(work: () => unknown): number {
-  for (let i = 0; i < 3; i++) work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    work();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
+const median = (work: () => unknown): number => medianMillis(work, runs);
 
 const rows: [string, number][] = [
   ['build', median(build)],

@@ -14,14 +14,10 @@ import { endpointDefs } from '../src/config/catalog';
 import { demoConfig } from '../src/config/demo';
 import { parseConfig } from '../src/config/load';
 import type { Digest } from '../src/protocol/types';
+import { medianMillis, numberOption } from './support/timing';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const n = option('n', 1000);
-const runs = option('runs', 20);
+const n = numberOption('n', 1000);
+const runs = numberOption('runs', 20);
 const def = endpointDefs(parseConfig(demoConfig, {})).find((d) => d.kind.name === 'accounts')!;
 const ep = def.url;
 const other = ep.replace('/crm/', '/erp/');
@@ -76,16 +72,7 @@ const read = () => {
   for (const e of parsed.entries) readPayloadValues(e.payload!, def.kind, def.app);
 };
 
-function median(work: () => unknown): number {
-  for (let i = 0; i < 3; i++) work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    work();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
+const median = (work: () => unknown): number => medianMillis(work, runs);
 
 const rows: [string, number][] = [
   ['build', median(build)],
