@@ -14,7 +14,7 @@
  *
  *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000] [--cpu-prof DIR]
  *
- * The endpoint servers and the logger run the compiled CLI (`npm run build` first, as a deployment does);
+ * The endpoint servers and the logger run the compiled CLI (compiled first into .bench-out/dist, as a deployment runs it);
  * --from-source runs them from the TypeScript sources through tsx instead (about 35 MB more per process).
  * The engine runs from source either way (this file is its entry point).
  * --cpu-prof DIR makes every child process write a V8 CPU profile (.cpuprofile) into DIR when it exits;
@@ -269,9 +269,11 @@ async function main(): Promise<void> {
   if (values['cpu-prof']) process.env.SDATA_CPU_PROF_DIR = values['cpu-prof'];
   if (values.trace) process.env.SDATA_BENCH_TRACE = '1';
   if (!values['from-source']) {
-    process.stdout.write('building (npm run build): the servers and the logger run compiled, as deployed\n');
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    process.env.SDATA_CLI_COMPILED = '1';
+    // Compiled into a folder of the bench's own, so that no dist/ it leaves behind ever runs stale code.
+    const out = '.bench-out/dist';
+    process.stdout.write(`building into ${out}: the servers and the logger run compiled, as deployed\n`);
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'inherit' });
+    process.env.SDATA_CLI_COMPILED = out;
   }
   const sizes = values.n.split(',').map(Number);
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];

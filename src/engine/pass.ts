@@ -201,7 +201,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
         contextDrops.push(dropContext(client, sourceContext, log));
         sourceContext = undefined;
       }
-      if (isLast && !head.hasEntries && targetDigest && head.ceiling && emptyLastPageChangesNothing(targetDigest, head.ceiling)) {
+      if (isLast && !head.hasEntries && targetDigest && head.ceiling && emptyLastPageChangesNothing(targetDigest, head.ceiling, head.floor, head.mode)) {
         state = 'done';
         reporter.close('done');
         break;

@@ -18,7 +18,7 @@ import type { Digest, Priority, Stamp, SyncMode, SyncState, Tick } from './types
 
 /**
  * `d` with the tick of `endpoint` raised to `tick` if that is higher (stamped `now`); an absent
- * endpoint is added with `tick` and `priorityForNew`. Never lowers a tick.
+ * endpoint is added with `tick` and `priorityForNew`. Never lowers a tick; answers `d` itself when nothing moves.
  */
 export function raiseTick(d: Digest, endpoint: string, tick: Tick, now: Stamp, priorityForNew: Priority): Digest {
   const current = entryOf(d, endpoint);
@@ -55,7 +55,8 @@ export function advanceForEntry(targetDigest: Digest, state: SyncState, ownEndpo
  * Without a floor (a plain SData 1.1 source): in catch-up every ceiling entry is merged as SData 1.1
  * does; in immediate mode nothing is merged (only the per-entry rule applies).
  * The target's own endpoint never moves (it is still listed in `gapped` when its claim has a gap: the
- * source assumed the target had changes of its own that it no longer has).
+ * source assumed the target had changes of its own that it no longer has). When nothing moves, `digest`
+ * is `targetDigest` itself.
  */
 export function mergeAtEndOfFeed(
   targetDigest: Digest,
@@ -82,14 +83,13 @@ export function mergeAtEndOfFeed(
 }
 
 /**
- * True when a last page with no entries and this ceiling would leave the target exactly as it is: every
- * endpoint of the ceiling is in the target digest at a tick at or above the ceiling's (so no claim reaches
- * past the target, none has a gap, and no endpoint is added). Whatever the floor and the mode,
- * mergeAtEndOfFeed then returns the target digest unchanged with no gap, so an engine need not post the page.
+ * True when a last page with no entries would leave the target exactly as it is: the end-of-feed merge
+ * (the only thing such a page does) moves no tick, adds no endpoint and finds no gap. The target's own
+ * endpoint is its digest's origin; without one the answer is false. An engine need not post such a page.
  */
-export function emptyLastPageChangesNothing(targetDigest: Digest, ceiling: Digest): boolean {
-  return ceiling.entries.every((c) => {
-    const have = entryOf(targetDigest, c.endpoint);
-    return have !== undefined && have.tick >= c.tick;
-  });
+export function emptyLastPageChangesNothing(targetDigest: Digest, ceiling: Digest, floor: Digest | undefined, mode: SyncMode): boolean {
+  if (!targetDigest.origin) return false;
+  // Nothing moves, so the stamp a moved entry would take is never used.
+  const merged = mergeAtEndOfFeed(targetDigest, ceiling, floor, mode, targetDigest.origin, ceiling.entries[0]?.stamp ?? '');
+  return merged.digest === targetDigest && merged.gapped.length === 0;
 }

@@ -98,26 +98,33 @@ describe('raiseTick', () => {
 });
 
 describe('emptyLastPageChangesNothing', () => {
-  it.each<[string, Digest, Digest, boolean]>([
-    ['every ceiling tick at or below the target', digest(['S', 7], ['T', 9], ['U', 3]), digest(['S', 7], ['T', 4]), true],
-    ['a ceiling tick above the target', digest(['S', 7], ['T', 9]), digest(['S', 8], ['T', 4]), false],
-    ['an endpoint the target does not list (it would be added)', digest(['S', 7]), digest(['S', 7], ['U', 1]), false],
-    ["the target's own endpoint above it (a gap to report)", digest(['S', 7], ['T', 4]), digest(['S', 7], ['T', 5]), false],
-  ])('%s', (_name, target, ceiling, expected) => {
-    expect(emptyLastPageChangesNothing(target, ceiling)).toBe(expected);
+  const T = 'T';
+  const target = (...specs: Parameters<typeof digest>) => ({ ...digest(...specs), origin: T });
+  it.each<[string, Digest, Digest, Digest | undefined, SyncMode, boolean]>([
+    ['every ceiling tick at or below the target', target(['S', 7], ['T', 9], ['U', 3]), digest(['S', 7], ['T', 4]), digest(['S', 5], ['T', 4]), 'catchUp', true],
+    ['a ceiling tick above the target', target(['S', 7], ['T', 9]), digest(['S', 8], ['T', 4]), digest(['S', 7], ['T', 4]), 'catchUp', false],
+    ['an endpoint that made no change, which the target does not list (the floor says there is nothing to take)', target(['S', 7], ['T', 9]), digest(['S', 7], ['U', 1]), digest(['S', 7], ['U', 1]), 'catchUp', true],
+    ['the same without a floor (SData 1.1 merges every ceiling entry, so U would be added)', target(['S', 7], ['T', 9]), digest(['S', 7], ['U', 1]), undefined, 'catchUp', false],
+    ['without a floor in immediate mode (nothing is merged)', target(['S', 7]), digest(['S', 9]), undefined, 'immediate', true],
+    ["the target's own endpoint above it (a gap to report)", target(['S', 7], ['T', 4]), digest(['S', 7], ['T', 6]), digest(['S', 7], ['T', 5]), 'catchUp', false],
+    ['a gap for another endpoint', target(['S', 3], ['T', 4]), digest(['S', 3], ['T', 4]), digest(['S', 5], ['T', 4]), 'catchUp', true],
+    ['a digest without origin (its own endpoint unknown)', digest(['S', 7]), digest(['S', 7]), digest(['S', 7]), 'catchUp', false],
+  ])('%s', (_name, t, ceiling, floor, mode, expected) => {
+    expect(emptyLastPageChangesNothing(t, ceiling, floor, mode)).toBe(expected);
   });
 
-  it('says true only when the end-of-feed merge, in either mode and with any floor, moves nothing and finds no gap', () => {
+  it('says true exactly when the end-of-feed merge, with any floor and in either mode, moves nothing and finds no gap', () => {
     const names = ['S', 'T', 'U', 'V'];
     const digestArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...names), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 })), { selector: (e) => e[0], maxLength: 4 }).map((es) => digest(...es));
     fc.assert(
-      fc.property(digestArb, digestArb, fc.option(digestArb, { nil: undefined }), fc.constantFrom<SyncMode>('catchUp', 'immediate'), (target, ceiling, floor, mode) => {
-        fc.pre(emptyLastPageChangesNothing(target, ceiling));
-        const merged = mergeAtEndOfFeed(target, ceiling, floor, mode, 'T', NOW);
-        expect(merged.digest.entries).toEqual(target.entries);
-        expect(merged.gapped).toEqual([]);
+      fc.property(digestArb, digestArb, fc.option(digestArb, { nil: undefined }), fc.constantFrom<SyncMode>('catchUp', 'immediate'), (d, ceiling, floor, mode) => {
+        const t = { ...d, origin: T };
+        const merged = mergeAtEndOfFeed(t, ceiling, floor, mode, T, NOW);
+        const unchanged = ticks(merged.digest);
+        const same = merged.digest.entries.length === t.entries.length && Object.entries(ticks(t)).every(([k, v]) => unchanged[k] === v) && merged.gapped.length === 0;
+        expect(emptyLastPageChangesNothing(t, ceiling, floor, mode)).toBe(same);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });

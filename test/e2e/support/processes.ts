@@ -58,12 +58,12 @@ export function childNodeArgs(opts: { tsx?: boolean } = {}): string[] {
 }
 
 /**
- * The CLI a child runs: the TypeScript sources through tsx (tests), or with SDATA_CLI_COMPILED set (the
- * benchmarks, after `npm run build`) the compiled JavaScript, as a deployment runs it.
+ * The CLI a child runs: the TypeScript sources through tsx (tests), or with SDATA_CLI_COMPILED set to a
+ * build folder (the benchmarks compile into one of their own) the compiled JavaScript, as a deployment runs it.
  */
 function cliCommand(): string[] {
   if (!process.env.SDATA_CLI_COMPILED) return [...childNodeArgs(), join(ROOT, 'src/cli/main.ts')];
-  return [...childNodeArgs({ tsx: false }), join(ROOT, 'dist/src/cli/main.js')];
+  return [...childNodeArgs({ tsx: false }), join(resolve(ROOT, process.env.SDATA_CLI_COMPILED), 'src/cli/main.js')];
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
