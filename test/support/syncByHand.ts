@@ -6,6 +6,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { parseXml } from '../../src/atom/xml';
+import { asText } from '../endpoint/support/app';
 import { linkHref } from '../../src/atom/feed';
 import { parseResultFeed, type ResultEntry } from '../../src/atom/resultFeed';
 import { parseTracking } from '../../src/atom/tracking';
@@ -16,29 +17,19 @@ export const pathOf = (url: string): string => new URL(url).pathname + new URL(u
 
 const text = (res: request.Response): string => (typeof res.body === 'string' ? res.body : typeof res.text === 'string' ? res.text : '');
 
-/** Buffers every answer as text, whatever its content type. */
-function raw(t: request.Test): request.Test {
-  return t.buffer(true).parse((res, done) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => (body += c));
-    res.on('end', () => done(null, body));
-  });
-}
-
 /** Follows 202 answers until the final one. */
 export async function settle(app: Express, res: request.Response): Promise<request.Response> {
   let r = res;
   for (let i = 0; r.status === 202 && i < 1000; i++) {
     const wait = parseTracking(text(r)).pollingMillis ?? 50;
     await new Promise((ok) => setTimeout(ok, Math.min(wait, 200)));
-    r = await raw(request(app).get(pathOf(r.headers.location)));
+    r = await asText(request(app).get(pathOf(r.headers.location)));
   }
   return r;
 }
 
 export async function getDigestXml(app: Express, endpointUrl: string): Promise<string> {
-  const r = await raw(request(app).get(pathOf(`${endpointUrl}/$syncDigest`)));
+  const r = await asText(request(app).get(pathOf(`${endpointUrl}/$syncDigest`)));
   if (r.status !== 200) throw new Error(`GET digest ${endpointUrl}: ${r.status} ${text(r)}`);
   return text(r);
 }
@@ -72,7 +63,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
   if (opts.beforePage) await opts.beforePage(0);
   let page = await settle(
     app,
-    await raw(request(app).post(pathOf(`${source}/$syncSource?trackingID=${crypto.randomUUID()}&${run}${count}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digest)),
+    await asText(request(app).post(pathOf(`${source}/$syncSource?trackingID=${crypto.randomUUID()}&${run}${count}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digest)),
   );
   const sourceContext = page.headers.location as string;
   const out: PassOutcome = { pages: 0, results: [], pageBodies: [], resultBodies: [], completed: false };
@@ -83,7 +74,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
     out.pageBodies.push(body);
     const posted = await settle(
       app,
-      await raw(request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
+      await asText(request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
     );
     if (posted.status !== 200) throw new Error(`target page: ${posted.status} ${text(posted)}`);
     targetContexts.push(posted.headers.location as string);
@@ -97,7 +88,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
     }
     if (opts.stopAfterPages !== undefined && out.pages >= opts.stopAfterPages) break;
     if (opts.beforePage) await opts.beforePage(out.pages);
-    page = await settle(app, await raw(request(app).get(pathOf(next))));
+    page = await settle(app, await asText(request(app).get(pathOf(next))));
   }
   if (sourceContext) await request(app).delete(pathOf(sourceContext));
   for (const t of targetContexts) await request(app).delete(pathOf(t));

@@ -15,7 +15,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { describeEachDatabase } from '../support/databases';
-import { openTestApp, type TestApp } from '../endpoint/support/app';
+import { asText, openTestApp, type TestApp } from '../endpoint/support/app';
 import { CRM, ERP, SHOP, threeAppConfig } from '../endpoint/support/testConfig';
 import { entryWith, opensearch, payloadOf, prop, sdataAttr } from '../endpoint/support/xmlBodies';
 import { getDigest, pathOf, syncByHand, syncUntilQuiet, type PassOptions } from '../support/syncByHand';
@@ -28,16 +28,6 @@ import type { Digest } from '../../src/protocol/types';
 
 /** The crm, erp and shop endpoints of a kind. */
 const endpointsOf = (kind: string) => ({ C: `${CRM}/${kind}`, E: `${ERP}/${kind}`, S: `${SHOP}/${kind}` });
-
-/** Reads any answer body as text. */
-function text(test: request.Test): request.Test {
-  return test.buffer(true).parse((res, done) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => (body += c));
-    res.on('end', () => done(null, body));
-  });
-}
 
 /**
  * Each test has its own kind, so one database serves the three and every test starts from fresh clocks:
@@ -57,7 +47,7 @@ const labelIn = (ep: string, payload: XmlElement) => prop(payload, labelOf(ep).f
 
 /** POST a new resource labelled `label` at `ep` (one local tick); answers its local key. */
 async function create(app: Express, ep: string, label: string): Promise<string> {
-  const res = await text(request(app).post(pathOf(ep)).set('Content-Type', 'application/atom+xml;type=entry').send(body(ep, label)));
+  const res = await asText(request(app).post(pathOf(ep)).set('Content-Type', 'application/atom+xml;type=entry').send(body(ep, label)));
   expect(res.status).toBe(201);
   return sdataAttr(payloadOf(parseXml(res.body as string)), 'key')!;
 }
@@ -65,13 +55,13 @@ async function create(app: Express, ep: string, label: string): Promise<string> 
 /** PUT a new label on the resource labelled `from` at `ep` (one local tick). */
 async function rename(app: Express, ep: string, from: string, to: string): Promise<void> {
   const { key } = (await resources(app, ep)).get(from)!;
-  const res = await text(request(app).put(pathOf(`${ep}('${key}')`)).set('Content-Type', 'application/atom+xml;type=entry').send(body(ep, to)));
+  const res = await asText(request(app).put(pathOf(`${ep}('${key}')`)).set('Content-Type', 'application/atom+xml;type=entry').send(body(ep, to)));
   expect(res.status).toBe(200);
 }
 
 /** The live resources of `ep` by label: local key and UUID. */
 async function resources(app: Express, ep: string): Promise<Map<string, { key: string; uuid?: string }>> {
-  const res = await text(request(app).get(pathOf(`${ep}?count=500&includeUuid=true`)));
+  const res = await asText(request(app).get(pathOf(`${ep}?count=500&includeUuid=true`)));
   expect(res.status).toBe(200);
   const feed = parseXml(res.body as string);
   return new Map(childrenNamed(feed, NS.atom, 'entry').map((e) => [labelIn(ep, payloadOf(e))!, { key: sdataAttr(payloadOf(e), 'key')!, uuid: sdataAttr(payloadOf(e), 'uuid') }]));
@@ -85,7 +75,7 @@ async function labelByUuid(app: Express, ep: string, uuid: string): Promise<stri
 
 /** How many conflicts `ep` lists at `$conflicts`. */
 async function conflictCount(app: Express, ep: string): Promise<number> {
-  const res = await text(request(app).get(pathOf(`${ep}/$conflicts`)));
+  const res = await asText(request(app).get(pathOf(`${ep}/$conflicts`)));
   expect(res.status).toBe(200);
   return opensearch(parseXml(res.body as string), 'totalResults');
 }
@@ -218,7 +208,7 @@ describeEachDatabase('digests, floors and knowledge over HTTP, three endpoints',
       expect([...(await resources(app, ep)).keys()].sort()).toEqual(['V2', 'filler']);
     }
     // Once shop's digest covers V2's knowledge, shop's feeds carry no x:knowledge for it.
-    const settled = await text(request(app).post(pathOf(`${S}/$syncSource?trackingID=${crypto.randomUUID()}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digestEntryDocument({ origin: C, entries: [] }, C, new Date().toISOString())));
+    const settled = await asText(request(app).post(pathOf(`${S}/$syncSource?trackingID=${crypto.randomUUID()}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digestEntryDocument({ origin: C, entries: [] }, C, new Date().toISOString())));
     expect(settled.status).toBe(200);
     expect(parseSyncFeed(settled.body as string).entries.map((e) => e.uuid)).toContain(uuid);
     expect(knowledgeElements(settled.body as string).every((x) => x === undefined)).toBe(true);
@@ -248,7 +238,7 @@ describeEachDatabase('digests, floors and knowledge over HTTP, three endpoints',
       // shop's digest as it was before it got crm's tick 2.
       const d = await getDigest(app, S);
       const older = { ...d, entries: d.entries.map((e) => (e.endpoint === C ? { ...e, tick: 2 } : e)) };
-      const put = await text(request(app).put(pathOf(`${S}/$syncDigest`)).set('Content-Type', 'application/atom+xml;type=entry').send(digestEntryDocument(older, S, new Date().toISOString())));
+      const put = await asText(request(app).put(pathOf(`${S}/$syncDigest`)).set('Content-Type', 'application/atom+xml;type=entry').send(digestEntryDocument(older, S, new Date().toISOString())));
       expect(put.status).toBe(200);
       expect(ticks(await getDigest(app, S))).toEqual({ [S]: 1, [C]: 2 });
     };
