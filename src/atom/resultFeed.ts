@@ -193,7 +193,7 @@ export function summaryNode(s: ResultSummary): XNode {
 }
 
 /** The counts of an `<x:summary>` child of `parent`; undefined when it has none or a count is not a whole number. */
-export function readSummary(parent: XmlElement): ResultSummary | undefined {
+function readSummary(parent: XmlElement): ResultSummary | undefined {
   const node = parent.children.find((c) => c.ns === NS.x && c.name === 'summary');
   if (!node) return undefined;
   const s: Partial<ResultSummary> = {};

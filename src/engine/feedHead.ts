@@ -1,7 +1,7 @@
 /**
  * Reads what the engine needs from a sync-feed page (its `rel="next"` link, opensearch totals, ceiling,
- * floor, mode, and whether it has entries) from the feed's head only (atom/feedHead.ts). The engine forwards pages as
- * they came and never needs their entries, so it does not parse them.
+ * floor, mode, and whether it has entries) from the feed's head only (atom/feedHead.ts). The engine
+ * forwards pages as they came and never needs their entries, so it does not parse them.
  */
 import { feedHasEntries, parseFeedHead } from '../atom/feedHead';
 import { linkHref, readOpensearch } from '../atom/feed';

@@ -6,8 +6,8 @@
  *   selecting ───────────────────────────────────────────────────> paging
  *   paging     a page arrived; the next one is fetched meanwhile    ──> applying
  *   applying   POST the page as it came to T/$syncTarget, poll      ──> reporting
- *              (not for a last page without entries whose ceiling T's digest already covers: posting it
- *               would change nothing, so the pass is done ─────────────────────────────> merging)
+ *              (not for a last page without entries that T's end-of-feed merge would not change anything
+ *               with: the pass is done ─────────────────────────────────────────────────> merging)
  *   reporting  queue the result feed for loggers (and S/$syncResults)
  *                ├─ rel="next" and no stop asked ──────────────────> paging
  *                ├─ no rel="next": T merged the ceiling ────────────> merging
@@ -201,6 +201,8 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
         contextDrops.push(dropContext(client, sourceContext, log));
         sourceContext = undefined;
       }
+      // T's digest was read before this pass's earlier pages moved it up; the merge only ever changes
+      // less on a higher digest, so a page that would change nothing then changes nothing now.
       if (isLast && !head.hasEntries && targetDigest && head.ceiling && emptyLastPageChangesNothing(targetDigest, head.ceiling, head.floor, head.mode)) {
         state = 'done';
         reporter.close('done');

@@ -127,4 +127,21 @@ describe('emptyLastPageChangesNothing', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('stays true for any target digest at or above one it is true for (the engine checks the digest it read before the pass)', () => {
+    const names = ['S', 'T', 'U', 'V'];
+    const specArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...names), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 })), { selector: (e) => e[0], maxLength: 4 });
+    const digestArb = specArb.map((es) => digest(...es));
+    fc.assert(
+      fc.property(specArb, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), fc.constantFrom(...names), digestArb, fc.option(digestArb, { nil: undefined }), fc.constantFrom<SyncMode>('catchUp', 'immediate'), (spec, ups, extra, ceiling, floor, mode) => {
+        const before = { ...digest(...spec), origin: T };
+        fc.pre(emptyLastPageChangesNothing(before, ceiling, floor, mode));
+        // Every tick raised by some amount, and maybe one endpoint added: what earlier pages can do to it.
+        const raised = spec.map(([n, t, p], i) => [n, t + ups[i], p] as [string, number, number]);
+        if (!raised.some(([n]) => n === extra)) raised.push([extra, 1 + ups[0], 5]);
+        expect(emptyLastPageChangesNothing({ ...digest(...raised), origin: T }, ceiling, floor, mode)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

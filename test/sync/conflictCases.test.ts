@@ -286,6 +286,28 @@ async function expectRestampTravels(run: CaseRun, resource: string, name: string
   expect((await h.conflicts('N1')).total).toBe(0);
 }
 
+/**
+ * A conflict N2 resolved: the winning content restamped as N2's next local change (tick 8) with the winning
+ * version's own stamp, the losing version parked, and the restamp reaching N1 with no new conflict.
+ */
+async function expectResolvedConflict(run: CaseRun, resource: string, winner: 'source' | 'target', names: { winner: string; loser: string }): Promise<void> {
+  const { h, before } = run;
+  const [win, lose] = winner === 'source' ? [before.N1[resource], before.N2[resource]] : [before.N2[resource], before.N1[resource]];
+  await expectConflict(run, resource);
+  expect(await h.nameAt('N2', resource)).toBe(names.winner);
+  expect(await h.stateAt('N2', resource)).toEqual({ endpoint: URL_OF.N2, tick: 8, stamp: win.stamp });
+  expect(await h.digest('N2')).toEqual(after(9));
+  expect(await parkedAtN2(run)).toEqual({
+    uuid: h.uuid(resource),
+    status: 'open',
+    winner,
+    runName: 'the table',
+    winnerVersion: { state: at(win), stamp: win.stamp, name: names.winner },
+    loserVersion: { state: at(lose), stamp: lose.stamp, name: names.loser },
+  });
+  await expectRestampTravels(run, resource, names.winner);
+}
+
 describeEachDatabase('the five cases of the conflict table (PROTOCOL.md 2.2), three endpoints over HTTP', (tdb) => {
   describe('cases a and e (one history)', () => {
     let run: CaseRun;
@@ -312,20 +334,8 @@ describeEachDatabase('the five cases of the conflict table (PROTOCOL.md 2.2), th
         ['N2', 7],
       ]);
       expect(run.sent.get(h.uuid('E'))).toEqual(['N3', 8]);
-      await expectConflict(run, 'E');
-      expect(await h.nameAt('N2', 'E')).toBe('E N2#7');
-      // The restamp: N2's own content as N2's next local change (tick 8), keeping the stamp of its change 7.
-      expect(await h.stateAt('N2', 'E')).toEqual({ endpoint: URL_OF.N2, tick: 8, stamp: before.N2.E.stamp });
-      expect(await h.digest('N2')).toEqual(after(9));
-      expect(await parkedAtN2(run)).toEqual({
-        uuid: h.uuid('E'),
-        status: 'open',
-        winner: 'target',
-        runName: 'the table',
-        winnerVersion: { state: ['N2', 7], stamp: before.N2.E.stamp, name: 'E N2#7' },
-        loserVersion: { state: ['N3', 8], stamp: before.N1.E.stamp, name: 'E N3#8' },
-      });
-      await expectRestampTravels(run, 'E', 'E N2#7');
+      // N2's own version wins and is restamped with the stamp of its change 7; N1's is parked.
+      await expectResolvedConflict(run, 'E', 'target', { winner: 'E N2#7', loser: 'E N3#8' });
     });
   });
 
@@ -353,25 +363,13 @@ describeEachDatabase('the five cases of the conflict table (PROTOCOL.md 2.2), th
 
   it('c: N1 (N1 5) against N2 (N2 7): conflict, N1 wins on priority 1 < 2; N2 restamps it and parks its own version', async () => {
     const run = await runWithFiller(PLANS.c, ['N3', 7]);
-    const { h, before } = run;
+    const { before } = run;
     expect([at(before.N1.R), at(before.N2.R)]).toEqual([
       ['N1', 5],
       ['N2', 7],
     ]);
-    await expectConflict(run, 'R');
-    expect(await h.nameAt('N2', 'R')).toBe('R N1#5');
-    // The restamp: N1's content as N2's next local change (tick 8), with the stamp of N1's change.
-    expect(await h.stateAt('N2', 'R')).toEqual({ endpoint: URL_OF.N2, tick: 8, stamp: before.N1.R.stamp });
-    expect(await h.digest('N2')).toEqual(after(9));
-    expect(await parkedAtN2(run)).toEqual({
-      uuid: h.uuid('R'),
-      status: 'open',
-      winner: 'source',
-      runName: 'the table',
-      winnerVersion: { state: ['N1', 5], stamp: before.N1.R.stamp, name: 'R N1#5' },
-      loserVersion: { state: ['N2', 7], stamp: before.N2.R.stamp, name: 'R N2#7' },
-    });
-    await expectRestampTravels(run, 'R', 'R N1#5');
+    // N1's content wins and is restamped at N2 with the stamp of N1's change; N2's own version is parked.
+    await expectResolvedConflict(run, 'R', 'source', { winner: 'R N1#5', loser: 'R N2#7' });
   });
 
   it('d: N1 (N1 5) against N2 (N3 7): no conflict, rule 2 (N1 has N3 up to 9 > 7) applies N1’s version; nothing is parked', async () => {

@@ -54,4 +54,3 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
 export function decodeSyncEntry(e: ParsedSyncEntry, def: EndpointDef): DecodedEntry {
   return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def);
 }
-
