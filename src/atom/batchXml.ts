@@ -13,7 +13,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { badRequest, SDataError, type Diagnosis } from '../protocol/diagnosis';
-import { diagnosisNode } from './diagnosisXml';
+import { diagnosisNode, outcomeContentNode } from './diagnosisXml';
 import { FEED_TYPE, feedNode } from './feed';
 import { NS } from './namespaces';
 import { readPayload, type ReadPayload } from './payload';
@@ -111,7 +111,7 @@ export interface BatchResult {
   id?: string;
 }
 
-function resultEntryNode(r: BatchResult, ctx: ResourceXmlContext, updated: string): XNode {
+function resultEntryNode(r: BatchResult, ctx: ResourceXmlContext, updated: string, position: number): XNode {
   const http = [
     el('http:httpMethod', undefined, r.method),
     el('http:httpStatus', undefined, r.status),
@@ -119,8 +119,10 @@ function resultEntryNode(r: BatchResult, ctx: ResourceXmlContext, updated: strin
   ];
   const diagnoses = (r.error?.diagnoses ?? []).map(diagnosisNode);
   if (!r.resource || r.resource.deleted) {
-    const id = r.resource ? keyUrl(ctx.url, r.resource.key) : r.id;
-    return el('entry', undefined, id !== undefined && el('id', undefined, id), el('title', undefined, `${r.method} ${r.status}`), el('updated', undefined, updated), ...http, ...diagnoses);
+    // An entry MUST have an id: the resource's URL, the request entry's id, or its place in the batch.
+    const id = (r.resource ? keyUrl(ctx.url, r.resource.key) : r.id) ?? `${ctx.url}/$batch#${position}`;
+    const title = `${r.method} ${r.status}`;
+    return el('entry', undefined, el('id', undefined, id), el('title', undefined, title), el('updated', undefined, updated), outcomeContentNode(title, r.error?.diagnoses ?? []), ...http, ...diagnoses);
   }
   return resourceEntryNode(r.resource, ctx, [...http, el('http:location', undefined, keyUrl(ctx.url, r.resource.key)), ...diagnoses]);
 }
@@ -137,7 +139,7 @@ export function batchResponseDocument(results: BatchResult[], ctx: ResourceXmlCo
         { rel: 'self', type: FEED_TYPE, href: url },
         { rel: 'first', type: FEED_TYPE, href: url },
       ],
-      entries: results.map((r) => resultEntryNode(r, ctx, updated)),
+      entries: results.map((r, i) => resultEntryNode(r, ctx, updated, i + 1)),
     }),
   );
 }

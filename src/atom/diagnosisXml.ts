@@ -1,5 +1,6 @@
 /** `sdata:diagnoses` / `sdata:diagnosis` in XML (PROTOCOL.md section 5). */
 import type { Diagnosis, Severity, SDataCode } from '../protocol/diagnosis';
+import { textContentNode } from './feed';
 import { NS } from './namespaces';
 import { el, renderXml, type XNode } from './write';
 import { child, childText, childrenNamed, type XmlElement } from './xml';
@@ -15,6 +16,11 @@ export function diagnosisNode(d: Diagnosis): XNode {
     el('sdata:message', {}, d.message),
     d.payloadPath !== undefined && el('sdata:payloadPath', {}, d.payloadPath),
   );
+}
+
+/** The text `<content>` of an outcome entry: its title, then each diagnosis message (`PUT 412: etag differs`). */
+export function outcomeContentNode(title: string, diagnoses: readonly Diagnosis[]): XNode {
+  return textContentNode([title, ...diagnoses.map((d) => d.message)].join(': '));
 }
 
 /** A whole error body: `<sdata:diagnoses>` with each diagnosis. */

@@ -4,7 +4,8 @@
  */
 import type { Digest, DigestEntry } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
-import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { asDocumentRoot, textContentNode } from './feed';
+import { NS } from './namespaces';
 import { ENTRY_TYPE } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
 import { child, childrenNamed, childText, type XmlElement } from './xml';
@@ -22,15 +23,19 @@ export function digestNode(d: Digest, tag = 'sync:digest'): XNode {
 
 /** The `$syncDigest` resource: an Atom entry whose payload holds the endpoint's `sync:digest`. */
 export function digestEntryDocument(d: Digest, endpointUrl: string, updated: string): string {
+  const known = d.entries.map((e) => `${e.endpoint} ${e.tick}`).join(', ');
   return renderXml(
-    el(
-      'entry',
-      ROOT_NAMESPACE_ATTRS,
-      el('id', {}, `${endpointUrl}/$syncDigest`),
-      el('title', {}, 'Synchronization digest'),
-      el('updated', {}, updated),
-      el('link', { rel: 'self', type: ENTRY_TYPE, href: `${endpointUrl}/$syncDigest` }),
-      el('sdata:payload', {}, digestNode(d)),
+    asDocumentRoot(
+      el(
+        'entry',
+        undefined,
+        el('id', {}, `${endpointUrl}/$syncDigest`),
+        el('title', {}, 'Synchronization digest'),
+        el('updated', {}, updated),
+        el('link', { rel: 'self', type: ENTRY_TYPE, href: `${endpointUrl}/$syncDigest` }),
+        textContentNode(`Digest of ${endpointUrl}: ${known || 'no changes yet'}`),
+        el('sdata:payload', {}, digestNode(d)),
+      ),
     ),
   );
 }

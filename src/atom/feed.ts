@@ -15,6 +15,7 @@ export interface AtomLink {
   rel: string;
   href: string;
   type?: string;
+  title?: string;
 }
 
 /** `base?query&startIndex=s&count=c`, keeping the query parameters given (in their order). */
@@ -47,7 +48,36 @@ export function pagingLinks(baseUrl: string, query: Record<string, string>, star
 }
 
 export function linkNode(l: AtomLink): XNode {
-  return el('link', { rel: l.rel, type: l.type, href: l.href });
+  return el('link', { rel: l.rel, type: l.type, href: l.href, title: l.title });
+}
+
+/** Who writes every feed and standalone entry of this product (RFC 4287 4.1.1: a feed or entry MUST name an author). */
+export const AUTHOR_NAME = 'sdata-sync';
+
+/** `<author><name>…</name></author>`. */
+export function authorNode(name: string = AUTHOR_NAME): XNode {
+  return el('author', undefined, el('name', undefined, name));
+}
+
+/**
+ * `<content type="text">…</content>`: what a person reads of an entry (RFC 4287 4.1.2 asks for content or an
+ * alternate link; SData core 3.7 for a readable text summary of the resource).
+ */
+export function textContentNode(text: string): XNode {
+  return el('content', { type: 'text' }, text);
+}
+
+/** The SData category scheme (core 3.12): what an intermediate URL's feed and entries describe. */
+export const SDATA_CATEGORY_SCHEME = 'http://schemas.sage.com/sdata/categories';
+
+export interface AtomCategory {
+  term: string;
+  label?: string;
+}
+
+/** `<category scheme="…/sdata/categories" term label/>`. */
+export function categoryNode(c: AtomCategory): XNode {
+  return el('category', { scheme: SDATA_CATEGORY_SCHEME, term: c.term, label: c.label });
 }
 
 export interface FeedParts {
@@ -55,6 +85,10 @@ export interface FeedParts {
   title: string;
   /** ISO-8601 time of the feed. */
   updated: string;
+  /** The feed's author (default AUTHOR_NAME); entries inherit it (RFC 4287 4.2.1). */
+  author?: string;
+  /** SData categories of the feed (intermediate URLs). */
+  categories?: AtomCategory[];
   links: AtomLink[];
   totalResults?: number;
   startIndex?: number;
@@ -64,7 +98,20 @@ export interface FeedParts {
   entries: XNode[];
 }
 
-/** A whole `<feed>` document element: Atom as default namespace and the prefixes SData clients read. */
+/**
+ * An entry node as a whole document's root: Atom as default namespace and the SData prefixes declared, and
+ * an `<author>` after its id, title and updated (an entry outside a feed MUST name one, RFC 4287 4.1.2).
+ */
+export function asDocumentRoot(node: XNode): XNode {
+  const children = [...(node.children ?? [])];
+  children.splice(3, 0, authorNode());
+  return { ...node, attrs: { ...ROOT_NAMESPACE_ATTRS, ...node.attrs }, children };
+}
+
+/**
+ * A whole `<feed>` document element: Atom as default namespace and the prefixes SData clients read. Every
+ * feed names its author, so its entries need not (RFC 4287 4.1.1).
+ */
 export function feedNode(f: FeedParts): XNode {
   return el(
     'feed',
@@ -72,6 +119,8 @@ export function feedNode(f: FeedParts): XNode {
     el('id', {}, f.id),
     el('title', {}, f.title),
     el('updated', {}, f.updated),
+    authorNode(f.author),
+    ...(f.categories ?? []).map(categoryNode),
     ...f.links.map(linkNode),
     f.totalResults !== undefined && el('opensearch:totalResults', {}, f.totalResults),
     f.startIndex !== undefined && el('opensearch:startIndex', {}, f.startIndex),

@@ -14,8 +14,8 @@
  */
 import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
-import { feedNode, pagingLinks } from './feed';
-import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { asDocumentRoot, feedNode, pagingLinks, textContentNode } from './feed';
+import { NS } from './namespaces';
 import { payloadNode, readPayload, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
 import { child, type XmlElement } from './xml';
@@ -95,14 +95,26 @@ export function resourceEntryNode(r: EntryResource, ctx: ResourceXmlContext, ext
     el('link', { rel: 'self', type: ENTRY_TYPE, href: url }),
     el('link', { rel: 'edit', type: ENTRY_TYPE, href: url }),
     r.etag !== undefined && el('http:etag', undefined, r.etag),
+    textContentNode(resourceSummary(r, ctx.kind)),
     ...extra,
     el('sdata:payload', undefined, payloadNode({ key: r.key, uuid, url, values: r.values, deleted: r.deleted }, ctx.kind, ctx.app)),
   );
 }
 
-/** An entry node as a whole document's root: Atom as default namespace and the SData prefixes declared. */
-export function asDocumentRoot(node: XNode): XNode {
-  return { ...node, attrs: { ...ROOT_NAMESPACE_ATTRS, ...node.attrs } };
+const SUMMARY_MAX = 200;
+
+/** A readable line about a resource (its `<content>`): `account 12: name ACME, balance 12.50`, cut at 200 characters. */
+export function resourceSummary(r: Pick<EntryResource, 'key' | 'values' | 'deleted'>, kind: KindConfig): string {
+  const head = `${kind.element} ${r.key}`;
+  if (r.deleted) return `${head} (deleted)`;
+  const parts: string[] = [];
+  for (const [name, def] of Object.entries(kind.properties)) {
+    const v = r.values[name];
+    if (v === undefined || v === null || def.type === 'reference' || def.type === 'children') continue;
+    parts.push(`${name} ${String(v)}`);
+  }
+  const text = parts.length ? `${head}: ${parts.join(', ')}` : head;
+  return text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text;
 }
 
 /** One resource as a whole entry document (GET, POST and PUT answers). */

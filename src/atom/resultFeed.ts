@@ -22,7 +22,7 @@
  * the entries only of a feed without a summary (a target that is not this product).
  */
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
-import { diagnosesIn, diagnosisNode } from './diagnosisXml';
+import { diagnosesIn, diagnosisNode, outcomeContentNode } from './diagnosisXml';
 import { FEED_TYPE, feedNode } from './feed';
 import { parseFeedHead } from './feedHead';
 import { NS } from './namespaces';
@@ -71,13 +71,16 @@ export interface ResultFeed extends ResultRunMetadata {
 const RUN_FIELDS = ['runName', 'runStamp', 'source', 'target', 'kind'] as const;
 const METHODS: readonly string[] = ['POST', 'PUT', 'DELETE'];
 
-function resultEntryNode(r: ResultEntry, updated: string): XNode {
+/** An entry without the page entry's id is named by its place in the feed (an Atom entry MUST have an id). */
+function resultEntryNode(r: ResultEntry, updated: string, feedId: string, position: number): XNode {
+  const title = `${r.httpMethod ? `${r.httpMethod} ` : ''}${r.httpStatus} ${r.httpMessage}`.trim();
   return el(
     'entry',
     undefined,
-    r.id !== undefined && el('id', undefined, r.id),
-    el('title', undefined, `${r.httpMethod ? `${r.httpMethod} ` : ''}${r.httpStatus} ${r.httpMessage}`.trim()),
+    el('id', undefined, r.id ?? `${feedId}#${position}`),
+    el('title', undefined, title),
     el('updated', undefined, updated),
+    outcomeContentNode(title, r.diagnoses),
     r.uuid !== undefined && el('x:uuid', undefined, r.uuid),
     r.httpMethod !== undefined && el('http:httpMethod', undefined, r.httpMethod),
     el('http:httpStatus', undefined, r.httpStatus),
@@ -98,7 +101,7 @@ export function buildResultFeed(r: ResultFeed): string {
       updated: r.updated,
       links: [link('self'), link('first')],
       extra: [...RUN_FIELDS.map((f) => r[f] !== undefined && el(`x:${f}`, undefined, r[f])), summaryNode(summariseResults(r.entries)), ...(r.diagnoses ?? []).map(diagnosisNode)],
-      entries: r.entries.map((e) => resultEntryNode(e, r.updated)),
+      entries: r.entries.map((e, i) => resultEntryNode(e, r.updated, r.id, i + 1)),
     }),
   );
 }

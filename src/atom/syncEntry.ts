@@ -85,7 +85,12 @@ function entryPayload(e: SyncFeedEntryOut): XNode {
   };
 }
 
-/** One `<entry>` of a sync feed (no namespace declarations: the feed element carries them). */
+const CONTENT_TEXT = { type: 'text' } as const;
+
+/**
+ * One `<entry>` of a sync feed (no namespace declarations: the feed element carries them). Its text
+ * `<content>` names the resource (RFC 4287 4.1.2); the feed names the author.
+ */
 export function syncEntryNode(e: SyncFeedEntryOut): XNode {
   return el(
     'entry',
@@ -94,6 +99,7 @@ export function syncEntryNode(e: SyncFeedEntryOut): XNode {
     el('title', undefined, e.title),
     el('updated', undefined, e.updated),
     e.etag !== undefined && el('http:etag', undefined, e.etag),
+    el('content', CONTENT_TEXT, e.deleted ? `${e.id} (deleted)` : e.id),
     syncStateNode(e.state, e.knowledge),
     el('sdata:payload', undefined, entryPayload(e)),
   );

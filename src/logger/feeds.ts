@@ -4,7 +4,7 @@
  * each event entry holds its `sdata:diagnosis`.
  */
 import { diagnosisNode } from '../atom/diagnosisXml';
-import { feedNode, pagingLinks } from '../atom/feed';
+import { feedNode, pagingLinks, textContentNode } from '../atom/feed';
 import { el, renderXml, type XNode } from '../atom/write';
 import type { EventRecord, RunKey, RunRecord } from './store';
 
@@ -21,12 +21,14 @@ function runKeyNodes(r: RunKey): XNode[] {
 }
 
 function runEntry(base: string, r: RunRecord): XNode {
+  const title = `${r.runName} ${r.kind}: ${r.source} -> ${r.target} (${r.state})`;
   return el(
     'entry',
     {},
     el('id', {}, `${base}('${r.id}')`),
-    el('title', {}, `${r.runName} ${r.kind}: ${r.source} -> ${r.target} (${r.state})`),
+    el('title', {}, title),
     el('updated', {}, r.lastReceivedAt),
+    textContentNode(`${title}: ${r.created} created, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts} conflicts, ${r.failed} failed, ${r.skipped} skipped`),
     el(
       'x:run',
       {},
@@ -58,6 +60,7 @@ function eventEntry(base: string, e: EventRecord): XNode {
     el('id', {}, `${base}('${e.id}')`),
     el('title', {}, `${e.severity} ${e.applicationCode ?? e.sdataCode}: ${e.message}`),
     el('updated', {}, e.receivedAt),
+    textContentNode(`${e.severity} ${e.applicationCode ?? e.sdataCode}: ${e.message}${e.location !== undefined ? ` (${e.location})` : ''}`),
     e.location !== undefined && el('link', { rel: 'related', href: e.location }),
     el('x:run', {}, el('x:id', {}, e.runId), ...runKeyNodes(e.run)),
     el(

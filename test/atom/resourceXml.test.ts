@@ -86,7 +86,7 @@ describe('resource feeds', () => {
   it('uses the prefixes SData clients read', () => {
     expect(xml).toMatch(/<feed xmlns="http:\/\/www.w3.org\/2005\/Atom"/);
     expect(xml).toContain('<opensearch:totalResults>10</opensearch:totalResults>');
-    expect(xml).toContain('<http:etag>abc123</http:etag><sdata:payload><account sdata:key="A0"');
+    expect(xml).toContain('<http:etag>abc123</http:etag><content type="text">account A0: name ACME, balance 12.50, active true</content><sdata:payload><account sdata:key="A0"');
   });
 });
 

@@ -48,8 +48,9 @@ function resultError(text: string): SDataError {
 describe('buildResultFeed and parseResultFeed', () => {
   const xml = buildResultFeed(feed);
 
-  it('round-trips entries, feed-level diagnoses and run metadata', () => {
-    expect(parseResultFeed(xml)).toEqual(feed);
+  it('round-trips entries, feed-level diagnoses and run metadata; an entry without an id is named by its place', () => {
+    const named = entries.map((e, i) => (e.id === undefined ? { ...e, id: `${feed.id}#${i + 1}` } : e));
+    expect(parseResultFeed(xml)).toEqual({ ...feed, entries: named });
   });
 
   it('writes the http and sdata prefixes, self and first links, and one entry per input entry', () => {
@@ -63,12 +64,12 @@ describe('buildResultFeed and parseResultFeed', () => {
     expect(xml.indexOf('<sdata:applicationCode>SyncGap')).toBeLessThan(xml.indexOf('<entry>'));
   });
 
-  it('leaves out what is not known: run metadata, feed diagnoses, ids', () => {
+  it('leaves out what is not known: run metadata, feed diagnoses', () => {
     const bare: ResultFeed = { id: 'urn:x', updated: T0, entries: [{ httpStatus: 304, httpMessage: 'Not Modified', diagnoses: [] }] };
     const text = buildResultFeed(bare);
     expect(text).not.toMatch(/<x:(runName|runStamp|source|target|kind|uuid)\b/);
     expect(text).not.toContain('diagnosis');
-    expect(parseResultFeed(text)).toEqual(bare);
+    expect(parseResultFeed(text)).toEqual({ ...bare, entries: [{ ...bare.entries[0], id: 'urn:x#1' }] });
   });
 
   it('reads a result feed written with other prefixes', () => {

@@ -9,7 +9,8 @@ import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { parseXml, childText } from '../../atom/xml';
-import { NS, ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
+import { NS } from '../../atom/namespaces';
+import { asDocumentRoot, textContentNode } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { knowledgeOnRestamp } from '../../protocol/knowledge';
 import type { StoredVersion } from '../../protocol/pagePlan';
@@ -37,12 +38,14 @@ function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceCon
 }
 
 function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
+  const title = `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`;
   return el(
     'entry',
     {},
     el('id', {}, conflictUrl(ctx, c.id)),
-    el('title', {}, `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`),
+    el('title', {}, title),
     el('updated', {}, c.decidedAt ?? c.createdAt),
+    textContentNode(`${title} (${c.reason}); ${c.status}`),
     el('link', { rel: 'self', href: conflictUrl(ctx, c.id) }),
     el('link', { rel: 'related', href: keyUrl(ctx.endpoint.url, c.key) }),
     el(
@@ -67,7 +70,7 @@ export async function getConflicts(req: Request, res: Response, ctx: ServiceCont
   if (ctx.path.serviceArg !== undefined) {
     const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
     if (!c) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, ENTRY_TYPE, renderXml({ ...conflictEntry(c, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(conflictEntry(c, ctx))));
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
@@ -132,5 +135,5 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
     return (await findConflict(trx, ctx.endpoint.id, id))!;
   });
-  sendXml(res, 200, ENTRY_TYPE, renderXml({ ...conflictEntry(resolved, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+  sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(conflictEntry(resolved, ctx))));
 }

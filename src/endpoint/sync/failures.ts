@@ -5,9 +5,9 @@
  */
 import type { Request, Response } from 'express';
 import { el, renderXml, type XNode } from '../../atom/write';
-import { diagnosisNode } from '../../atom/diagnosisXml';
+import { diagnosisNode, outcomeContentNode } from '../../atom/diagnosisXml';
 import { syncStateNode } from '../../atom/syncFeed';
-import { ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
+import { asDocumentRoot } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
 import { applySyncPage } from '../../store/syncApply';
@@ -24,12 +24,14 @@ function failureUrl(ctx: ServiceContext, id: number): string {
 
 function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
   const e = f.entry as QuarantinedEntry;
+  const title = `Quarantined entry ${e.uuid ?? e.id ?? ''}`.trim();
   return el(
     'entry',
     {},
     el('id', {}, failureUrl(ctx, f.id)),
-    el('title', {}, `Quarantined entry ${e.uuid ?? e.id ?? ''}`.trim()),
+    el('title', {}, title),
     el('updated', {}, f.updatedAt),
+    outcomeContentNode(`${title} (${f.status})`, f.diagnoses),
     el('link', { rel: 'self', href: failureUrl(ctx, f.id) }),
     el(
       'x:failure',
@@ -62,7 +64,7 @@ export async function getFailures(req: Request, res: Response, ctx: ServiceConte
   if (ctx.path.serviceArg !== undefined) {
     const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
     if (!f) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, ENTRY_TYPE, renderXml({ ...failureEntry(f, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+    sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(f, ctx))));
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
@@ -94,5 +96,5 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
   });
   const after = (await findFailure(db, ctx.endpoint.id, id))!;
-  sendXml(res, 200, ENTRY_TYPE, renderXml({ ...failureEntry(after, ctx), attrs: ROOT_NAMESPACE_ATTRS }));
+  sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(after, ctx))));
 }
