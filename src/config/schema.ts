@@ -15,6 +15,8 @@ export const scalarProperty = z.object({
   type: z.enum(scalarTypes),
   required: z.boolean().default(false),
   maxLength: z.number().int().positive().optional(),
+  /** The value `{ep}/$template` offers a new resource (checked against the type when the server starts). */
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
 export const referenceProperty = z.object({

@@ -1,13 +1,16 @@
 /**
  * Every error becomes an `sdata:diagnoses` body (PROTOCOL.md 5): an SDataError with its own status and
  * diagnoses; errors of the body reader (too large, bad charset, unreadable) as their 4xx diagnosis;
- * anything else as a 500 InternalServerError diagnosis, logged with its stack.
+ * anything else as a 500 InternalServerError diagnosis, logged with its stack. A request that asks for JSON
+ * (format.ts) gets `{ "$diagnoses": [...] }` instead.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
 import { XML_TYPE } from './http';
+import { answerFormat, sendJson } from './format';
+import { diagnosesJson } from '../json/diagnosisJson';
 
 interface HttpError {
   status?: number;
@@ -46,6 +49,7 @@ export function errorMiddleware(log: Logger) {
       res.end();
       return;
     }
-    res.status(status).type(XML_TYPE).send(diagnosesDocument(diagnoses));
+    if (answerFormat(req) === 'json') sendJson(res, status, diagnosesJson(diagnoses));
+    else res.status(status).type(XML_TYPE).send(diagnosesDocument(diagnoses));
   };
 }

@@ -3,6 +3,7 @@
  *
  *   /sdata/{app}/{contract}/{dataset}/{kind}[('KEY')][/$service[('ARG')][/$action]]
  *   /sdata/{app}/{contract}/{dataset}/$service            (dataset-level services, e.g. $schema)
+ *   /sdata, /sdata/{app}, /sdata/{app}/{contract}         intermediate URLs (SData core 2.9): an UpperPath
  *
  * Each path segment is percent-decoded on its own before it is matched (clients send `%24syncDigest`,
  * `accounts('A%20B')`), so an encoded `/` inside a key stays part of the key. Keys and arguments are quoted
@@ -21,6 +22,17 @@ export interface SDataPath {
   service?: string;
   serviceArg?: string;
   action?: string;
+}
+
+/** An intermediate URL above a dataset: the provider, an application or a contract. */
+export interface UpperPath {
+  app?: string;
+  contract?: string;
+}
+
+/** True for a parsed path that names a dataset (or something in it), false for an intermediate URL above one. */
+export function isDatasetPath(path: SDataPath | UpperPath): path is SDataPath {
+  return 'dataset' in path;
 }
 
 const badUrl = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadUrlSyntax', message });
@@ -54,15 +66,19 @@ function splitSelector(segment: string): [string, string | undefined] {
   return [m[1], m[2] === undefined ? undefined : selectorValue(m[2], segment)];
 }
 
-/** Parses a request path (without query string) under `/sdata/`; undefined when it is not under `/sdata/`. */
-export function parseSDataPath(pathname: string): SDataPath | undefined {
+/** Parses a request path (without query string) under `/sdata`; undefined when it is not under `/sdata`. */
+export function parseSDataPath(pathname: string): SDataPath | UpperPath | undefined {
   const raw = pathname.split('/');
   if (raw[0] !== '' || raw[1] !== 'sdata') return undefined;
   const segs = raw.slice(2);
   if (segs.length > 0 && segs[segs.length - 1] === '') segs.pop();
   if (segs.some((s) => s === '')) throw badUrl(`empty path segment in ${pathname}`);
   const decoded = segs.map(decodeSegment);
-  if (decoded.length < 3) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'a URL names /sdata/{application}/{contract}/{dataset}/{resource kind}' });
+  if (decoded.length < 3) {
+    if (decoded.some((s) => s.startsWith('$'))) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'services live under /sdata/{application}/{contract}/{dataset}' });
+    const [app, contract] = decoded;
+    return contract !== undefined ? { app, contract } : app !== undefined ? { app } : {};
+  }
   const [app, contract, dataset, ...rest] = decoded;
   const path: SDataPath = { app, contract, dataset };
   if (rest.length === 0) return path;

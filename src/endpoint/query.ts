@@ -5,8 +5,9 @@
  * - `select`, `include`, `precedence`, `language` are ignored: they only shape payloads, and we always
  *   answer full payloads (a superset of what was asked).
  * - `runName` and `runStamp` are ignored: an engine tags every request of a run with them (PROTOCOL.md 6).
- * - `format` is accepted when it asks for Atom or XML (`atom`, `atomfeed`, `atomentry`, `xml`); any other
- *   format (e.g. `json`) is a 400, since the client would misread Atom.
+ * - `format` is accepted when it asks for Atom or XML (`atom`, `atomfeed`, `atomentry`, `xml`), or for JSON
+ *   (`json`, `application/json`) on a route that serves JSON (it lists `format` among the parameters it
+ *   uses; format.ts); any other format is a 400, since the client would misread the answer.
  * - Every other parameter a route does not use is a 400 BadQueryParameter: a filter (`where`, `search`),
  *   an ordering (`orderBy`) or a misspelt paging parameter (`startindex`, `cout`) would otherwise silently
  *   change what the client gets.
@@ -14,9 +15,9 @@
  */
 import type { Request } from 'express';
 import { SDataError } from '../protocol/diagnosis';
+import { isServedFormat } from './format';
 
 const IGNORED = new Set(['select', 'include', 'precedence', 'language', 'runName', 'runStamp']);
-const ATOM_FORMATS = new Set(['atom', 'atomfeed', 'atomentry', 'xml']);
 
 const badParam = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadQueryParameter', message });
 
@@ -34,7 +35,7 @@ export function checkQuery(req: Request, used: readonly string[]): void {
     if (name.startsWith('_') || IGNORED.has(name)) continue;
     if (name === 'format') {
       const format = singleParam(req, name) ?? '';
-      if (!ATOM_FORMATS.has(format.toLowerCase())) throw badParam(`format '${format}' is not served: answers are Atom XML`);
+      if (!isServedFormat(format, used.includes('format'))) throw badParam(`format '${format}' is not served here: answers are ${used.includes('format') ? 'Atom XML or JSON' : 'Atom XML'}`);
       continue;
     }
     if (!used.includes(name)) throw badParam(`query parameter '${name}' is not supported here${used.length ? ` (supported: ${used.join(', ')})` : ''}`);

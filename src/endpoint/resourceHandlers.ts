@@ -9,9 +9,17 @@
  *
  * Each change runs in one transaction after the body was read and checked, so a failing request changes
  * nothing. Every local change takes a tick (store/resources.ts).
+ *
+ * Answers are Atom, or SData JSON when the request asks for it (format.ts); POST and PUT bodies are an Atom
+ * entry, or a JSON entry when their Content-Type is `application/json` (read into the same payload model
+ * and checked by the same reader, json/resourceJson.ts).
  */
 import type { Request, Response } from 'express';
+import { pagingLinks } from '../atom/feed';
 import { keyUrl, parseResourceEntry, resourceEntryDocument, resourceFeedDocument } from '../atom/resourceXml';
+import { parseJsonBody } from '../json/jsonBody';
+import { parseResourceJson, resourceFeedJson, resourceJson } from '../json/resourceJson';
+import { answerFormat, isJsonBody, sendJson } from './format';
 import { parseXml } from '../atom/xml';
 import { badRequest, SDataError } from '../protocol/diagnosis';
 import { countResources, createResources, deleteResource, findLiveResource, pageResources, updateResource, type IfMatch, type Resource } from '../store/resources';
@@ -32,52 +40,62 @@ export function ifMatchOf(req: Request): IfMatch {
   return h.split(',').map((t) => t.trim()).filter(Boolean);
 }
 
-/** Writes an entry answer with its ETag header. */
-function sendEntry(res: Response, status: number, t: ResourceTarget, r: Resource, includeUuid = true): void {
+/** Writes an entry answer with its ETag header, in the format asked for. */
+function sendEntry(req: Request, res: Response, status: number, t: ResourceTarget, r: Resource, includeUuid = true): void {
   res.setHeader('ETag', `"${r.etag}"`);
-  sendXml(res, status, ENTRY_TYPE, resourceEntryDocument(r, { ...t.endpoint.def, includeUuid }));
+  const ctx = { ...t.endpoint.def, includeUuid };
+  if (answerFormat(req) === 'json') sendJson(res, status, resourceJson(r, ctx));
+  else sendXml(res, status, ENTRY_TYPE, resourceEntryDocument(r, ctx));
 }
 
-/** The resource a POST or PUT body gives: an Atom entry holding one payload. */
+/** The resource a POST or PUT body gives: an Atom entry holding one payload, or a JSON entry. */
 function readEntryBody(req: Request, t: ResourceTarget) {
   const body = bodyText(req);
+  const { kind, app } = t.endpoint.def;
+  if (isJsonBody(req)) {
+    if (!body.trim()) throw badRequest('the request needs a JSON object holding the resource', 'MissingBody');
+    return newResourceOf(parseResourceJson(parseJsonBody(body), kind, app), kind.element);
+  }
   if (!body.trim()) throw badRequest('the request needs an Atom entry holding an sdata:payload', 'MissingBody');
-  return newResourceOf(parseResourceEntry(parseXml(body), t.endpoint.def.kind, t.endpoint.def.app), t.endpoint.def.kind.element);
+  return newResourceOf(parseResourceEntry(parseXml(body), kind, app), kind.element);
 }
 
 export async function getFeed(req: Request, res: Response, t: ResourceTarget): Promise<void> {
-  checkQuery(req, [...PAGING_PARAMS, 'includeUuid']);
+  checkQuery(req, [...PAGING_PARAMS, 'includeUuid', 'format']);
   const { cfg, db } = t.runtime;
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const includeUuid = booleanParam(req, 'includeUuid', true);
   const [total, resources] = await Promise.all([countResources(db, t.endpoint.id), pageResources(db, t.endpoint.id, startIndex - 1, count)]);
-  const query: Record<string, string> = includeUuid ? {} : { includeUuid: 'false' };
-  const xml = resourceFeedDocument({ resources, startIndex, count, total, query }, { ...t.endpoint.def, includeUuid });
-  sendXml(res, 200, FEED_TYPE, xml);
+  const format = answerFormat(req);
+  const query: Record<string, string> = { ...(includeUuid ? {} : { includeUuid: 'false' }), ...(format === 'json' ? { format: 'json' } : {}) };
+  const page = { resources, startIndex, count, total, query };
+  const ctx = { ...t.endpoint.def, includeUuid };
+  if (format === 'json') sendJson(res, 200, resourceFeedJson(page, ctx, pagingLinks(ctx.url, query, startIndex, count, total)));
+  else sendXml(res, 200, FEED_TYPE, resourceFeedDocument(page, ctx));
 }
 
 export async function getResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
-  checkQuery(req, ['includeUuid']);
+  checkQuery(req, ['includeUuid', 'format']);
   const includeUuid = booleanParam(req, 'includeUuid', true);
-  sendEntry(res, 200, t, await findLiveResource(t.runtime.db, t.endpoint.id, key), includeUuid);
+  sendEntry(req, res, 200, t, await findLiveResource(t.runtime.db, t.endpoint.id, key), includeUuid);
 }
 
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {
-  checkQuery(req, []);
+  checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
   const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given]));
   res.setHeader('Location', keyUrl(t.endpoint.url, created.key));
-  sendEntry(res, 201, t, created);
+  sendEntry(req, res, 201, t, created);
 }
 
 export async function putResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
-  checkQuery(req, []);
+  checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
   if (given.key !== undefined && given.key !== key) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
   }
   const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid }));
-  sendEntry(res, 200, t, updated);
+  sendEntry(req, res, 200, t, updated);
 }
 
 export async function deleteResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {

@@ -2,6 +2,8 @@
  * Routes every `/sdata/...` request: parses the URL (path.ts), resolves its endpoint (404 for an unknown
  * application, contract, dataset or kind), then hands it to a resource handler or a service.
  *
+ *   /sdata, /sdata/{app}, /sdata/{app}/{contract}        GET   intermediate URLs (discovery.ts)
+ *   /sdata/{app}/{contract}/{dataset}                    GET   its resource kinds (discovery.ts)
  *   /sdata/{app}/{contract}/{dataset}/$schema            GET   XSD of every kind, with sme:syncOrder
  *   {ep}                                                 GET feed, POST create
  *   {ep}('KEY')                                          GET, PUT, DELETE
@@ -10,7 +12,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { SDataError } from '../protocol/diagnosis';
 import { methodNotAllowed } from './byMethod';
-import { parseSDataPath, type SDataPath } from './path';
+import { isDatasetPath, parseSDataPath, type SDataPath, type UpperPath } from './path';
+import { getDiscovery } from './discovery';
 import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
@@ -19,10 +22,22 @@ import { serviceNamed, type ServiceContext } from './services';
 const unknownService = (name: string, where: string): SDataError =>
   new SDataError(404, { sdataCode: 'BadUrlSyntax', applicationCode: 'ServiceNotFound', message: `no service ${name} on ${where}` });
 
-async function route(runtime: Runtime, path: SDataPath, req: Request, res: Response): Promise<void> {
+/** GET (or HEAD) only, else 405. */
+function onlyGet(req: Request, res: Response, what: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(res, req.method, what, ['GET']);
+}
+
+async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request, res: Response): Promise<void> {
+  if (!isDatasetPath(path)) {
+    onlyGet(req, res, 'an intermediate URL');
+    return getDiscovery(req, res, runtime, path);
+  }
   if (path.kind === undefined) {
     const endpoints = runtime.catalog.dataset(path);
-    if (path.service === undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'name a resource kind: /sdata/{application}/{contract}/{dataset}/{kind}' });
+    if (path.service === undefined) {
+      onlyGet(req, res, 'a dataset URL');
+      return getDiscovery(req, res, runtime, path);
+    }
     if (path.service !== '$schema' || path.serviceArg !== undefined || path.action !== undefined) throw unknownService(path.service, 'a dataset');
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
     return getDatasetSchema(req, res, runtime, endpoints);
@@ -53,7 +68,7 @@ async function route(runtime: Runtime, path: SDataPath, req: Request, res: Respo
 /** Middleware answering every `/sdata/...` URL; other URLs go on to the next handler. */
 export function sdataRouter(runtime: Runtime): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    let path: SDataPath | undefined;
+    let path: SDataPath | UpperPath | undefined;
     try {
       path = parseSDataPath(req.path);
     } catch (err) {

@@ -26,13 +26,23 @@ export class EndpointCatalog {
     this.endpoints = endpoints;
   }
 
+  /** The endpoints of one application, in configuration order; 404 when there is none. */
+  application(app: string): RegisteredEndpoint[] {
+    const ofApp = this.endpoints.filter((e) => e.def.app.name === app);
+    if (ofApp.length === 0) throw notFound('ApplicationNotFound', `no application '${app}'`);
+    return ofApp;
+  }
+
+  /** The endpoints of one contract of an application; 404 when either does not exist. */
+  contract(path: Pick<SDataPath, 'app' | 'contract'>): RegisteredEndpoint[] {
+    const ofContract = this.application(path.app).filter((e) => e.def.app.contract === path.contract);
+    if (ofContract.length === 0) throw notFound('ContractNotFound', `application '${path.app}' has no contract '${path.contract}'`);
+    return ofContract;
+  }
+
   /** The endpoints of one application dataset, in sync order; 404 when it does not exist. */
   dataset(path: Dataset): RegisteredEndpoint[] {
-    const ofApp = this.endpoints.filter((e) => e.def.app.name === path.app);
-    if (ofApp.length === 0) throw notFound('ApplicationNotFound', `no application '${path.app}'`);
-    const ofContract = ofApp.filter((e) => e.def.app.contract === path.contract);
-    if (ofContract.length === 0) throw notFound('ContractNotFound', `application '${path.app}' has no contract '${path.contract}'`);
-    const ofDataset = ofContract.filter((e) => e.def.app.dataset === path.dataset);
+    const ofDataset = this.contract(path).filter((e) => e.def.app.dataset === path.dataset);
     if (ofDataset.length === 0) throw notFound('DatasetNotFound', `contract '${path.app}/${path.contract}' has no dataset '${path.dataset}'`);
     return ofDataset;
   }

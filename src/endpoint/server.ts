@@ -15,7 +15,11 @@ import { openDatabase, type Db } from '../store/db';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints } from '../store/endpoints';
 import { errorMiddleware } from './errors';
+import { templateValues } from '../atom/templateXml';
+import { ConfigError } from '../config/load';
 import { sdataRouter } from './router';
+import { getHome } from './home';
+import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
 
 export function createApp(runtime: Runtime): Express {
@@ -25,6 +29,7 @@ export function createApp(runtime: Runtime): Express {
   // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
   // `text/xml`, or nothing); the XML readers decide what is acceptable.
   app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
+  app.get('/', getHome(providerUrl(runtime)));
   app.use(sdataRouter(runtime));
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `nothing is served at ${req.path}; endpoints live under /sdata/` });
@@ -38,7 +43,16 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   const log = opts.log ?? pino({ level: cfg.log.level, name: 'sdata-sync' });
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
-  const catalog = new EndpointCatalog(await registerEndpoints(db, endpointDefs(cfg)));
+  const defs = endpointDefs(cfg);
+  // A configured default that does not fit its property's type stops the start, naming the property.
+  for (const d of defs) {
+    try {
+      templateValues(d.kind, d.app);
+    } catch (err) {
+      throw new ConfigError(`application ${d.app.name}: ${(err as Error).message}`);
+    }
+  }
+  const catalog = new EndpointCatalog(await registerEndpoints(db, defs));
   return { cfg, db, log, catalog };
 }
 

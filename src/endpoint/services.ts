@@ -1,6 +1,6 @@
 /**
  * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
- * ($batch, $schema, $syncDigest) merged with the sync services of ./sync. A handler answers the request
+ * ($batch, $schema, $template, $syncDigest) merged with the sync services of ./sync. A handler answers the request
  * itself or throws an SDataError.
  */
 import type { Request, Response } from 'express';
@@ -10,6 +10,7 @@ import type { SDataPath } from './path';
 import { byMethod } from './byMethod';
 import { postBatch } from './batch';
 import { getKindSchema } from './schema';
+import { getTemplate } from './template';
 import { getSyncDigest, putSyncDigest } from './syncDigest';
 import { syncServices } from './sync';
 
@@ -25,6 +26,7 @@ export type ServiceHandler = (req: Request, res: Response, ctx: ServiceContext) 
 const resourceServices: Record<string, ServiceHandler> = {
   $batch: byMethod('$batch', { POST: postBatch }),
   $schema: byMethod('$schema', { GET: getKindSchema }),
+  $template: byMethod('$template', { GET: getTemplate }),
   $syncDigest: byMethod('$syncDigest', { GET: getSyncDigest, PUT: putSyncDigest }),
 };
 

@@ -11,16 +11,21 @@ import { badRequest } from '../protocol/diagnosis';
 import { putDigest, readDigest } from '../store/digests';
 import { ENTRY_TYPE, sendXml, bodyText } from './http';
 import { checkQuery } from './query';
+import { answerFormat, sendJson, type AnswerFormat } from './format';
+import { digestJson } from '../json/digestJson';
 import type { ServiceContext } from './services';
 
-async function sendDigest(res: Response, ctx: ServiceContext): Promise<void> {
+async function sendDigest(res: Response, ctx: ServiceContext, format: AnswerFormat = 'atom'): Promise<void> {
   const digest = await readDigest(ctx.runtime.db, ctx.endpoint.id, ctx.endpoint.url);
-  sendXml(res, 200, ENTRY_TYPE, digestEntryDocument(digest, ctx.endpoint.url, new Date().toISOString()));
+  const updated = new Date().toISOString();
+  if (format === 'json') sendJson(res, 200, digestJson(digest, ctx.endpoint.url, updated));
+  else sendXml(res, 200, ENTRY_TYPE, digestEntryDocument(digest, ctx.endpoint.url, updated));
 }
 
+/** GET answers Atom, or SData JSON when asked (format.ts). */
 export async function getSyncDigest(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  checkQuery(req, []);
-  await sendDigest(res, ctx);
+  checkQuery(req, ['format']);
+  await sendDigest(res, ctx, answerFormat(req));
 }
 
 export async function putSyncDigest(req: Request, res: Response, ctx: ServiceContext): Promise<void> {

@@ -34,6 +34,10 @@ describe('parseSDataPath', () => {
     ["/sdata/crm/test/-/accounts/$conflicts('3')/$resolve", { ...base, kind: 'accounts', service: '$conflicts', serviceArg: '3', action: '$resolve' }],
     ['/sdata/crm/test/-/$schema', { ...base, service: '$schema' }],
     ['/sdata/crm/test/-', base],
+    ['/sdata', {}],
+    ['/sdata/', {}],
+    ['/sdata/crm', { app: 'crm' }],
+    ['/sdata/crm/test', { app: 'crm', contract: 'test' }],
   ])('%s', (path, expected) => {
     expect(parseSDataPath(path)).toEqual(expected);
   });
@@ -44,7 +48,7 @@ describe('parseSDataPath', () => {
   });
 
   it.each([
-    ['/sdata/crm/test', 404, 'BadUrlSyntax'],
+    ['/sdata/crm/$schema', 404, 'BadUrlSyntax'],
     ["/sdata/crm/test/-/accounts('a'b')", 400, 'BadUrlSyntax'],
     ["/sdata/crm/test/-/accounts(name eq 'x')", 400, 'BadUrlSyntax'],
     ['/sdata/crm/test/-/accounts/%E0%A4%A', 400, 'BadUrlSyntax'],
