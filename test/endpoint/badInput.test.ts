@@ -72,7 +72,6 @@ const cases: Case[] = [
   { name: 'misspelt startIndex', method: 'get', url: `${EP}?startindex=2`, status: 400, code: 'BadQueryParameter' },
   { name: 'unsupported filter', method: 'get', url: `${EP}?where=name%20eq%20'x'`, status: 400, code: 'BadQueryParameter' },
   { name: 'unknown format', method: 'get', url: `${EP}?format=html`, status: 400, code: 'BadQueryParameter' },
-  { name: 'json format where only XML is served', method: 'get', url: `${EP}/$schema?format=json`, status: 400, code: 'BadQueryParameter' },
   { name: 'bad includeUuid', method: 'get', url: `${EP}?includeUuid=yes`, status: 400, code: 'BadQueryParameter' },
   { name: 'parameter on POST', method: 'post', url: `${EP}?count=3`, body: good('x'), status: 400, code: 'BadQueryParameter' },
   { name: 'bad key syntax', method: 'get', url: `${EP}('a'b')`, status: 400, code: 'BadUrlSyntax' },
