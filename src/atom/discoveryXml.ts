@@ -76,7 +76,7 @@ function entryNode(e: DiscoveryEntry, updated: string): XNode {
     ...e.links.map(linkNode),
     textContentNode(e.summary),
     ...(e.sync
-      ? [el('x:isSyncSource', undefined, e.sync.isSyncSource), el('x:isSyncTarget', undefined, e.sync.isSyncTarget), el('x:syncOrder', undefined, e.sync.syncOrder)]
+      ? [el('x:isSyncSource', undefined, String(e.sync.isSyncSource)), el('x:isSyncTarget', undefined, String(e.sync.isSyncTarget)), el('x:syncOrder', undefined, e.sync.syncOrder)]
       : []),
   );
 }
