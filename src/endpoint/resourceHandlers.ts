@@ -99,7 +99,8 @@ export async function putResourceHandler(req: Request, res: Response, t: Resourc
 }
 
 export async function deleteResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
-  checkQuery(req, []);
+  // `format` is accepted (a JSON client sends format=json on every request); the answer has no body.
+  checkQuery(req, ['format']);
   await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req)));
   res.status(200).end();
 }
