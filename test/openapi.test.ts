@@ -22,8 +22,13 @@ async function validated(): Promise<Api> {
 }
 const ep = '/sdata/{app}/{contract}/{dataset}/{kind}';
 
-/** Every route of the endpoint server: resources (PROTOCOL.md 3.1) and sync services (3.2). */
+/** Every route of the endpoint server: discovery, resources (PROTOCOL.md 3.1) and sync services (3.2). */
 const routes: [string, string][] = [
+  ['/', 'get'],
+  ['/sdata', 'get'],
+  ['/sdata/{app}', 'get'],
+  ['/sdata/{app}/{contract}', 'get'],
+  ['/sdata/{app}/{contract}/{dataset}', 'get'],
   ['/sdata/{app}/{contract}/{dataset}/$schema', 'get'],
   [ep, 'get'],
   [ep, 'post'],
@@ -32,6 +37,7 @@ const routes: [string, string][] = [
   [`${ep}('{key}')`, 'delete'],
   [`${ep}/$batch`, 'post'],
   [`${ep}/$schema`, 'get'],
+  [`${ep}/$template`, 'get'],
   [`${ep}/$syncDigest`, 'get'],
   [`${ep}/$syncDigest`, 'put'],
   [`${ep}/$syncSource`, 'post'],
@@ -73,12 +79,12 @@ describe('openapi/openapi.yaml', () => {
     expect(described.sort()).toEqual(routes.map(([p, m]) => `${m} ${p}`).sort());
   });
 
-  it('answers every error with an sdata:diagnoses body', () => {
+  it('answers every error with an sdata:diagnoses body, or its JSON form', () => {
     for (const [p, item] of Object.entries(api.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (method === 'parameters') continue;
         for (const [status, response] of Object.entries(op.responses)) {
-          if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, ['application/xml']]);
+          if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, ['application/xml', 'application/json']]);
         }
       }
     }
