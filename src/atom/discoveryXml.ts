@@ -18,18 +18,10 @@
  *     </entry>
  *   </feed>
  */
-import { FEED_TYPE, feedNode, linkNode, textContentNode, categoryNode, type AtomCategory, type AtomLink } from './feed';
+import { FEED_TYPE, feedNode, linkNode, textContentNode, categoryNode, sdataCategory, type AtomLink, type SDataCategoryTerm } from './feed';
 import { el, renderXml, type XNode } from './write';
 
-export type DiscoveryTerm = 'provider' | 'application' | 'contract' | 'dataset' | 'collection';
-
-export const DISCOVERY_LABELS: Record<DiscoveryTerm, string> = {
-  provider: 'Provider',
-  application: 'Application',
-  contract: 'Contract',
-  dataset: 'Dataset',
-  collection: 'Resource Collection',
-};
+export type DiscoveryTerm = Exclude<SDataCategoryTerm, 'resource'>;
 
 /** How a resource kind takes part in synchronisation (what its `$schema` says with sme: attributes). */
 export interface KindSync {
@@ -62,8 +54,6 @@ export interface DiscoveryFeed {
   entries: DiscoveryEntry[];
 }
 
-const category = (term: DiscoveryTerm): AtomCategory => ({ term, label: DISCOVERY_LABELS[term] });
-
 function entryNode(e: DiscoveryEntry, updated: string): XNode {
   return el(
     'entry',
@@ -71,7 +61,7 @@ function entryNode(e: DiscoveryEntry, updated: string): XNode {
     el('id', undefined, e.url),
     el('title', undefined, e.title),
     el('updated', undefined, updated),
-    categoryNode(category(e.term)),
+    categoryNode(sdataCategory(e.term)),
     linkNode({ rel: 'alternate', type: FEED_TYPE, href: e.url }),
     ...e.links.map(linkNode),
     textContentNode(e.summary),
@@ -89,7 +79,7 @@ export function discoveryFeedDocument(f: DiscoveryFeed): string {
       id: f.url,
       title: f.title,
       updated: f.updated,
-      categories: [category(f.term)],
+      categories: [sdataCategory(f.term)],
       links: [self('self'), self('first'), ...(f.up ? [{ rel: 'up', type: FEED_TYPE, href: f.up }] : []), ...f.links],
       totalResults: f.entries.length,
       startIndex: 1,

@@ -75,6 +75,20 @@ export interface AtomCategory {
   label?: string;
 }
 
+/** The terms of the SData scheme this product writes, with their labels. */
+export const SDATA_CATEGORY_LABELS = {
+  provider: 'Provider',
+  application: 'Application',
+  contract: 'Contract',
+  dataset: 'Dataset',
+  collection: 'Resource Collection',
+  resource: 'Resource',
+} as const;
+
+export type SDataCategoryTerm = keyof typeof SDATA_CATEGORY_LABELS;
+
+export const sdataCategory = (term: SDataCategoryTerm): AtomCategory => ({ term, label: SDATA_CATEGORY_LABELS[term] });
+
 /** `<category scheme="…/sdata/categories" term label/>`. */
 export function categoryNode(c: AtomCategory): XNode {
   return el('category', { scheme: SDATA_CATEGORY_SCHEME, term: c.term, label: c.label });

@@ -4,7 +4,9 @@
  *   <entry>
  *     <id>{ep}('KEY')</id> <title/> <updated/>       updated = the stamp of the resource's sync state
  *     <link rel="self"/> <link rel="edit"/>          both {ep}('KEY')
+ *     <category scheme="…/sdata/categories" term="resource"/>
  *     <http:etag>…</http:etag>                       always: clients send If-Match only when they saw it
+ *     <content type="text">account 12: name ACME</content>   a readable summary (RFC 4287 4.1.2, SData 3.7)
  *     <sdata:payload><account sdata:key sdata:uuid sdata:url sdata:uri>…</account></sdata:payload>
  *   </entry>
  *
@@ -14,7 +16,7 @@
  */
 import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
-import { asDocumentRoot, feedNode, pagingLinks, textContentNode } from './feed';
+import { asDocumentRoot, categoryNode, feedNode, pagingLinks, sdataCategory, textContentNode } from './feed';
 import { NS } from './namespaces';
 import { payloadNode, readPayload, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
@@ -79,6 +81,9 @@ export interface ResourceXmlContext {
   includeUuid?: boolean;
 }
 
+/** SData core 3.7 and 3.12: a resource entry is tagged `resource`, a resource feed `collection`. */
+const RESOURCE_CATEGORY = categoryNode(sdataCategory('resource'));
+
 /**
  * One resource as an `<entry>` (no namespace declarations: inside a feed, or passed to
  * resourceEntryDocument). `extra` elements go right before `sdata:payload` (batch and sync metadata).
@@ -94,6 +99,7 @@ export function resourceEntryNode(r: EntryResource, ctx: ResourceXmlContext, ext
     el('updated', undefined, r.state.stamp),
     el('link', { rel: 'self', type: ENTRY_TYPE, href: url }),
     el('link', { rel: 'edit', type: ENTRY_TYPE, href: url }),
+    RESOURCE_CATEGORY,
     r.etag !== undefined && el('http:etag', undefined, r.etag),
     textContentNode(resourceSummary(r, ctx.kind)),
     ...extra,
@@ -142,6 +148,7 @@ export function resourceFeedDocument(page: ResourcePage, ctx: ResourceXmlContext
       id: ctx.url,
       title: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
       updated: page.updated ?? new Date().toISOString(),
+      categories: [sdataCategory('collection')],
       links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total),
       totalResults: page.total,
       startIndex: page.startIndex,
