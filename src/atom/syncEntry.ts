@@ -85,11 +85,10 @@ function entryPayload(e: SyncFeedEntryOut): XNode {
   };
 }
 
-const CONTENT_TEXT = { type: 'text' } as const;
-
 /**
- * One `<entry>` of a sync feed (no namespace declarations: the feed element carries them). Its text
- * `<content>` names the resource (RFC 4287 4.1.2); the feed names the author.
+ * One `<entry>` of a sync feed (no namespace declarations: the feed element carries them). Its
+ * `<content>` (text, the default type) names the resource by its title, else its id (RFC 4287 4.1.2);
+ * the feed names the author. Two short constant-shape elements: the feed hot path stays as it was.
  */
 export function syncEntryNode(e: SyncFeedEntryOut): XNode {
   return el(
@@ -99,7 +98,7 @@ export function syncEntryNode(e: SyncFeedEntryOut): XNode {
     el('title', undefined, e.title),
     el('updated', undefined, e.updated),
     e.etag !== undefined && el('http:etag', undefined, e.etag),
-    el('content', CONTENT_TEXT, e.deleted ? `${e.id} (deleted)` : e.id),
+    el('content', undefined, e.deleted ? `${e.title ?? e.id} (deleted)` : (e.title ?? e.id)),
     syncStateNode(e.state, e.knowledge),
     el('sdata:payload', undefined, entryPayload(e)),
   );

@@ -108,6 +108,7 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
     const knowledge = knowledgeToSend(r.knowledge ?? undefined, ceiling);
     return {
       id: entryUrl,
+      title: `${def.kind.element} ${r.local_key}`,
       updated: new Date(r.state_stamp).toISOString(),
       uuid: r.uuid,
       state: stateOf(r),
