@@ -176,6 +176,14 @@ describeEachDatabase('SData JSON', (tdb) => {
     expect(await snapshot(t.db)).toEqual(before);
   });
 
+  it('refuses a JSON body over the configured size limit with 413 in JSON, nothing changed', async () => {
+    const before = await snapshot(t.db);
+    const res = await createOrder({ number: 'N', padding: 'x'.repeat(t.runtime.cfg.server.bodyLimitBytes) });
+    expect(res.status).toBe(413);
+    expect(res.body.$diagnoses[0]).toMatchObject({ sdataCode: 'RequestEntityTooLarge' });
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+
   it('negotiates: format first, then Accept; a merged Accept list and */* get Atom', async () => {
     const type = async (query: string, accept?: string) => {
       const req = t.http().get(`${ACCOUNTS}${query}`);
