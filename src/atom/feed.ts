@@ -34,14 +34,14 @@ function lastStart(startIndex: number, count: number, total: number): number {
 
 /**
  * The links of one page: self, first and last always; previous when the page does not start at 1; next
- * while resources remain after this page.
+ * while resources remain after this page (with `nextQuery` added: a keyset cursor).
  */
-export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number): AtomLink[] {
+export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number, nextQuery: Record<string, string> = {}): AtomLink[] {
   const count = Math.max(1, pageSize);
-  const link = (rel: string, start: number): AtomLink => ({ rel, href: pageUrl(baseUrl, query, start, count), type: FEED_TYPE });
+  const link = (rel: string, start: number, extra: Record<string, string> = {}): AtomLink => ({ rel, href: pageUrl(baseUrl, { ...query, ...extra }, start, count), type: FEED_TYPE });
   const links = [link('self', startIndex), link('first', 1)];
   if (startIndex > 1) links.push(link('previous', Math.max(1, Math.min(startIndex - count, lastStart(startIndex, count, total)))));
-  if (startIndex + count <= total) links.push(link('next', startIndex + count));
+  if (startIndex + count <= total) links.push(link('next', startIndex + count, nextQuery));
   links.push(link('last', lastStart(startIndex, count, total)));
   return links;
 }

@@ -16,7 +16,7 @@ import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { feedNode, pagingLinks } from './feed';
 import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
-import { payloadNode, readPayload, type ReadPayload, type ReadPayloadOptions } from './payload';
+import { payloadNode, readPayload, type PayloadResource, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
 import { child, type XmlElement } from './xml';
 
@@ -67,6 +67,8 @@ export interface EntryResource {
   deleted?: boolean;
   /** The sync state of the version; its stamp is the entry's `<updated>`. */
   state: { stamp: string };
+  /** Referenced resources written inline (`include`). */
+  included?: PayloadResource['included'];
 }
 
 /** The endpoint the entries belong to; an EndpointDef of the catalog fits as it is. */
@@ -96,7 +98,7 @@ export function resourceEntryNode(r: EntryResource, ctx: ResourceXmlContext, ext
     el('link', { rel: 'edit', type: ENTRY_TYPE, href: url }),
     r.etag !== undefined && el('http:etag', undefined, r.etag),
     ...extra,
-    el('sdata:payload', undefined, payloadNode({ key: r.key, uuid, url, values: r.values, deleted: r.deleted }, ctx.kind, ctx.app)),
+    el('sdata:payload', undefined, payloadNode({ key: r.key, uuid, url, values: r.values, deleted: r.deleted, included: r.included }, ctx.kind, ctx.app)),
   );
 }
 
@@ -119,6 +121,8 @@ export interface ResourcePage {
   total: number;
   /** Query parameters the paging links keep (e.g. `includeUuid`). */
   query?: Record<string, string>;
+  /** Query parameters only the next link has (a keyset cursor). */
+  nextQuery?: Record<string, string>;
   title?: string;
   updated?: string;
 }
@@ -130,7 +134,7 @@ export function resourceFeedDocument(page: ResourcePage, ctx: ResourceXmlContext
       id: ctx.url,
       title: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
       updated: page.updated ?? new Date().toISOString(),
-      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total),
+      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total, page.nextQuery),
       totalResults: page.total,
       startIndex: page.startIndex,
       itemsPerPage: page.count,

@@ -48,12 +48,14 @@ export interface NewResource {
 /** A precondition: the ETag the client last saw (`If-Match` / `http:ifMatch`); undefined means none. */
 export type IfMatch = string[] | undefined;
 
-type ResourceRow = VersionRow & { endpoint_id: number };
+export type ResourceRow = VersionRow & { endpoint_id: number };
 
-const COLUMNS = ['endpoint_id', ...VERSION_COLUMNS];
+/** The columns a Resource is read from. */
+export const RESOURCE_COLUMNS = ['endpoint_id', ...VERSION_COLUMNS];
+const COLUMNS = RESOURCE_COLUMNS;
 const INSERT_CHUNK = 1000;
 
-function resourceOf(r: ResourceRow): Resource {
+export function resourceOf(r: ResourceRow): Resource {
   return {
     endpointId: r.endpoint_id,
     key: r.local_key,
