@@ -14,7 +14,7 @@
  */
 import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
-import { feedNode, pagingLinks } from './feed';
+import { feedNode, pagingLinks, type KeysetNext } from './feed';
 import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
 import { payloadNode, readPayload, type PayloadResource, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
@@ -121,8 +121,8 @@ export interface ResourcePage {
   total: number;
   /** Query parameters the paging links keep (e.g. `includeUuid`). */
   query?: Record<string, string>;
-  /** Query parameters only the next link has (a keyset cursor). */
-  nextQuery?: Record<string, string>;
+  /** The next link of a keyset-paged feed (a sorted one). */
+  keyset?: KeysetNext;
   title?: string;
   updated?: string;
 }
@@ -134,7 +134,7 @@ export function resourceFeedDocument(page: ResourcePage, ctx: ResourceXmlContext
       id: ctx.url,
       title: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
       updated: page.updated ?? new Date().toISOString(),
-      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total, page.nextQuery),
+      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total, page.keyset),
       totalResults: page.total,
       startIndex: page.startIndex,
       itemsPerPage: page.count,

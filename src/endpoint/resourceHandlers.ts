@@ -12,6 +12,7 @@
  * nothing. Every local change takes a tick (store/resources.ts).
  */
 import type { Request, Response } from 'express';
+import type { KeysetNext } from '../atom/feed';
 import { keyUrl, parseResourceEntry, resourceEntryDocument, resourceFeedDocument } from '../atom/resourceXml';
 import { parseXml } from '../atom/xml';
 import { badRequest, SDataError } from '../protocol/diagnosis';
@@ -61,8 +62,8 @@ export async function getFeed(req: Request, res: Response, t: ResourceTarget): P
   const resources = await shapeResources(t, page.resources, q);
   const query: Record<string, string> = { ...q.given, ...(includeUuid ? {} : { includeUuid: 'false' }) };
   // A sorted feed pages by keyset: its next link starts after the page's last resource.
-  const nextQuery: Record<string, string> = q.orderBy.length > 0 && page.last ? { after: encodeCursor(page.last) } : {};
-  const xml = resourceFeedDocument({ resources, startIndex, count, total: page.total, query, nextQuery }, { ...t.endpoint.def, includeUuid });
+  const keyset: KeysetNext | undefined = q.orderBy.length > 0 ? { exists: page.more, query: page.last ? { after: encodeCursor(page.last) } : {} } : undefined;
+  const xml = resourceFeedDocument({ resources, startIndex, count, total: page.total, query, keyset }, { ...t.endpoint.def, includeUuid });
   sendXml(res, 200, FEED_TYPE, xml);
 }
 

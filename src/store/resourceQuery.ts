@@ -62,6 +62,8 @@ export interface ResourceQueryPage {
   resources: Resource[];
   /** The position of the page's last resource (for the next page's cursor); undefined for an empty page. */
   last?: Cursor;
+  /** Whether resources follow the page in the query's order. */
+  more: boolean;
 }
 
 const sortColumn = (k: SortKey) => column('resources', k.name, k.type);
@@ -91,7 +93,7 @@ export async function queryResources(db: DbOrTx, endpointId: number, columns: Qu
   }
   const [{ n }] = await base.clone().count<{ n: string | number }[]>({ n: '*' });
   const total = Number(n);
-  if (page.limit <= 0) return { total, resources: [] };
+  if (page.limit <= 0) return { total, resources: [], more: total > page.offset };
   const rows = base.clone().select(RESOURCE_COLUMNS.map((c) => `resources.${c}`));
   q.orderBy.forEach((k, i) => rows.select(db.raw(`CAST(${sortColumn(k)} AS text) AS sort_${i}`)));
   rows.select(db.raw('CAST(resources.seq AS text) AS sort_seq'));
@@ -100,8 +102,10 @@ export async function queryResources(db: DbOrTx, endpointId: number, columns: Qu
     rows.whereRaw(a.sql, a.bindings as never[]);
   } else rows.offset(page.offset);
   const order = [...q.orderBy.map((k) => `${sortColumn(k)} ${k.descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`), 'resources.seq ASC'];
-  const found = (await rows.orderByRaw(order.join(', ')).limit(page.limit)) as (ResourceRow & Record<string, string | null>)[];
+  const found = (await rows.orderByRaw(order.join(', ')).limit(page.limit + 1)) as (ResourceRow & Record<string, string | null>)[];
+  const more = found.length > page.limit;
+  if (more) found.pop();
   const lastRow = found[found.length - 1];
   const last = lastRow && { values: q.orderBy.map((_, i) => lastRow[`sort_${i}`]), seq: lastRow.sort_seq! };
-  return { total, resources: found.map(resourceOf), last };
+  return { total, resources: found.map(resourceOf), last, more };
 }
