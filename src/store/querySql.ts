@@ -9,8 +9,9 @@
  * dates and timestamps are canonical fixed-width ISO texts, so text order is time order); numbers as
  * `numeric` (exact); booleans as `boolean`.
  */
+import type { Knex } from 'knex';
 import type { ComparisonOp } from '../query/ast';
-import type { Condition, FieldPath, Value, ValueType } from '../query/typed';
+import type { Condition, FieldPath, QuerySchema, ScalarFieldType, Value, ValueType } from '../query/typed';
 
 /** A piece of SQL with its `?` bindings, in order. */
 export interface Fragment {
@@ -112,8 +113,26 @@ export function conditionSql(c: Condition, columns: QueryColumns): Fragment {
   }
 }
 
+/** The columns of a listing table a `where` may name: query name -> type and SQL column expression. */
+export type TableColumns = Readonly<Record<string, { type: ScalarFieldType; sql: string }>>;
+
+/** A timestamptz column as the canonical UTC text that datetime values compare as. */
+export const utcText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** What a `where` over a listing table may name (its columns, no references). */
+export function tableSchema(kind: string, columns: TableColumns): QuerySchema {
+  return { kind, fields: Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, { type: c.type }])) };
+}
+
+/** Adds a typed `where` over a listing table's columns to a query. */
+export function whereOnTable(query: Knex.QueryBuilder, columns: TableColumns, where: Condition | undefined): Knex.QueryBuilder {
+  if (!where) return query;
+  const w = conditionSql(where, tableColumns(columns));
+  return query.whereRaw(w.sql, w.bindings as never[]);
+}
+
 /** Columns of one table, by query name: `{ status: { type: 'string', sql: 'status' } }`. */
-export function tableColumns(columns: Readonly<Record<string, { type: ValueType; sql: string }>>): QueryColumns {
+function tableColumns(columns: TableColumns): QueryColumns {
   return {
     field(path, type) {
       const c = columns[path.name];

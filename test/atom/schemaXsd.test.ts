@@ -46,14 +46,14 @@ describe('schemaDocument', () => {
 
   it('flags every scalar property of a kind sortable and filterable (references filterable), and names the protocol filters', () => {
     for (const type of ['order--type', 'account--type', 'contact--type']) {
-      for (const [name, e] of Object.entries(properties(type))) {
+      for (const [name, e] of Object.entries(properties(type)) as [string, XmlElement][]) {
         const a = attrsOf(e);
         if (a['sme:relationship'] === 'child') expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, undefined, undefined]);
         else if (a['sme:relationship'] === 'reference') expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, undefined, 'true']);
         else expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, 'true', 'true']);
       }
     }
-    expect(Object.values(properties('order--lines--type')).map((e) => attrsOf(e)['sme:canSort'])).toEqual([undefined, undefined, undefined]);
+    expect((Object.values(properties('order--lines--type')) as XmlElement[]).map((e) => attrsOf(e)['sme:canSort'])).toEqual([undefined, undefined, undefined]);
     expect(attrsOf(named(schema, 'element', 'order'))['sme:protocolFilters']).toBe('$key,$uuid');
   });
 
