@@ -7,18 +7,16 @@
  * The rows are made set-based by one INSERT ... SELECT generate_series (a benchmark fixture: the same
  * columns a local create writes, the endpoint's clock moved past them).
  */
-import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../src/config/load';
 import { demoConfig } from '../src/config/demo';
-import { closeDatabase, openDatabase, type Db } from '../src/store/db';
+import type { Db } from '../src/store/db';
+import { onBenchDatabase } from './support/databases';
+import { numberOption } from './support/timing';
 import { startServer } from '../src/endpoint/server';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const N = Number(arg('n') ?? 100_000);
-const ONLY = arg('db');
+const N = numberOption('n', 100_000);
+const dbOption = process.argv.indexOf('--db');
+const ONLY = dbOption > 0 ? process.argv[dbOption + 1] : undefined;
 const RUNS = 15;
 
 /** The indexes README gives, exactly. */
@@ -28,9 +26,9 @@ const INDEXES = [
 ];
 
 const QUERIES = [
-  { label: "name eq 'Account 54321'", where: `name eq 'Account ${Math.floor(N * 0.54321)}'`, expect: 1 },
-  { label: 'balance ge 99991 (10 rows of 100k)', where: `balance ge ${N - 9}`, expect: 10 },
-  { label: "name eq 'x' or name eq 'y'", where: `name eq 'Account 7' or name eq 'Account ${N - 7}'`, expect: 2 },
+  { where: `name eq 'Account ${Math.floor(N * 0.54321)}'`, expect: 1 },
+  { where: `balance ge ${N - 9}`, expect: 10 },
+  { where: `name eq 'Account 7' or name eq 'Account ${N - 7}'`, expect: 2 },
 ];
 
 async function seed(db: Db, endpointId: number, url: string): Promise<void> {
@@ -64,7 +62,7 @@ async function timeQueries(feedUrl: string, label: string): Promise<void> {
       const total = Number(/<opensearch:totalResults>(\d+)</.exec(text)?.[1]);
       if (res.status !== 200 || total !== q.expect) throw new Error(`${q.where}: ${res.status}, ${total} results, expected ${q.expect}: ${text.slice(0, 300)}`);
     }
-    console.log(`    ${q.label.padEnd(40)} median ${median(times).toFixed(1).padStart(7)} ms, best ${Math.min(...times).toFixed(1).padStart(7)} ms (${RUNS} requests)`);
+    console.log(`    ${`${q.where} (${q.expect})`.padEnd(52)} median ${median(times).toFixed(1).padStart(7)} ms, best ${Math.min(...times).toFixed(1).padStart(7)} ms (${RUNS} requests)`);
   }
 }
 
@@ -90,25 +88,8 @@ async function benchOn(name: string, db: Db): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`where over ${N} resources (node ${process.version}); median of ${RUNS} GETs of the filtered feed, whole HTTP round trip`);
-  if (ONLY !== 'pglite') {
-    if (process.env.DATABASE_URL) {
-      const schema = `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-      const pg = await openDatabase({ databaseUrl: process.env.DATABASE_URL, schema, poolMax: 10 });
-      try {
-        await benchOn('PostgreSQL', pg);
-      } finally {
-        await closeDatabase(pg, schema);
-      }
-    } else console.log('PostgreSQL: skipped (DATABASE_URL is not set)');
-  }
-  if (ONLY !== 'postgres') {
-    const lite = await openDatabase({ dataDir: 'memory://' });
-    try {
-      await benchOn('PGlite (in memory)', lite);
-    } finally {
-      await lite.destroy();
-    }
-  }
+  if (ONLY !== 'pglite') await onBenchDatabase('postgres', (db) => benchOn('PostgreSQL', db));
+  if (ONLY !== 'postgres') await onBenchDatabase('pglite', (db) => benchOn('PGlite (in memory)', db));
 }
 
 main().catch((err) => {

@@ -1,6 +1,6 @@
 /** Parked conflicts: both versions of every conflict, which won and why, until a person keeps or dismisses the loser. */
 import type { DbOrTx } from './db';
-import { pagedList, type Paged } from './pagedList';
+import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
 import { utcText, whereOnTable, type TableColumns } from './querySql';
 import type { Condition } from '../query/typed';
 import type { ParkedConflict, StoredVersion } from '../protocol/pagePlan';
@@ -75,15 +75,10 @@ export async function parkConflicts(
 
 /** What a `where` on `$conflicts` may name. */
 export const CONFLICT_COLUMNS: TableColumns = {
-  id: { type: 'number', sql: 'id' },
-  uuid: { type: 'string', sql: 'CAST(uuid AS text)' },
+  ...LISTING_COLUMNS,
   key: { type: 'string', sql: 'local_key' },
   winner: { type: 'string', sql: 'winner' },
   reason: { type: 'string', sql: 'reason' },
-  status: { type: 'string', sql: 'status' },
-  runName: { type: 'string', sql: 'run_name' },
-  runStamp: { type: 'string', sql: 'run_stamp' },
-  createdAt: { type: 'datetime', sql: utcText('created_at') },
   decidedAt: { type: 'datetime', sql: utcText('decided_at') },
 };
 

@@ -1,6 +1,6 @@
 /** The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later. */
 import type { DbOrTx } from './db';
-import { pagedList, type Paged } from './pagedList';
+import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
 import { utcText, whereOnTable, type TableColumns } from './querySql';
 import type { Condition } from '../query/typed';
 import type { Diagnosis } from '../protocol/diagnosis';
@@ -80,13 +80,8 @@ export async function openFailures(db: DbOrTx, endpointId: number, limit: number
 
 /** What a `where` on `$failures` may name. */
 export const FAILURE_COLUMNS: TableColumns = {
-  id: { type: 'number', sql: 'id' },
-  uuid: { type: 'string', sql: 'CAST(uuid AS text)' },
+  ...LISTING_COLUMNS,
   attempts: { type: 'number', sql: 'attempts' },
-  status: { type: 'string', sql: 'status' },
-  runName: { type: 'string', sql: 'run_name' },
-  runStamp: { type: 'string', sql: 'run_stamp' },
-  createdAt: { type: 'datetime', sql: utcText('created_at') },
   updatedAt: { type: 'datetime', sql: utcText('updated_at') },
 };
 
