@@ -4,9 +4,9 @@
  * caller's transaction and records the sync state (this endpoint, tick, stamp[, user]); a delete leaves a
  * tombstone (deleted = true, empty payload) that keeps the sync state so that the delete syncs.
  *
- * Order of the resource feed: creation order (`seq`), stable under updates (pages are read by
- * resourceQuery.ts). Every writer locks the clock
- * first (store/clock.ts) and checks everything before it takes a tick, so a refused change burns no tick.
+ * Order of the resource feed: creation order (`seq`), stable under updates; pages are read by
+ * resourceQuery.ts. Every writer locks the clock first (store/clock.ts) and checks everything before it
+ * takes a tick, so a refused change burns no tick.
  */
 import { randomUUID } from 'node:crypto';
 import type { DbOrTx, Tx } from './db';
