@@ -4,10 +4,10 @@
  *
  *   npx tsx bench/creates.ts [singles=1000] [batches=10]
  */
-import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../src/config/load';
 import { demoConfig } from '../src/config/demo';
-import { closeDatabase, openDatabase, type Db } from '../src/store/db';
+import type { Db } from '../src/store/db';
+import { onBenchDatabase } from './support/databases';
 import { startServer } from '../src/endpoint/server';
 import { NS } from '../src/atom/namespaces';
 
@@ -80,23 +80,8 @@ async function benchOn(name: string, db: Db): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`creates per second (node ${process.version}); ${SINGLES} single POSTs per run, ${BATCHES} batches of ${BATCH_SIZE}`);
-  const lite = await openDatabase({ dataDir: 'memory://' });
-  try {
-    await benchOn('PGlite (in memory)', lite);
-  } finally {
-    await lite.destroy();
-  }
-  if (process.env.DATABASE_URL) {
-    const schema = `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const pg = await openDatabase({ databaseUrl: process.env.DATABASE_URL, schema, poolMax: 10 });
-    try {
-      await benchOn('PostgreSQL', pg);
-    } finally {
-      await closeDatabase(pg, schema);
-    }
-  } else {
-    console.log('PostgreSQL: skipped (DATABASE_URL is not set)');
-  }
+  await onBenchDatabase('pglite', (db) => benchOn('PGlite (in memory)', db));
+  await onBenchDatabase('postgres', (db) => benchOn('PostgreSQL', db));
 }
 
 main().catch((err) => {

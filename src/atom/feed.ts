@@ -33,16 +33,22 @@ function lastStart(startIndex: number, count: number, total: number): number {
   return startIndex + Math.floor((total - startIndex) / count) * count;
 }
 
+/** The next link of a keyset-paged feed: its cursor parameters, and whether anything follows the page. */
+export interface KeysetNext {
+  query: Record<string, string>;
+  exists: boolean;
+}
+
 /**
  * The links of one page: self, first and last always; previous when the page does not start at 1; next
- * while resources remain after this page.
+ * while resources remain after this page (for a keyset-paged feed: when `keyset` says so, with its cursor).
  */
-export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number): AtomLink[] {
+export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number, keyset?: KeysetNext): AtomLink[] {
   const count = Math.max(1, pageSize);
-  const link = (rel: string, start: number): AtomLink => ({ rel, href: pageUrl(baseUrl, query, start, count), type: FEED_TYPE });
+  const link = (rel: string, start: number, extra: Record<string, string> = {}): AtomLink => ({ rel, href: pageUrl(baseUrl, { ...query, ...extra }, start, count), type: FEED_TYPE });
   const links = [link('self', startIndex), link('first', 1)];
   if (startIndex > 1) links.push(link('previous', Math.max(1, Math.min(startIndex - count, lastStart(startIndex, count, total)))));
-  if (startIndex + count <= total) links.push(link('next', startIndex + count));
+  if (keyset ? keyset.exists : startIndex + count <= total) links.push(link('next', startIndex + count, keyset?.query));
   links.push(link('last', lastStart(startIndex, count, total)));
   return links;
 }

@@ -79,6 +79,14 @@ export interface PayloadResource {
   /** The stored values (ResourceValues; JSON from the database is accepted as it comes). */
   values: Readonly<Record<string, unknown>>;
   deleted?: boolean;
+  /** Referenced resources to write inside their reference element (`include=account`), by property. */
+  included?: Readonly<Record<string, IncludedResource>>;
+}
+
+/** A referenced resource written inline: its payload's attributes and properties on the reference element. */
+export interface IncludedResource {
+  resource: PayloadResource;
+  kind: KindConfig;
 }
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -111,12 +119,14 @@ function readDecimal(text: string): string | undefined {
   return `${m[1] === '-' && !zero ? '-' : ''}${whole}${fraction}`;
 }
 
-function readDate(text: string): string | undefined {
+/** The canonical `YYYY-MM-DD` form of an xs:date text, or undefined. */
+export function readDate(text: string): string | undefined {
   const m = DATE.exec(text);
   return m && isCalendarDate(+m[1], +m[2], +m[3]) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
-function readDatetime(text: string): string | undefined {
+/** The canonical UTC form (`toISOString`) of an xs:dateTime text (no offset: UTC), or undefined. */
+export function readDatetime(text: string): string | undefined {
   const m = DATETIME.exec(text);
   if (!m || !isCalendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return undefined;
   const t = new Date(m[8] ? text : `${text}Z`);
@@ -366,8 +376,13 @@ function childRowNode(def: Extract<PropertyConfig, { type: 'children' }>, row: C
   return { tag: def.element, attrs: { 'sdata:uuid': row.uuid }, children };
 }
 
-function propertyNode(name: string, def: PropertyConfig, value: unknown): XNode {
-  if (def.type === 'reference') return referenceNode(name, value);
+function includedNode(name: string, inc: IncludedResource, app: ApplicationConfig): XNode {
+  const { tag: _tag, attrs: { xmlns: _ns, ...attrs } = {}, ...rest } = payloadNode(inc.resource, inc.kind, app);
+  return { ...rest, tag: name, attrs };
+}
+
+function propertyNode(name: string, def: PropertyConfig, value: unknown, app: ApplicationConfig, included?: IncludedResource): XNode {
+  if (def.type === 'reference') return included && value !== null ? includedNode(name, included, app) : referenceNode(name, value);
   if (def.type === 'children') {
     if (value === null) return el(name, NIL);
     return { tag: name, children: (value as ChildRow[]).map((row) => childRowNode(def, row)) };
@@ -390,7 +405,7 @@ export function payloadNode(r: PayloadResource, kind: KindConfig, app: Applicati
   const children: XChild[] = [];
   for (const [name, def] of layoutOf(kind.properties).properties) {
     const value = r.values[name];
-    if (value !== undefined) children.push(propertyNode(name, def, value));
+    if (value !== undefined) children.push(propertyNode(name, def, value, app, r.included?.[name]));
   }
   return { tag: kind.element, attrs, children };
 }

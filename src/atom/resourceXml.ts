@@ -16,9 +16,9 @@
  */
 import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
-import { asDocumentRoot, categoryNode, feedNode, pagingLinks, sdataCategory, textContentNode } from './feed';
-import { NS } from './namespaces';
-import { payloadNode, readPayload, type ReadPayload, type ReadPayloadOptions } from './payload';
+import { asDocumentRoot, categoryNode, feedNode, pagingLinks, sdataCategory, textContentNode, type KeysetNext } from './feed';
+import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { payloadNode, readPayload, type PayloadResource, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
 import { child, type XmlElement } from './xml';
 
@@ -69,6 +69,8 @@ export interface EntryResource {
   deleted?: boolean;
   /** The sync state of the version; its stamp is the entry's `<updated>`. */
   state: { stamp: string };
+  /** Referenced resources written inline (`include`). */
+  included?: PayloadResource['included'];
 }
 
 /** The endpoint the entries belong to; an EndpointDef of the catalog fits as it is. */
@@ -103,7 +105,7 @@ export function resourceEntryNode(r: EntryResource, ctx: ResourceXmlContext, ext
     r.etag !== undefined && el('http:etag', undefined, r.etag),
     textContentNode(resourceSummary(r, ctx.kind)),
     ...extra,
-    el('sdata:payload', undefined, payloadNode({ key: r.key, uuid, url, values: r.values, deleted: r.deleted }, ctx.kind, ctx.app)),
+    el('sdata:payload', undefined, payloadNode({ key: r.key, uuid, url, values: r.values, deleted: r.deleted, included: r.included }, ctx.kind, ctx.app)),
   );
 }
 
@@ -137,6 +139,8 @@ export interface ResourcePage {
   total: number;
   /** Query parameters the paging links keep (e.g. `includeUuid`). */
   query?: Record<string, string>;
+  /** The next link of a keyset-paged feed (a sorted one). */
+  keyset?: KeysetNext;
   title?: string;
   updated?: string;
 }
@@ -149,7 +153,7 @@ export function resourceFeedDocument(page: ResourcePage, ctx: ResourceXmlContext
       title: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
       updated: page.updated ?? new Date().toISOString(),
       categories: [sdataCategory('collection')],
-      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total),
+      links: pagingLinks(ctx.url, page.query ?? {}, page.startIndex, page.count, page.total, page.keyset),
       totalResults: page.total,
       startIndex: page.startIndex,
       itemsPerPage: page.count,

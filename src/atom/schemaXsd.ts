@@ -16,6 +16,7 @@
  *
  * Written with write.ts like every other document of atom/ (one way of writing XML).
  */
+import { PROTOCOL_FILTERS } from '../query/kindSchema';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
@@ -45,8 +46,11 @@ function occurs(required: boolean): XNode['attrs'] {
   return required ? { minOccurs: 1 } : { minOccurs: 0, nillable: true };
 }
 
-function scalarElement(name: string, def: ScalarPropertyConfig): XNode {
-  const attrs = { name, ...occurs(def.required) };
+/** What a resource query may do with a kind's own property (core 2.12, 6.3): filter on it, sort by it. */
+const QUERYABLE = { 'sme:canFilter': true, 'sme:canSort': true } as const;
+
+function scalarElement(name: string, def: ScalarPropertyConfig, queryable: XNode['attrs'] = {}): XNode {
+  const attrs = { name, ...occurs(def.required), ...queryable };
   if (def.maxLength === undefined) return el('xs:element', { ...attrs, type: XS_TYPES[def.type] });
   const restriction = el('xs:restriction', { base: XS_TYPES[def.type] }, el('xs:maxLength', { value: def.maxLength }));
   return el('xs:element', attrs, el('xs:simpleType', {}, restriction));
@@ -67,7 +71,7 @@ function kindTypes(kind: KindConfig, app: ApplicationConfig, referenced: Set<str
     if (def.type === 'reference') {
       const target = app.kinds.find((k) => k.name === def.kind)?.element ?? def.kind;
       referenced.add(target);
-      return el('xs:element', { name, type: `${target}--reference`, ...occurs(def.required), 'sme:relationship': 'reference' });
+      return el('xs:element', { name, type: `${target}--reference`, ...occurs(def.required), 'sme:relationship': 'reference', 'sme:canFilter': true });
     }
     if (def.type === 'children') {
       const prefix = `${kind.element}--${name}`;
@@ -75,7 +79,7 @@ function kindTypes(kind: KindConfig, app: ApplicationConfig, referenced: Set<str
       extra.push(listType(`${prefix}--list`, def.element, `${prefix}--type`), complexType(`${prefix}--type`, rows));
       return el('xs:element', { name, type: `${prefix}--list`, ...occurs(false), 'sme:relationship': 'child' });
     }
-    return scalarElement(name, def);
+    return scalarElement(name, def, QUERYABLE);
   };
   const properties = Object.entries(kind.properties).map(([name, def]) => propertyElement(name, def));
   return [complexType(`${kind.element}--type`, properties), listType(`${kind.element}--list`, kind.element, `${kind.element}--type`), ...extra];
@@ -92,6 +96,7 @@ function kindElement(def: SchemaKindDef): XNode {
     'sme:isSyncTarget': kind.isSyncTarget,
     'sme:syncConflictPriority': def.priority,
     'sme:syncOrder': kind.syncOrder,
+    'sme:protocolFilters': PROTOCOL_FILTERS.join(','),
   });
 }
 

@@ -2,15 +2,16 @@
  * Query parameters of the resource routes, $batch, $schema and $syncDigest.
  *
  * - Parameters starting with `_` are ignored (client cache busters such as `_t=...`, `_includeContent`).
- * - `select`, `include`, `precedence`, `language` are ignored: they only shape payloads, and we always
- *   answer full payloads (a superset of what was asked).
+ * - `select`, `include`, `precedence`, `language` are ignored where a route does not read them: they only
+ *   shape payloads, and a full payload is a superset of what was asked (resource GETs read `select` and
+ *   `include`, resourceQuery.ts).
  * - `runName` and `runStamp` are ignored: an engine tags every request of a run with them (PROTOCOL.md 6).
  * - `format` is accepted when it asks for Atom or XML (`atom`, `atomfeed`, `atomentry`, `xml`), or for JSON
  *   (`json`, `application/json`) on a route that serves JSON (it lists `format` among the parameters it
  *   uses; format.ts); any other format is a 400, since the client would misread the answer.
- * - Every other parameter a route does not use is a 400 BadQueryParameter: a filter (`where`, `search`),
- *   an ordering (`orderBy`) or a misspelt paging parameter (`startindex`, `cout`) would otherwise silently
- *   change what the client gets.
+ * - Every other parameter a route does not use is a 400 BadQueryParameter: a filter (`where`, `search`)
+ *   or an ordering (`orderBy`) where a route has none, or a misspelt paging parameter (`startindex`,
+ *   `cout`), would otherwise silently change what the client gets.
  * - A parameter given twice is a 400.
  */
 import type { Request } from 'express';

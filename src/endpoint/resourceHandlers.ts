@@ -2,7 +2,8 @@
  * Resources over HTTP (PROTOCOL.md 3.1 and 8):
  *
  *   GET    {ep}?startIndex&count&includeUuid   paged Atom feed of live resources, in creation order
- *   GET    {ep}('K')                            one entry; ETag header and <http:etag>
+ *          &where&orderBy&select&include&after  filtered, sorted (keyset `after` in next links), shaped (resourceQuery.ts)
+ *   GET    {ep}('K')?select&include             one entry; ETag header and <http:etag>
  *   POST   {ep}                                 create from an entry's sdata:payload: 201, Location, full entry
  *   PUT    {ep}('K')                            full update, If-Match checked (412): 200, full entry
  *   DELETE {ep}('K')                            delete, leaving a tombstone; If-Match checked: 200
@@ -15,14 +16,18 @@
  * and checked by the same reader, json/resourceJson.ts).
  */
 import type { Request, Response } from 'express';
-import { pagingLinks } from '../atom/feed';
+import { pagingLinks, type KeysetNext } from '../atom/feed';
 import { keyUrl, parseResourceEntry, resourceEntryDocument, resourceFeedDocument } from '../atom/resourceXml';
 import { parseJsonBody } from '../json/jsonBody';
 import { parseResourceJson, resourceFeedJson, resourceJson } from '../json/resourceJson';
 import { answerFormat, isJsonBody, sendJson } from './format';
 import { parseXml } from '../atom/xml';
 import { badRequest, SDataError } from '../protocol/diagnosis';
-import { countResources, createResources, deleteResource, findLiveResource, pageResources, updateResource, type IfMatch, type Resource } from '../store/resources';
+import { createResources, deleteResource, findLiveResource, updateResource, type IfMatch } from '../store/resources';
+import { queryResources, resourceColumns } from '../store/resourceQuery';
+import { encodeCursor } from '../query/cursor';
+import { RESOURCE_QUERY_PARAMS, resourceFeedQueryOf, resourceShapeOf } from './resourceQuery';
+import { shapeResources, siblingEndpoint, type ShapedResource } from './resourceShape';
 import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
@@ -41,7 +46,7 @@ export function ifMatchOf(req: Request): IfMatch {
 }
 
 /** Writes an entry answer with its ETag header, in the format asked for. */
-function sendEntry(req: Request, res: Response, status: number, t: ResourceTarget, r: Resource, includeUuid = true): void {
+function sendEntry(req: Request, res: Response, status: number, t: ResourceTarget, r: ShapedResource, includeUuid = true): void {
   res.setHeader('ETag', `"${r.etag}"`);
   const ctx = { ...t.endpoint.def, includeUuid };
   if (answerFormat(req) === 'json') sendJson(res, status, resourceJson(r, ctx));
@@ -61,23 +66,30 @@ function readEntryBody(req: Request, t: ResourceTarget) {
 }
 
 export async function getFeed(req: Request, res: Response, t: ResourceTarget): Promise<void> {
-  checkQuery(req, [...PAGING_PARAMS, 'includeUuid', 'format']);
+  checkQuery(req, [...PAGING_PARAMS, 'includeUuid', 'format', ...RESOURCE_QUERY_PARAMS]);
   const { cfg, db } = t.runtime;
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const includeUuid = booleanParam(req, 'includeUuid', true);
-  const [total, resources] = await Promise.all([countResources(db, t.endpoint.id), pageResources(db, t.endpoint.id, startIndex - 1, count)]);
+  const q = resourceFeedQueryOf(req, t.endpoint.def);
+  const columns = resourceColumns((kind) => siblingEndpoint(t, kind).id);
+  const found = await queryResources(db, t.endpoint.id, columns, q, { offset: startIndex - 1, limit: count });
+  const resources = await shapeResources(t, found.resources, q);
   const format = answerFormat(req);
-  const query: Record<string, string> = { ...(includeUuid ? {} : { includeUuid: 'false' }), ...(format === 'json' ? { format: 'json' } : {}) };
-  const page = { resources, startIndex, count, total, query };
+  const query: Record<string, string> = { ...q.given, ...(includeUuid ? {} : { includeUuid: 'false' }), ...(format === 'json' ? { format: 'json' } : {}) };
+  // A sorted feed pages by keyset: its next link starts after the page's last resource.
+  const keyset: KeysetNext | undefined = q.orderBy.length > 0 ? { exists: found.more, query: found.last ? { after: encodeCursor(found.last) } : {} } : undefined;
+  const page = { resources, startIndex, count, total: found.total, query, keyset };
   const ctx = { ...t.endpoint.def, includeUuid };
-  if (format === 'json') sendJson(res, 200, resourceFeedJson(page, ctx, pagingLinks(ctx.url, query, startIndex, count, total)));
+  if (format === 'json') sendJson(res, 200, resourceFeedJson(page, ctx, pagingLinks(ctx.url, query, startIndex, count, found.total, keyset)));
   else sendXml(res, 200, FEED_TYPE, resourceFeedDocument(page, ctx));
 }
 
 export async function getResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
   checkQuery(req, ['includeUuid', 'format']);
   const includeUuid = booleanParam(req, 'includeUuid', true);
-  sendEntry(req, res, 200, t, await findLiveResource(t.runtime.db, t.endpoint.id, key), includeUuid);
+  const shape = resourceShapeOf(req, t.endpoint.def);
+  const [found] = await shapeResources(t, [await findLiveResource(t.runtime.db, t.endpoint.id, key)], shape);
+  sendEntry(req, res, 200, t, found, includeUuid);
 }
 
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {

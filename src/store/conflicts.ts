@@ -1,6 +1,8 @@
 /** Parked conflicts: both versions of every conflict, which won and why, until a person keeps or dismisses the loser. */
 import type { DbOrTx } from './db';
-import { pagedList, type Paged } from './pagedList';
+import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
+import { utcText, whereOnTable, type TableColumns } from './querySql';
+import type { Condition } from '../query/typed';
 import type { ParkedConflict, StoredVersion } from '../protocol/pagePlan';
 
 export type ConflictStatus = 'open' | 'kept' | 'dismissed';
@@ -71,12 +73,21 @@ export async function parkConflicts(
   for (let i = 0; i < rows.length; i += 500) await db('conflicts').insert(rows.slice(i, i + 500));
 }
 
+/** What a `where` on `$conflicts` may name. */
+export const CONFLICT_COLUMNS: TableColumns = {
+  ...LISTING_COLUMNS,
+  key: { type: 'string', sql: 'local_key' },
+  winner: { type: 'string', sql: 'winner' },
+  reason: { type: 'string', sql: 'reason' },
+  decidedAt: { type: 'datetime', sql: utcText('decided_at') },
+};
+
 export async function listConflicts(
   db: DbOrTx,
   endpointId: number,
-  opts: { status?: ConflictStatus; offset: number; limit: number },
+  opts: { status?: ConflictStatus; where?: Condition; offset: number; limit: number },
 ): Promise<Paged<ConflictRecord>> {
-  const query = db('conflicts').where({ endpoint_id: endpointId });
+  const query = whereOnTable(db('conflicts').where({ endpoint_id: endpointId }), CONFLICT_COLUMNS, opts.where);
   if (opts.status) query.andWhere({ status: opts.status });
   return pagedList(query, { column: 'id' }, opts, fromRow);
 }

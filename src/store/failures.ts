@@ -1,6 +1,8 @@
 /** The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later. */
 import type { DbOrTx } from './db';
-import { pagedList, type Paged } from './pagedList';
+import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
+import { utcText, whereOnTable, type TableColumns } from './querySql';
+import type { Condition } from '../query/typed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 
@@ -76,12 +78,19 @@ export async function openFailures(db: DbOrTx, endpointId: number, limit: number
   return (await q.orderBy('id').limit(limit)).map(fromRow);
 }
 
+/** What a `where` on `$failures` may name. */
+export const FAILURE_COLUMNS: TableColumns = {
+  ...LISTING_COLUMNS,
+  attempts: { type: 'number', sql: 'attempts' },
+  updatedAt: { type: 'datetime', sql: utcText('updated_at') },
+};
+
 export async function listFailures(
   db: DbOrTx,
   endpointId: number,
-  opts: { status?: FailureStatus; offset: number; limit: number },
+  opts: { status?: FailureStatus; where?: Condition; offset: number; limit: number },
 ): Promise<Paged<FailureRecord>> {
-  const query = db('failures').where({ endpoint_id: endpointId });
+  const query = whereOnTable(db('failures').where({ endpoint_id: endpointId }), FAILURE_COLUMNS, opts.where);
   if (opts.status) query.andWhere({ status: opts.status });
   return pagedList(query, { column: 'id' }, opts, fromRow);
 }

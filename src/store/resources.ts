@@ -4,8 +4,9 @@
  * caller's transaction and records the sync state (this endpoint, tick, stamp[, user]); a delete leaves a
  * tombstone (deleted = true, empty payload) that keeps the sync state so that the delete syncs.
  *
- * Order of the resource feed: creation order (`seq`), stable under updates. Every writer locks the clock
- * first (store/clock.ts) and checks everything before it takes a tick, so a refused change burns no tick.
+ * Order of the resource feed: creation order (`seq`), stable under updates; pages are read by
+ * resourceQuery.ts. Every writer locks the clock first (store/clock.ts) and checks everything before it
+ * takes a tick, so a refused change burns no tick.
  */
 import { randomUUID } from 'node:crypto';
 import type { DbOrTx, Tx } from './db';
@@ -48,12 +49,14 @@ export interface NewResource {
 /** A precondition: the ETag the client last saw (`If-Match` / `http:ifMatch`); undefined means none. */
 export type IfMatch = string[] | undefined;
 
-type ResourceRow = VersionRow & { endpoint_id: number };
+export type ResourceRow = VersionRow & { endpoint_id: number };
 
-const COLUMNS = ['endpoint_id', ...VERSION_COLUMNS];
+/** The columns a Resource is read from. */
+export const RESOURCE_COLUMNS = ['endpoint_id', ...VERSION_COLUMNS];
+const COLUMNS = RESOURCE_COLUMNS;
 const INSERT_CHUNK = 1000;
 
-function resourceOf(r: ResourceRow): Resource {
+export function resourceOf(r: ResourceRow): Resource {
   return {
     endpointId: r.endpoint_id,
     key: r.local_key,
@@ -64,19 +67,6 @@ function resourceOf(r: ResourceRow): Resource {
     state: stateOf(r),
     knowledge: r.knowledge ?? undefined,
   };
-}
-
-/** Number of live (not deleted) resources. */
-export async function countResources(db: DbOrTx, endpointId: number): Promise<number> {
-  const [{ n }] = await db('resources').where({ endpoint_id: endpointId, deleted: false }).count<{ n: string | number }[]>({ n: '*' });
-  return Number(n);
-}
-
-/** A page of live resources in creation order; `offset` is 0-based. */
-export async function pageResources(db: DbOrTx, endpointId: number, offset: number, limit: number): Promise<Resource[]> {
-  if (limit <= 0) return [];
-  const rows = await db('resources').select<ResourceRow[]>(COLUMNS).where({ endpoint_id: endpointId, deleted: false }).orderBy('seq').offset(offset).limit(limit);
-  return rows.map(resourceOf);
 }
 
 /** The resource with this local key, tombstone included. */

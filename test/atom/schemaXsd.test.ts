@@ -28,6 +28,7 @@ describe('schemaDocument', () => {
       'sme:isSyncTarget': 'true',
       'sme:syncConflictPriority': '1',
       'sme:syncOrder': '1',
+      'sme:protocolFilters': '$key,$uuid',
     });
     expect(attrsOf(named(schema, 'element', 'order'))).toMatchObject({ 'sme:isSyncTarget': 'false', 'sme:syncConflictPriority': '3', 'sme:syncOrder': '3' });
   });
@@ -36,16 +37,29 @@ describe('schemaDocument', () => {
     const order = properties('order--type');
     expect(Object.keys(order)).toEqual(['number', 'quantity', 'amount', 'paid', 'orderedOn', 'shippedAt', 'customer', 'lines']);
     expect(['quantity', 'amount', 'paid', 'orderedOn', 'shippedAt'].map((p) => attr(order[p], '', 'type'))).toEqual(['xs:long', 'xs:decimal', 'xs:boolean', 'xs:date', 'xs:dateTime']);
-    expect(attrsOf(order.quantity)).toEqual({ name: 'quantity', type: 'xs:long', minOccurs: '0', nillable: 'true' });
-    expect(attrsOf(order.number)).toEqual({ name: 'number', minOccurs: '1' });
+    expect(attrsOf(order.quantity)).toEqual({ name: 'quantity', type: 'xs:long', minOccurs: '0', nillable: 'true', 'sme:canFilter': 'true', 'sme:canSort': 'true' });
+    expect(attrsOf(order.number)).toEqual({ name: 'number', minOccurs: '1', 'sme:canFilter': 'true', 'sme:canSort': 'true' });
     const restriction = child(child(order.number, NS.xs, 'simpleType'), NS.xs, 'restriction')!;
     expect([attr(restriction, '', 'base'), attr(child(restriction, NS.xs, 'maxLength'), '', 'value')]).toEqual(['xs:string', '10']);
     expect(attr(properties('account--type').email, '', 'type')).toBe('xs:string');
   });
 
+  it('flags every scalar property of a kind sortable and filterable (references filterable), and names the protocol filters', () => {
+    for (const type of ['order--type', 'account--type', 'contact--type']) {
+      for (const [name, e] of Object.entries(properties(type)) as [string, XmlElement][]) {
+        const a = attrsOf(e);
+        if (a['sme:relationship'] === 'child') expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, undefined, undefined]);
+        else if (a['sme:relationship'] === 'reference') expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, undefined, 'true']);
+        else expect([name, a['sme:canSort'], a['sme:canFilter']]).toEqual([name, 'true', 'true']);
+      }
+    }
+    expect((Object.values(properties('order--lines--type')) as XmlElement[]).map((e) => attrsOf(e)['sme:canSort'])).toEqual([undefined, undefined, undefined]);
+    expect(attrsOf(named(schema, 'element', 'order'))['sme:protocolFilters']).toBe('$key,$uuid');
+  });
+
   it('types references and child lists', () => {
     const order = properties('order--type');
-    expect(attrsOf(order.customer)).toEqual({ name: 'customer', type: 'account--reference', minOccurs: '0', nillable: 'true', 'sme:relationship': 'reference' });
+    expect(attrsOf(order.customer)).toEqual({ name: 'customer', type: 'account--reference', minOccurs: '0', nillable: 'true', 'sme:relationship': 'reference', 'sme:canFilter': 'true' });
     expect(attrsOf(properties('contact--type').account)).toMatchObject({ type: 'account--reference' });
     expect(attr(child(named(schema, 'complexType', 'account--reference'), NS.xs, 'anyAttribute'), '', 'namespace')).toBe(NS.sdata);
     expect(attrsOf(order.lines)).toMatchObject({ type: 'order--lines--list', 'sme:relationship': 'child' });

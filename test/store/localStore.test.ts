@@ -9,7 +9,8 @@ import { registerEndpoints, type RegisteredEndpoint } from '../../src/store/endp
 import { lockClock, setClock, takeTicks } from '../../src/store/clock';
 import { allocateKeys, formatKey } from '../../src/store/keys';
 import { putDigest, raiseDigestEntries, readDigest } from '../../src/store/digests';
-import { countResources, createResources, deleteResource, findResource, findResourcesByUuid, pageResources, updateResource, type LocalEndpoint } from '../../src/store/resources';
+import { createResources, deleteResource, findResource, findResourcesByUuid, updateResource, type LocalEndpoint } from '../../src/store/resources';
+import { queryResources, resourceColumns } from '../../src/store/resourceQuery';
 import { etagOf } from '../../src/store/versions';
 import { SDataError } from '../../src/protocol/diagnosis';
 import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
@@ -205,12 +206,13 @@ describeEachDatabase('local store', (tdb) => {
       const made = await db.transaction((trx) => createResources(trx, e, Array.from({ length: 12 }, (_, i) => ({ values: { firstName: `n${i}` } }))));
       await db.transaction((trx) => updateResource(trx, e, made[0].key, { firstName: 'first again' }, undefined));
       await db.transaction((trx) => deleteResource(trx, e, made[5].key, undefined));
-      expect(await countResources(db, e.id)).toBe(11);
-      const page1 = await pageResources(db, e.id, 0, 5);
-      const page3 = await pageResources(db, e.id, 10, 5);
+      const columns = resourceColumns(() => e.id);
+      const { total, resources: page1 } = await queryResources(db, e.id, columns, { orderBy: [] }, { offset: 0, limit: 5 });
+      const { resources: page3, more } = await queryResources(db, e.id, columns, { orderBy: [] }, { offset: 10, limit: 5 });
+      expect(total).toBe(11);
       expect(page1.map((r) => r.key)).toEqual(made.slice(0, 5).map((r) => r.key));
       expect(page1[0].values).toEqual({ firstName: 'first again' });
-      expect(page3.map((r) => r.key)).toEqual([made[11].key]);
+      expect([page3.map((r) => r.key), more]).toEqual([[made[11].key], false]);
       expect(made[0].key).toMatch(/^A\d{5}$/);
     });
   });

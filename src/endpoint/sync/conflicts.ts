@@ -14,11 +14,13 @@ import { asDocumentRoot, textContentNode } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { knowledgeOnRestamp } from '../../protocol/knowledge';
 import type { StoredVersion } from '../../protocol/pagePlan';
-import { decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
+import { CONFLICT_COLUMNS, decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
 import { takeTicks } from '../../store/clock';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
+import { whereOf } from '../resourceQuery';
+import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
 
 const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];
@@ -74,11 +76,12 @@ export async function getConflicts(req: Request, res: Response, ctx: ServiceCont
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
+  const where = whereOf(req, tableSchema('$conflicts', CONFLICT_COLUMNS));
   await sendListFeed(req, res, ctx, {
     service: '$conflicts',
     title: `Conflicts at ${ctx.endpoint.url}`,
-    filter: { status },
-    list: (page) => listConflicts(db, ctx.endpoint.id, { status, ...page }),
+    filter: { status, where: filterOf(req, 'where') },
+    list: (page) => listConflicts(db, ctx.endpoint.id, { status, where, ...page }),
     entry: (c) => conflictEntry(c, ctx),
   });
 }

@@ -9,11 +9,13 @@ import { diagnosisNode, outcomeContentNode } from '../../atom/diagnosisXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { asDocumentRoot } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
-import { findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
+import { FAILURE_COLUMNS, findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
 import { applySyncPage } from '../../store/syncApply';
 import type { ServiceContext } from '../services';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { filterOf, sendListFeed } from './listFeed';
+import { whereOf } from '../resourceQuery';
+import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
 
 const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded'];
@@ -68,11 +70,12 @@ export async function getFailures(req: Request, res: Response, ctx: ServiceConte
     return;
   }
   const status = filterOf(req, 'status', STATUSES);
+  const where = whereOf(req, tableSchema('$failures', FAILURE_COLUMNS));
   await sendListFeed(req, res, ctx, {
     service: '$failures',
     title: `Quarantined entries at ${ctx.endpoint.url}`,
-    filter: { status },
-    list: (page) => listFailures(db, ctx.endpoint.id, { status, ...page }),
+    filter: { status, where: filterOf(req, 'where') },
+    list: (page) => listFailures(db, ctx.endpoint.id, { status, where, ...page }),
     entry: (f) => failureEntry(f, ctx),
   });
 }
