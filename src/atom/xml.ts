@@ -141,6 +141,12 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   };
   parser.on('error', (err) => fail(malformedXml(`malformed XML at ${err.message}`)));
   parser.on('doctype', () => fail(doctypeRefused()));
+  // The text was decoded as UTF-8 (src/http/textBody.ts): a document saying otherwise is not what it claims.
+  parser.on('xmldecl', (decl) => {
+    if (decl.encoding !== undefined && !/^(utf-?8|us-ascii)$/i.test(decl.encoding)) {
+      fail(new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidEncoding', message: `the document declares encoding ${decl.encoding}: send XML encoded in UTF-8` }));
+    }
+  });
   // Before saxes reads the element's attributes or resolves its name: nothing deeper is ever looked at.
   parser.on('opentagstart', (tag) => {
     if (open.length + 1 > limits.maxDepth) fail(limitExceeded('maxDepth', limits.maxDepth, 'the nesting depth'));

@@ -42,7 +42,7 @@ function sendEntry(res: Response, status: number, t: ResourceTarget, r: Resource
 function readEntryBody(req: Request, t: ResourceTarget) {
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('the request needs an Atom entry holding an sdata:payload', 'MissingBody');
-  return newResourceOf(parseResourceEntry(parseXml(body), t.endpoint.def.kind, t.endpoint.def.app), t.endpoint.def.kind.element);
+  return newResourceOf(parseResourceEntry(parseXml(body, { limits: t.runtime.cfg.xml }), t.endpoint.def.kind, t.endpoint.def.app), t.endpoint.def.kind.element);
 }
 
 export async function getFeed(req: Request, res: Response, t: ResourceTarget): Promise<void> {

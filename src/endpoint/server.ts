@@ -14,6 +14,7 @@ import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, type Db } from '../store/db';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints } from '../store/endpoints';
+import { textBody } from '../http/textBody';
 import { errorMiddleware } from './errors';
 import { sdataRouter } from './router';
 import { EndpointCatalog, type Runtime } from './runtime';
@@ -22,9 +23,8 @@ export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
-  // `text/xml`, or nothing); the XML readers decide what is acceptable.
-  app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
+  // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
+  app.use(textBody(runtime.cfg.server.bodyLimitBytes));
   app.use(sdataRouter(runtime));
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `nothing is served at ${req.path}; endpoints live under /sdata/` });

@@ -14,6 +14,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import type { LoggerConfig } from '../config/engineSchema';
+import type { XmlLimits } from '../config/xmlLimits';
+import { textBody } from '../http/textBody';
 import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
@@ -28,6 +30,8 @@ export interface LoggerAppOptions {
   /** Base URL written in feed ids and links. */
   baseUrl: () => string;
   log?: Logger;
+  /** Limits of the XML reader for posted result feeds (the configuration's `xml` section). */
+  xmlLimits?: XmlLimits;
 }
 
 export interface LoggerApp {
@@ -50,9 +54,9 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
 
   app.post(
     INGEST,
-    express.text({ type: () => true, limit: cfg.bodyLimitBytes }),
+    textBody(cfg.bodyLimitBytes),
     wrap(async (req, res) => {
-      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>);
+      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>, opts.xmlLimits);
       const { runId, events } = await recordResultPost(db, post);
       res.status(200).end();
       const alerts = events.filter((e) => ALERT_SEVERITIES.has(e.severity));

@@ -37,7 +37,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   const ownDb = !opts.db;
   const db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
   let url = '';
-  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log });
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log, xmlLimits: cfg.xml });
   const server: Server = await new Promise((resolve, reject) => {
     const s = logger.app.listen(opts.port ?? lc.port, lc.host, () => resolve(s));
     s.once('error', reject);

@@ -78,7 +78,7 @@ interface ReceivedPage {
  * that as a tree).
  */
 function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
-  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def));
+  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def), ctx.runtime.cfg.xml);
   req.body = undefined;
   if (!ctx.endpoint.def.kind.isSyncTarget) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
