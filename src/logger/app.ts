@@ -5,7 +5,7 @@
  *   GET  /logs/runs           run records, newest first; filters runName, runStamp, endpoint, state, since, until
  *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
- *   GET  /health
+ *   GET  /healthz, /readyz    answered by the start-up gate (http/startup.ts), before this app
  *
  * Feeds page with startIndex/count. Errors are `sdata:diagnoses` bodies. Error and Fatal diagnoses are sent
  * to the webhook after the post is stored.
@@ -89,10 +89,6 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
       res.status(200).type(FEED_TYPE).send(eventsFeed(page, items));
     }),
   );
-
-  app.get('/health', (_req, res) => {
-    res.status(200).type('text/plain').send('ok');
-  });
 
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `no logger resource at ${req.method} ${req.path}` });
