@@ -26,9 +26,9 @@ interface Answer {
   body: string;
 }
 
-/** A GET that must be answered within 2 s (a hang fails the test). */
+/** A request that must be answered within 5 s (a hang fails the test; in-process PGlite can hold the event loop for a while). */
 async function get(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) });
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.text() };
 }
 
@@ -36,7 +36,7 @@ async function get(url: string, init: RequestInit = {}): Promise<Answer> {
 const refused = (err: unknown) => (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
 
 /**
- * Probes the URLs in a loop until `started` settles; every probe must be answered within 2 s. The answers
+ * Probes the URLs in a loop until `started` settles; every probe must be answered within 5 s. The answers
  * to the probes sent before `released()` is true are returned: the start-up cannot be done then.
  */
 async function probeWhileStarting(urls: string[], started: Promise<unknown>, released: () => boolean): Promise<Map<string, Answer[]>> {
@@ -77,6 +77,26 @@ async function holdLock(db: Db, table: string): Promise<{ release(): Promise<voi
   };
 }
 
+/**
+ * Starts a server while a transaction of the test locks `table`, probes the URLs meanwhile, then lets the
+ * start-up go on. Whatever happens, the lock is released and the server closed in the end.
+ */
+async function probeHeldBackStart<T extends { close(): Promise<void> }>(db: Db, table: string, start: () => Promise<T>, urls: string[]) {
+  const lock = await holdLock(db, table);
+  const started = start();
+  try {
+    const probing = probeWhileStarting(urls, started, lock.released);
+    // Let the probes run against the held-back start-up for a while, then let it go on.
+    await new Promise((r) => setTimeout(r, 600));
+    await lock.release();
+    return { seen: await probing, running: await started };
+  } catch (err) {
+    if (!lock.released()) await lock.release();
+    void started.then((s) => s.close(), () => undefined);
+    throw err;
+  }
+}
+
 function expectStarting(answers: Answer[]): void {
   expect(answers.length).toBeGreaterThan(0);
   for (const a of answers) {
@@ -94,16 +114,9 @@ describeEachDatabase('start-up gate', (tdb) => {
     const port = await freePort();
     const cfg = testConfig();
     cfg.server.host = '127.0.0.1';
-    const lock = await holdLock(db, 'knex_migrations');
-    const started = startServer(cfg, { db, port });
     const base = `http://127.0.0.1:${port}`;
     const collection = `${base}/sdata/crm/test/-/accounts`;
-    const probing = probeWhileStarting([`${base}/readyz`, `${base}/healthz`, collection], started, lock.released);
-    // Let the probes run against the held-back start-up for a while, then let it go on.
-    await new Promise((r) => setTimeout(r, 600));
-    await lock.release();
-    const seen = await probing;
-    const server = await started;
+    const { seen, running: server } = await probeHeldBackStart(db, 'knex_migrations', () => startServer(cfg, { db, port }), [`${base}/readyz`, `${base}/healthz`, collection]);
     try {
       expectStarting(seen.get(`${base}/readyz`)!);
       expectStarting(seen.get(collection)!);
@@ -120,14 +133,8 @@ describeEachDatabase('start-up gate', (tdb) => {
     const db = await tdb.open();
     const port = await freePort();
     const cfg = testConfig();
-    const lock = await holdLock(db, 'log_events');
-    const started = startLogger(cfg, { db, port });
     const base = `http://127.0.0.1:${port}`;
-    const probing = probeWhileStarting([`${base}/readyz`, `${base}/healthz`, `${base}/logs/runs`], started, lock.released);
-    await new Promise((r) => setTimeout(r, 600));
-    await lock.release();
-    const seen = await probing;
-    const logger = await started;
+    const { seen, running: logger } = await probeHeldBackStart(db, 'log_events', () => startLogger(cfg, { db, port }), [`${base}/readyz`, `${base}/healthz`, `${base}/logs/runs`]);
     try {
       expectStarting(seen.get(`${base}/readyz`)!);
       expectStarting(seen.get(`${base}/logs/runs`)!);
