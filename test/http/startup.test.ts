@@ -4,21 +4,12 @@
  * done the real answers come. The start-up is held back for real: a transaction of the test holds a lock
  * that the migrations (server) or the first retention pass (logger) need, so they wait on the database.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startServer } from '../../src/endpoint/server';
 import { startLogger } from '../../src/logger/service';
 import type { Db } from '../../src/store/db';
 import { describeEachDatabase } from '../support/databases';
 import { testConfig } from '../endpoint/support/testConfig';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+import { freePort } from '../e2e/support/processes';
 
 interface Answer {
   status: number;
@@ -37,7 +28,7 @@ const refused = (err: unknown) => (err as { cause?: { code?: string } }).cause?.
 
 /**
  * Probes the URLs in a loop until `started` settles; every probe must be answered within 5 s. The answers
- * to the probes sent before `released()` is true are returned: the start-up cannot be done then.
+ * that arrived before `released()` is true are returned: the start-up cannot be done then.
  */
 async function probeWhileStarting(urls: string[], started: Promise<unknown>, released: () => boolean): Promise<Map<string, Answer[]>> {
   const seen = new Map<string, Answer[]>(urls.map((u) => [u, []]));
@@ -54,9 +45,9 @@ async function probeWhileStarting(urls: string[], started: Promise<unknown>, rel
   }
   while (!done) {
     for (const u of urls) {
-      const before = !released();
       const answer = await get(u, u.includes('sdata') ? { method: 'POST', body: '<entry/>' } : {});
-      if (before) seen.get(u)!.push(answer);
+      // Answered before the lock was let go: the start-up cannot have been done.
+      if (!released()) seen.get(u)!.push(answer);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
