@@ -17,6 +17,7 @@ import { diagnosesDocument } from '../../atom/diagnosisXml';
 import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
+import { repeatedUuid } from '../../protocol/pageIdentity';
 import type { Digest, SyncMode } from '../../protocol/types';
 import { applySyncPage, type AppliedPage } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
@@ -85,6 +86,15 @@ function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
   }
   if (!feed.ceiling) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
+  }
+  const repeated = repeatedUuid(feed.entries);
+  if (repeated) {
+    throw new SDataError(400, {
+      sdataCode: 'BadRequest',
+      applicationCode: 'DuplicateUuid',
+      message: `entries ${repeated.firstIndex} and ${repeated.index} both carry sdata:uuid '${repeated.uuid}': a page names each resource once; nothing of the page was applied`,
+      payloadPath: `entry[${repeated.index}]/payload`,
+    });
   }
   return {
     mode: feed.mode ?? 'catchUp',
