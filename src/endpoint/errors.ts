@@ -1,12 +1,14 @@
 /**
  * Every error becomes an `sdata:diagnoses` body (PROTOCOL.md 5): an SDataError with its own status and
  * diagnoses; errors of the body reader (too large, bad charset, unreadable) as their 4xx diagnosis;
- * anything else as a 500 InternalServerError diagnosis, logged with its stack.
+ * anything else as a 500 that says only that it failed, with a correlation id under which the error and its
+ * stack are logged (http/internalError.ts).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { internalErrorDiagnosis } from '../http/internalError';
 import { XML_TYPE } from './http';
 
 interface HttpError {
@@ -39,8 +41,7 @@ export function errorMiddleware(log: Logger) {
       diagnoses = known.diagnoses;
     } else {
       status = 500;
-      diagnoses = [{ severity: 'Error', sdataCode: 'InternalServerError', message: `internal error: ${(err as Error)?.message ?? String(err)}` }];
-      log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      diagnoses = [internalErrorDiagnosis(err, req, res, log)];
     }
     if (res.headersSent) {
       res.end();

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
+import { internalErrorDiagnosis } from '../http/internalError';
 import { textBody } from '../http/textBody';
 import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
@@ -94,15 +95,14 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `no logger resource at ${req.method} ${req.path}` });
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = err instanceof SDataError ? err.status : (err as { status?: number }).status === 413 ? 413 : 500;
     const diagnoses =
       err instanceof SDataError
         ? err.diagnoses
         : status === 413
           ? [{ severity: 'Error' as const, sdataCode: 'RequestEntityTooLarge' as const, message: `body over ${cfg.bodyLimitBytes} bytes` }]
-          : [{ severity: 'Error' as const, sdataCode: 'InternalServerError' as const, message: (err as Error).message }];
-    if (status >= 500) log?.error({ err }, 'logger request failed');
+          : [internalErrorDiagnosis(err, req, res, log)];
     res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
   });
 
