@@ -22,8 +22,10 @@ async function validated(): Promise<Api> {
 }
 const ep = '/sdata/{app}/{contract}/{dataset}/{kind}';
 
-/** Every route of the endpoint server: resources (PROTOCOL.md 3.1) and sync services (3.2). */
+/** Every route of the endpoint server: health probes, resources (PROTOCOL.md 3.1) and sync services (3.2). */
 const routes: [string, string][] = [
+  ['/healthz', 'get'],
+  ['/readyz', 'get'],
   ['/sdata/{app}/{contract}/{dataset}/$schema', 'get'],
   [ep, 'get'],
   [ep, 'post'],
