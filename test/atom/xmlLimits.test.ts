@@ -82,13 +82,19 @@ describe('reading time is linear in the size of a hostile document', () => {
       return performance.now() - t;
     };
     run(once); // warm-up
-    let a = Infinity;
-    let b = Infinity;
-    for (let i = 0; i < 5; i++) {
-      a = Math.min(a, run(once));
-      b = Math.min(b, run(twice));
+    // Up to three attempts, each the best of five runs of each size: the load of a shared machine can spoil
+    // one attempt, while a super-linear reader (a ratio near 4 and more) fails them all.
+    let best = Infinity;
+    for (let attempt = 0; attempt < 3 && best >= 3; attempt++) {
+      let a = Infinity;
+      let b = Infinity;
+      for (let i = 0; i < 5; i++) {
+        a = Math.min(a, run(once));
+        b = Math.min(b, run(twice));
+      }
+      best = Math.min(best, b / Math.max(a, 0.5));
     }
-    return b / Math.max(a, 0.5);
+    return best;
   }
 
   // With the configured limits, a document with thousands of attributes on one element is refused at the
