@@ -21,9 +21,13 @@ async function validated(): Promise<Api> {
   return JSON.parse(stdout) as Api;
 }
 const ep = '/sdata/{app}/{contract}/{dataset}/{kind}';
+/** Answered by the start-up gate before the app (and its format negotiation) sees the request. */
+const HEALTH_PROBES = new Set(['/healthz', '/readyz']);
 
-/** Every route of the endpoint server: discovery, resources (PROTOCOL.md 3.1) and sync services (3.2). */
+/** Every route of the endpoint server: health probes, discovery, resources (PROTOCOL.md 3.1) and sync services (3.2). */
 const routes: [string, string][] = [
+  ['/healthz', 'get'],
+  ['/readyz', 'get'],
   ['/', 'get'],
   ['/sdata', 'get'],
   ['/sdata/{app}', 'get'],
@@ -79,12 +83,13 @@ describe('openapi/openapi.yaml', () => {
     expect(described.sort()).toEqual(routes.map(([p, m]) => `${m} ${p}`).sort());
   });
 
-  it('answers every error with an sdata:diagnoses body, or its JSON form', () => {
+  it('answers every error with an sdata:diagnoses body, or its JSON form (the health probes: XML only)', () => {
     for (const [p, item] of Object.entries(api.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (method === 'parameters') continue;
         for (const [status, response] of Object.entries(op.responses)) {
-          if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, ['application/xml', 'application/json']]);
+          const types = HEALTH_PROBES.has(p) ? ['application/xml'] : ['application/xml', 'application/json'];
+          if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, types]);
         }
       }
     }

@@ -15,6 +15,14 @@ describe('repository files', () => {
     for (const s of Object.values(compose.services) as { ports?: string[] }[]) for (const p of s.ports ?? []) expect(p).toMatch(/^\d+:\d+$/);
   });
 
+  it('docker-compose.yml checks the server through /readyz on the port it serves', () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    const server = compose.services.server;
+    const test = (server.healthcheck.test as string[]).join(' ');
+    expect(test).toContain(`http://127.0.0.1:${server.environment.PORT}/readyz`);
+    expect(test).toMatch(/curl -fsS/);
+  });
+
   it('README starts with the start and test commands, and .ci/run runs that test command with DATABASE_URL', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];

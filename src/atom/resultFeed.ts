@@ -28,7 +28,7 @@ import { parseFeedHead } from './feedHead';
 import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
-import { childText, parseXml, type XmlElement } from './xml';
+import { childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
 export type ResultMethod = 'POST' | 'PUT' | 'DELETE';
 
@@ -134,8 +134,8 @@ function parseResultEntry(e: XmlElement, index: number): ResultEntry {
 }
 
 /** Reads a result feed; 400 `InvalidResultFeed` when it is not a feed or an entry has no usable status. */
-export function parseResultFeed(text: string): ResultFeed {
-  const root = parseXml(text);
+export function parseResultFeed(text: string, limits?: XmlLimits): ResultFeed {
+  const root = parseXml(text, { limits });
   if (root.name !== 'feed' || (root.ns !== NS.atom && root.ns !== '')) {
     throw invalidResultFeed(`expected an Atom <feed>, not <${root.name}>`, 'feed');
   }

@@ -14,9 +14,11 @@
  * target's digest goes, so an error there refuses the whole feed: SDataError 400, applicationCode
  * `InvalidSyncFeed`, payloadPath such as `entry[3]/syncState/tick`. The payload is returned unread (an
  * XmlElement): it is checked per entry by the target, which quarantines a bad entry alone. A missing or
- * malformed UUID is such a per-entry problem too: the entry's `uuid` is then undefined.
+ * malformed or nil UUID is such a per-entry problem too: the entry's `uuid` is then undefined, and
+ * `givenUuid` keeps what it wrote.
  */
 import { SDataError } from '../protocol/diagnosis';
+import { namesResource } from '../protocol/pageIdentity';
 import type { Digest, SyncState } from '../protocol/types';
 import { digestNode, parseDigestElement, stampValue, tickValue } from './digestXml';
 import { NS } from './namespaces';
@@ -112,8 +114,10 @@ export interface ParsedSyncEntry {
   /** 1-based position of the entry in the page. */
   index: number;
   id?: string;
-  /** Lower-case UUID from the payload element's sdata:uuid (else an entry-level sdata:uuid); undefined when absent or not a UUID. */
+  /** Lower-case UUID from the payload element's sdata:uuid (else an entry-level sdata:uuid); undefined when absent, not a UUID or nil. */
   uuid?: string;
+  /** That sdata:uuid as written (trimmed, lower case), whatever it holds. */
+  givenUuid?: string;
   /** The payload element's sdata:key. */
   key?: string;
   state: SyncState;
@@ -163,10 +167,6 @@ export function parseSyncState(s: XmlElement, at: string): { state: SyncState; k
   return k ? { state, knowledge: readSyncDigest(k, `${at}/knowledge`) } : { state };
 }
 
-function uuidOf(text: string | undefined): string | undefined {
-  const t = text?.trim();
-  return t && isUuid(t) ? t.toLowerCase() : undefined;
-}
 
 /** Reads one `<entry>` of a sync feed (`index` is its 1-based position). */
 export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntry {
@@ -186,8 +186,11 @@ export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntr
   };
   const id = childText(entry, NS.atom, 'id') ?? childText(entry, '', 'id');
   if (id) parsed.id = id;
-  const uuid = uuidOf(attr(payload, NS.sdata, 'uuid')) ?? uuidOf(childText(entry, NS.sdata, 'uuid'));
-  if (uuid) parsed.uuid = uuid;
+  const givenUuid = (attr(payload, NS.sdata, 'uuid') ?? childText(entry, NS.sdata, 'uuid'))?.trim().toLowerCase();
+  if (givenUuid) {
+    parsed.givenUuid = givenUuid;
+    if (isUuid(givenUuid) && namesResource(givenUuid)) parsed.uuid = givenUuid;
+  }
   const key = attr(payload, NS.sdata, 'key');
   if (key !== undefined) parsed.key = key;
   if (knowledge) parsed.knowledge = knowledge;

@@ -22,7 +22,7 @@ import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
 import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
 import { el, renderXml } from './write';
-import { childrenNamed, childText, parseXml, type XmlElement } from './xml';
+import { childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
 export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
 
@@ -103,14 +103,15 @@ function digestOf(root: XmlElement, ns: string, name: string): Digest | undefine
  * so only what `mapEntry` keeps of an entry outlives it: a page is never one tree in memory.
  */
 export function parseSyncFeed(text: string): ParsedSyncFeed;
-export function parseSyncFeed<T>(text: string, mapEntry: (e: ParsedSyncEntry) => T): ParsedSyncFeed<T>;
-export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) => T): ParsedSyncFeed<T | ParsedSyncEntry> {
+export function parseSyncFeed<T>(text: string, mapEntry: (e: ParsedSyncEntry) => T, limits?: XmlLimits): ParsedSyncFeed<T>;
+export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) => T, limits?: XmlLimits): ParsedSyncFeed<T | ParsedSyncEntry> {
   const entries: (T | ParsedSyncEntry)[] = [];
   let index = 0;
   // The first bad entry is reported once the whole text is known to be XML and the feed's head is read, so
   // a malformed document or a bad head is what the sender hears about, wherever the entries stand.
   let entryError: unknown;
   const root = parseXml(text, {
+    limits,
     takeRootChild: (el) => {
       if (!isEntryElement(el)) return false;
       index += 1;

@@ -3,13 +3,22 @@
  *
  * Elements and attributes are matched by namespace URI and local name, never by prefix: real peers write
  * `sync:`, `sdatasync:` or a default namespace for the same elements. Anything that is not well-formed XML
- * (unbalanced tags, duplicate or unquoted attributes, undeclared prefixes or entities, text outside the root)
- * is a 400 MalformedXml. DOCTYPE and entity declarations are refused outright (no entity expansion, no
- * external entities). One pass over the text builds the tree (about 20 ms for a 1,000-entry sync page,
- * bench/page.ts).
+ * (unbalanced tags, duplicate or unquoted attributes, undeclared prefixes or entities, text outside the root,
+ * characters XML forbids, raw or as character references) is a 400 MalformedXml. DOCTYPE and entity
+ * declarations are refused outright (no entity expansion, no external entities). One pass over the text
+ * builds the tree (about 20 ms for a 1,000-entry sync page, bench/page.ts).
+ *
+ * Every document is read in time linear in its size, and within the limits of config/xmlLimits.ts (depth,
+ * elements, attributes, name and value lengths), each checked as soon as the parser reaches it: going over
+ * one is a 400 XmlLimitExceeded naming the limit. saxes resolves a prefix by walking every open element
+ * (quadratic in the depth: 20,000 levels took over a second); `LinearNsParser` resolves it from one stack
+ * of bindings per prefix instead, so a lookup costs the same at any depth.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { DEFAULT_XML_LIMITS, type XmlLimits } from '../config/xmlLimits';
 import { SDataError } from '../protocol/diagnosis';
+
+export type { XmlLimits } from '../config/xmlLimits';
 
 export interface XmlAttr {
   ns: string;
@@ -32,6 +41,7 @@ export interface XmlElement {
 
 const FORBIDDEN = /<!DOCTYPE|<!ENTITY/i;
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
+const XML_URI = 'http://www.w3.org/XML/1998/namespace';
 
 export function malformedXml(message: string): SDataError {
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'MalformedXml', message });
@@ -39,6 +49,52 @@ export function malformedXml(message: string): SDataError {
 
 function doctypeRefused(): SDataError {
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'DoctypeRefused', message: 'DOCTYPE and entity declarations are not accepted' });
+}
+
+function limitExceeded(limit: keyof XmlLimits, value: number, what: string): SDataError {
+  return new SDataError(400, {
+    sdataCode: 'BadRequest',
+    applicationCode: 'XmlLimitExceeded',
+    message: `${what} is over the limit of ${value} (xml.${limit})`,
+  });
+}
+
+/**
+ * saxes with its prefix resolution replaced: the bindings in scope are kept as one stack per prefix, pushed
+ * when an element declares a prefix (the `attribute` event comes before saxes resolves the element's own
+ * names) and popped when that element closes. saxes still does every well-formedness check.
+ */
+class LinearNsParser extends SaxesParser<{ xmlns: true; position: true }> {
+  private readonly bindings = new Map<string, string[]>([
+    ['xml', [XML_URI]],
+    ['xmlns', [XMLNS_URI]],
+  ]);
+  /** Per open element, the prefixes it declared. */
+  private readonly frames: string[][] = [];
+
+  constructor() {
+    super({ xmlns: true, position: true });
+  }
+
+  override resolve(prefix: string): string | undefined {
+    const stack = this.bindings.get(prefix);
+    return stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
+  }
+
+  openFrame(): void {
+    this.frames.push([]);
+  }
+
+  declare(prefix: string, uri: string): void {
+    let stack = this.bindings.get(prefix);
+    if (!stack) this.bindings.set(prefix, (stack = []));
+    stack.push(uri);
+    this.frames[this.frames.length - 1].push(prefix);
+  }
+
+  closeFrame(): void {
+    for (const prefix of this.frames.pop() ?? []) this.bindings.get(prefix)!.pop();
+  }
 }
 
 function elementOf(tag: SaxesTagNS): XmlElement {
@@ -58,23 +114,53 @@ export interface ParseOptions {
    * feed never exists as one tree. An error it throws ends the parse and reaches the caller unchanged.
    */
   takeRootChild?: (el: XmlElement) => boolean;
+  /** Defaults: the `xml` section's defaults (config/xmlLimits.ts). */
+  limits?: XmlLimits;
 }
 
 /** Parses an XML document into a namespace-resolved element tree; 400 diagnoses on anything malformed. */
 export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   if (FORBIDDEN.test(text)) throw doctypeRefused();
   const take = opts.takeRootChild;
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const limits = opts.limits ?? DEFAULT_XML_LIMITS;
+  const parser = new LinearNsParser();
   const open: XmlElement[] = [];
   let root: XmlElement | undefined;
+  let elements = 0;
+  let attributes = 0;
   let failure: unknown;
-  parser.on('error', (err) => {
-    failure ??= malformedXml(`malformed XML at ${err.message}`);
+  const fail = (err: unknown): never => {
+    failure ??= err;
     throw failure;
+  };
+  const checkName = (name: string, what: string) => {
+    if (name.length > limits.maxNameLength) fail(limitExceeded('maxNameLength', limits.maxNameLength, `the length of ${what} name`));
+  };
+  const checkText = (length: number, what: string) => {
+    if (length > limits.maxTextLength) fail(limitExceeded('maxTextLength', limits.maxTextLength, `the length of ${what}`));
+  };
+  parser.on('error', (err) => fail(malformedXml(`malformed XML at ${err.message}`)));
+  parser.on('doctype', () => fail(doctypeRefused()));
+  // The text was decoded as UTF-8 (src/http/textBody.ts): a document saying otherwise is not what it claims.
+  parser.on('xmldecl', (decl) => {
+    if (decl.encoding !== undefined && !/^(utf-?8|us-ascii)$/i.test(decl.encoding)) {
+      fail(new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidEncoding', message: `the document declares encoding ${decl.encoding}: send XML encoded in UTF-8` }));
+    }
   });
-  parser.on('doctype', () => {
-    failure ??= doctypeRefused();
-    throw failure;
+  // Before saxes reads the element's attributes or resolves its name: nothing deeper is ever looked at.
+  parser.on('opentagstart', (tag) => {
+    if (open.length + 1 > limits.maxDepth) fail(limitExceeded('maxDepth', limits.maxDepth, 'the nesting depth'));
+    if (++elements > limits.maxElements) fail(limitExceeded('maxElements', limits.maxElements, 'the number of elements'));
+    checkName(tag.name, 'an element');
+    attributes = 0;
+    parser.openFrame();
+  });
+  parser.on('attribute', (a) => {
+    if (++attributes > limits.maxAttributes) fail(limitExceeded('maxAttributes', limits.maxAttributes, 'the number of attributes of one element'));
+    checkName(a.name, 'an attribute');
+    checkText(a.value.length, 'an attribute value');
+    if (a.prefix === 'xmlns') parser.declare(a.local, a.value.trim());
+    else if (a.name === 'xmlns') parser.declare('', a.value.trim());
   });
   parser.on('opentag', (tag) => {
     const el = elementOf(tag);
@@ -85,26 +171,26 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
     open.push(el);
   });
   parser.on('closetag', () => {
+    parser.closeFrame();
     const el = open.pop()!;
     if (take && open.length === 1) {
-      let taken: boolean;
+      let taken = false;
       try {
         taken = take(el);
       } catch (err) {
-        failure ??= err;
-        throw err;
+        fail(err);
       }
       if (!taken) open[0].children.push(el);
     }
   });
-  parser.on('text', (t) => {
+  const addText = (t: string) => {
     const current = open[open.length - 1];
-    if (current) current.text += t;
-  });
-  parser.on('cdata', (t) => {
-    const current = open[open.length - 1];
-    if (current) current.text += t;
-  });
+    if (!current) return;
+    checkText(current.text.length + t.length, 'the text of one element');
+    current.text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
   try {
     parser.write(text).close();
   } catch (err) {

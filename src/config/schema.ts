@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { engineSchema, loggerSchema } from './engineSchema';
+import { xmlLimitsSchema } from './xmlLimits';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
@@ -113,6 +114,7 @@ export const configSchema = z
     sync: syncSchema,
     storage: storageSchema,
     log: logSchema,
+    xml: xmlLimitsSchema,
     engine: engineSchema,
     logger: loggerSchema,
     applications: z.array(applicationSchema).default([]),

@@ -17,7 +17,7 @@ export async function postBatch(req: Request, res: Response, ctx: ServiceContext
   const def = ctx.endpoint.def;
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('$batch needs an Atom feed of entries', 'MissingBody');
-  const requests = parseBatchRequest(parseXml(body), def);
+  const requests = parseBatchRequest(parseXml(body, { limits: ctx.runtime.cfg.xml }), def);
   const ep = { id: ctx.endpoint.id, url: ctx.endpoint.url, keys: def.keys };
   const results = await ctx.runtime.db.transaction((trx) => runBatch(trx, ep, requests, def.kind.element));
   sendXml(res, 200, FEED_TYPE, batchResponseDocument(results, def));

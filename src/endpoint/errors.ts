@@ -1,13 +1,15 @@
 /**
  * Every error becomes an `sdata:diagnoses` body (PROTOCOL.md 5): an SDataError with its own status and
  * diagnoses; errors of the body reader (too large, bad charset, unreadable) as their 4xx diagnosis;
- * anything else as a 500 InternalServerError diagnosis, logged with its stack. A request that asks for JSON
- * (format.ts) gets `{ "$diagnoses": [...] }` instead.
+ * anything else as a 500 that says only that it failed, with a correlation id under which the error and its
+ * stack are logged (http/internalError.ts). A request that asks for JSON (format.ts) gets
+ * `{ "$diagnoses": [...] }` instead.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { internalErrorDiagnosis } from '../http/internalError';
 import { XML_TYPE } from './http';
 import { answerFormat, sendJson } from './format';
 import { diagnosesJson } from '../json/diagnosisJson';
@@ -42,8 +44,7 @@ export function errorMiddleware(log: Logger) {
       diagnoses = known.diagnoses;
     } else {
       status = 500;
-      diagnoses = [{ severity: 'Error', sdataCode: 'InternalServerError', message: `internal error: ${(err as Error)?.message ?? String(err)}` }];
-      log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      diagnoses = [internalErrorDiagnosis(err, req, res, log)];
     }
     if (res.headersSent) {
       res.end();

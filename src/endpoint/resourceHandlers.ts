@@ -62,7 +62,7 @@ function readEntryBody(req: Request, t: ResourceTarget) {
     return newResourceOf(parseResourceJson(parseJsonBody(body), kind, app), kind.element);
   }
   if (!body.trim()) throw badRequest('the request needs an Atom entry holding an sdata:payload', 'MissingBody');
-  return newResourceOf(parseResourceEntry(parseXml(body), kind, app), kind.element);
+  return newResourceOf(parseResourceEntry(parseXml(body, { limits: t.runtime.cfg.xml }), kind, app), kind.element);
 }
 
 export async function getFeed(req: Request, res: Response, t: ResourceTarget): Promise<void> {

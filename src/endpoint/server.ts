@@ -11,9 +11,11 @@ import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
 import type { Config } from '../config/schema';
 import { SDataError } from '../protocol/diagnosis';
-import { openDatabase, type Db } from '../store/db';
+import { openDatabase, pingDatabase, type Db } from '../store/db';
+import { StartupGate } from '../http/startup';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints } from '../store/endpoints';
+import { textBody } from '../http/textBody';
 import { errorMiddleware } from './errors';
 import { templateValues } from '../atom/templateXml';
 import { ConfigError } from '../config/load';
@@ -26,9 +28,8 @@ export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
-  // `text/xml`, or nothing); the XML readers decide what is acceptable.
-  app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
+  // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
+  app.use(textBody(runtime.cfg.server.bodyLimitBytes));
   app.get('/', getHome(providerUrl(runtime)));
   app.use(sdataRouter(runtime));
   app.use((req: Request) => {
@@ -67,10 +68,12 @@ export interface RunningServer {
 
 /**
  * Listens first, then registers the endpoints: when the configuration gives no public base URL, endpoint
- * URLs are `http://localhost:{port}` with the port actually bound (so port 0 gives real URLs).
+ * URLs are `http://localhost:{port}` with the port actually bound (so port 0 gives real URLs). Until the
+ * runtime is ready, the start-up gate answers every request (503, /healthz, /readyz; http/startup.ts).
  */
 export async function startServer(cfg: Config, opts: { db?: Db; port?: number; log?: Logger } = {}): Promise<RunningServer> {
-  const server = createServer();
+  const gate = new StartupGate();
+  const server = createServer(gate.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? cfg.server.port, cfg.server.host, () => {
@@ -83,11 +86,13 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   try {
     runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, opts);
   } catch (err) {
+    gate.failed();
     server.close();
+    server.closeAllConnections();
     throw err;
   }
   const app = createApp(runtime);
-  server.on('request', app);
+  gate.ready(app, () => pingDatabase(runtime.db));
   const expiry = scheduleContextExpiry(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
@@ -97,6 +102,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     db: runtime.db,
     runtime,
     async close() {
+      gate.stopping();
       clearInterval(expiry);
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -5,7 +5,7 @@
  *   GET  /logs/runs           run records, newest first; filters runName, runStamp, endpoint, state, since, until
  *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
- *   GET  /health
+ *   GET  /healthz, /readyz    answered by the start-up gate (http/startup.ts), before this app
  *
  * Feeds page with startIndex/count. Errors are `sdata:diagnoses` bodies. Error and Fatal diagnoses are sent
  * to the webhook after the post is stored.
@@ -14,6 +14,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import type { LoggerConfig } from '../config/engineSchema';
+import type { XmlLimits } from '../config/xmlLimits';
+import { internalErrorDiagnosis } from '../http/internalError';
+import { textBody } from '../http/textBody';
 import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
@@ -28,6 +31,8 @@ export interface LoggerAppOptions {
   /** Base URL written in feed ids and links. */
   baseUrl: () => string;
   log?: Logger;
+  /** Limits of the XML reader for posted result feeds (the configuration's `xml` section). */
+  xmlLimits?: XmlLimits;
 }
 
 export interface LoggerApp {
@@ -50,9 +55,9 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
 
   app.post(
     INGEST,
-    express.text({ type: () => true, limit: cfg.bodyLimitBytes }),
+    textBody(cfg.bodyLimitBytes),
     wrap(async (req, res) => {
-      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>);
+      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>, opts.xmlLimits);
       const { runId, events } = await recordResultPost(db, post);
       res.status(200).end();
       const alerts = events.filter((e) => ALERT_SEVERITIES.has(e.severity));
@@ -86,23 +91,18 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
     }),
   );
 
-  app.get('/health', (_req, res) => {
-    res.status(200).type('text/plain').send('ok');
-  });
-
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `no logger resource at ${req.method} ${req.path}` });
   });
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = err instanceof SDataError ? err.status : (err as { status?: number }).status === 413 ? 413 : 500;
     const diagnoses =
       err instanceof SDataError
         ? err.diagnoses
         : status === 413
           ? [{ severity: 'Error' as const, sdataCode: 'RequestEntityTooLarge' as const, message: `body over ${cfg.bodyLimitBytes} bytes` }]
-          : [{ severity: 'Error' as const, sdataCode: 'InternalServerError' as const, message: (err as Error).message }];
-    if (status >= 500) log?.error({ err }, 'logger request failed');
+          : [internalErrorDiagnosis(err, req, res, log)];
     res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
   });
 

@@ -9,6 +9,7 @@
  * (reading 1,000 result entries costs ~40 ms). Any feed with a diagnosis, or without those counts, is read.
  */
 import { parseResultFeed, summariseResults, type ResultRunMetadata } from '../atom/resultFeed';
+import type { XmlLimits } from '../atom/xml';
 import { SDataError } from '../protocol/diagnosis';
 import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState } from './store';
 
@@ -70,11 +71,11 @@ function countedPost(body: string, q: Query): ResultPost | undefined {
   };
 }
 
-export function resultPostOf(body: string, q: Query): ResultPost {
+export function resultPostOf(body: string, q: Query, limits?: XmlLimits): ResultPost {
   if (!body.trim()) throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'EmptyBody', message: 'expected a result feed' });
   const counted = countedPost(body, q);
   if (counted) return counted;
-  const feed = parseResultFeed(body);
+  const feed = parseResultFeed(body, limits);
   const events: NewEvent[] = [
     ...(feed.diagnoses ?? []).map((d) => ({ ...d })),
     ...feed.entries.flatMap((e) =>

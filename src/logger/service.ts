@@ -1,12 +1,14 @@
 /**
- * Starts the event logger as a service: its database (its own, or one it is given), the HTTP app, and the
- * retention timer that deletes events and runs older than `logger.retentionDays`.
+ * Starts the event logger as a service: it listens first (the start-up gate of http/startup.ts answers
+ * /healthz, /readyz and 503 meanwhile), then opens its database (its own, or one it is given), attaches the
+ * HTTP app, and starts the retention timer that deletes events and runs older than `logger.retentionDays`.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import { openDatabase, type Db } from '../store/db';
+import { StartupGate } from '../http/startup';
+import { openDatabase, pingDatabase, type Db } from '../store/db';
 import { createLoggerApp, type LoggerApp } from './app';
 import { pruneBefore } from './store';
 
@@ -35,15 +37,27 @@ export interface StartLoggerOptions {
 export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): Promise<RunningLogger> {
   const lc = cfg.logger;
   const ownDb = !opts.db;
-  const db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
-  let url = '';
-  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = logger.app.listen(opts.port ?? lc.port, lc.host, () => resolve(s));
-    s.once('error', reject);
+  const gate = new StartupGate();
+  const server = createServer(gate.listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? lc.port, lc.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
-  url = (lc.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const url = (lc.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  let db: Db;
+  try {
+    db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
+  } catch (err) {
+    gate.failed();
+    server.close();
+    server.closeAllConnections();
+    throw err;
+  }
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log, xmlLimits: cfg.xml });
 
   const prune = async () => {
     const cutoff = new Date(Date.now() - lc.retentionDays * 86_400_000);
@@ -54,6 +68,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   const timer = setInterval(() => void prune().catch((err) => opts.log?.warn({ err: (err as Error).message }, 'retention pass failed')), lc.pruneIntervalSeconds * 1000);
   timer.unref();
   await prune();
+  gate.ready(logger.app, () => pingDatabase(db));
 
   return {
     url,
@@ -64,6 +79,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
     idle: logger.idle,
     prune,
     close: async () => {
+      gate.stopping();
       clearInterval(timer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

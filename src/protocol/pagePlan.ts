@@ -28,7 +28,10 @@ export interface StoredVersion {
 /** A feed entry after payload decoding: `problems` holds why it cannot be applied (then it is quarantined). */
 export interface DecodedEntry {
   index: number;
+  /** The resource's UUID; undefined when the entry gives none that can name a resource (then a problem). */
   uuid?: string;
+  /** The sdata:uuid as the entry wrote it (trimmed, lower case), usable or not: what a page names once. */
+  givenUuid?: string;
   state: SyncState;
   knowledge?: Digest;
   deleted: boolean;

@@ -80,3 +80,8 @@ export function affectedRows(result: unknown): number {
   const r = result as { affectedRows?: number; rowCount?: number };
   return Number(r.affectedRows ?? r.rowCount ?? 0);
 }
+
+/** A trivial query: resolves when the database answers (readiness checks). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('select 1');
+}

@@ -92,9 +92,9 @@ describe('buildSyncFeed and parseSyncFeed', () => {
   it('round-trips each entry: position, id, uuid, key, sync state, knowledge and deletion', () => {
     const plain = parsed.entries.map(({ payload, ...rest }) => rest);
     expect(plain).toEqual([
-      { index: 1, id: keyUrl(ep, '1'), uuid: UUID_A, key: '1', state: { endpoint: ep, tick: 9, stamp: T0, user: 'ann' }, knowledge, deleted: false },
-      { index: 2, id: keyUrl(ep, '2'), uuid: UUID_B, key: '2', state: { endpoint: ep, tick: 10, stamp: T0 }, deleted: false },
-      { index: 3, id: keyUrl(ep, '3'), uuid: UUID_C, key: '3', state: { endpoint: ep, tick: 11, stamp: T0 }, deleted: true },
+      { index: 1, id: keyUrl(ep, '1'), uuid: UUID_A, givenUuid: UUID_A, key: '1', state: { endpoint: ep, tick: 9, stamp: T0, user: 'ann' }, knowledge, deleted: false },
+      { index: 2, id: keyUrl(ep, '2'), uuid: UUID_B, givenUuid: UUID_B, key: '2', state: { endpoint: ep, tick: 10, stamp: T0 }, deleted: false },
+      { index: 3, id: keyUrl(ep, '3'), uuid: UUID_C, givenUuid: UUID_C, key: '3', state: { endpoint: ep, tick: 11, stamp: T0 }, deleted: true },
     ]);
   });
 
@@ -191,7 +191,7 @@ describe('parseSyncFeed matches by namespace URI, never by prefix', () => {
     ceiling,
     floor,
     totalResults: 1,
-    entries: [{ index: 1, id: keyUrl(ep, '1'), uuid: UUID_A, key: '1', state: { endpoint: ep, tick: 9, stamp: T0 }, knowledge, deleted: false }],
+    entries: [{ index: 1, id: keyUrl(ep, '1'), uuid: UUID_A, givenUuid: UUID_A, key: '1', state: { endpoint: ep, tick: 9, stamp: T0 }, knowledge, deleted: false }],
   };
 
   it.each<Variant>(['sync', 'sdatasync', 'default'])('reads the feed written with %s', (v) => {
@@ -278,10 +278,13 @@ describe('parseSyncFeed refuses a feed with bad sync metadata (400 InvalidSyncFe
 describe('parseSyncFeed leaves payload problems to the target, per entry', () => {
   const withPayload = (payload: string, extra = '') => parseSyncFeed(feedXml(goodHead, `<entry xmlns:http="${NS.http}">${okState}${extra}${payload}</entry>`)).entries[0];
 
-  it('leaves the uuid undefined when the payload has none, or one that is not a UUID', () => {
+  it('leaves the uuid undefined when the payload has none, one that is not a UUID, or the nil UUID (keeping what it wrote)', () => {
     expect(withPayload('<sdata:payload><account><name>A</name></account></sdata:payload>')).toMatchObject({ payload: { name: 'account' } });
     expect(withPayload('<sdata:payload><account/></sdata:payload>').uuid).toBeUndefined();
-    expect(withPayload('<sdata:payload><account sdata:uuid="not-a-uuid"/></sdata:payload>').uuid).toBeUndefined();
+    for (const given of ['not-a-uuid', '00000000-0000-0000-0000-000000000000']) {
+      const e = withPayload(`<sdata:payload><account sdata:uuid="${given}"/></sdata:payload>`);
+      expect([e.uuid, e.givenUuid]).toEqual([undefined, given]);
+    }
   });
 
   it('takes an entry-level sdata:uuid when the payload has none, and lower-cases UUIDs', () => {

@@ -8,8 +8,8 @@ import { el, renderXml, type XNode } from '../../atom/write';
 import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
-import { parseXml, childText } from '../../atom/xml';
-import { NS } from '../../atom/namespaces';
+import { parseXml, childText, type XmlLimits } from '../../atom/xml';
+import { NS, ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
 import { asDocumentRoot, textContentNode } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { knowledgeOnRestamp } from '../../protocol/knowledge';
@@ -97,10 +97,13 @@ function notFound(id: string): SDataError {
 }
 
 /** `keep` or `dismiss`, from `?action=` or an `<x:action>` in the body. */
-function actionOf(req: Request): 'keep' | 'dismiss' {
+function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
   let action = typeof req.query.action === 'string' ? req.query.action : undefined;
   const body = typeof req.body === 'string' ? req.body.trim() : '';
-  if (!action && body) action = childText(parseXml(body), NS.x, 'action') ?? parseXml(body).text.trim();
+  if (!action && body) {
+    const root = parseXml(body, { limits });
+    action = childText(root, NS.x, 'action') ?? root.text.trim();
+  }
   if (action !== 'keep' && action !== 'dismiss') {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadResolveAction', message: "say action=keep (keep the parked version) or action=dismiss" });
   }
@@ -111,7 +114,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
   if (ctx.path.action !== '$resolve') {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'POST $conflicts(\'ID\')/$resolve' });
   }
-  const action = actionOf(req);
+  const action = actionOf(req, ctx.runtime.cfg.xml);
   const { db } = ctx.runtime;
   const id = conflictIdOf(ctx);
   const resolved = await db.transaction(async (trx) => {

@@ -9,6 +9,7 @@ import type { XmlElement } from '../../atom/xml';
 import type { EndpointDef } from '../../config/catalog';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry } from '../../protocol/pagePlan';
+import { NIL_UUID } from '../../protocol/pageIdentity';
 import type { Digest, SyncState } from '../../protocol/types';
 
 /** What the quarantine keeps of an entry: everything needed to decode it again. */
@@ -16,6 +17,7 @@ export interface QuarantinedEntry {
   index: number;
   id?: string;
   uuid?: string;
+  givenUuid?: string;
   state: SyncState;
   knowledge?: Digest;
   deleted: boolean;
@@ -27,12 +29,17 @@ function problemsOf(err: unknown): Diagnosis[] {
   return [{ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'InvalidPayload', message: (err as Error).message }];
 }
 
+function uuidProblem(e: QuarantinedEntry): Diagnosis {
+  const payloadPath = `entry[${e.index}]/payload`;
+  if (!e.givenUuid) return { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingUuid', message: 'the entry has no sdata:uuid', payloadPath };
+  const why = e.givenUuid === NIL_UUID ? 'is the nil UUID, which names no resource' : 'is not a UUID';
+  return { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'InvalidUuid', message: `sdata:uuid '${e.givenUuid}' ${why}`, payloadPath };
+}
+
 export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry {
   const problems: Diagnosis[] = [];
   let values: unknown;
-  if (!e.uuid) {
-    problems.push({ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingUuid', message: 'the entry has no sdata:uuid', payloadPath: `entry[${e.index}]/payload` });
-  }
+  if (!e.uuid) problems.push(uuidProblem(e));
   if (!e.deleted) {
     if (!e.payload) {
       problems.push({ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingPayload', message: 'the entry has no sdata:payload', payloadPath: `entry[${e.index}]` });
@@ -47,10 +54,10 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
   // The payload tree is kept only for an entry that will be quarantined (the only reader of `raw.payload`),
   // so a page's XML is not held while its writes run.
   const raw: QuarantinedEntry = problems.length > 0 ? e : { ...e, payload: undefined };
-  return { index: e.index, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw };
+  return { index: e.index, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw };
 }
 
 /** Decodes one entry of a received sync feed (given to parseSyncFeed, so each entry is decoded as it is read). */
 export function decodeSyncEntry(e: ParsedSyncEntry, def: EndpointDef): DecodedEntry {
-  return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def);
+  return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def);
 }

@@ -14,7 +14,7 @@ import { sendXml } from '../http';
 
 export async function postSyncResults(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const body = typeof req.body === 'string' ? req.body : '';
-  const parsed = parseResultFeed(body);
+  const parsed = parseResultFeed(body, ctx.runtime.cfg.xml);
   const run = runOf(req);
   await storeSyncResult(ctx.runtime.db, ctx.endpoint.id, { runName: run.runName ?? parsed.runName, runStamp: run.runStamp ?? parsed.runStamp, body });
   res.status(200).end();

@@ -21,14 +21,14 @@ import { deleteContext, findContext, saveContext, updateContext, type SyncContex
 import { stateOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
-import { FEED_TYPE, sendXml } from '../http';
+import { bodyText, FEED_TYPE, sendXml } from '../http';
 
 
 export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const { db, cfg } = ctx.runtime;
   const id = trackingIdOf(req);
   const run = runOf(req);
-  const floor: Digest = parseDigestDocument(parseXml(bodyText(req)));
+  const floor: Digest = parseDigestDocument(parseXml(bodyText(req), { limits: cfg.xml }));
   if (!ctx.endpoint.def.kind.isSyncSource) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
   }
@@ -72,10 +72,6 @@ export async function deleteSyncSource(_req: Request, res: Response, ctx: Servic
 
 function contextUrl(ctx: ServiceContext, id: string): string {
   return `${ctx.endpoint.url}/$syncSource('${id}')`;
-}
-
-function bodyText(req: Request): string {
-  return typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
 }
 
 async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext, startIndex: number, count: number): Promise<void> {

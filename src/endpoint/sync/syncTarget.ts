@@ -17,6 +17,7 @@ import { diagnosesDocument } from '../../atom/diagnosisXml';
 import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
+import { repeatedUuid } from '../../protocol/pageIdentity';
 import type { Digest, SyncMode } from '../../protocol/types';
 import { applySyncPage, type AppliedPage } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
@@ -78,13 +79,22 @@ interface ReceivedPage {
  * that as a tree).
  */
 function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
-  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def));
+  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def), ctx.runtime.cfg.xml);
   req.body = undefined;
   if (!ctx.endpoint.def.kind.isSyncTarget) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
   }
   if (!feed.ceiling) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message: 'a sync feed needs sync:digest (the source digest)', payloadPath: 'feed/digest' });
+  }
+  const repeated = repeatedUuid(feed.entries);
+  if (repeated) {
+    throw new SDataError(400, {
+      sdataCode: 'BadRequest',
+      applicationCode: 'DuplicateUuid',
+      message: `entries ${repeated.firstIndex} and ${repeated.index} both carry sdata:uuid '${repeated.uuid}': a page names each resource once; nothing of the page was applied`,
+      payloadPath: `entry[${repeated.index}]/payload`,
+    });
   }
   return {
     mode: feed.mode ?? 'catchUp',
