@@ -17,6 +17,7 @@ import { registerEndpoints } from '../store/endpoints';
 import { errorMiddleware } from './errors';
 import { sdataRouter } from './router';
 import { EndpointCatalog, type Runtime } from './runtime';
+import { DigestHub } from './notify/hub';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -39,7 +40,8 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
   const catalog = new EndpointCatalog(await registerEndpoints(db, endpointDefs(cfg)));
-  return { cfg, db, log, catalog };
+  const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
+  return { cfg, db, log, catalog, digestHub };
 }
 
 export interface RunningServer {
@@ -84,6 +86,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     runtime,
     async close() {
       clearInterval(expiry);
+      await runtime.digestHub.close();
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

@@ -1,6 +1,6 @@
 /**
  * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
- * ($batch, $schema, $syncDigest) merged with the sync services of ./sync. A handler answers the request
+ * ($batch, $schema, $syncDigest, $syncNotify) merged with the sync services of ./sync. A handler answers the request
  * itself or throws an SDataError.
  */
 import type { Request, Response } from 'express';
@@ -12,6 +12,7 @@ import { postBatch } from './batch';
 import { getKindSchema } from './schema';
 import { getSyncDigest, putSyncDigest } from './syncDigest';
 import { syncServices } from './sync';
+import { getSyncNotify } from './syncNotify';
 
 export interface ServiceContext {
   runtime: Runtime;
@@ -26,6 +27,7 @@ const resourceServices: Record<string, ServiceHandler> = {
   $batch: byMethod('$batch', { POST: postBatch }),
   $schema: byMethod('$schema', { GET: getKindSchema }),
   $syncDigest: byMethod('$syncDigest', { GET: getSyncDigest, PUT: putSyncDigest }),
+  $syncNotify: byMethod('$syncNotify', { GET: getSyncNotify }),
 };
 
 const services = new Map<string, ServiceHandler>(Object.entries({ ...resourceServices, ...syncServices }));

@@ -1,7 +1,8 @@
 /**
  * `$syncSource` (PROTOCOL.md 3.2, 4): POST freezes a selection (the target digest as floor, this endpoint's
  * digest as ceiling) in a database context and answers the first page at once; GET reads further pages by
- * keyset cursor; DELETE drops the context.
+ * keyset cursor; DELETE drops the context. `syncMode=immediate` marks the feed as an immediate push (the
+ * engine's, PROTOCOL.md 6: the floor is the target digest it last knew, not one it just read).
  *
  *   POST ──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
  */
@@ -20,7 +21,7 @@ import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
 import { stateOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
-import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
+import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
 import { FEED_TYPE, sendXml } from '../http';
 
 
@@ -28,6 +29,7 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
   const { db, cfg } = ctx.runtime;
   const id = trackingIdOf(req);
   const run = runOf(req);
+  const mode = syncModeOf(req);
   const floor: Digest = parseDigestDocument(parseXml(bodyText(req)));
   if (!ctx.endpoint.def.kind.isSyncSource) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
@@ -40,7 +42,7 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
     role: 'source',
     status: 'ready',
     ...run,
-    mode: 'catchUp',
+    mode,
     floor,
     ceiling,
     total,
