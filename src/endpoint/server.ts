@@ -26,6 +26,13 @@ export function createApp(runtime: Runtime): Express {
   // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
   // `text/xml`, or nothing); the XML readers decide what is acceptable.
   app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
+  // At debug level every request is logged as it arrives (requests are counted from these lines).
+  if (runtime.log.isLevelEnabled('debug')) {
+    app.use((req, _res, next) => {
+      runtime.log.debug({ method: req.method, url: req.originalUrl }, 'request received');
+      next();
+    });
+  }
   app.use(sdataRouter(runtime));
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `nothing is served at ${req.path}; endpoints live under /sdata/` });
