@@ -30,10 +30,10 @@ interface PgliteListening {
   listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
-/** The schema this database's tables live in (the first of knex's searchPath; `public` by default). */
-function schemaOf(db: Db): string {
-  const path = db.client.config.searchPath as string[] | string | undefined;
-  return (Array.isArray(path) ? path[0] : path) ?? 'public';
+/** The schema this database's tables live in, as the triggers' current_schema() names it. */
+async function schemaOf(db: Db): Promise<string> {
+  const { rows } = await db.raw<{ rows: { schema: string }[] }>('SELECT current_schema() AS schema');
+  return rows[0].schema;
 }
 
 function payloadHandler(schema: string, onChange: (id: number) => void): (payload: string) => void {
@@ -46,10 +46,9 @@ function payloadHandler(schema: string, onChange: (id: number) => void): (payloa
 }
 
 export async function listenDigestChanges(db: Db, opts: ListenOptions): Promise<DigestChangeListener> {
-  const handle = payloadHandler(schemaOf(db), opts.onChange);
+  const handle = payloadHandler(await schemaOf(db), opts.onChange);
   if (databaseKind(db) === 'pglite') {
-    // knex-pglite keeps its one PGlite instance on the client once a connection was acquired.
-    await db.raw('SELECT 1');
+    // knex-pglite keeps its one PGlite instance on the client once a connection was acquired (schemaOf did).
     const pglite = (db.client as { pglite?: PgliteListening }).pglite;
     if (!pglite) throw new Error('listenDigestChanges: no PGlite instance behind this database');
     const unlisten = await pglite.listen(DIGEST_CHANNEL, handle);
