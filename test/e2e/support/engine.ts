@@ -19,7 +19,9 @@ export async function startEngineProcess(dir: string, engine: Record<string, unk
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { msg: string });
   const routes = (engine.routes as unknown[]).length;
-  await waitUntil('the engine listens on every route', async () => lines().filter((l) => l.msg === 'route is listening').length === routes, 60_000);
+  await waitUntil('the engine listens on every route', async () => lines().filter((l) => l.msg === 'route is listening').length === routes, 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}\nengine stderr: ${proc.stderr().slice(-3000)}`);
+  });
   return { proc, lines, stop: async () => void (await proc.stop()) };
 }
 
