@@ -26,10 +26,13 @@ export function createApp(runtime: Runtime): Express {
   // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
   // `text/xml`, or nothing); the XML readers decide what is acceptable.
   app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
-  // At debug level every request is logged as it arrives (requests are counted from these lines).
+  // At debug level every request is logged as it arrives and when answered, with its bytes (requests and
+  // their cost are counted from these lines; a $syncNotify stream is answered only when it closes).
   if (runtime.log.isLevelEnabled('debug')) {
-    app.use((req, _res, next) => {
-      runtime.log.debug({ method: req.method, url: req.originalUrl }, 'request received');
+    app.use((req, res, next) => {
+      const bytesIn = Number(req.get('content-length') ?? 0);
+      runtime.log.debug({ method: req.method, url: req.originalUrl, bytesIn }, 'request received');
+      res.once('finish', () => runtime.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, bytesIn, bytesOut: Number(res.getHeader('content-length') ?? 0) }, 'request answered'));
       next();
     });
   }
