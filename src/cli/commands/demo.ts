@@ -22,7 +22,7 @@ export function demoCommand(): Command {
       const loggerPort = process.env.LOGGER_PORT ? Number(process.env.LOGGER_PORT) : undefined;
       const base = parseConfig(demoConfig);
       const log = createLog(base.log.level, 'sdata-sync demo');
-      const server = await startServer(base);
+      const server = await startServer(base, { log });
       const logger = await startLogger(base, { db: server.db, port: loggerPort, log });
       const crm = `${server.url}/sdata/crm/test/-`;
       const erp = `${server.url}/sdata/erp/test/-`;
