@@ -34,6 +34,7 @@ const routes: [string, string][] = [
   [`${ep}/$schema`, 'get'],
   [`${ep}/$syncDigest`, 'get'],
   [`${ep}/$syncDigest`, 'put'],
+  [`${ep}/$syncNotify`, 'get'],
   [`${ep}/$syncSource`, 'post'],
   [`${ep}/$syncSource('{trackingId}')`, 'get'],
   [`${ep}/$syncSource('{trackingId}')`, 'delete'],
