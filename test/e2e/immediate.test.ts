@@ -91,6 +91,8 @@ describe.each(kinds)('[%s] immediate routes between processes', (db) => {
   });
 
   it('a push whose floor is above erp\'s digest (erp restored from an older copy) is refused with SyncGap; the catch-up pass repairs it', async () => {
+    await create(crm, 'account', { name: 'before the restore' });
+    await waitUntil('crm and erp agree', () => sameEverywhere(crm, erp), 30_000, 50);
     // erp "restored from an older copy": its entry for crm goes back to tick 1 (administration PUT).
     const d = await digestOf(erp);
     const crmId = (await digestOf(crm)).origin; // endpoint identities are the public URLs, not the ones dialled here
