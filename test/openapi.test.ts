@@ -44,6 +44,7 @@ const routes: [string, string][] = [
   [`${ep}/$template`, 'get'],
   [`${ep}/$syncDigest`, 'get'],
   [`${ep}/$syncDigest`, 'put'],
+  [`${ep}/$syncNotify`, 'get'],
   [`${ep}/$syncSource`, 'post'],
   [`${ep}/$syncSource('{trackingId}')`, 'get'],
   [`${ep}/$syncSource('{trackingId}')`, 'delete'],

@@ -9,7 +9,8 @@
  *         source: http://localhost:3000/sdata/crm/test/-      # an application (all kinds) or one kind
  *         target: http://localhost:3000/sdata/erp/test/-
  *         direction: bothWays
- *         schedule: "0-59/5 * * * * *"                          # every 5 s (croner; the seconds field is optional)
+ *         mode: immediate                                       # scheduled (default) | immediate | watch
+ *         schedule: "0 * * * * *"                               # safety net every minute (croner; seconds optional)
  *   logger:
  *     port: 3100
  *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
@@ -51,6 +52,13 @@ export const pollSchema = z
   })
   .prefault({});
 
+/** Safety-net catch-up pass of an immediate route, when it gives no schedule: every 5 minutes. */
+export const IMMEDIATE_SAFETY_NET = '0 */5 * * * *';
+const SCHEDULED_DEFAULT = '*/30 * * * * *';
+
+export const routeModes = ['scheduled', 'immediate', 'watch'] as const;
+export type RouteMode = (typeof routeModes)[number];
+
 export const routeSchema = z.object({
   /** Used as the runName of the route's passes; defaults to `source -> target`. */
   name: z.string().min(1).optional(),
@@ -59,12 +67,28 @@ export const routeSchema = z.object({
   /** With application URLs: the kinds to synchronise (default: every kind, in syncOrder). */
   kinds: z.array(z.string().min(1)).optional(),
   direction: z.enum(['oneWay', 'bothWays']).default('oneWay'),
-  schedule: cronPattern.default('*/30 * * * * *'),
+  /**
+   * scheduled: catch-up passes on `schedule`. immediate: each change notified by a source is pushed at once
+   * (a catch-up pass at start, after any failure and on `schedule` as a safety net, default every 5 min).
+   * watch: the endpoints' notification streams are watched and a pass runs only where a source is ahead.
+   */
+  mode: z.enum(routeModes).default('scheduled'),
+  /** Cron pattern: default every 30 s for a scheduled route, every 5 min for an immediate one; unused by watch. */
+  schedule: cronPattern.optional(),
   /** Overrides engine.loggers for this route. */
   loggers: z.array(httpUrl).optional(),
   /** Overrides engine.postResults for this route. */
   postResults: z.boolean().optional(),
-});
+}).transform((r) => ({ ...r, schedule: r.schedule ?? (r.mode === 'immediate' ? IMMEDIATE_SAFETY_NET : SCHEDULED_DEFAULT) }));
+
+export const watchSchema = z
+  .object({
+    /** Interval of GET $syncDigest for an endpoint whose $syncNotify stream is unavailable (watch and immediate routes). */
+    pollSeconds: z.number().positive().default(15),
+    /** First wait before a failed catch-up pass of an immediate or watch route is run again (doubling up to maxDelayMillis of retry). */
+    retryMillis: z.number().int().positive().default(500),
+  })
+  .prefault({});
 
 export const engineSchema = z
   .object({
@@ -84,6 +108,7 @@ export const engineSchema = z
     requestTimeoutSeconds: z.number().positive().default(300),
     retry: retrySchema,
     poll: pollSchema,
+    watch: watchSchema,
     routes: z.array(routeSchema).default([]),
   })
   .prefault({});
@@ -113,4 +138,5 @@ export type EngineConfig = z.output<typeof engineSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type PollConfig = z.output<typeof pollSchema>;
+export type WatchConfig = z.output<typeof watchSchema>;
 export type LoggerConfig = z.output<typeof loggerSchema>;

@@ -92,6 +92,10 @@ export const syncSchema = z
     answerWithinMillis: z.number().int().min(0).default(2000),
     /** Heartbeat interval of $syncNotify streams. */
     heartbeatSeconds: z.number().positive().default(15),
+    /** $syncNotify sends at most one change event per endpoint in this time (a burst of commits coalesces). */
+    notifyCoalesceMillis: z.number().int().min(0).max(10_000).default(5),
+    /** Open $syncNotify streams a server accepts at once (over all endpoints); more are answered 503. */
+    maxNotifyListeners: z.number().int().positive().default(1000),
   })
   .prefault({});
 

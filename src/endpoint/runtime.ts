@@ -9,12 +9,15 @@ import type { Db } from '../store/db';
 import type { RegisteredEndpoint } from '../store/endpoints';
 import { SDataError } from '../protocol/diagnosis';
 import type { SDataPath } from './path';
+import type { DigestHub } from './notify/hub';
 
 export interface Runtime {
   cfg: Config;
   db: Db;
   log: Logger;
   catalog: EndpointCatalog;
+  /** Fans digest changes out to `$syncNotify` listeners. */
+  digestHub: DigestHub;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

@@ -23,11 +23,22 @@ import { sdataRouter } from './router';
 import { getHome } from './home';
 import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
+import { DigestHub } from './notify/hub';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // At debug level every request is logged as it arrives and when answered, with its bytes (requests and
+  // their cost are counted from these lines; a $syncNotify stream is answered only when it closes).
+  if (runtime.log.isLevelEnabled('debug')) {
+    app.use((req, res, next) => {
+      const bytesIn = Number(req.get('content-length') ?? 0);
+      runtime.log.debug({ method: req.method, url: req.originalUrl, bytesIn }, 'request received');
+      res.once('finish', () => runtime.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, bytesIn, bytesOut: Number(res.getHeader('content-length') ?? 0) }, 'request answered'));
+      next();
+    });
+  }
   // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
   app.use(textBody(runtime.cfg.server.bodyLimitBytes));
   app.get('/', getHome(providerUrl(runtime)));
@@ -54,7 +65,8 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
     }
   }
   const catalog = new EndpointCatalog(await registerEndpoints(db, defs));
-  return { cfg, db, log, catalog };
+  const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
+  return { cfg, db, log, catalog, digestHub };
 }
 
 export interface RunningServer {
@@ -104,6 +116,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     async close() {
       gate.stopping();
       clearInterval(expiry);
+      await runtime.digestHub.close();
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

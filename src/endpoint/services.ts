@@ -1,6 +1,6 @@
 /**
  * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
- * ($batch, $schema, $template, $syncDigest) merged with the sync services of ./sync. A handler answers the request
+ * ($batch, $schema, $template, $syncDigest, $syncNotify) merged with the sync services of ./sync. A handler answers the request
  * itself or throws an SDataError.
  */
 import type { Request, Response } from 'express';
@@ -13,6 +13,7 @@ import { getKindSchema } from './schema';
 import { getTemplate } from './template';
 import { getSyncDigest, putSyncDigest } from './syncDigest';
 import { syncServices } from './sync';
+import { getSyncNotify } from './syncNotify';
 
 export interface ServiceContext {
   runtime: Runtime;
@@ -28,6 +29,7 @@ const resourceServices: Record<string, ServiceHandler> = {
   $schema: byMethod('$schema', { GET: getKindSchema }),
   $template: byMethod('$template', { GET: getTemplate }),
   $syncDigest: byMethod('$syncDigest', { GET: getSyncDigest, PUT: putSyncDigest }),
+  $syncNotify: byMethod('$syncNotify', { GET: getSyncNotify }),
 };
 
 const services = new Map<string, ServiceHandler>(Object.entries({ ...resourceServices, ...syncServices }));

@@ -1,5 +1,6 @@
 /**
- * The engine daemon: runs each configured route on its cron schedule (croner).
+ * The engine daemon: runs each scheduled route on its cron schedule (croner); immediate and watch routes
+ * run as streaming routes (streamingRoute.ts).
  *
  *   tick ──lock held elsewhere──> skipped (another pass of this route is running, here or in another engine)
  *     └──lock taken──> pass S->T [and T->S] ──> released
@@ -19,6 +20,7 @@ import { SDataClient } from './http';
 import { PassFailed, runPass, type PassSummary } from './pass';
 import { routeKey, routeName } from './route';
 import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
+import { StreamingRoute } from './streamingRoute';
 
 export type RouteRunOutcome =
   | { route: string; skipped: true }
@@ -122,13 +124,15 @@ export class RouteRunner {
   }
 }
 
-function withoutKinds(s: PassSummary): Omit<PassSummary, 'kinds'> {
-  const { kinds: _kinds, ...rest } = s;
+function withoutKinds(s: PassSummary): Omit<PassSummary, 'kinds' | 'ceiling'> {
+  const { kinds: _kinds, ceiling: _ceiling, ...rest } = s;
   return rest;
 }
 
 export interface RunningEngine {
   runners: RouteRunner[];
+  /** Immediate and watch routes. */
+  streaming: StreamingRoute[];
   /** Stops the schedules, lets running pages finish, releases the locks. */
   stop(): Promise<void>;
 }
@@ -148,7 +152,9 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
     log?.info('engine.databaseUrl is not set: route locks hold within this process only (run one engine, or give a PostgreSQL URL)');
   }
   let stopping = false;
-  const runners = engine.routes.map((r) => new RouteRunner(r, engine, locks, () => stopping, log));
+  const runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, log));
+  const streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, log));
+  for (const route of streaming) route.start();
   const jobs = runners.map(
     (runner) =>
       new Cron(runner.route.schedule, { protect: true, catch: (err: unknown) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed') }, async () => {
@@ -156,13 +162,14 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
       }),
   );
   if (opts.runAtStart) for (const runner of runners) void runner.runOnce().catch((err) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed'));
-  log?.info({ routes: runners.map((r) => ({ name: r.name, schedule: r.route.schedule, direction: r.route.direction })) }, 'engine started');
+  log?.info({ routes: engine.routes.map((r) => ({ name: routeName(r), mode: r.mode, schedule: r.mode === 'watch' ? undefined : r.schedule, direction: r.direction })) }, 'engine started');
   return {
     runners,
+    streaming,
     async stop() {
       stopping = true;
       for (const job of jobs) job.stop();
-      await Promise.all(runners.map((r) => r.idle()));
+      await Promise.all([...runners.map((r) => r.idle()), ...streaming.map((r) => r.stop())]);
       await locks.close();
       log?.info('engine stopped');
     },

@@ -17,12 +17,16 @@
  *   any state  an error the client's retries could not cure ──────> failed (contexts dropped, loggers told)
  *
  * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
+ *
+ * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
+ * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
+ * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { readResultSummary, summarisedEntries, type ResultSummary } from '../atom/resultFeed';
-import { parseDigestDocument } from '../atom/digestXml';
+import { digestEntryDocument, parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
@@ -42,6 +46,8 @@ export interface KindPassSummary extends Counts {
   target: string;
   kind: string;
   state: 'done' | 'cut';
+  /** The ceiling of the last page read (the source digest the selection froze). */
+  ceiling?: Digest;
   pages: number;
   entries: number;
   seconds: number;
@@ -70,6 +76,8 @@ export interface PassOptions {
   kinds?: string[];
   /** Entries per page asked of the source (`count`). */
   pageSize?: number;
+  /** An immediate push: the target digest the engine last knew, used as floor instead of reading T's. */
+  floor?: Digest;
   /** Cut the pass after this many pages (over all kinds). */
   stopAfterPages?: number;
   /** Asked between pages: true stops the pass cleanly once the running page is applied. */
@@ -162,9 +170,10 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   let entries = 0;
   let totalResults: number | undefined;
   let state: 'done' | 'cut' = 'cut';
+  let ceiling: Digest | undefined;
   const summary = (): KindPassSummary => {
     const seconds = (performance.now() - started) / 1000;
-    return { source, target, kind, state, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds) };
+    return { source, target, kind, state, ceiling, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds) };
   };
   const report = (resultFeed: string, page: number, pageState: PassState): void => {
     const pageCounts = readResultSummary(resultFeed);
@@ -178,9 +187,10 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   opts.onProgress?.({ type: 'kind', kind, source, target });
   try {
     // selecting
-    const digest = await client.exchange('GET', serviceUrl(target, '$syncDigest'));
-    const targetDigest = digestOf(digest.body);
-    const selection = await postTracked(client, source, '$syncSource', digest.body, ENTRY_TYPE, { count: opts.pageSize });
+    const known = opts.floor;
+    const floorBody = known ? digestEntryDocument(known, target, new Date().toISOString()) : (await client.exchange('GET', serviceUrl(target, '$syncDigest'))).body;
+    const targetDigest = known ?? digestOf(floorBody);
+    const selection = await postTracked(client, source, '$syncSource', floorBody, ENTRY_TYPE, { count: opts.pageSize, syncMode: known ? 'immediate' : undefined });
     sourceContext = selection.context;
     let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);
     let pendingResults: Promise<void> | undefined;
@@ -190,6 +200,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
       nextPage = undefined;
       const head = readFeedHead(page.body);
       totalResults ??= head.totalResults;
+      ceiling = head.ceiling ?? ceiling;
       budget.pagesLeft -= 1;
       const isLast = head.next === undefined;
       const isCut = !isLast && budget.pagesLeft <= 0;
@@ -250,7 +261,7 @@ function aggregate(source: string, target: string, kinds: KindPassSummary[]): Pa
   const entries = kinds.reduce((n, k) => n + k.entries, 0);
   const seconds = kinds.reduce((n, k) => n + k.seconds, 0);
   const state = kinds.every((k) => k.state === 'done') ? 'done' : 'cut';
-  return { source, target, state, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds), kinds };
+  return { source, target, state, ceiling: kinds.length === 1 ? kinds[0].ceiling : undefined, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds), kinds };
 }
 
 /** The (source, target, kind) endpoint pairs of a pass, in syncOrder. */

@@ -10,6 +10,9 @@
  * tombstones) have no recorded parents, so the ancestor check can miss a false conflict through them but
  * never invents one.
  *
+ * The same runs again with immediate routes switched on along the topology's edges (an engine process
+ * pushing every change as it is committed, beside the random passes).
+ *
  * E2E_RUNS=n runs n histories per topology (default 3, enough for CI); E2E_RUNS=200 for a long soak.
  */
 import { rmSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { SDataClient } from '../../src/engine/http';
 import { runPass } from '../../src/engine/pass';
 import { APPS } from './support/fixtures';
 import { databaseEnv, startServe, tempDir, writeYaml, type ServerProcess } from './support/processes';
+import { startEngineProcess, type EngineProcess } from './support/engine';
 import { create, digestOf, readAll, remove, update, valuesByUuid, type StoredResource } from './support/sdata';
 
 jest.setTimeout(600_000);
@@ -146,8 +150,16 @@ describe('[pglite] random histories converge (chain and triangle)', () => {
       .map((c) => [etagIn(child(c, NS.x, 'winnerVersion')), etagIn(child(c, NS.x, 'loserVersion'))]);
   }
 
-  for (const [topology, edges] of Object.entries(TOPOLOGIES)) {
-    it(`${topology}: same data, same digests, no conflict with an ancestor`, async () => {
+  for (const [topology, edges, immediate] of Object.entries(TOPOLOGIES).flatMap(([t, e]) => [[t, e, false] as const, [t, e, true] as const])) {
+    it(`${topology}${immediate ? ' with immediate routes' : ''}: same data, same digests, no conflict with an ancestor`, async () => {
+      let engine: EngineProcess | undefined;
+      if (immediate) {
+        engine = await startEngineProcess(dir, {
+          watch: { retryMillis: 100 },
+          routes: edges.map(([a, b]) => ({ name: `${NAMES[a]}-${NAMES[b]}`, source: endpoints[a], target: endpoints[b], direction: 'bothWays', mode: 'immediate', schedule: '0 0 * * * *' })),
+        }, `engine-${topology}`);
+      }
+      try {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 18 }), async (ops) => {
           runNo += 1;
@@ -177,6 +189,9 @@ describe('[pglite] random histories converge (chain and triangle)', () => {
         }),
         { numRuns: RUNS, endOnFailure: true },
       );
+      } finally {
+        await engine?.stop();
+      }
     });
   }
 });

@@ -1,6 +1,8 @@
 /**
  * `sdata-sync demo` (what `npm start` runs): the demo applications crm and erp, the event logger, and an
- * engine syncing crm and erp both ways every few seconds. `DEMO_ENGINE=off` leaves the engine out.
+ * engine syncing crm and erp both ways: an immediate route (each change pushed as it is committed, a
+ * catch-up pass every 5 minutes as a safety net), or with `DEMO_IMMEDIATE=off` a scheduled route every few
+ * seconds. `DEMO_ENGINE=off` leaves the engine out.
  */
 import { Command } from 'commander';
 import { parseConfig } from '../../config/load';
@@ -14,25 +16,26 @@ import { onShutdown } from '../shutdown';
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the demo: crm and erp endpoints, the event logger and an engine syncing them both ways')
-    .option('--every <seconds>', 'seconds between passes', '5')
+    .option('--every <seconds>', 'seconds between passes of the scheduled route (DEMO_IMMEDIATE=off)', '5')
     .action(async (o: { every: string }) => {
       const every = Math.max(1, Math.min(59, Number(o.every) || 5));
       const loggerPort = process.env.LOGGER_PORT ? Number(process.env.LOGGER_PORT) : undefined;
       const base = parseConfig(demoConfig);
       const log = createLog(base.log.level, 'sdata-sync demo');
-      const server = await startServer(base);
+      const server = await startServer(base, { log });
       const logger = await startLogger(base, { db: server.db, port: loggerPort, log });
       const crm = `${server.url}/sdata/crm/test/-`;
       const erp = `${server.url}/sdata/erp/test/-`;
       process.stdout.write(`crm: ${crm}\nerp: ${erp}\nevent logger: ${logger.url}/logs/runs and ${logger.url}/logs/events\n`);
       let engine: RunningEngine | undefined;
       if ((process.env.DEMO_ENGINE ?? 'on').toLowerCase() !== 'off') {
-        const cfg = parseConfig({
-          ...demoConfig,
-          engine: { loggers: [logger.ingestUrl], routes: [{ name: 'demo crm<->erp', source: crm, target: erp, direction: 'bothWays', schedule: `*/${every} * * * * *` }] },
-        });
+        const immediate = (process.env.DEMO_IMMEDIATE ?? 'on').toLowerCase() !== 'off';
+        const route = immediate
+          ? { name: 'demo crm<->erp', source: crm, target: erp, direction: 'bothWays' as const, mode: 'immediate' as const }
+          : { name: 'demo crm<->erp', source: crm, target: erp, direction: 'bothWays' as const, schedule: `*/${every} * * * * *` };
+        const cfg = parseConfig({ ...demoConfig, engine: { loggers: [logger.ingestUrl], routes: [route] } });
         engine = await startEngine(cfg.engine, { log, runAtStart: true });
-        process.stdout.write(`engine: crm <-> erp every ${every} s\n`);
+        process.stdout.write(immediate ? 'engine: crm <-> erp immediate (DEMO_IMMEDIATE=off for a pass every few seconds)\n' : `engine: crm <-> erp every ${every} s\n`);
       } else {
         process.stdout.write('engine: off (DEMO_ENGINE=off)\n');
       }

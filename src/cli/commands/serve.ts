@@ -13,7 +13,7 @@ export function serveCommand(): Command {
     .action(async (o: { config?: string }) => {
       const cfg = loadConfig(o.config);
       const log = createLog(cfg.log.level, 'sdata-sync serve');
-      const server = await startServer(cfg);
+      const server = await startServer(cfg, { log });
       process.stdout.write(`listening on ${server.url}\n`);
       for (const def of endpointDefs(cfg)) process.stdout.write(`${def.url}\n`);
       onShutdown(() => server.close(), log);

@@ -1,7 +1,8 @@
-/** Query parameters shared by the sync services: trackingID, runName, runStamp, paging. */
+/** Query parameters shared by the sync services: trackingID, runName, runStamp, paging, syncMode. */
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { SDataError } from '../../protocol/diagnosis';
+import type { SyncMode } from '../../protocol/types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,4 +42,12 @@ export function positiveIntOf(req: Request, name: string, fallback: number, max?
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be a positive integer, not '${v}'` });
   const n = Number(v);
   return max !== undefined ? Math.min(n, max) : n;
+}
+
+/** `syncMode` of a `$syncSource` selection: `catchUp` (the default) or `immediate` (a push, PROTOCOL.md 6). */
+export function syncModeOf(req: Request): SyncMode {
+  const v = single(req, 'syncMode');
+  if (v === undefined || v === 'catchUp') return 'catchUp';
+  if (v === 'immediate') return 'immediate';
+  throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `syncMode must be catchUp or immediate, not '${v.slice(0, 40)}'` });
 }

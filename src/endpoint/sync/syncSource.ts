@@ -1,7 +1,8 @@
 /**
  * `$syncSource` (PROTOCOL.md 3.2, 4): POST freezes a selection (the target digest as floor, this endpoint's
  * digest as ceiling) in a database context and answers the first page at once; GET reads further pages by
- * keyset cursor; DELETE drops the context.
+ * keyset cursor; DELETE drops the context. `syncMode=immediate` marks the feed as an immediate push (the
+ * engine's, PROTOCOL.md 6: the floor is the target digest it last knew, not one it just read).
  *
  *   POST ──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
  */
@@ -20,7 +21,7 @@ import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
 import { stateOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
-import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
+import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml } from '../http';
 
 
@@ -28,30 +29,35 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
   const { db, cfg } = ctx.runtime;
   const id = trackingIdOf(req);
   const run = runOf(req);
+  const mode = syncModeOf(req);
   const floor: Digest = parseDigestDocument(parseXml(bodyText(req), { limits: cfg.xml }));
   if (!ctx.endpoint.def.kind.isSyncSource) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
   }
   const ceiling = await readDigest(db, ctx.endpoint.id, ctx.endpoint.url);
-  const total = await countSelection(db, ctx.endpoint.id, selectionRanges(ceiling, floor));
   const context: SyncContext = {
     id,
     endpointId: ctx.endpoint.id,
     role: 'source',
     status: 'ready',
     ...run,
-    mode: 'catchUp',
+    mode,
     floor,
     ceiling,
-    total,
     cursor: { pages: { '1': null } },
     createdAt: new Date(),
     touchedAt: new Date(),
   };
-  await saveContext(db, context);
   const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
   res.setHeader('Location', contextUrl(ctx, id));
-  await sendPage(res, ctx, context, 1, count);
+  // The context is written once, with the first page's cursor; a selection that fits in its first page
+  // (an immediate push, most often) needs no count: its total is that page.
+  await sendPage(res, ctx, context, 1, count, async (cursor, onPage, hasMore) => {
+    const total = hasMore ? await countSelection(db, ctx.endpoint.id, selectionRanges(ceiling, floor)) : onPage;
+    context.total = total;
+    if (cursor) context.cursor = cursor;
+    await saveContext(db, context);
+  });
 }
 
 export async function getSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -61,7 +67,7 @@ export async function getSyncSource(req: Request, res: Response, ctx: ServiceCon
   if (!context) throw unknownContext('$syncSource', id);
   const startIndex = positiveIntOf(req, 'startIndex', 1);
   const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
-  await sendPage(res, ctx, context, startIndex, count);
+  await sendPage(res, ctx, context, startIndex, count, (cursor) => updateContext(db, context.id, cursor ? { cursor } : {}));
 }
 
 export async function deleteSyncSource(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -74,7 +80,13 @@ function contextUrl(ctx: ServiceContext, id: string): string {
   return `${ctx.endpoint.url}/$syncSource('${id}')`;
 }
 
-async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext, startIndex: number, count: number): Promise<void> {
+type Cursor = NonNullable<SyncContext['cursor']>;
+
+/**
+ * Reads page `startIndex` of the selection, lets `persist` record the context (with the cursor of the next
+ * page when there is one) and writes the page.
+ */
+async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext, startIndex: number, count: number, persist: (cursor: Cursor | undefined, onPage: number, hasMore: boolean) => Promise<unknown>): Promise<void> {
   const { db } = ctx.runtime;
   const { def, url } = ctx.endpoint;
   const after = context.cursor?.pages[String(startIndex)];
@@ -89,13 +101,8 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
   const rows = await readSelection(db, ctx.endpoint.id, ranges, after, count + 1);
   const hasMore = rows.length > count;
   const page = hasMore ? rows.slice(0, count) : rows;
-  if (hasMore) {
-    const last = page[page.length - 1];
-    const cursor = { pages: { ...context.cursor!.pages, [String(startIndex + count)]: [last.state_endpoint, Number(last.state_tick)] as [string, number] } };
-    await updateContext(db, context.id, { cursor });
-  } else {
-    await updateContext(db, context.id, {});
-  }
+  const last = page[page.length - 1];
+  await persist(hasMore ? { pages: { ...context.cursor!.pages, [String(startIndex + count)]: [last.state_endpoint, Number(last.state_tick)] as [string, number] } } : undefined, page.length, hasMore);
   const self = contextUrl(ctx, context.id);
   const link = (s: number) => `${self}?startIndex=${s}&count=${count}`;
   const updated = new Date().toISOString();

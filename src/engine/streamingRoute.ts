@@ -1,0 +1,144 @@
+/**
+ * An immediate or watch route (engine.routes[].mode): one RouteLeg (leg.ts) per kind and direction, fed by
+ * the digest streams of its endpoints (each endpoint's announcements go to the legs it is the source of and
+ * to those it is the target of). An immediate route also runs a catch-up pass of every leg on its schedule.
+ *
+ *   resolving (the kinds of application URLs, from $schema; retried until it works)
+ *     ──> locking (the route lock; while another engine holds it, tried again every lockRetrySeconds)
+ *     ──> running (legs and streams) ──stop()──> stopped (streams closed, running steps awaited, lock released)
+ */
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import { parseDigestDocument } from '../atom/digestXml';
+import { parseXml } from '../atom/xml';
+import type { EngineConfig, RouteConfig } from '../config/engineSchema';
+import type { Digest } from '../protocol/types';
+import { EndpointStreams } from './endpointStreams';
+import { describeError } from './errors';
+import { SDataClient } from './http';
+import { RouteLeg, type LegOps } from './leg';
+import { passLegs, runPass } from './pass';
+import { routeKey, routeName } from './route';
+import type { RouteLocks } from './routeLock';
+import { serviceUrl } from './urls';
+
+const LOCK_RETRY_SECONDS = 30;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export class StreamingRoute {
+  readonly name: string;
+  readonly legs: RouteLeg[] = [];
+  private streams: EndpointStreams | undefined;
+  private cron: Cron | undefined;
+  private release: (() => Promise<void>) | undefined;
+  private stopped = false;
+  private started: Promise<void> | undefined;
+
+  constructor(
+    readonly route: RouteConfig,
+    private readonly engine: EngineConfig,
+    private readonly locks: RouteLocks,
+    private readonly log?: Logger,
+  ) {
+    this.name = routeName(route);
+  }
+
+  start(): void {
+    this.started ??= this.run().catch((err: unknown) => this.log?.error({ route: this.name, err: describeError(err) }, 'route could not start'));
+  }
+
+  /** Resolves once the legs run (for tests). */
+  async ready(): Promise<void> {
+    while (!this.stopped && this.legs.length === 0) await sleep(20);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cron?.stop();
+    await this.streams?.close();
+    await Promise.all(this.legs.map((l) => l.stop()));
+    await this.started;
+    await this.release?.();
+  }
+
+  private client(run: string, attempts = 1): SDataClient {
+    const e = this.engine;
+    return new SDataClient({
+      run: { runName: `${this.name} ${run}`, runStamp: new Date().toISOString() },
+      retry: { ...e.retry, attempts },
+      poll: e.poll,
+      requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
+      log: this.log,
+    });
+  }
+
+  private async run(): Promise<void> {
+    const pairs = await this.resolve();
+    if (!pairs) return;
+    while (!this.stopped) {
+      this.release = await this.locks.tryAcquire(routeKey(this.route));
+      if (this.release) break;
+      this.log?.info({ route: this.name }, 'route is running in another engine; standing by');
+      await sleep(LOCK_RETRY_SECONDS * 1000);
+    }
+    if (this.stopped) return;
+    const streams = new EndpointStreams({ pollSeconds: this.engine.watch.pollSeconds, log: this.log });
+    this.streams = streams;
+    for (const { source, target } of pairs) {
+      const leg = new RouteLeg(this.opsOf(source, target), {
+        name: this.name,
+        mode: this.route.mode === 'immediate' ? 'immediate' : 'watch',
+        source,
+        target,
+        retryMillis: this.engine.watch.retryMillis,
+        maxRetryMillis: this.engine.retry.maxDelayMillis,
+        log: this.log,
+      });
+      this.legs.push(leg);
+      streams.subscribe(source, (d) => leg.sourceDigest(d));
+      streams.subscribe(target, (d) => leg.targetDigest(d));
+      leg.start();
+    }
+    if (this.route.mode === 'immediate') {
+      this.cron = new Cron(this.route.schedule, { protect: true }, () => {
+        for (const leg of this.legs) leg.catchUpNow();
+      });
+    }
+    this.log?.info({ route: this.name, mode: this.route.mode, legs: pairs.length }, 'route is listening');
+  }
+
+  /** The (source, target) endpoint pairs of every kind and direction; retried until the endpoints answer. */
+  private async resolve(): Promise<{ source: string; target: string }[] | undefined> {
+    let delay = this.engine.watch.retryMillis;
+    while (!this.stopped) {
+      try {
+        const client = this.client('schema', this.engine.retry.attempts);
+        const forward = await passLegs({ source: this.route.source, target: this.route.target, client, kinds: this.route.kinds });
+        const pairs = forward.map(({ source, target }) => ({ source, target }));
+        if (this.route.direction === 'bothWays') pairs.push(...forward.map(({ source, target }) => ({ source: target, target: source })));
+        return pairs;
+      } catch (err) {
+        this.log?.warn({ route: this.name, err: describeError(err) }, 'kinds of the route cannot be read yet; trying again');
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.engine.retry.maxDelayMillis);
+      }
+    }
+    return undefined;
+  }
+
+  private opsOf(source: string, target: string): LegOps {
+    const e = this.engine;
+    const common = { source, target, loggers: this.route.loggers ?? e.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    return {
+      catchUp: async () => {
+        await runPass({ ...common, client: this.client('catch-up') });
+      },
+      push: async (floor: Digest) => {
+        const pushed = await runPass({ ...common, client: this.client('push'), floor });
+        if (pushed.state !== 'done') throw new Error('the push was cut before its last page (engine stopping)');
+        return pushed.ceiling;
+      },
+      targetDigest: async () => parseDigestDocument(parseXml((await this.client('digest').exchange('GET', serviceUrl(target, '$syncDigest'))).body)),
+    };
+  }
+}

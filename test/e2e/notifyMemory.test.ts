@@ -1,0 +1,67 @@
+/**
+ * `$syncNotify` listeners that read nothing cost the server no memory for the events they miss: a server
+ * process (its own, on PGlite) takes 10,000 changes (1,000 commits of a $batch of 10, every commit its own
+ * event: coalescing off) while 20 listeners hold their streams open without reading, for at least
+ * SLOW_LISTENER_SECONDS (default 5; 60 for the acceptance figure). Its resident memory may not grow by more
+ * than a few MB over what the same changes cost it with no such listener (a first, equal round).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { APPS } from './support/fixtures';
+import { databaseEnv, startServe, tempDir, writeYaml, type ServerProcess } from './support/processes';
+import { batchCreate, readAll, sleep } from './support/sdata';
+
+const SLOW_SECONDS = Number(process.env.SLOW_LISTENER_SECONDS ?? 5);
+jest.setTimeout(240_000 + SLOW_SECONDS * 1000);
+
+const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+describe('[pglite] $syncNotify listeners that read nothing', () => {
+  let server: ServerProcess;
+  const dir = tempDir();
+  let endpoint: string;
+
+  beforeAll(async () => {
+    const cfg = writeYaml(dir, 'crm.yaml', { log: { level: 'warn' }, sync: { notifyCoalesceMillis: 0 }, applications: [APPS.crm] });
+    server = await startServe(cfg, await databaseEnv('pglite', dir, 'crm', { persistent: false }));
+    endpoint = `${server.url}/sdata/crm/test/-/accounts`;
+  });
+
+  afterAll(async () => {
+    await server?.proc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** 10,000 changes in 1,000 commits, taking at least `seconds`. */
+  async function changes(round: number, seconds: number): Promise<void> {
+    const started = Date.now();
+    for (let c = 0; c < 1000; c++) {
+      await batchCreate(endpoint, 'account', Array.from({ length: 10 }, (_, i) => ({ key: '', values: { name: `r${round}c${c}i${i}`, email: `r${round}c${c}i${i}@example.test` } })));
+    }
+    const left = seconds * 1000 - (Date.now() - started);
+    if (left > 0) await sleep(left);
+  }
+
+  it('20 listeners that read nothing while 10,000 changes happen grow its memory by a few MB at most', async () => {
+    await changes(0, 0); // warms the server up
+    const beforeControl = rssKb(server.proc.pid);
+    await changes(1, 0); // the same work with no listener: what the changes themselves cost
+    const controlKb = rssKb(server.proc.pid) - beforeControl;
+    const before = rssKb(server.proc.pid);
+    const u = new URL(`${endpoint}/$syncNotify`);
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = connect(Number(u.port), u.hostname);
+      s.pause(); // never read
+      s.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: text/event-stream\r\n\r\n`);
+      sockets.push(s);
+    }
+    await sleep(500);
+    await changes(2, SLOW_SECONDS);
+    const grownKb = rssKb(server.proc.pid) - before;
+    for (const s of sockets) s.destroy();
+    expect((await readAll(endpoint)).length).toBe(30_000);
+    process.stdout.write(`server RSS grew ${grownKb} kB while 20 listeners read nothing; ${controlKb} kB for the same changes with none\n`);
+    expect(grownKb - Math.max(0, controlKb)).toBeLessThan(8 * 1024);
+  });
+});

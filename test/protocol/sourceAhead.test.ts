@@ -1,0 +1,21 @@
+/** Is a source ahead of a target (src/protocol/sourceAhead.ts): the decision of watch routes and pushes. */
+import { isSourceAhead } from '../../src/protocol/sourceAhead';
+import type { Digest } from '../../src/protocol/types';
+import { digest } from '../support/protocolFixtures';
+
+describe('isSourceAhead', () => {
+  it.each<[string, Digest, Digest, boolean]>([
+    ['level digests: not ahead', digest(['A', 5], ['B', 3]), digest(['A', 5], ['B', 3]), false],
+    ['the target ahead everywhere: not ahead', digest(['A', 5], ['B', 3]), digest(['A', 6], ['B', 9]), false],
+    ['one tick more of the source itself: ahead', digest(['A', 6], ['B', 3]), digest(['A', 5], ['B', 3]), true],
+    ['one tick more of a third endpoint: ahead', digest(['A', 5], ['C', 2]), digest(['A', 5], ['C', 1]), true],
+    ['an endpoint the target has never heard of, with a change: ahead', digest(['A', 5], ['C', 2]), digest(['A', 5]), true],
+    ['an endpoint the target has never heard of, at tick 1 (nothing given out there yet): not ahead', digest(['A', 5], ['C', 1]), digest(['A', 5]), false],
+    ['a fresh source the target has never heard of: not ahead', digest(['A', 1]), digest(['B', 1]), false],
+    ['the target knows an endpoint the source lacks: not ahead', digest(['A', 5]), digest(['A', 5], ['C', 7]), false],
+    ['ahead on one endpoint, behind on another: ahead', digest(['A', 7], ['B', 1]), digest(['A', 5], ['B', 9]), true],
+    ['the heartbeat of a target that has everything, own entry included: not ahead', digest(['A', 5], ['B', 4]), digest(['A', 5], ['B', 8]), false],
+  ])('%s', (_title, source, target, ahead) => {
+    expect(isSourceAhead(source, target)).toBe(ahead);
+  });
+});
