@@ -14,7 +14,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import type { LoggerConfig } from '../config/engineSchema';
-import { SDataError } from '../protocol/diagnosis';
+import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
 import { eventsFeed, runsFeed } from './feeds';
@@ -95,13 +95,9 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof SDataError ? err.status : (err as { status?: number }).status === 413 ? 413 : 500;
-    const diagnoses =
-      err instanceof SDataError
-        ? err.diagnoses
-        : status === 413
-          ? [{ severity: 'Error' as const, sdataCode: 'RequestEntityTooLarge' as const, message: `body over ${cfg.bodyLimitBytes} bytes` }]
-          : [{ severity: 'Error' as const, sdataCode: 'InternalServerError' as const, message: (err as Error).message }];
+    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as BodyReaderFailure);
+    const status = known ? known.status : 500;
+    const diagnoses = known ? known.diagnoses : [{ severity: 'Error' as const, sdataCode: 'InternalServerError' as const, message: (err as Error).message }];
     if (status >= 500) log?.error({ err }, 'logger request failed');
     res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
   });
