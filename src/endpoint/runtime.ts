@@ -1,6 +1,6 @@
 /**
- * What every request handler of an endpoint server gets: configuration, database, logger, and the catalog
- * of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
+ * What every request handler of an endpoint server gets: configuration, database, logger, the work in
+ * flight, and the catalog of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
  * part that does not exist: application, contract, dataset, resource kind).
  */
 import type { Logger } from 'pino';
@@ -9,12 +9,15 @@ import type { Db } from '../store/db';
 import type { RegisteredEndpoint } from '../store/endpoints';
 import { SDataError } from '../protocol/diagnosis';
 import type { SDataPath } from './path';
+import type { WorkInFlight } from './workInFlight';
 
 export interface Runtime {
   cfg: Config;
   db: Db;
   log: Logger;
   catalog: EndpointCatalog;
+  /** Handlers and page applications still running (a graceful stop waits for them). */
+  work: WorkInFlight;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

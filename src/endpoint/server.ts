@@ -17,6 +17,7 @@ import { registerEndpoints } from '../store/endpoints';
 import { errorMiddleware } from './errors';
 import { sdataRouter } from './router';
 import { EndpointCatalog, type Runtime } from './runtime';
+import { WorkInFlight } from './workInFlight';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -39,7 +40,7 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
   const catalog = new EndpointCatalog(await registerEndpoints(db, endpointDefs(cfg)));
-  return { cfg, db, log, catalog };
+  return { cfg, db, log, catalog, work: new WorkInFlight() };
 }
 
 export interface RunningServer {
@@ -48,6 +49,11 @@ export interface RunningServer {
   app: Express;
   db: Db;
   runtime: Runtime;
+  /**
+   * Graceful stop: listens no more, lets the work in flight finish (requests are answered, pages applied
+   * after their 202 are committed) within `server.shutdownGraceSeconds`, then closes the connections and the
+   * database.
+   */
   close(): Promise<void>;
 }
 
@@ -73,7 +79,14 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     throw err;
   }
   const app = createApp(runtime);
-  server.on('request', app);
+  let stopping = false;
+  server.on('request', (req, res) => {
+    // Once stopping, every answer closes its connection, so that no client keeps sending on it.
+    if (stopping) res.setHeader('Connection', 'close');
+    // In flight from its arrival (its body still coming) until its answer has left or the client has gone.
+    void runtime.work.track(new Promise<void>((resolve) => res.once('close', () => resolve())));
+    app(req, res);
+  });
   const expiry = scheduleContextExpiry(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
@@ -83,11 +96,14 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     db: runtime.db,
     runtime,
     async close() {
+      stopping = true;
       clearInterval(expiry);
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      const graceMillis = runtime.cfg.server.shutdownGraceSeconds * 1000;
+      if (!(await runtime.work.idle(graceMillis))) runtime.log.warn({ running: runtime.work.size, graceMillis }, 'stopping with work still running');
+      server.closeAllConnections();
+      await closed;
       if (!opts.db) await runtime.db.destroy();
     },
   };
