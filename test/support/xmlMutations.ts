@@ -16,7 +16,7 @@ export interface MutationClasses {
   invalidUtf8: boolean;
   /** Characters XML 1.0 forbids (NUL and other C0 controls, U+FFFE, U+FFFF, lone surrogates), raw or as `&#...;`. */
   forbiddenCharacters: boolean;
-  /** A sync page whose entries name one `sdata:uuid` twice (an `<entry>` repeated). */
+  /** A sync page that names one `sdata:uuid` twice (an element carrying one repeated). */
   duplicateSyncUuids: boolean;
   /** A sync page whose `sdata:uuid` is not a UUID. */
   nonUuidSyncUuids: boolean;
@@ -33,7 +33,8 @@ export type Mutation =
   | { op: 'addAttribute'; pick: number; name: string; value: string }
   | { op: 'replaceAttribute'; pick: number; value: string }
   | { op: 'replaceText'; pick: number; value: string; raw: boolean }
-  | { op: 'flipByte'; at: number; value: number }
+  /** `inText`: the byte is one of a text value's (where a parser does not stop at it), else any byte. */
+  | { op: 'flipByte'; at: number; value: number; inText: boolean }
   | { op: 'truncate'; at: number };
 
 /** What a document is, for the classes that depend on it. */
@@ -115,7 +116,7 @@ export function mutationsArb(classes: MutationClasses): fc.Arbitrary<Mutation[]>
     ...(classes.deepNesting ? [fc.record({ op: fc.constant('nestElement' as const), pick, depth: fc.constantFrom(100, 1_000, 5_000) })] : []),
   ];
   const bytes: fc.Arbitrary<Mutation>[] = [
-    fc.record({ op: fc.constant('flipByte' as const), at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant('flipByte' as const), at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), value: fc.integer({ min: 0, max: 255 }), inText: fc.boolean() }),
     fc.record({ op: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) }),
   ];
   return fc
@@ -167,7 +168,7 @@ function structural(tokens: Token[], m: Mutation, classes: MutationClasses, doc:
     case 'dropElement':
       return [...tokens.slice(0, start), ...tokens.slice(end + 1)];
     case 'repeatElement': {
-      if (doc.syncPage && !classes.duplicateSyncUuids && span.some((t) => /^<(\w+:)?entry[\s>/]/.test(t.text))) return tokens;
+      if (doc.syncPage && !classes.duplicateSyncUuids && span.some((t) => t.text.includes('sdata:uuid='))) return tokens;
       return [...tokens.slice(0, end + 1), ...Array.from({ length: m.times }, () => span).flat(), ...tokens.slice(end + 1)];
     }
     case 'nestElement': {
@@ -201,6 +202,24 @@ function structural(tokens: Token[], m: Mutation, classes: MutationClasses, doc:
   }
 }
 
+/** Byte offsets of the characters of the document's text values (whitespace-only text left out). */
+function textBytePositions(bytes: Buffer): number[] {
+  const out: number[] = [];
+  let offset = 0;
+  for (const t of tokenize(bytes.toString('utf8'))) {
+    const length = Buffer.byteLength(t.text, 'utf8');
+    if (t.kind === 'text' && t.text.trim()) for (let i = 0; i < length; i++) out.push(offset + i);
+    offset += length;
+  }
+  return out;
+}
+
+/** The byte values a flip may write: ASCII characters XML allows, plus those of the classes drawn. */
+function byteValues(classes: MutationClasses): number[] {
+  const all = Array.from({ length: 256 }, (_, b) => b);
+  return all.filter((b) => (b >= 0x20 && b < 0x80) || (b >= 0x80 && classes.invalidUtf8) || (b < 0x20 && classes.forbiddenCharacters));
+}
+
 /** The document after the mutations, as the bytes to send. */
 export function applyMutations(xml: string, mutations: Mutation[], classes: MutationClasses, doc: DocumentKind): Buffer {
   let tokens = tokenize(xml);
@@ -209,12 +228,14 @@ export function applyMutations(xml: string, mutations: Mutation[], classes: Muta
   let bytes = Buffer.from(text, 'utf8');
   for (const m of mutations) {
     if (m.op === 'flipByte' && bytes.length > 0) {
-      const at = Math.floor(m.at * bytes.length);
-      const safe = !classes.invalidUtf8 || !classes.forbiddenCharacters;
-      // Without the classes above: only an ASCII byte is changed, and only into a printable ASCII byte.
-      if (safe && bytes[at] >= 0x80) continue;
+      const positions = m.inText ? textBytePositions(bytes) : undefined;
+      const at = positions && positions.length > 0 ? positions[Math.floor(m.at * positions.length)] : Math.floor(m.at * bytes.length);
+      // A byte of a multi-byte character, or a byte >= 0x80 put alone, breaks UTF-8; a C0 control byte is a
+      // character XML forbids: each only when its class is drawn.
+      if (bytes[at] >= 0x80 && !classes.invalidUtf8) continue;
+      const values = byteValues(classes);
       const out = Buffer.from(bytes);
-      out[at] = safe ? 0x20 + (m.value % 0x5f) : m.value;
+      out[at] = values[m.value % values.length];
       bytes = out;
     } else if (m.op === 'truncate') {
       if (classes.invalidUtf8) bytes = bytes.subarray(0, Math.floor(m.at * bytes.length));
@@ -225,4 +246,41 @@ export function applyMutations(xml: string, mutations: Mutation[], classes: Muta
     }
   }
   return bytes;
+}
+
+// ---- what must be refused ----------------------------------------------------------------------------------
+
+/** Deepest element nesting of a document (its root at depth 1). */
+export function nestingDepth(xml: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const t of tokenize(xml)) {
+    if (t.kind === 'open') deepest = Math.max(deepest, ++depth);
+    else if (t.kind === 'empty') deepest = Math.max(deepest, depth + 1);
+    else if (t.kind === 'close') depth--;
+  }
+  return deepest;
+}
+
+/** The nesting depth issue 8 asks the XML reader to refuse beyond (its default limit). */
+export const NESTING_LIMIT = 64;
+
+/**
+ * Why a body of a drawn class must be refused (4xx), or undefined when nothing says it must: bytes that are
+ * not the UTF-8 they claim, a character XML forbids, nesting beyond the limit. Only the classes drawn are
+ * judged, so that a class left out is neither drawn nor judged.
+ */
+export function refusalExpected(body: Buffer, charset: string | undefined, classes: MutationClasses): string | undefined {
+  const utf8 = charset === undefined || /^"?utf-8"?$/i.test(charset);
+  if (classes.invalidUtf8 && utf8) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(body);
+    } catch {
+      return 'the body is not valid UTF-8';
+    }
+  }
+  const text = body.toString('utf8');
+  if (classes.forbiddenCharacters && utf8 && hasForbiddenCharacter(text)) return 'the body holds a character XML forbids';
+  if (classes.deepNesting && nestingDepth(text) > NESTING_LIMIT) return `the body nests elements deeper than ${NESTING_LIMIT}`;
+  return undefined;
 }
