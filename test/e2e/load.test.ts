@@ -2,7 +2,8 @@
  * End to end under load, real server processes on loopback (crm and erp, each with its own database):
  *
  * 1. LOAD_WRITERS writers (default 8) make LOAD_CHANGES changes each (default 500) at crm: creates, updates,
- *    deletes and `$batch` feeds mixing the three, while passes crm -> erp run back to back. No answer is a
+ *    deletes and `$batch` feeds mixing the three, while passes crm -> erp run back to back in pages of 25 (so
+ *    that a pass reads pages while the writers change what they select). No answer is a
  *    5xx (none is logged either), and after a final pass erp holds every change: crm holds exactly what the
  *    writers wrote, erp the same by UUID, and both digests are equal.
  * 2. SIGTERM reaches erp while it applies a page of 1,000 entries. The server finishes the page (the
@@ -235,7 +236,7 @@ describe.each(databases)('[%s] under load', (db) => {
     const passing = (async () => {
       while (writing) {
         try {
-          passes.push(await runPass({ source, target, client: client(), pageSize: 100 }));
+          passes.push(await runPass({ source, target, client: client(), pageSize: 25 }));
         } catch (err) {
           passErrors.push((err as Error).message);
         }
