@@ -218,7 +218,9 @@ describe.each(databases)('[%s] under load', (db) => {
     const crmConfig = writeYaml(dir, 'crm.yaml', { log: { level: 'warn' }, sync, applications: [APPS.crm] });
     erpConfig = writeYaml(dir, 'erp.yaml', { log: { level: 'warn' }, sync, applications: [APPS.erp] });
     erpEnv = await databaseEnv(db, dir, 'erp', { persistent: true });
-    [crm, erp] = await Promise.all([startServe(crmConfig, await databaseEnv(db, dir, 'crm', { persistent: false })), startServe(erpConfig, erpEnv)]);
+    // One after the other: erp's new PGlite folder (initdb) is the heaviest step of the whole test.
+    crm = await startServe(crmConfig, await databaseEnv(db, dir, 'crm', { persistent: false }), undefined, 120_000);
+    erp = await startServe(erpConfig, erpEnv, undefined, 120_000);
     source = `${crm.url}/sdata/crm/test/-/accounts`;
     target = `${erp.url}/sdata/erp/test/-/accounts`;
   });
@@ -295,7 +297,7 @@ describe.each(databases)('[%s] under load', (db) => {
     expect([200, 202]).toContain(inFlight!.answer!.status);
     expect(failedRequests(erp)).toEqual([]);
 
-    erp = await startServe(erpConfig, erpEnv, erp.port);
+    erp = await startServe(erpConfig, erpEnv, erp.port, 120_000);
     if (inFlight!.answer!.status === 202) {
       const polled = await fetch(inFlight!.answer!.location!);
       expect(polled.status).toBe(200); // its outcome was stored before the server stopped
