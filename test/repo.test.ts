@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { serverSchema } from '../src/config/schema';
 
 const root = join(__dirname, '..');
 
@@ -42,6 +43,13 @@ describe('repository files', () => {
     const limit = /^#!\/usr\/bin\/env -S node .*(--max-old-space-size=\d+)/.exec(shebang)![1];
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start).toMatch(new RegExp(`^node ${limit} --import tsx src/cli/main\\.ts demo$`));
     const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
-    expect(compose.services.server.command).toMatch(/&& bin\/sdata-sync\.js serve/);
+    expect(compose.services.server.command).toMatch(/&& exec bin\/sdata-sync\.js serve/);
+  });
+
+  it('the compose server gets SIGTERM itself (exec) and more time to stop than its own grace for work in flight', () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    expect(compose.services.server.command).toMatch(/&& exec bin\/sdata-sync\.js /);
+    const grace = /^(\d+)s$/.exec(compose.services.server.stop_grace_period)!;
+    expect(Number(grace[1])).toBeGreaterThan(serverSchema.parse({}).shutdownGraceSeconds);
   });
 });

@@ -51,10 +51,16 @@ export function tickValue(text: string | undefined): number | undefined {
   return text !== undefined && INTEGER.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
 }
 
-/** A stamp as written in XML, as ISO-8601 UTC with milliseconds; undefined when it is not a date-time. */
+/**
+ * A stamp as written in XML, as ISO-8601 UTC with milliseconds; undefined when it is not a date-time of the
+ * years 1 to 9999: what ISO-8601's four-digit years write and a PostgreSQL timestamp stores (JavaScript
+ * dates reach year 275760, written `+275760-...`, which no timestamp column reads).
+ */
 export function stampValue(text: string): string | undefined {
   const t = new Date(text);
-  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+  if (Number.isNaN(t.getTime())) return undefined;
+  const iso = t.toISOString();
+  return /^\d{4}-/.test(iso) && !iso.startsWith('0000') ? iso : undefined;
 }
 
 /** Reads a digest element of any tag; 400 with a diagnosis on unknown elements, bad ticks or priorities. */
@@ -83,7 +89,7 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
     if (!INTEGER.test(prioText) || prio < 1 || prio > 9) throw invalidDigest(`conflictPriority '${prioText}' is not an integer 1..9`, `${at}/conflictPriority`);
     const stampText = childText(c, NS.sync, 'stamp');
     const stamp = stampText ? stampValue(stampText) : new Date(0).toISOString();
-    if (stamp === undefined) throw invalidDigest(`stamp '${stampText}' is not a date-time`, `${at}/stamp`);
+    if (stamp === undefined) throw invalidDigest(`stamp '${stampText}' is not a date-time of the years 1 to 9999`, `${at}/stamp`);
     if (entries.some((e) => e.endpoint === endpoint)) throw invalidDigest(`endpoint ${endpoint} appears twice`, `${at}/endpoint`);
     entries.push({ endpoint, tick, stamp, conflictPriority: prio });
   }

@@ -159,7 +159,7 @@ export function parseSyncState(s: XmlElement, at: string): { state: SyncState; k
   const stampText = childText(s, NS.sync, 'stamp');
   const stamp = stampText ? stampValue(stampText) : undefined;
   if (stamp === undefined) {
-    throw invalidSyncFeed(stampText ? `stamp '${stampText}' is not a date-time` : 'sync:syncState needs sync:stamp', `${at}/stamp`);
+    throw invalidSyncFeed(stampText ? `stamp '${stampText}' is not a date-time of the years 1 to 9999` : 'sync:syncState needs sync:stamp', `${at}/stamp`);
   }
   const user = childText(s, NS.sync, 'user');
   const state: SyncState = user ? { endpoint, tick, stamp, user } : { endpoint, tick, stamp };

@@ -78,6 +78,8 @@ export const serverSchema = z
     bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
     defaultPageSize: z.number().int().positive().default(100),
     maxPageSize: z.number().int().positive().default(1000),
+    /** On SIGTERM, work in flight (requests, pages applied after their 202) gets this long to finish. */
+    shutdownGraceSeconds: z.number().positive().default(30),
   })
   .prefault({});
 

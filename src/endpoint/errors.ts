@@ -8,35 +8,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
-import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { bodyReaderError, SDataError, type BodyReaderFailure, type Diagnosis } from '../protocol/diagnosis';
 import { internalErrorDiagnosis } from '../http/internalError';
 import { XML_TYPE } from './http';
 import { answerFormat, sendJson } from './format';
 import { diagnosesJson } from '../json/diagnosisJson';
 
-interface HttpError {
-  status?: number;
-  statusCode?: number;
-  type?: string;
-  limit?: number;
-}
-
-/** Body-reader errors (express.text) as diagnoses; undefined for any other error. */
-function bodyReaderError(err: HttpError): SDataError | undefined {
-  const status = err.status ?? err.statusCode;
-  if (err.type === 'entity.too.large' || status === 413) {
-    return new SDataError(413, { sdataCode: 'RequestEntityTooLarge', message: `the request body is over the limit of ${err.limit ?? '?'} bytes` });
-  }
-  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' || status === 415) {
-    return new SDataError(415, { sdataCode: 'UnsupportedMediaType', message: (err as Error).message });
-  }
-  if (status !== undefined && status >= 400 && status < 500) return new SDataError(status, { sdataCode: 'BadRequest', message: (err as Error).message });
-  return undefined;
-}
-
 export function errorMiddleware(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as HttpError);
+    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as BodyReaderFailure);
     let status: number;
     let diagnoses: Diagnosis[];
     if (known) {

@@ -79,6 +79,7 @@ export function sdataRouter(runtime: Runtime): RequestHandler {
       next();
       return;
     }
-    route(runtime, path, req, res).catch(next);
+    // In flight until the handler has ended, even when the client has gone before.
+    void runtime.work.track(route(runtime, path, req, res).catch(next));
   };
 }

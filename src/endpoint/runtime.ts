@@ -1,6 +1,6 @@
 /**
- * What every request handler of an endpoint server gets: configuration, database, logger, and the catalog
- * of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
+ * What every request handler of an endpoint server gets: configuration, database, logger, the work in
+ * flight, and the catalog of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
  * part that does not exist: application, contract, dataset, resource kind).
  */
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import type { RegisteredEndpoint } from '../store/endpoints';
 import { SDataError } from '../protocol/diagnosis';
 import type { SDataPath } from './path';
 import type { DigestHub } from './notify/hub';
+import type { WorkInFlight } from './workInFlight';
 
 export interface Runtime {
   cfg: Config;
@@ -18,6 +19,8 @@ export interface Runtime {
   catalog: EndpointCatalog;
   /** Fans digest changes out to `$syncNotify` listeners. */
   digestHub: DigestHub;
+  /** Handlers and page applications still running (a graceful stop waits for them). */
+  work: WorkInFlight;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

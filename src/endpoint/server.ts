@@ -24,6 +24,7 @@ import { getHome } from './home';
 import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
 import { DigestHub } from './notify/hub';
+import { WorkInFlight } from './workInFlight';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -66,7 +67,7 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   }
   const catalog = new EndpointCatalog(await registerEndpoints(db, defs));
   const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
-  return { cfg, db, log, catalog, digestHub };
+  return { cfg, db, log, catalog, digestHub, work: new WorkInFlight() };
 }
 
 export interface RunningServer {
@@ -75,6 +76,11 @@ export interface RunningServer {
   app: Express;
   db: Db;
   runtime: Runtime;
+  /**
+   * Graceful stop: listens no more, lets the work in flight finish (requests are answered, pages applied
+   * after their 202 are committed) within `server.shutdownGraceSeconds`, then closes the connections and the
+   * database.
+   */
   close(): Promise<void>;
 }
 
@@ -104,7 +110,14 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     throw err;
   }
   const app = createApp(runtime);
-  gate.ready(app, () => pingDatabase(runtime.db));
+  let stopping = false;
+  gate.ready((req, res) => {
+    // Once stopping, every answer closes its connection, so that no client keeps sending on it.
+    if (stopping) res.setHeader('Connection', 'close');
+    // In flight from its arrival (its body still coming) until its answer has left or the client has gone.
+    void runtime.work.track(new Promise<void>((resolve) => res.once('close', () => resolve())));
+    app(req, res);
+  }, () => pingDatabase(runtime.db));
   const expiry = scheduleContextExpiry(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
@@ -115,12 +128,16 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     runtime,
     async close() {
       gate.stopping();
+      stopping = true;
       clearInterval(expiry);
+      // Notification streams never end by themselves: closed first, so that they do not hold the stop.
       await runtime.digestHub.close();
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      const graceMillis = runtime.cfg.server.shutdownGraceSeconds * 1000;
+      if (!(await runtime.work.idle(graceMillis))) runtime.log.warn({ running: runtime.work.size, graceMillis }, 'stopping with work still running');
+      server.closeAllConnections();
+      await closed;
       if (!opts.db) await runtime.db.destroy();
     },
   };

@@ -17,7 +17,7 @@ import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
 import { internalErrorDiagnosis } from '../http/internalError';
 import { textBody } from '../http/textBody';
-import { SDataError } from '../protocol/diagnosis';
+import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
 import { eventsFeed, runsFeed } from './feeds';
@@ -96,13 +96,9 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof SDataError ? err.status : (err as { status?: number }).status === 413 ? 413 : 500;
-    const diagnoses =
-      err instanceof SDataError
-        ? err.diagnoses
-        : status === 413
-          ? [{ severity: 'Error' as const, sdataCode: 'RequestEntityTooLarge' as const, message: `body over ${cfg.bodyLimitBytes} bytes` }]
-          : [internalErrorDiagnosis(err, req, res, log)];
+    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as BodyReaderFailure);
+    const status = known ? known.status : 500;
+    const diagnoses = known ? known.diagnoses : [internalErrorDiagnosis(err, req, res, log)];
     res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
   });
 

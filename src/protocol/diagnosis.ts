@@ -47,3 +47,25 @@ export class SDataError extends Error {
 
 export const badRequest = (message: string, applicationCode?: string, payloadPath?: string): SDataError =>
   new SDataError(400, { sdataCode: 'BadRequest', message, applicationCode, payloadPath });
+
+/** What a failing body reader (express.text, body-parser) reports: an HTTP status and a type. */
+export interface BodyReaderFailure {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  limit?: number;
+  message?: string;
+}
+
+/** A body reader's failure (too large, bad charset, unreadable) as its 4xx diagnosis; undefined for any other error. */
+export function bodyReaderError(err: BodyReaderFailure): SDataError | undefined {
+  const status = err.status ?? err.statusCode;
+  if (err.type === 'entity.too.large' || status === 413) {
+    return new SDataError(413, { sdataCode: 'RequestEntityTooLarge', message: `the request body is over the limit of ${err.limit ?? '?'} bytes` });
+  }
+  if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported' || status === 415) {
+    return new SDataError(415, { sdataCode: 'UnsupportedMediaType', message: err.message ?? 'unsupported media type' });
+  }
+  if (status !== undefined && status >= 400 && status < 500) return new SDataError(status, { sdataCode: 'BadRequest', message: err.message ?? 'the request body cannot be read' });
+  return undefined;
+}

@@ -243,6 +243,8 @@ describe('parseSyncFeed refuses a feed with bad sync metadata (400 InvalidSyncFe
     ['the endpoint is missing', feedXml(goodHead, entryXml(state(`<sync:tick>5</sync:tick><sync:stamp>${T0}</sync:stamp>`))), 'entry[1]/syncState/endpoint'],
     ['the endpoint is empty', feedXml(goodHead, entryXml(state(`<sync:endpoint> </sync:endpoint><sync:tick>5</sync:tick><sync:stamp>${T0}</sync:stamp>`))), 'entry[1]/syncState/endpoint'],
     ['the stamp is not a date-time', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick><sync:stamp>yesterday</sync:stamp>`))), 'entry[1]/syncState/stamp'],
+    ['the stamp is beyond the year 9999', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick><sync:stamp>+010000-01-01T00:00:00.000Z</sync:stamp>`))), 'entry[1]/syncState/stamp'],
+    ['the stamp is before the year 1', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick><sync:stamp>-000001-12-31T00:00:00Z</sync:stamp>`))), 'entry[1]/syncState/stamp'],
     ['the stamp is missing', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick>`))), 'entry[1]/syncState/stamp'],
     ['syncState holds an unknown sync element', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick><sync:stamp>${T0}</sync:stamp><sync:color>red</sync:color>`))), 'entry[1]/syncState/color'],
     ['syncState holds an element of another namespace', feedXml(goodHead, entryXml(state(`<sync:endpoint>${ep}</sync:endpoint><sync:tick>5</sync:tick><sync:stamp>${T0}</sync:stamp><x:note>hi</x:note>`))), 'entry[1]/syncState/note'],

@@ -9,6 +9,7 @@ import { child, childrenNamed, childText, parseXml, type XmlElement } from '../.
 import { loggerSchema } from '../../src/config/engineSchema';
 import { createLoggerApp, type LoggerApp } from '../../src/logger/app';
 import { describeEachDatabase } from '../support/databases';
+import type { Db } from '../../src/store/db';
 
 const SOURCE = 'http://127.0.0.1:3000/sdata/crm/test/-/contacts';
 const TARGET = 'http://127.0.0.1:3001/sdata/erp/test/-/contacts';
@@ -36,8 +37,10 @@ describeEachDatabase('event logger HTTP', (tdb) => {
   const calls: unknown[] = [];
   const run = { runName: 'nightly', runStamp: '2026-11-22T12:00:00.000Z', source: SOURCE, target: TARGET, kind: 'contacts' };
 
+  let db: Db;
+
   beforeAll(async () => {
-    const db = await tdb.open();
+    db = await tdb.open();
     const hookApp = express();
     hookApp.post('/hook', express.json(), (req, res) => {
       calls.push(req.body);
@@ -134,5 +137,15 @@ describeEachDatabase('event logger HTTP', (tdb) => {
     const badState = await request(logger.app).post('/logs/$syncResults').query({ state: 'sleeping' }).send(resultFeed([]));
     expect(badState.status).toBe(400);
     expect((await request(logger.app).get('/logs/nothing')).status).toBe(404);
+  });
+
+  it('answers a body in a charset it cannot read 415 with a diagnosis, as an endpoint does, and stores nothing', async () => {
+    const stored = async () => [await db('log_runs').count({ n: '*' }), await db('log_events').count({ n: '*' })].map((r) => Number(r[0].n));
+    const before = await stored();
+    const res = await request(logger.app).post('/logs/$syncResults').query(run).set('Content-Type', 'application/atom+xml; charset=klingon').send(Buffer.from(resultFeed([created(9)])));
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^application\/xml/);
+    expect(res.text).toContain('<sdata:sdataCode>UnsupportedMediaType</sdata:sdataCode>');
+    expect(await stored()).toEqual(before);
   });
 });

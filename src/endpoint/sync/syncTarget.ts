@@ -156,14 +156,15 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     (err: unknown) => ({ ok: false as const, err }),
   );
 
-  // A failed page is recorded in its context too, whether it is answered now or polled for.
-  void work.then(async (outcome) => {
+  // A failed page is recorded in its context too, whether it is answered now or polled for. The whole of it
+  // is work in flight: it goes on after a 202, and a graceful stop waits for it.
+  void ctx.runtime.work.track(work.then(async (outcome) => {
     if (outcome.ok) return;
     const err = outcome.err;
     const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
     const failed = { id, endpointId: ctx.endpoint.id, role: 'target' as const, status: 'failed' as const, ...run, mode: page.statedMode, result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 };
     await saveContext(db, failed).catch(() => undefined);
-  });
+  }));
   const started = Date.now();
   const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), cfg.sync.answerWithinMillis).unref());
   const first = await Promise.race([work, timer]);

@@ -197,11 +197,14 @@ export interface ServerProcess {
   port: number;
 }
 
-/** `sdata-sync serve --config file` on a given (or free) port; resolves once it listens. */
-export async function startServe(configFile: string, dbEnv: Record<string, string>, port?: number): Promise<ServerProcess> {
+/**
+ * `sdata-sync serve --config file` on a given (or free) port; resolves once it listens (a new PGlite folder
+ * takes its initdb first: allow for it on a busy machine with `startMillis`).
+ */
+export async function startServe(configFile: string, dbEnv: Record<string, string>, port?: number, startMillis = 30_000): Promise<ServerProcess> {
   const p = port ?? (await freePort());
   const proc = spawnCli(['serve', '--config', configFile], { ...dbEnv, PORT: String(p) });
-  const m = await proc.waitForOutput(/listening on (http:\/\/\S+)/);
+  const m = await proc.waitForOutput(/listening on (http:\/\/\S+)/, startMillis);
   return { proc, url: m[1], port: p };
 }
 

@@ -54,11 +54,20 @@ export function xmlOf(res: { body: unknown }): XmlElement {
   return parseXml(res.body as string);
 }
 
-/** Everything a request that fails must leave as it was: resources, clocks, key counters, digests. */
+/**
+ * Everything a request that fails must leave as it was: resources, clocks, key counters, digests, parked
+ * conflicts, quarantined entries, stored result feeds and the event logger's records. Async contexts are
+ * left out: a refused page keeps its diagnosis in its context for whoever polls it.
+ */
 export async function snapshot(db: Db): Promise<unknown> {
   return {
     endpoints: await db('endpoints').select('id', 'clock', 'clock_stamp', 'priority', 'next_key').orderBy('id'),
     resources: await db('resources').select('*').orderBy(['endpoint_id', 'local_key']),
     digests: await db('digest_entries').select('*').orderBy(['endpoint_id', 'remote_url']),
+    conflicts: await db('conflicts').select('*').orderBy('id'),
+    failures: await db('failures').select('*').orderBy('id'),
+    syncResults: await db('sync_results').select('*').orderBy('id'),
+    logRuns: await db('log_runs').select('*').orderBy('id'),
+    logEvents: await db('log_events').select('*').orderBy('id'),
   };
 }
