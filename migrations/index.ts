@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import * as core from './001_core';
 import * as logger from './002_logger';
 import * as resourceOrder from './003_resource_order';
+import * as preparedBatches from './004_prepared_batches';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder];
+export const migrations: Migration[] = [core, logger, resourceOrder, preparedBatches];

@@ -89,6 +89,12 @@ export const syncSchema = z
     answerWithinMillis: z.number().int().min(0).default(2000),
     /** Heartbeat interval of $syncNotify streams. */
     heartbeatSeconds: z.number().positive().default(15),
+    /** A prepared two-phase batch aborts by itself after this time unless `?timeout=` asks for another. */
+    preparedTimeoutSeconds: z.number().int().positive().default(60),
+    /** The longest `?timeout=` a prepare may ask for. */
+    maxPreparedTimeoutSeconds: z.number().int().positive().default(3600),
+    /** How often expired prepared batches are aborted (a late $commit is refused whenever it comes). */
+    preparedSweepMillis: z.number().int().positive().default(1000),
   })
   .prefault({});
 

@@ -4,6 +4,7 @@
  * (store/endpoints.ts) and listens; `createApp` builds the app for a ready runtime (tests use it directly).
  */
 import { expireContexts } from '../store/contexts';
+import { abortExpiredBatches } from '../store/preparedBatches';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import express, { type Express, type Request } from 'express';
@@ -39,6 +40,8 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
   const catalog = new EndpointCatalog(await registerEndpoints(db, endpointDefs(cfg)));
+  // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
+  await abortExpiredBatches(db);
   return { cfg, db, log, catalog };
 }
 
@@ -75,6 +78,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   const app = createApp(runtime);
   server.on('request', app);
   const expiry = scheduleContextExpiry(runtime);
+  const batchSweep = scheduleBatchAborts(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
     url: `http://${host}:${port}`,
@@ -84,6 +88,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     runtime,
     async close() {
       clearInterval(expiry);
+      clearInterval(batchSweep);
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
@@ -99,6 +104,15 @@ function scheduleContextExpiry(runtime: Runtime): NodeJS.Timeout {
   const timer = setInterval(() => {
     expireContexts(runtime.db, idle).catch((err: unknown) => runtime.log.warn({ err }, 'expiring idle contexts failed'));
   }, Math.min(60, idle) * 1000);
+  timer.unref();
+  return timer;
+}
+
+/** Aborts prepared two-phase batches whose timeout has passed, every `sync.preparedSweepMillis`. */
+function scheduleBatchAborts(runtime: Runtime): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    abortExpiredBatches(runtime.db).catch((err: unknown) => runtime.log.warn({ err }, 'aborting expired prepared batches failed'));
+  }, runtime.cfg.sync.preparedSweepMillis);
   timer.unref();
   return timer;
 }
