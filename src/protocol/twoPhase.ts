@@ -21,6 +21,9 @@ import type { Digest, DigestEntry, SyncState } from './types';
 
 export type Vote = 'Ack' | 'Nak' | 'OutOfSync';
 
+/** A target's vote as the engine counts it: its answer, or why there is none (no answer, too late, another error). */
+export type TargetVote = Vote | 'Unreachable' | 'Late' | 'Failed';
+
 export interface Verdict {
   vote: Vote;
   diagnoses: Diagnosis[];
@@ -68,7 +71,7 @@ export function prepareVerdict(plan: Pick<PagePlan, 'entries'>, gaps: Claim[] | 
 }
 
 /** Commit when every target voted Ack (and there is at least one target); abort otherwise. */
-export function distributionDecision(votes: (Vote | 'Failed')[]): 'commit' | 'abort' {
+export function distributionDecision(votes: TargetVote[]): 'commit' | 'abort' {
   return votes.length > 0 && votes.every((v) => v === 'Ack') ? 'commit' : 'abort';
 }
 
