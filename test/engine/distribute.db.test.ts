@@ -148,7 +148,8 @@ describeEachDatabase('distribution', (tdb) => {
     // `ahead` got everything of hub already; `behind` got nothing: the floor is behind's digest.
     await runPass({ source: ep('hub'), target: ep('ahead'), client: new SDataClient({ run: { runName: 'pre', runStamp: new Date().toISOString() }, retry: fast }) });
     const aheadBefore = await digestOf(ep('ahead'));
-    const s = await runDistribution(options({ source: ep('hub'), targets: [ep('ahead'), ep('behind')] }));
+    const s = await runDistribution(options({ source: ep('hub'), targets: [ep('ahead'), ep('behind')], pageSize: 1 }));
+    expect(s.pages).toBeGreaterThan(1);
     expect(s.decision).toBe('commit');
     expect(s.targets.map((t) => t.vote)).toEqual(['Ack', 'Ack']);
     expect(s.targets[0].counts).toMatchObject({ created: 0, updated: 0, skipped: (await readAll(ep('hub'))).length });

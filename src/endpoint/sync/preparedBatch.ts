@@ -90,7 +90,7 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
     if (gaps.length > 0) verdict = prepareVerdict({ entries: [] }, gaps);
     else {
       const prior = existing ? await batchPages(trx, ctx, id, run) : [];
-      applied = await dryRunPages(trx, target, [...prior, asPageToApply(page, run)]);
+      applied = await dryRunPages(trx, target, [...prior, asPageToApply(page, run)].map((p) => ({ ...p, ownBatch: id })));
       verdict = prepareVerdict(applied[applied.length - 1].plan, []);
     }
     if (verdict.vote !== 'Ack') {
