@@ -60,6 +60,8 @@ export interface TargetResult {
   outcome: TargetOutcome;
   diagnoses: Diagnosis[];
   counts?: ResultSummary;
+  /** Two-phase: the tracking ID of the target's batch (`T/$syncTarget('ID')`). */
+  batch?: string;
 }
 
 export interface DistributionSummary {
@@ -165,11 +167,11 @@ async function decide(opts: DistributionOptions, decision: 'commit' | 'abort', r
         // A prepare still on its way gets its abort once it has arrived; a target never prepared answers 404.
         if (p.late) void p.late.then(send, send);
         if (p.vote !== 'Unreachable') await send();
-        return { target: p.target, vote: p.vote, outcome: 'aborted', diagnoses: p.diagnoses };
+        return { target: p.target, batch: p.id, vote: p.vote, outcome: 'aborted', diagnoses: p.diagnoses };
       }
       const answer = await send();
-      if (answer instanceof Error) return { target: p.target, vote: p.vote, outcome: 'commitFailed', diagnoses: failure(answer) };
-      return { target: p.target, vote: p.vote, outcome: 'committed', diagnoses: [], counts: readResultSummary(answer.body) };
+      if (answer instanceof Error) return { target: p.target, batch: p.id, vote: p.vote, outcome: 'commitFailed', diagnoses: failure(answer) };
+      return { target: p.target, batch: p.id, vote: p.vote, outcome: 'committed', diagnoses: [], counts: readResultSummary(answer.body) };
     }),
   );
 }
