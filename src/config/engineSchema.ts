@@ -19,6 +19,7 @@
  *             members: [http://m1a:3000/sdata/m1a/test/-/accounts]
  *         phases: 2                                          # 1: ordinary passes; 2: all or nothing
  *         timeoutSeconds: 30
+ *         schedule: "0 * * * * *"                          # optional: `engine` runs it (else `distribute --name`)
  *   logger:
  *     port: 3100
  *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
@@ -97,6 +98,8 @@ export const distributionSchema = z
     timeoutSeconds: z.number().positive().max(3600).default(30),
     /** Overrides engine.loggers for this distribution. */
     loggers: z.array(httpUrl).optional(),
+    /** When set, `sdata-sync engine` runs the distribution on this schedule (one run at a time, as a route). */
+    schedule: cronPattern.optional(),
   })
   .refine((d) => d.targets.length + d.clusters.length > 0, { message: 'a distribution needs targets or clusters' });
 

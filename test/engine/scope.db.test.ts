@@ -7,6 +7,9 @@ import { startServer, type RunningServer } from '../../src/endpoint/server';
 import { distributionSchema } from '../../src/config/engineSchema';
 import { SDataClient } from '../../src/engine/http';
 import { runScope, scopeTargets } from '../../src/engine/scope';
+import { startEngine } from '../../src/engine/daemon';
+import { engineSchema } from '../../src/config/engineSchema';
+import { waitUntil } from '../e2e/support/sdata';
 import { sameTicks } from '../../src/protocol/digest';
 import { describeEachDatabase } from '../support/databases';
 import { create, digestOf, readAll, valuesByUuid } from '../e2e/support/sdata';
@@ -81,5 +84,17 @@ describeEachDatabase('distribution scope with clusters', (tdb) => {
     const hub = Object.fromEntries(await valuesByUuid(ep('hub')));
     expect(Object.values(hub).map((v) => v.name).sort()).toEqual(['From master 2', 'From the hub', 'Priced']);
     for (const site of ['m1', 'm1a', 'm1b', 'm2', 'm2a', 'm2b']) expect(Object.fromEntries(await valuesByUuid(ep(site)))).toEqual(hub);
+  });
+
+  it('the engine daemon runs a distribution that has a schedule', async () => {
+    await create(ep('hub'), 'account', { name: 'Scheduled' });
+    const engine = await startEngine(
+      engineSchema.parse({ retry: fast, distributions: [{ name: 'every second', source: ep('hub'), targets: [ep('m1')], phases: 2, timeoutSeconds: 10, schedule: '* * * * * *' }] }),
+    );
+    try {
+      await waitUntil('the scheduled distribution reached m1', async () => (await readAll(ep('m1'))).some((r) => r.values.name === 'Scheduled'), 10_000);
+    } finally {
+      await engine.stop();
+    }
   });
 });

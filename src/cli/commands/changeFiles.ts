@@ -10,7 +10,7 @@ import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '.
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
-import { engineClient } from '../client';
+import { clientFromConfig } from '../../engine/http';
 import { createLog } from '../log';
 import { progressView } from '../progress';
 import { CommandExit, endpointUrlOption, httpUrl, positiveInteger } from '../usage';
@@ -29,7 +29,7 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
 function setup(config: string | undefined, name: string) {
   const cfg = loadConfig(config);
   const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, `sdata-sync ${name}`);
-  return { cfg, log, client: engineClient(cfg, name, log) };
+  return { cfg, log, client: clientFromConfig(cfg.engine, name, log) };
 }
 
 export function exportCommand(): Command {

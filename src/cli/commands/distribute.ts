@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load';
 import type { DistributionConfig } from '../../config/engineSchema';
 import type { DistributionSummary } from '../../engine/distribute';
 import { runScope } from '../../engine/scope';
-import { engineClient } from '../client';
+import { clientFromConfig } from '../../engine/http';
 import { createLog } from '../log';
 import { collect, CommandExit, durationSeconds, endpointUrlOption, httpUrl, positiveInteger, UsageError } from '../usage';
 
@@ -62,7 +62,7 @@ async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
   const cfg = loadConfig(o.config);
   const scope = scopeOf(o, cfg.engine.distributions);
   const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 'sdata-sync distribute');
-  const client = engineClient(cfg, o.runName ?? scope.name, log);
+  const client = clientFromConfig(cfg.engine, o.runName ?? scope.name, log);
   const summaries = await runScope(scope, { client, loggers: o.log ?? cfg.engine.loggers, pageSize: o.pageSize ?? cfg.engine.pageSize, log });
   for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);
   const ok = summaries.every((s) => s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done'));

@@ -1,9 +1,9 @@
 /** `sdata-sync pass`: one catch-up pass between two endpoints (or every kind of two applications). */
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
+import { clientFromConfig } from '../../engine/http';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
-import { engineClient } from '../client';
 import { createLog } from '../log';
 import { progressView } from '../progress';
 import { formatSummary } from '../summary';
@@ -45,7 +45,7 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
   const cfg = loadConfig(o.config);
   const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 'sdata-sync pass');
   const e = cfg.engine;
-  const client = engineClient(cfg, o.runName, log);
+  const client = clientFromConfig(e, o.runName, log);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(130);
