@@ -36,7 +36,6 @@ function scopeOf(o: DistributeCliOptions, configured: DistributionConfig[]): Dis
   if (!o.source || !o.targets) throw new UsageError('give --source and --targets, or --name and --config');
   const targets = o.targets.split(',').map((t) => t.trim()).filter(Boolean);
   if (targets.length === 0) throw new UsageError('--targets needs at least one URL');
-  for (const t of targets) httpUrl(t);
   return {
     name: 'distribute',
     source: endpointUrlOption(o.source, '--source'),
