@@ -70,6 +70,8 @@ export interface DistributionSummary {
   decision: 'commit' | 'abort';
   /** Pages read from the source (two-phase). */
   pages: number;
+  /** Two-phase: why the source's selection could not be read to its end (then nothing is committed). */
+  sourceDiagnoses: Diagnosis[];
   seconds: number;
   targets: TargetResult[];
 }
@@ -130,8 +132,8 @@ function failure(err: unknown): Diagnosis[] {
   return err instanceof EndpointError && err.diagnoses.length > 0 ? err.diagnoses : [own];
 }
 
-/** Prepares one page on every target still Acking; false once any target votes otherwise. */
-async function preparePage(opts: DistributionOptions, xml: string, deadline: number, batchTimeout: number, results: Map<string, Prepared>): Promise<boolean> {
+/** Prepares one page on every target at once; each target's vote is set from its answer, or Late. */
+async function preparePage(opts: DistributionOptions, xml: string, deadline: number, batchTimeout: number, results: Map<string, Prepared>): Promise<void> {
   const { client } = opts;
   const wait = sleepUntil(deadline);
   try {
@@ -153,7 +155,6 @@ async function preparePage(opts: DistributionOptions, xml: string, deadline: num
   } finally {
     wait.cancel();
   }
-  return [...results.values()].every((p) => p.vote === 'Ack');
 }
 
 async function decide(opts: DistributionOptions, decision: 'commit' | 'abort', results: Map<string, Prepared>): Promise<TargetResult[]> {
@@ -178,26 +179,28 @@ async function decide(opts: DistributionOptions, decision: 'commit' | 'abort', r
 
 async function runTwoPhase(opts: DistributionOptions): Promise<Omit<DistributionSummary, 'seconds'>> {
   const results = new Map<string, Prepared>(opts.targets.map((t) => [t, { target: t, id: randomUUID(), vote: 'Ack', diagnoses: [] }]));
+  const votes = () => [...results.values()].map((p) => p.vote);
   const timeout = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   let pages = 0;
-  let allAck = false;
+  let sourceDiagnoses: Diagnosis[] = [];
   const floor = await readFloor(opts, results);
   if (floor) {
     const deadline = Date.now() + timeout * 1000;
     // The batch outlives the engine's own timeout by as much again: time for the commits to arrive.
     const batchTimeout = Math.ceil(timeout * 2);
-    allAck = true;
-    for await (const page of selectionPages(opts.client, opts.source, { ...floor, origin: opts.targets[0] }, opts.pageSize)) {
-      pages = page.number;
-      if (!(await preparePage(opts, page.xml, deadline, batchTimeout, results))) {
-        allAck = false;
-        break;
+    try {
+      for await (const page of selectionPages(opts.client, opts.source, { ...floor, origin: opts.targets[0] }, opts.pageSize)) {
+        pages = page.number;
+        await preparePage(opts, page.xml, deadline, batchTimeout, results);
+        if (distributionDecision(votes()) === 'abort') break; // the rest of the pages is not read
       }
+    } catch (err) {
+      sourceDiagnoses = failure(err); // the selection could not be read to its end: nothing is committed
     }
   }
-  const decision = distributionDecision(allAck ? [...results.values()].map((p) => p.vote) : ['Failed']);
+  const decision = sourceDiagnoses.length === 0 ? distributionDecision(votes()) : 'abort';
   if (decision === 'commit') await opts.onPrepared?.(opts.targets);
-  return { source: opts.source, phases: 2, decision, pages, targets: await decide(opts, decision, results) };
+  return { source: opts.source, phases: 2, decision, pages, sourceDiagnoses, targets: await decide(opts, decision, results) };
 }
 
 async function runOnePhase(opts: DistributionOptions): Promise<Omit<DistributionSummary, 'seconds'>> {
@@ -211,7 +214,7 @@ async function runOnePhase(opts: DistributionOptions): Promise<Omit<Distribution
       targets.push({ target, vote: 'Failed', outcome: 'failed', diagnoses: err instanceof PassFailed ? failure(err.cause) : failure(err) });
     }
   }
-  return { source: opts.source, phases: 1, decision: targets.every((t) => t.outcome === 'done') ? 'commit' : 'abort', pages: 0, targets };
+  return { source: opts.source, phases: 1, decision: targets.every((t) => t.outcome === 'done') ? 'commit' : 'abort', pages: 0, sourceDiagnoses: [], targets };
 }
 
 /** Runs a distribution and gives its one record to the event loggers. */

@@ -53,7 +53,8 @@ function describe(s: DistributionSummary): string {
     const why = t.diagnoses.length > 0 ? ` (${t.diagnoses.map((d) => d.message).join('; ')})` : '';
     return `  ${t.target}: ${t.vote}, ${t.outcome}${counts}${why}`;
   });
-  return [head, ...lines].join('\n');
+  const source = s.sourceDiagnoses.map((d) => `  source ${s.source}: ${d.message}`);
+  return [head, ...source, ...lines].join('\n');
 }
 
 async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
