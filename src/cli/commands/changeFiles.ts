@@ -11,8 +11,8 @@ import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
 import { clientFromConfig } from '../../engine/http';
-import { createLog } from '../log';
-import { progressView } from '../progress';
+import { commandLog } from '../log';
+import { withProgress } from '../progress';
 import { CommandExit, endpointUrlOption, httpUrl, positiveInteger } from '../usage';
 
 /** Runs a change-file command: a refused file prints its diagnosis and exits 1. */
@@ -28,7 +28,7 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
 
 function setup(config: string | undefined, name: string) {
   const cfg = loadConfig(config);
-  const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, `sdata-sync ${name}`);
+  const log = commandLog(cfg, `sdata-sync ${name}`);
   return { cfg, log, client: clientFromConfig(cfg.engine, name, log) };
 }
 
@@ -48,23 +48,18 @@ export function exportCommand(): Command {
         const floor = /^https?:\/\//.test(o.floor)
           ? parseDigestDocument(parseXml((await client.exchange('GET', serviceUrl(endpointUrlOption(o.floor, '--floor'), '$syncDigest'))).body))
           : await readDigestFile(o.floor);
-        const progress = progressView();
-        progress.update({ type: 'kind', kind: 'export', source, target: o.out });
-        try {
-          const s = await exportChanges({
+        const s = await withProgress({ type: 'kind', kind: 'export', source, target: o.out }, (update) =>
+          exportChanges({
             client,
             source,
             floor,
             outDir: o.out,
             gzip: o.gzip,
             pageSize: o.pageSize ?? cfg.engine.pageSize,
-            onProgress: (p) => progress.update({ type: 'page', kind: 'export', page: p.number, entries: p.entries, entriesDone: p.entriesDone, totalResults: p.totalResults }),
-          });
-          progress.stop();
-          process.stdout.write(`${s.files.length} change file${s.files.length === 1 ? '' : 's'}, ${s.entries} entries:\n${s.files.map((f) => `  ${f}\n`).join('')}`);
-        } finally {
-          progress.stop();
-        }
+            onProgress: (p) => update({ type: 'page', kind: 'export', page: p.number, entries: p.entries, entriesDone: p.entriesDone, totalResults: p.totalResults }),
+          }),
+        );
+        process.stdout.write(`${s.files.length} change file${s.files.length === 1 ? '' : 's'}, ${s.entries} entries:\n${s.files.map((f) => `  ${f}\n`).join('')}`);
       }),
     );
 }
@@ -79,16 +74,11 @@ export function importCommand(): Command {
       reportingRefusals(async () => {
         const target = endpointUrlOption(o.target, '--target');
         const { client } = setup(o.config, 'import');
-        const progress = progressView();
-        progress.update({ type: 'kind', kind: 'import', source: `${files.length} files`, target });
-        try {
-          const s = await importChanges({ client, target, files, onProgress: (p) => progress.update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) });
-          progress.stop();
-          process.stdout.write(`${s.files} file${s.files === 1 ? '' : 's'} imported: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped\n`);
-          if (s.failures > 0) throw new CommandExit(1);
-        } finally {
-          progress.stop();
-        }
+        const s = await withProgress({ type: 'kind', kind: 'import', source: `${files.length} files`, target }, (update) =>
+          importChanges({ client, target, files, onProgress: (p) => update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) }),
+        );
+        process.stdout.write(`${s.files} file${s.files === 1 ? '' : 's'} imported: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped\n`);
+        if (s.failures > 0) throw new CommandExit(1);
       }),
     );
 }

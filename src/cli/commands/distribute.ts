@@ -9,7 +9,7 @@ import type { DistributionConfig } from '../../config/engineSchema';
 import type { DistributionSummary } from '../../engine/distribute';
 import { runScope } from '../../engine/scope';
 import { clientFromConfig } from '../../engine/http';
-import { createLog } from '../log';
+import { commandLog } from '../log';
 import { collect, CommandExit, durationSeconds, endpointUrlOption, httpUrl, positiveInteger, UsageError } from '../usage';
 
 interface DistributeCliOptions {
@@ -61,7 +61,7 @@ async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
   if (o.name && !o.config) throw new UsageError('--name needs --config (the engine configuration holding engine.distributions)');
   const cfg = loadConfig(o.config);
   const scope = scopeOf(o, cfg.engine.distributions);
-  const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 'sdata-sync distribute');
+  const log = commandLog(cfg, 'sdata-sync distribute');
   const client = clientFromConfig(cfg.engine, o.runName ?? scope.name, log);
   const summaries = await runScope(scope, { client, loggers: o.log ?? cfg.engine.loggers, pageSize: o.pageSize ?? cfg.engine.pageSize, log });
   for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);

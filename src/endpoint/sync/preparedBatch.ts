@@ -29,7 +29,7 @@ import { applyPageIn, dryRunPages, uuidsOf, type PageToApply } from '../../store
 import type { ServiceContext, ServiceHandler } from '../services';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
-import { contextUrl, decodePage, resultFeedOf, syncTargetOf, type ReceivedPage } from './syncTarget';
+import { asPageToApply, contextUrl, decodePage, resultFeedOf, syncTargetOf } from './syncTarget';
 
 /** `phase` of a `$syncTarget` POST: absent (apply the page now) or `prepare`; 400 for anything else. */
 export function phaseOf(req: Request): 'prepare' | undefined {
@@ -47,15 +47,6 @@ export function postSyncTargetOrPhase(applyPage: ServiceHandler): ServiceHandler
     return applyPage(req, res, ctx);
   };
 }
-
-const asPageToApply = (page: ReceivedPage, run: { runName?: string; runStamp?: string }): PageToApply => ({
-  mode: page.mode,
-  ceiling: page.ceiling,
-  floor: page.floor,
-  isLastPage: page.isLastPage,
-  entries: page.entries,
-  ...run,
-});
 
 const closed = (status: number, applicationCode: string, message: string): { status: number; xml: string } => ({
   status,

@@ -18,7 +18,7 @@ import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
 import type { Digest, SyncMode } from '../../protocol/types';
-import { applySyncPage, type AppliedPage, type SyncTarget } from '../../store/syncApply';
+import { applySyncPage, type AppliedPage, type PageToApply, type SyncTarget } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
@@ -118,6 +118,16 @@ export function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPa
   });
 }
 
+/** A received page as the apply code takes it. */
+export const asPageToApply = (page: ReceivedPage, run: { runName?: string; runStamp?: string }): PageToApply => ({
+  mode: page.mode,
+  ceiling: page.ceiling,
+  floor: page.floor,
+  isLastPage: page.isLastPage,
+  entries: page.entries,
+  ...run,
+});
+
 /** The endpoint as the apply code sees it. */
 export function syncTargetOf(ctx: ServiceContext): SyncTarget {
   return { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
@@ -131,12 +141,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   const def = ctx.endpoint.def;
   let resultXml = '';
   const work = applySyncPage(db, syncTargetOf(ctx), {
-    mode: page.mode,
-    ceiling: page.ceiling,
-    floor: page.floor,
-    isLastPage: page.isLastPage,
-    entries: page.entries,
-    ...run,
+    ...asPageToApply(page, run),
     retry: 'open',
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
     alsoInTransaction: async (trx, applied) => {
