@@ -154,7 +154,12 @@ export async function deleteContext(db: DbOrTx, endpointId: number, role: Contex
   return affectedRows(await db('contexts').where({ id, endpoint_id: endpointId, role }).delete()) > 0;
 }
 
-/** Deletes every context idle for longer than `idleSeconds`; returns how many. */
+/** Deletes every context idle for longer than `idleSeconds` (a prepared batch only once it is past its own timeout); returns how many. */
 export async function expireContexts(db: DbOrTx, idleSeconds: number): Promise<number> {
-  return affectedRows(await db('contexts').where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds])).delete());
+  return affectedRows(
+    await db('contexts')
+      .where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
+      .whereNot((w) => w.where({ role: 'prepared', status: 'prepared' }).where('expires_at', '>', db.fn.now()))
+      .delete(),
+  );
 }

@@ -17,6 +17,7 @@ import { parseXml } from '../../src/atom/xml';
 import { withFloorDigest } from '../../src/atom/changeFile';
 import { createResources } from '../../src/store/resources';
 import { abortExpiredBatches } from '../../src/store/preparedBatches';
+import { expireContexts } from '../../src/store/contexts';
 
 const A = `${CRM}/accounts`;
 const B = `${ERP}/accounts`;
@@ -110,6 +111,17 @@ describeEachDatabase('prepared two-phase batches', (tdb) => {
     // And a normal page then applies them.
     const applied = await asText(request(t.app).post(pathOf(`${B}/$syncTarget`)).set('Content-Type', 'application/atom+xml;type=feed').send(page));
     expect(applied.status).toBe(200);
+  });
+
+  it('a prepared batch outlives the idle expiry of contexts until its own timeout', async () => {
+    await addAccounts(1, 'Idle');
+    const [page] = await pagesForB();
+    const id = randomUUID();
+    expect((await prepare(id, page, '&timeout=60')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expireContexts(t.db, 1);
+    expect(await t.db('contexts').where({ id }).first()).toMatchObject({ status: 'prepared' });
+    expect((await decide(id, '$commit')).status).toBe(200);
   });
 
   it('a second batch touching the same resources is refused with a Transient diagnosis while the first is prepared', async () => {
