@@ -21,6 +21,7 @@
  *
  * Either way the event loggers get ONE record for the whole distribution: every target's vote and outcome.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readResultSummary, type ResultSummary } from '../atom/resultFeed';
 import { parseDigestDocument } from '../atom/digestXml';
@@ -35,7 +36,6 @@ import { FEED_TYPE, type Answer, type SDataClient } from './http';
 import { PassFailed, runPass, type PassOptions } from './pass';
 import { selectionPages } from './selection';
 import { serviceUrl } from './urls';
-import { randomUUID } from 'node:crypto';
 
 export interface DistributionOptions {
   source: string;
