@@ -4,6 +4,8 @@ import * as core from './001_core';
 import * as logger from './002_logger';
 import * as resourceOrder from './003_resource_order';
 import * as digestNotify from './004_digest_notify';
+import * as preparedBatches from './005_prepared_batches';
+import * as loggerVotes from './006_logger_votes';
 
 export interface Migration {
   name: string;
@@ -11,4 +13,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify];
+export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes];

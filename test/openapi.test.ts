@@ -51,6 +51,8 @@ const routes: [string, string][] = [
   [`${ep}/$syncTarget`, 'post'],
   [`${ep}/$syncTarget('{trackingId}')`, 'get'],
   [`${ep}/$syncTarget('{trackingId}')`, 'delete'],
+  [`${ep}/$syncTarget('{trackingId}')/$commit`, 'post'],
+  [`${ep}/$syncTarget('{trackingId}')/$abort`, 'post'],
   [`${ep}/$syncResults`, 'post'],
   [`${ep}/$syncResults`, 'get'],
   [`${ep}/$conflicts`, 'get'],

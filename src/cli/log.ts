@@ -5,3 +5,8 @@ import type { Config } from '../config/schema';
 export function createLog(level: Config['log']['level'] = 'info', name = 'sdata-sync'): Logger {
   return pino({ name, level }, pino.destination({ fd: 2, sync: true }));
 }
+
+/** The log of a command that prints its own results: the configured level, but `info` quietened to `warn`. */
+export function commandLog(cfg: Config, name: string): Logger {
+  return createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, name);
+}

@@ -1,11 +1,14 @@
 /**
- * The sdata-sync command line: serve, migrate, pass, engine, logger, demo (main.ts runs it).
+ * The sdata-sync command line: serve, migrate, pass, distribute, export, import, digest, engine, logger, demo
+ * (main.ts runs it).
  * Exit codes: 0 ok, 1 failed (a pass with failed entries, an error at run time), 2 bad usage (unknown
  * command or option, a bad option value, an invalid configuration).
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
+import { digestCommand, exportCommand, importCommand } from './commands/changeFiles';
 import { demoCommand } from './commands/demo';
+import { distributeCommand } from './commands/distribute';
 import { engineCommand } from './commands/engine';
 import { loggerCommand } from './commands/logger';
 import { migrateCommand } from './commands/migrate';
@@ -22,7 +25,7 @@ export function buildProgram(): Command {
     .description('SData-style Link & Sync endpoints, sync engine and event logger')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), passCommand(), engineCommand(), loggerCommand(), demoCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), passCommand(), distributeCommand(), exportCommand(), importCommand(), digestCommand(), engineCommand(), loggerCommand(), demoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -49,3 +49,14 @@ function lineView(stream: NodeJS.WritableStream): ProgressView {
 export function progressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
   return stream.isTTY ? barView(stream) : lineView(stream);
 }
+
+/** Runs work that reports progress, with a view on stderr that is closed when the work ends (however it ends). */
+export async function withProgress<T>(start: Extract<PassProgress, { type: 'kind' }>, work: (update: (p: PassProgress) => void) => Promise<T>): Promise<T> {
+  const view = progressView();
+  view.update(start);
+  try {
+    return await work((p) => view.update(p));
+  } finally {
+    view.stop();
+  }
+}

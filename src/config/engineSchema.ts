@@ -11,6 +11,16 @@
  *         direction: bothWays
  *         mode: immediate                                       # scheduled (default) | immediate | watch
  *         schedule: "0 * * * * *"                               # safety net every minute (croner; seconds optional)
+ *     distributions:                                       # one source to many targets (PROTOCOL.md 7)
+ *       - name: prices
+ *         source: http://hub:3000/sdata/hub/test/-/accounts  # endpoint URLs (one kind)
+ *         targets: [http://a:3000/sdata/a/test/-/accounts]
+ *         clusters:                                          # a master is itself the source for its members
+ *           - master: http://m1:3000/sdata/m1/test/-/accounts
+ *             members: [http://m1a:3000/sdata/m1a/test/-/accounts]
+ *         phases: 2                                          # 1: ordinary passes; 2: all or nothing
+ *         timeoutSeconds: 30
+ *         schedule: "0 * * * * *"                          # optional: `engine` runs it (else `distribute --name`)
  *   logger:
  *     port: 3100
  *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
@@ -90,6 +100,33 @@ export const watchSchema = z
   })
   .prefault({});
 
+export const clusterSchema = z.object({
+  /** The cluster master endpoint: a target of the distribution and the source of its members' one. */
+  master: httpUrl,
+  members: z.array(httpUrl).min(1),
+});
+
+/**
+ * A distribution route (a scope): one source endpoint to targets and clusters. Two phases commit on every
+ * target, every master and every member, or on none; one phase runs ordinary passes, source to targets and
+ * masters, then each master to its members.
+ */
+export const distributionSchema = z
+  .object({
+    name: z.string().min(1),
+    source: httpUrl,
+    targets: z.array(httpUrl).default([]),
+    clusters: z.array(clusterSchema).default([]),
+    phases: z.union([z.literal(1), z.literal(2)]).default(1),
+    /** Two-phase: every target must Ack within this time. */
+    timeoutSeconds: z.number().positive().max(3600).default(30),
+    /** Overrides engine.loggers for this distribution. */
+    loggers: z.array(httpUrl).optional(),
+    /** When set, `sdata-sync engine` runs the distribution on this schedule (one run at a time, as a route). */
+    schedule: cronPattern.optional(),
+  })
+  .refine((d) => d.targets.length + d.clusters.length > 0, { message: 'a distribution needs targets or clusters' });
+
 export const engineSchema = z
   .object({
     /**
@@ -110,6 +147,7 @@ export const engineSchema = z
     poll: pollSchema,
     watch: watchSchema,
     routes: z.array(routeSchema).default([]),
+    distributions: z.array(distributionSchema).default([]),
   })
   .prefault({});
 
@@ -136,6 +174,7 @@ export const loggerSchema = z
 
 export type EngineConfig = z.output<typeof engineSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
+export type DistributionConfig = z.output<typeof distributionSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type PollConfig = z.output<typeof pollSchema>;
 export type WatchConfig = z.output<typeof watchSchema>;

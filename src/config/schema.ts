@@ -98,6 +98,12 @@ export const syncSchema = z
     notifyCoalesceMillis: z.number().int().min(0).max(10_000).default(5),
     /** Open $syncNotify streams a server accepts at once (over all endpoints); more are answered 503. */
     maxNotifyListeners: z.number().int().positive().default(1000),
+    /** A prepared two-phase batch aborts by itself after this time unless `?timeout=` asks for another. */
+    preparedTimeoutSeconds: z.number().int().positive().default(60),
+    /** The longest `?timeout=` a prepare may ask for. */
+    maxPreparedTimeoutSeconds: z.number().int().positive().default(3600),
+    /** How often expired prepared batches are aborted (a late $commit is refused whenever it comes). */
+    preparedSweepMillis: z.number().int().positive().default(1000),
   })
   .prefault({});
 

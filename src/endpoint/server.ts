@@ -4,6 +4,7 @@
  * (store/endpoints.ts) and listens; `createApp` builds the app for a ready runtime (tests use it directly).
  */
 import { expireContexts } from '../store/contexts';
+import { abortExpiredBatches } from '../store/preparedBatches';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import express, { type Express, type Request } from 'express';
@@ -66,6 +67,8 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
     }
   }
   const catalog = new EndpointCatalog(await registerEndpoints(db, defs));
+  // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
+  await abortExpiredBatches(db);
   const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
   return { cfg, db, log, catalog, digestHub, work: new WorkInFlight() };
 }
@@ -119,6 +122,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     app(req, res);
   }, () => pingDatabase(runtime.db));
   const expiry = scheduleContextExpiry(runtime);
+  const batchSweep = scheduleBatchAborts(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
     url: `http://${host}:${port}`,
@@ -130,6 +134,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
       gate.stopping();
       stopping = true;
       clearInterval(expiry);
+      clearInterval(batchSweep);
       // Notification streams never end by themselves: closed first, so that they do not hold the stop.
       await runtime.digestHub.close();
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -149,6 +154,15 @@ function scheduleContextExpiry(runtime: Runtime): NodeJS.Timeout {
   const timer = setInterval(() => {
     expireContexts(runtime.db, idle).catch((err: unknown) => runtime.log.warn({ err }, 'expiring idle contexts failed'));
   }, Math.min(60, idle) * 1000);
+  timer.unref();
+  return timer;
+}
+
+/** Aborts prepared two-phase batches whose timeout has passed, every `sync.preparedSweepMillis`. */
+function scheduleBatchAborts(runtime: Runtime): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    abortExpiredBatches(runtime.db).catch((err: unknown) => runtime.log.warn({ err }, 'aborting expired prepared batches failed'));
+  }, runtime.cfg.sync.preparedSweepMillis);
   timer.unref();
   return timer;
 }

@@ -1,6 +1,6 @@
 /**
- * The engine daemon: runs each scheduled route on its cron schedule (croner); immediate and watch routes
- * run as streaming routes (streamingRoute.ts).
+ * The engine daemon: runs each scheduled route, and each distribution with a schedule, on its cron schedule
+ * (croner); immediate and watch routes run as streaming routes (streamingRoute.ts).
  *
  *   tick ──lock held elsewhere──> skipped (another pass of this route is running, here or in another engine)
  *     └──lock taken──> pass S->T [and T->S] ──> released
@@ -9,18 +9,19 @@
  * A route never runs twice at once: croner's overrun protection inside a process, and a route lock across
  * processes (routeLock.ts). Each pass attempt is its own run (runName = route name, runStamp = its start).
  * stop() stops the schedules, asks running passes to stop once their current page is applied, waits for
- * them and releases the locks.
+ * them and releases the locks. A scheduled distribution (scope.ts) is locked the same way, by its name.
  */
 import { Cron } from 'croner';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
-import type { EngineConfig, RouteConfig } from '../config/engineSchema';
+import type { DistributionConfig, EngineConfig, RouteConfig } from '../config/engineSchema';
 import { describeError, isTransient } from './errors';
-import { SDataClient } from './http';
+import { clientFromConfig } from './http';
 import { PassFailed, runPass, type PassSummary } from './pass';
 import { routeKey, routeName } from './route';
 import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
 import { StreamingRoute } from './streamingRoute';
+import { runScope } from './scope';
 
 export type RouteRunOutcome =
   | { route: string; skipped: true }
@@ -89,13 +90,7 @@ export class RouteRunner {
     const e = this.engine;
     return backOff(
       () => {
-        const client = new SDataClient({
-          run: { runName: this.name, runStamp: new Date().toISOString() },
-          retry: e.retry,
-          poll: e.poll,
-          requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
-          log: this.log,
-        });
+        const client = clientFromConfig(e, this.name, this.log);
         return runPass({
           source,
           target,
@@ -121,6 +116,18 @@ export class RouteRunner {
         },
       },
     );
+  }
+}
+
+/** Runs a scheduled distribution unless it is running (here or in another engine sharing the locks). */
+async function runScheduledDistribution(d: DistributionConfig, engine: EngineConfig, locks: RouteLocks, log?: Logger): Promise<void> {
+  const release = await locks.tryAcquire(JSON.stringify({ distribution: d.name }));
+  if (!release) return;
+  try {
+    const summaries = await runScope(d, { client: clientFromConfig(engine, d.name, log), loggers: engine.loggers, pageSize: engine.pageSize, log });
+    for (const s of summaries) log?.info({ distribution: d.name, source: s.source, decision: s.decision, votes: s.targets.map((t) => `${t.target}: ${t.vote}, ${t.outcome}`) }, 'distribution ended');
+  } finally {
+    await release();
   }
 }
 
@@ -161,6 +168,23 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
         await runner.runOnce();
       }),
   );
+  const runningDistributions = new Set<Promise<void>>();
+  const distributionJobs = engine.distributions
+    .filter((d) => d.schedule)
+    .map(
+      (d) =>
+        new Cron(d.schedule!, { protect: true, catch: (err: unknown) => log?.error({ distribution: d.name, err: describeError(err) }, 'distribution failed') }, async () => {
+          if (stopping) return;
+          const run = runScheduledDistribution(d, engine, locks, log);
+          runningDistributions.add(run);
+          try {
+            await run;
+          } finally {
+            runningDistributions.delete(run);
+          }
+        }),
+    );
+  jobs.push(...distributionJobs);
   if (opts.runAtStart) for (const runner of runners) void runner.runOnce().catch((err) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed'));
   log?.info({ routes: engine.routes.map((r) => ({ name: routeName(r), mode: r.mode, schedule: r.mode === 'watch' ? undefined : r.schedule, direction: r.direction })) }, 'engine started');
   return {
@@ -169,7 +193,7 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
     async stop() {
       stopping = true;
       for (const job of jobs) job.stop();
-      await Promise.all([...runners.map((r) => r.idle()), ...streaming.map((r) => r.stop())]);
+      await Promise.all([...runners.map((r) => r.idle()), ...streaming.map((r) => r.stop()), ...[...runningDistributions].map((p) => p.catch(() => undefined))]);
       await locks.close();
       log?.info('engine stopped');
     },

@@ -18,6 +18,7 @@ import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { describeError, EndpointError, isTransient } from './errors';
+import type { EngineConfig } from '../config/engineSchema';
 
 export { FEED_TYPE } from '../atom/feed';
 export { ENTRY_TYPE } from '../atom/resourceXml';
@@ -205,4 +206,9 @@ export class SDataClient {
       },
     });
   }
+}
+
+/** A client with the engine configuration's retry, polling and request timeout, for one run. */
+export function clientFromConfig(e: Pick<EngineConfig, 'retry' | 'poll' | 'requestTimeoutSeconds'>, runName: string, log?: Logger): SDataClient {
+  return new SDataClient({ run: { runName, runStamp: new Date().toISOString() }, retry: e.retry, poll: e.poll, requestTimeoutMillis: e.requestTimeoutSeconds * 1000, log });
 }

@@ -135,7 +135,7 @@ interface Budget {
   pagesLeft: number;
 }
 
-async function dropContext(client: SDataClient, url: string | undefined, log?: Logger): Promise<void> {
+export async function dropContext(client: SDataClient, url: string | undefined, log?: Logger): Promise<void> {
   if (!url) return;
   try {
     const answer = await client.request('DELETE', url);
@@ -146,7 +146,7 @@ async function dropContext(client: SDataClient, url: string | undefined, log?: L
 }
 
 /** A POST to a tracked service that remembers the context URL of the attempt that answered. */
-async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string }> {
+export async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string }> {
   let trackingID = '';
   const answer = await client.exchange(
     'POST',

@@ -49,6 +49,7 @@ function runEntry(base: string, r: RunRecord): XNode {
       el('x:skipped', {}, r.skipped),
       r.totalResults !== undefined && el('x:totalResults', {}, r.totalResults),
       r.pending !== undefined && el('x:pending', {}, r.pending),
+      r.votes && el('x:votes', {}, ...r.votes.map((v) => el('x:vote', {}, el('x:target', {}, v.target), el('x:answer', {}, v.vote), el('x:outcome', {}, v.outcome)))),
     ),
   );
 }

@@ -11,7 +11,8 @@
 import { parseResultFeed, summariseResults, type ResultRunMetadata } from '../atom/resultFeed';
 import type { XmlLimits } from '../atom/xml';
 import { SDataError } from '../protocol/diagnosis';
-import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState } from './store';
+import { z } from 'zod';
+import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState, type TargetVoteRecord } from './store';
 
 export type Query = Record<string, unknown>;
 
@@ -34,6 +35,24 @@ function totalOf(q: Query): number | undefined {
   if (v === undefined || v === '') return undefined;
   if (!/^\d+$/.test(v)) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `totalResults must be a non-negative integer, not '${v}'` });
   return Number(v);
+}
+
+const MAX_VOTES_CHARS = 200_000;
+const votesSchema = z.array(z.object({ target: z.string().min(1).max(2000), vote: z.string().min(1).max(20), outcome: z.string().min(1).max(20) }).strict()).max(1000);
+
+/** `votes`: a distribution's targets with their votes, as JSON; 400 when it is not that. */
+function votesOf(q: Query): TargetVoteRecord[] | undefined {
+  const v = text(q, 'votes');
+  if (v === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = v.length <= MAX_VOTES_CHARS ? JSON.parse(v) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const checked = votesSchema.safeParse(parsed);
+  if (!checked.success) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: 'votes must be a JSON list of { target, vote, outcome } (at most 1,000)' });
+  return checked.data;
 }
 
 const COUNT_NAMES = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'] as const;
@@ -68,6 +87,7 @@ function countedPost(body: string, q: Query): ResultPost | undefined {
     counts: counts as RunCounts,
     totalResults: totalOf(q),
     events: [],
+    votes: votesOf(q),
   };
 }
 
@@ -89,5 +109,6 @@ export function resultPostOf(body: string, q: Query, limits?: XmlLimits): Result
     counts: summariseResults(feed.entries),
     totalResults: totalOf(q),
     events,
+    votes: votesOf(q),
   };
 }

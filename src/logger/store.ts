@@ -35,6 +35,13 @@ export interface NewEvent extends Diagnosis {
   location?: string;
 }
 
+/** A target's vote and outcome in a distribution's record (engine/distribute.ts). */
+export interface TargetVoteRecord {
+  target: string;
+  vote: string;
+  outcome: string;
+}
+
 /** One result feed as the logger records it. */
 export interface ResultPost {
   run: RunKey;
@@ -43,6 +50,8 @@ export interface ResultPost {
   counts: RunCounts;
   totalResults?: number;
   events: NewEvent[];
+  /** A distribution's record: every target's vote. */
+  votes?: TargetVoteRecord[];
 }
 
 export interface RunRecord extends RunKey {
@@ -64,6 +73,8 @@ export interface RunRecord extends RunKey {
   totalResults?: number;
   /** Entries of the selection not read yet (0 once the run is done; unknown without totalResults). */
   pending?: number;
+  /** A distribution's record: every target's vote and outcome. */
+  votes?: TargetVoteRecord[];
 }
 
 export interface EventRecord extends NewEvent {
@@ -106,8 +117,8 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
     const isPage = post.entriesRead > 0 || post.state === 'running' || post.state === 'done';
     const { rows } = (await trx.raw(
       `INSERT INTO log_runs (run_name, run_stamp, source, target, kind, state, started_at, last_received_at, posts, pages,
-                             entries_read, created, updated, deleted, failed, conflicts, skipped, total_results)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             entries_read, created, updated, deleted, failed, conflicts, skipped, total_results, votes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
        ON CONFLICT (run_name, run_stamp, source, target, kind) DO UPDATE SET
          state = CASE WHEN EXCLUDED.state <> 'running' THEN EXCLUDED.state ELSE log_runs.state END,
          started_at = LEAST(log_runs.started_at, EXCLUDED.started_at),
@@ -121,7 +132,8 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
          failed = log_runs.failed + EXCLUDED.failed,
          conflicts = log_runs.conflicts + EXCLUDED.conflicts,
          skipped = log_runs.skipped + EXCLUDED.skipped,
-         total_results = COALESCE(EXCLUDED.total_results, log_runs.total_results)
+         total_results = COALESCE(EXCLUDED.total_results, log_runs.total_results),
+         votes = COALESCE(EXCLUDED.votes, log_runs.votes)
        RETURNING id`,
       [
         post.run.runName,
@@ -141,6 +153,7 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
         post.counts.conflicts,
         post.counts.skipped,
         post.totalResults ?? null,
+        post.votes ? JSON.stringify(post.votes) : null,
       ],
     )) as { rows: { id: number | string }[] };
     const runId = Number(rows[0].id);
@@ -177,7 +190,11 @@ function whereRun(b: Knex.QueryBuilder, f: RunFilter, r: string): void {
   if (f.endpoint !== undefined) {
     const ep = f.endpoint.replace(/\/+$/, '');
     const under = `${escapeLike(ep)}/%`;
-    b.where((w) => w.where(`${r}.source`, ep).orWhere(`${r}.target`, ep).orWhereLike(`${r}.source`, under).orWhereLike(`${r}.target`, under));
+    // A distribution's record names its targets separated by spaces.
+    const among = `% ${escapeLike(ep)} %`;
+    b.where((w) =>
+      w.where(`${r}.source`, ep).orWhere(`${r}.target`, ep).orWhereLike(`${r}.source`, under).orWhereLike(`${r}.target`, under).orWhereRaw(`(' ' || ?? || ' ') LIKE ?`, [`${r}.target`, among]),
+    );
   }
 }
 
@@ -200,6 +217,7 @@ interface RunRow {
   conflicts: number;
   skipped: number;
   total_results: number | null;
+  votes: TargetVoteRecord[] | string | null;
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
@@ -230,6 +248,7 @@ function runOf(row: RunRow): RunRecord {
     skipped: row.skipped,
     totalResults: total,
     pending: row.state === 'done' ? 0 : total === undefined ? undefined : Math.max(0, total - row.entries_read),
+    votes: row.votes === null ? undefined : typeof row.votes === 'string' ? (JSON.parse(row.votes) as TargetVoteRecord[]) : row.votes,
   };
 }
 

@@ -4,7 +4,18 @@
  *
  *   source:   ready ──(pages read)──> ready ──DELETE──> (gone)
  *   target:   applying ──> done | failed ──DELETE──> (gone)
- *   prepared: prepared ──$commit──> committed | ──$abort/timeout──> aborted
+ *
+ *   prepared (a two-phase batch, PROTOCOL.md 7; pages and UUID locks in store/preparedBatches.ts):
+ *
+ *     POST ?phase=prepare ──Ack──> prepared ──POST ?phase=prepare (same ID, Ack)──> prepared (page added)
+ *       │                           │ ├──$commit (before expires_at)──> committed (pages applied, one transaction)
+ *       │                           │ ├──$abort──────────────────────> aborted
+ *       │                           │ └──expires_at passed (sweep timer, start of a server, or a late $commit)──> aborted
+ *       └──Nak / OutOfSync──> aborted          a later prepare page that Naks aborts the whole batch too
+ *
+ *   committed and aborted keep their answer (a repeated $commit or $abort gets the same one); locks and pages
+ *   are dropped on leaving `prepared`, so a server stopped between prepare and commit finds the batch
+ *   aborted once its timeout has passed, and nothing of it was ever visible.
  *
  * Any context idle longer than the configured time expires (deleted by `expireContexts`).
  */
@@ -35,6 +46,8 @@ export interface SyncContext {
   progress?: Record<string, unknown>;
   result?: string;
   resultStatus?: number;
+  /** A prepared batch aborts by itself at this time. */
+  expiresAt?: Date;
   createdAt: Date;
   touchedAt: Date;
 }
@@ -54,6 +67,7 @@ interface ContextRow {
   progress: Record<string, unknown> | null;
   result: string | null;
   result_status: number | null;
+  expires_at: Date | null;
   created_at: Date;
   touched_at: Date;
 }
@@ -74,6 +88,7 @@ function fromRow(r: ContextRow): SyncContext {
     progress: r.progress ?? undefined,
     result: r.result ?? undefined,
     resultStatus: r.result_status ?? undefined,
+    expiresAt: r.expires_at ? new Date(r.expires_at) : undefined,
     createdAt: new Date(r.created_at),
     touchedAt: new Date(r.touched_at),
   };
@@ -104,6 +119,7 @@ export async function saveContext(db: DbOrTx, c: NewContext, opts: { ifAbsent?: 
     progress: json(c.progress),
     result: c.result ?? null,
     result_status: c.resultStatus ?? null,
+    expires_at: c.expiresAt ?? null,
     created_at: db.fn.now(),
     touched_at: db.fn.now(),
   };
@@ -111,15 +127,16 @@ export async function saveContext(db: DbOrTx, c: NewContext, opts: { ifAbsent?: 
   await (opts.ifAbsent ? insert.ignore() : insert.merge());
 }
 
-export async function findContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string): Promise<SyncContext | undefined> {
-  const r = await db<ContextRow>('contexts').where({ id, endpoint_id: endpointId, role }).first();
-  return r ? fromRow(r) : undefined;
+export async function findContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string, opts: { forUpdate?: boolean } = {}): Promise<SyncContext | undefined> {
+  const q = db<ContextRow>('contexts').where({ id, endpoint_id: endpointId, role }).first();
+  const r = await (opts.forUpdate ? q.forUpdate() : q);
+  return r ? fromRow(r as ContextRow) : undefined;
 }
 
 export async function updateContext(
   db: DbOrTx,
   id: string,
-  changes: Partial<Pick<NewContext, 'status' | 'cursor' | 'progress' | 'result' | 'resultStatus' | 'total'>>,
+  changes: Partial<Pick<NewContext, 'status' | 'cursor' | 'progress' | 'result' | 'resultStatus' | 'total' | 'expiresAt'>>,
 ): Promise<void> {
   const row: Record<string, unknown> = { touched_at: db.fn.now() };
   if (changes.status !== undefined) row.status = changes.status;
@@ -128,6 +145,7 @@ export async function updateContext(
   if (changes.result !== undefined) row.result = changes.result;
   if (changes.resultStatus !== undefined) row.result_status = changes.resultStatus;
   if (changes.total !== undefined) row.total = changes.total;
+  if (changes.expiresAt !== undefined) row.expires_at = changes.expiresAt;
   await db('contexts').where({ id }).update(row);
 }
 
@@ -136,7 +154,12 @@ export async function deleteContext(db: DbOrTx, endpointId: number, role: Contex
   return affectedRows(await db('contexts').where({ id, endpoint_id: endpointId, role }).delete()) > 0;
 }
 
-/** Deletes every context idle for longer than `idleSeconds`; returns how many. */
+/** Deletes every context idle for longer than `idleSeconds` (a prepared batch only once it is past its own timeout); returns how many. */
 export async function expireContexts(db: DbOrTx, idleSeconds: number): Promise<number> {
-  return affectedRows(await db('contexts').where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds])).delete());
+  return affectedRows(
+    await db('contexts')
+      .where('touched_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
+      .whereNot((w) => w.where({ role: 'prepared', status: 'prepared' }).where('expires_at', '>', db.fn.now()))
+      .delete(),
+  );
 }

@@ -15,6 +15,7 @@ import type { Digest, SyncState } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
 import { lockClock, takeTicks } from './clock';
 import { allocateKeys } from './keys';
+import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
 
 /** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
@@ -157,6 +158,7 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
   const givesIdentity = items.some((i) => i.key !== undefined || i.uuid !== undefined);
   if (givesIdentity) await lockClock(trx, ep.id);
   const planned = givesIdentity ? await plannedIdentities(trx, ep.id, items) : items.map(() => ({ key: undefined, uuid: randomUUID(), revives: false }));
+  if (givesIdentity) await refuseLockedUuids(trx, ep.id, planned.map((p) => p.uuid));
   const missing = planned.filter((p) => p.key === undefined).length;
   const fresh = missing > 0 ? await allocateKeys(trx, ep.id, ep.keys, missing) : [];
   const { first, stamp } = await takeTicks(trx, ep.id, items.length);
@@ -198,6 +200,7 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
 async function lockedLiveResource(trx: Tx, endpointId: number, key: string, ifMatch: IfMatch): Promise<Resource> {
   await lockClock(trx, endpointId);
   const current = await findLiveResource(trx, endpointId, key);
+  await refuseLockedUuids(trx, endpointId, [current.uuid]);
   if (!ifMatchHolds(ifMatch, current.etag)) {
     throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
   }

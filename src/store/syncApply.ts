@@ -3,8 +3,12 @@
  * page and its digest update commit together): lock the clock, read digest and stored versions, plan the
  * page (protocol/pagePlan), then write versions, parked conflicts, quarantined entries, digest and clock
  * with set-based statements.
+ *
+ * A page may not touch a resource held by a prepared two-phase batch (409 Transient, nothing applied);
+ * a batch's own `$commit` applies its pages here, the same way, with `ownBatch` set. `dryRunPages`
+ * applies pages inside a savepoint and rolls them back: how a prepare checks a page completely.
  */
-import type { Db, Tx } from './db';
+import type { Db, DbOrTx, Tx } from './db';
 import type { KeyStyle } from '../config/schema';
 import type { Digest, SyncMode } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
@@ -15,6 +19,7 @@ import { readDigest, raiseDigestEntries } from './digests';
 import { loadVersionsByUuid, writeVersions } from './versions';
 import { parkConflicts } from './conflicts';
 import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
+import { lockedUuids, refuseLockedUuids } from './preparedBatches';
 
 export interface SyncTarget {
   id: number;
@@ -35,6 +40,8 @@ export interface PageToApply {
   retry?: 'open' | number[];
   /** Turns a quarantined entry back into a decoded one (payload checked against today's configuration). */
   decodeQuarantined?: (entry: unknown) => DecodedEntry;
+  /** The prepared batch being committed: its own locks do not refuse the page. */
+  ownBatch?: string;
   /** Runs inside the transaction after the writes (e.g. to store the result in the context). */
   alsoInTransaction?: (trx: Tx, applied: AppliedPage) => Promise<void>;
 }
@@ -49,75 +56,109 @@ export interface AppliedPage {
 const RETRIES_PER_PAGE = 100;
 
 export async function applySyncPage(db: Db, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
-  return db.transaction(async (trx) => {
-    const now = new Date().toISOString();
-    const { clock } = await lockClock(trx, target.id);
-    const digest = await readDigest(trx, target.id, target.url);
-
-    const gaps = immediateGaps(page.mode, page.floor, page.ceiling, digest, page.entries.map((e) => e.state));
-    if (gaps.length > 0) {
-      throw new SDataError(400, {
-        sdataCode: 'ApplicationDiagnosis',
-        applicationCode: 'SyncGap',
-        message: `this endpoint has not got every change the feed assumes from ${gaps.join(', ')}; nothing was applied, run a catch-up pass`,
-      });
-    }
-
-    const retried = page.retry && page.decodeQuarantined ? await retriedEntries(trx, target.id, page.retry, page.decodeQuarantined) : [];
-    const entries = [...retried, ...page.entries];
-    const uuids = [...new Set(entries.map((e) => e.uuid).filter((u): u is string => !!u))];
-    const current = await loadVersionsByUuid(trx, target.id, uuids);
-
-    const plan = planPage({
-      targetUrl: target.url,
-      targetPriority: target.priority,
-      clock,
-      digest,
-      mode: page.mode,
-      ceiling: page.ceiling,
-      floor: page.floor,
-      isLastPage: page.isLastPage,
-      now,
-      entries,
-      current,
-    });
-
-    const keys = await assignKeys(trx, target, plan.writes);
-    await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
-    await parkConflicts(
-      trx,
-      target.id,
-      plan.conflicts.map((c) => ({ ...c, key: keys.get(c.uuid)! })),
-      page,
-    );
-    await quarantineEntries(
-      trx,
-      target.id,
-      plan.entries
-        .filter((p) => p.outcome.kind === 'quarantined' && !p.entry.retry)
-        .map((p) => ({ uuid: p.entry.uuid, entry: p.entry.raw, ceiling: page.ceiling, diagnoses: p.diagnoses })),
-      page,
-    );
-    for (const p of plan.entries) {
-      if (!p.entry.retry) continue;
-      const k = p.outcome.kind;
-      await settleFailure(trx, p.entry.retry.failureId, k === 'quarantined' ? 'open' : k === 'ignored' ? 'superseded' : 'applied', k === 'quarantined' ? p.diagnoses : undefined);
-    }
-    await raiseDigestEntries(
-      trx,
-      target.id,
-      plan.digest.entries.filter((e) => e.endpoint !== target.url),
-    );
-    if (plan.clock !== clock) await setClock(trx, target.id, plan.clock, now);
-    const applied = { plan, keys };
-    if (page.alsoInTransaction) await page.alsoInTransaction(trx, applied);
-    return applied;
-  });
+  return db.transaction((trx) => applyPageIn(trx, target, page));
 }
 
-async function retriedEntries(trx: Tx, endpointId: number, retry: 'open' | number[], decode: (entry: unknown) => DecodedEntry): Promise<DecodedEntry[]> {
+/** Thrown inside a dry run's savepoint to roll it back with what the pages would have done. */
+class DryRunDone extends Error {
+  constructor(readonly applied: AppliedPage[]) {
+    super('dry run rolled back');
+  }
+}
+
+/** What applying these pages in order would do, computed by applying them and rolling back. */
+export async function dryRunPages(trx: Tx, target: SyncTarget, pages: PageToApply[]): Promise<AppliedPage[]> {
+  try {
+    await trx.transaction(async (sp) => {
+      const applied: AppliedPage[] = [];
+      for (const page of pages) applied.push(await applyPageIn(sp, target, page));
+      throw new DryRunDone(applied);
+    });
+  } catch (err) {
+    if (err instanceof DryRunDone) return err.applied;
+    throw err;
+  }
+  throw new Error('dry run ended without rolling back');
+}
+
+/** Applies one page inside the caller's transaction (which holds the page's writes and its digest update). */
+export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
+  const now = new Date().toISOString();
+  const { clock } = await lockClock(trx, target.id);
+  const digest = await readDigest(trx, target.id, target.url);
+
+  const gaps = immediateGaps(page.mode, page.floor, page.ceiling, digest, page.entries.map((e) => e.state));
+  if (gaps.length > 0) {
+    throw new SDataError(400, {
+      sdataCode: 'ApplicationDiagnosis',
+      applicationCode: 'SyncGap',
+      message: `this endpoint has not got every change the feed assumes from ${gaps.join(', ')}; nothing was applied, run a catch-up pass`,
+    });
+  }
+
+  await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), page.ownBatch);
+  const retried = page.retry && page.decodeQuarantined ? await retriedEntries(trx, target.id, page.retry, page.decodeQuarantined, page.ownBatch) : [];
+  const entries = [...retried, ...page.entries];
+  const uuids = uuidsOf(entries);
+  const current = await loadVersionsByUuid(trx, target.id, uuids);
+
+  const plan = planPage({
+    targetUrl: target.url,
+    targetPriority: target.priority,
+    clock,
+    digest,
+    mode: page.mode,
+    ceiling: page.ceiling,
+    floor: page.floor,
+    isLastPage: page.isLastPage,
+    now,
+    entries,
+    current,
+  });
+
+  const keys = await assignKeys(trx, target, plan.writes);
+  await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
+  await parkConflicts(
+    trx,
+    target.id,
+    plan.conflicts.map((c) => ({ ...c, key: keys.get(c.uuid)! })),
+    page,
+  );
+  await quarantineEntries(
+    trx,
+    target.id,
+    plan.entries
+      .filter((p) => p.outcome.kind === 'quarantined' && !p.entry.retry)
+      .map((p) => ({ uuid: p.entry.uuid, entry: p.entry.raw, ceiling: page.ceiling, diagnoses: p.diagnoses })),
+    page,
+  );
+  for (const p of plan.entries) {
+    if (!p.entry.retry) continue;
+    const k = p.outcome.kind;
+    await settleFailure(trx, p.entry.retry.failureId, k === 'quarantined' ? 'open' : k === 'ignored' ? 'superseded' : 'applied', k === 'quarantined' ? p.diagnoses : undefined);
+  }
+  await raiseDigestEntries(
+    trx,
+    target.id,
+    plan.digest.entries.filter((e) => e.endpoint !== target.url),
+  );
+  if (plan.clock !== clock) await setClock(trx, target.id, plan.clock, now);
+  const applied = { plan, keys };
+  if (page.alsoInTransaction) await page.alsoInTransaction(trx, applied);
+  return applied;
+}
+
+/** The distinct UUIDs of these entries. */
+export function uuidsOf(entries: DecodedEntry[]): string[] {
+  return [...new Set(entries.map((e) => e.uuid).filter((u): u is string => !!u))];
+}
+
+/** Open quarantined entries to try again, but none of a resource a prepared batch holds (they wait for a later page). */
+async function retriedEntries(trx: DbOrTx, endpointId: number, retry: 'open' | number[], decode: (entry: unknown) => DecodedEntry, ownBatch?: string): Promise<DecodedEntry[]> {
   const failures: FailureRecord[] = await openFailures(trx, endpointId, RETRIES_PER_PAGE, retry === 'open' ? undefined : retry);
-  return failures.map((f) => ({ ...decode(f.entry), retry: { failureId: f.id, ceiling: f.ceiling } }));
+  const decoded = failures.map((f) => ({ ...decode(f.entry), retry: { failureId: f.id, ceiling: f.ceiling } }));
+  const held = await lockedUuids(trx, endpointId, uuidsOf(decoded), ownBatch);
+  return decoded.filter((e) => !e.uuid || !held.has(e.uuid));
 }
 
 /** Keeps the local key of known resources and gives new ones keys in the application's style. */

@@ -49,6 +49,18 @@ describe('sdata-sync command line', () => {
     [['engine', '--config', noRoutes]],
     [['engine', '--config', badConfig]],
     [['logger', '--port', 'eighty']],
+    [['distribute', '--source', `${APP_A}/accounts`]],
+    [['distribute', '--source', APP_A, '--targets', APP_B]],
+    [['distribute', '--source', `${APP_A}/accounts`, '--targets', `${APP_B}/accounts,not a url`]],
+    [['distribute', '--source', `${APP_A}/accounts`, '--targets', `${APP_B}/accounts`, '--two-phase', '--timeout', 'soon']],
+    [['distribute', '--source', `${APP_A}/accounts`, '--targets', `${APP_B}/accounts`, '--timeout', '0s']],
+    [['distribute', '--name', 'prices']],
+    [['distribute', '--name', 'prices', '--config', noRoutes]],
+    [['export', '--source', APP_A, '--floor', 'digest.xml', '--out', 'outbox']],
+    [['export', '--source', `${APP_A}/accounts`, '--floor', 'digest.xml']],
+    [['import', '--target', `${APP_B}/accounts`]],
+    [['import', '--target', APP_B, 'a.xml']],
+    [['digest', '--endpoint', `${APP_B}/accounts`]],
   ])('exits 2 on bad usage: %j', async (argv) => {
     expect(await main(argv)).toBe(2);
     expect(written(stderr)).toMatch(/error/i);
@@ -71,6 +83,14 @@ describe('sdata-sync command line', () => {
     writeFileSync(cfg, 'log:\n  level: silent\nengine:\n  retry: { attempts: 1, startingDelayMillis: 1, maxDelayMillis: 1 }\n');
     expect(await main(['pass', '--source', `${APP_A}/accounts`, '--target', `${APP_B}/accounts`, '--config', cfg])).toBe(1);
     expect(written(stdout)).toMatch(/failed: .*no answer/);
+  });
+
+  it('exits 1 when a two-phase distribution cannot reach its targets: nothing is committed anywhere', async () => {
+    const cfg = join(dir, 'fast-retry-2.yaml');
+    writeFileSync(cfg, 'log:\n  level: silent\nengine:\n  retry: { attempts: 1, startingDelayMillis: 1, maxDelayMillis: 1 }\n');
+    expect(await main(['distribute', '--source', `${APP_A}/accounts`, '--targets', `${APP_B}/accounts`, '--two-phase', '--timeout', '2s', '--config', cfg])).toBe(1);
+    expect(written(stdout)).toMatch(/two-phase distribution .*: aborted/);
+    expect(written(stdout)).toMatch(/Unreachable, aborted/);
   });
 
   it('a real process exits 2 on bad usage', async () => {

@@ -1,10 +1,10 @@
 /** `sdata-sync pass`: one catch-up pass between two endpoints (or every kind of two applications). */
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import { SDataClient } from '../../engine/http';
+import { clientFromConfig } from '../../engine/http';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
-import { createLog } from '../log';
+import { commandLog } from '../log';
 import { progressView } from '../progress';
 import { formatSummary } from '../summary';
 import { collect, CommandExit, httpUrl, positiveInteger, UsageError } from '../usage';
@@ -43,15 +43,9 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
   const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
   const cfg = loadConfig(o.config);
-  const log = createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, 'sdata-sync pass');
+  const log = commandLog(cfg, 'sdata-sync pass');
   const e = cfg.engine;
-  const client = new SDataClient({
-    run: { runName: o.runName, runStamp: new Date().toISOString() },
-    retry: e.retry,
-    poll: e.poll,
-    requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
-    log,
-  });
+  const client = clientFromConfig(e, o.runName, log);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(130);

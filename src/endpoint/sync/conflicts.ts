@@ -16,6 +16,7 @@ import { knowledgeOnRestamp } from '../../protocol/knowledge';
 import type { StoredVersion } from '../../protocol/pagePlan';
 import { CONFLICT_COLUMNS, decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
 import { takeTicks } from '../../store/clock';
+import { refuseLockedUuids } from '../../store/preparedBatches';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
@@ -125,6 +126,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     }
     if (action === 'keep') {
       const { first, stamp } = await takeTicks(trx, ctx.endpoint.id, 1);
+      await refuseLockedUuids(trx, ctx.endpoint.id, [c.uuid]);
       const current = (await loadVersionsByUuid(trx, ctx.endpoint.id, [c.uuid])).get(c.uuid);
       const loser = c.loserVersion;
       await writeVersions(trx, ctx.endpoint.id, [

@@ -19,7 +19,7 @@ import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
 import { repeatedUuid } from '../../protocol/pageIdentity';
 import type { Digest, SyncMode } from '../../protocol/types';
-import { applySyncPage, type AppliedPage } from '../../store/syncApply';
+import { applySyncPage, type AppliedPage, type PageToApply, type SyncTarget } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
@@ -27,7 +27,7 @@ import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEnt
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 
-function contextUrl(ctx: ServiceContext, id: string): string {
+export function contextUrl(ctx: ServiceContext, id: string): string {
   return `${ctx.endpoint.url}/$syncTarget('${id}')`;
 }
 
@@ -63,7 +63,7 @@ export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<st
 }
 
 /** What `$syncTarget` keeps of a posted page: its head and its decoded entries, not its XML. */
-interface ReceivedPage {
+export interface ReceivedPage {
   mode: SyncMode;
   /** As the feed said it (absent in a plain SData feed, which means catchUp). */
   statedMode?: SyncMode;
@@ -79,8 +79,14 @@ interface ReceivedPage {
  * that as a tree).
  */
 function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
-  const feed = parseSyncFeed(bodyText(req), (e) => decodeSyncEntry(e, ctx.endpoint.def), ctx.runtime.cfg.xml);
+  const text = bodyText(req);
   req.body = undefined;
+  return decodePage(text, ctx);
+}
+
+/** Parses and decodes one page of a sync feed for this endpoint (400 when it is not a valid one; 403 when the endpoint is no sync target). */
+export function decodePage(xml: string, ctx: ServiceContext): ReceivedPage {
+  const feed = parseSyncFeed(xml, (e) => decodeSyncEntry(e, ctx.endpoint.def), ctx.runtime.cfg.xml);
   if (!ctx.endpoint.def.kind.isSyncTarget) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
   }
@@ -106,19 +112,35 @@ function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
   };
 }
 
-function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage, page: ReceivedPage, run: { runName?: string; runStamp?: string }): string {
-  const entries = applied.plan.entries.filter((p) => !p.entry.retry).map((p) => resultEntryOf(p, ctx.endpoint.url, applied.keys));
+/** The result feed of one or more pages applied together (a two-phase batch's pages are answered in one). */
+export function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage[], ceiling: Digest, run: { runName?: string; runStamp?: string }, title = `Result of applying a sync page at ${ctx.endpoint.url}`): string {
+  const entries = applied.flatMap((a) => a.plan.entries.filter((p) => !p.entry.retry).map((p) => resultEntryOf(p, ctx.endpoint.url, a.keys)));
   return buildResultFeed({
     id: contextUrl(ctx, id),
-    title: `Result of applying a sync page at ${ctx.endpoint.url}`,
+    title,
     updated: new Date().toISOString(),
     entries,
-    diagnoses: applied.plan.diagnoses,
+    diagnoses: applied.flatMap((a) => a.plan.diagnoses),
     ...run,
-    source: page.ceiling.origin,
+    source: ceiling.origin,
     target: ctx.endpoint.url,
     kind: ctx.endpoint.def.kind.name,
   });
+}
+
+/** A received page as the apply code takes it. */
+export const asPageToApply = (page: ReceivedPage, run: { runName?: string; runStamp?: string }): PageToApply => ({
+  mode: page.mode,
+  ceiling: page.ceiling,
+  floor: page.floor,
+  isLastPage: page.isLastPage,
+  entries: page.entries,
+  ...run,
+});
+
+/** The endpoint as the apply code sees it. */
+export function syncTargetOf(ctx: ServiceContext): SyncTarget {
+  return { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
 }
 
 export async function postSyncTarget(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -128,18 +150,12 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   const page = receivePage(req, ctx);
   const def = ctx.endpoint.def;
   let resultXml = '';
-  const target = { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
-  const work = applySyncPage(db, target, {
-    mode: page.mode,
-    ceiling: page.ceiling,
-    floor: page.floor,
-    isLastPage: page.isLastPage,
-    entries: page.entries,
-    ...run,
+  const work = applySyncPage(db, syncTargetOf(ctx), {
+    ...asPageToApply(page, run),
     retry: 'open',
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
     alsoInTransaction: async (trx, applied) => {
-      resultXml = resultFeedOf(ctx, id, applied, page, run);
+      resultXml = resultFeedOf(ctx, id, [applied], page.ceiling, run);
       await saveContext(trx, {
         id,
         endpointId: ctx.endpoint.id,

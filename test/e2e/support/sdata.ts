@@ -127,6 +127,8 @@ export interface LoggedRun {
   pages: number;
   entriesRead: number;
   failed: number;
+  /** A distribution's record: every target's vote and outcome. */
+  votes: { target: string; vote: string; outcome: string }[];
 }
 
 /** Run records of the event logger (every page of its feed). */
@@ -152,6 +154,11 @@ export async function loggedRuns(loggerUrl: string, filter: Record<string, strin
         pages: Number(t('pages')),
         entriesRead: Number(t('entriesRead')),
         failed: Number(t('failed')),
+        votes: childrenNamed(child(run, NS.x, 'votes') ?? run, NS.x, 'vote').map((v) => ({
+          target: childText(v, NS.x, 'target') ?? '',
+          vote: childText(v, NS.x, 'answer') ?? '',
+          outcome: childText(v, NS.x, 'outcome') ?? '',
+        })),
       });
     }
     if (entries.length < 500) return out;

@@ -1,0 +1,100 @@
+/**
+ * Change files for disconnected sites: `export` (a source's sync feed for a floor, as numbered files),
+ * `import` (the files posted to a target, in order) and `digest` (an endpoint's digest to a file, the floor
+ * of the other site's next export). Exit 0 ok, 1 a file refused or a request failed, 2 bad usage.
+ */
+import { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/load';
+import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '../../engine/changeFiles';
+import { parseDigestDocument } from '../../atom/digestXml';
+import { parseXml } from '../../atom/xml';
+import { serviceUrl } from '../../engine/urls';
+import { clientFromConfig } from '../../engine/http';
+import { commandLog } from '../log';
+import { withProgress } from '../progress';
+import { CommandExit, endpointUrlOption, httpUrl, positiveInteger } from '../usage';
+
+/** Runs a change-file command: a refused file prints its diagnosis and exits 1. */
+async function reportingRefusals(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (!(err instanceof ChangeFileError)) throw err;
+    process.stderr.write(`refused: ${err.message} [${err.diagnosis.applicationCode}]\n`);
+    throw new CommandExit(1);
+  }
+}
+
+function setup(config: string | undefined, name: string) {
+  const cfg = loadConfig(config);
+  const log = commandLog(cfg, `sdata-sync ${name}`);
+  return { cfg, log, client: clientFromConfig(cfg.engine, name, log) };
+}
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description("write a source's changes since a floor digest as numbered sync-feed files (each with a .sha256 beside it)")
+    .requiredOption('--source <url>', 'source endpoint URL', httpUrl)
+    .requiredOption('--floor <file|url>', 'what the other site has: a file written by `digest`, or its endpoint URL')
+    .requiredOption('--out <dir>', 'folder for the files (created; must hold no change files yet)')
+    .option('--gzip', 'write the files gzipped (NNNNNN.xml.gz)')
+    .option('--page-size <n>', 'entries per file', positiveInteger)
+    .option('--config <file>', 'configuration file (engine retry and polling settings)')
+    .action((o: { source: string; floor: string; out: string; gzip?: boolean; pageSize?: number; config?: string }) =>
+      reportingRefusals(async () => {
+        const source = endpointUrlOption(o.source, '--source');
+        const { cfg, client } = setup(o.config, 'export');
+        const floor = /^https?:\/\//.test(o.floor)
+          ? parseDigestDocument(parseXml((await client.exchange('GET', serviceUrl(endpointUrlOption(o.floor, '--floor'), '$syncDigest'))).body))
+          : await readDigestFile(o.floor);
+        const s = await withProgress({ type: 'kind', kind: 'export', source, target: o.out }, (update) =>
+          exportChanges({
+            client,
+            source,
+            floor,
+            outDir: o.out,
+            gzip: o.gzip,
+            pageSize: o.pageSize ?? cfg.engine.pageSize,
+            onProgress: (p) => update({ type: 'page', kind: 'export', page: p.number, entries: p.entries, entriesDone: p.entriesDone, totalResults: p.totalResults }),
+          }),
+        );
+        process.stdout.write(`${s.files.length} change file${s.files.length === 1 ? '' : 's'}, ${s.entries} entries:\n${s.files.map((f) => `  ${f}\n`).join('')}`);
+      }),
+    );
+}
+
+export function importCommand(): Command {
+  return new Command('import')
+    .description('post change files to a target in the order given (every file is checked first; a file that does not follow the target is refused with SyncGap)')
+    .requiredOption('--target <url>', 'target endpoint URL', httpUrl)
+    .argument('<files...>', 'change files, in order')
+    .option('--config <file>', 'configuration file (engine retry and polling settings)')
+    .action((files: string[], o: { target: string; config?: string }) =>
+      reportingRefusals(async () => {
+        const target = endpointUrlOption(o.target, '--target');
+        const { client } = setup(o.config, 'import');
+        const s = await withProgress({ type: 'kind', kind: 'import', source: `${files.length} files`, target }, (update) =>
+          importChanges({ client, target, files, onProgress: (p) => update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) }),
+        );
+        process.stdout.write(`${s.files} file${s.files === 1 ? '' : 's'} imported: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped\n`);
+        if (s.failures > 0) throw new CommandExit(1);
+      }),
+    );
+}
+
+export function digestCommand(): Command {
+  return new Command('digest')
+    .description("write an endpoint's digest to a file (the --floor of the other site's export)")
+    .requiredOption('--endpoint <url>', 'endpoint URL', httpUrl)
+    .requiredOption('--out <file>', 'file to write')
+    .option('--config <file>', 'configuration file (engine retry and polling settings)')
+    .action(async (o: { endpoint: string; out: string; config?: string }) => {
+      const endpoint = endpointUrlOption(o.endpoint, '--endpoint');
+      const { client } = setup(o.config, 'digest');
+      const answer = await client.exchange('GET', serviceUrl(endpoint, '$syncDigest'));
+      parseDigestDocument(parseXml(answer.body)); // a digest, or the command fails before writing
+      await writeFile(o.out, answer.body);
+      process.stdout.write(`digest of ${endpoint} written to ${o.out}\n`);
+    });
+}

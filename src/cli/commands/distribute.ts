@@ -1,0 +1,86 @@
+/**
+ * `sdata-sync distribute`: one source endpoint to several targets, one-phase (an ordinary pass to each) or
+ * two-phase (all or nothing); or a distribution of the engine configuration by name (its targets, clusters
+ * and phases). Exit 0 when every target has the changes, 1 when the distribution aborted or a target failed.
+ */
+import { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import type { DistributionConfig } from '../../config/engineSchema';
+import type { DistributionSummary } from '../../engine/distribute';
+import { runScope } from '../../engine/scope';
+import { clientFromConfig } from '../../engine/http';
+import { commandLog } from '../log';
+import { collect, CommandExit, durationSeconds, endpointUrlOption, httpUrl, positiveInteger, UsageError } from '../usage';
+
+interface DistributeCliOptions {
+  source?: string;
+  targets?: string;
+  twoPhase?: boolean;
+  timeout?: number;
+  name?: string;
+  config?: string;
+  log?: string[];
+  runName?: string;
+  pageSize?: number;
+  json?: boolean;
+}
+
+/** The scope to run: the configured distribution named, or the one the options describe. */
+function scopeOf(o: DistributeCliOptions, configured: DistributionConfig[]): DistributionConfig {
+  if (o.name) {
+    if (o.source || o.targets) throw new UsageError('--name takes the source and targets from the configuration; leave out --source and --targets');
+    const found = configured.find((d) => d.name === o.name);
+    if (!found) throw new UsageError(`no distribution '${o.name}' in engine.distributions (${configured.map((d) => d.name).join(', ') || 'none configured'})`);
+    return { ...found, ...(o.twoPhase ? { phases: 2 } : {}), ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}) };
+  }
+  if (!o.source || !o.targets) throw new UsageError('give --source and --targets, or --name and --config');
+  const targets = o.targets.split(',').map((t) => t.trim()).filter(Boolean);
+  if (targets.length === 0) throw new UsageError('--targets needs at least one URL');
+  return {
+    name: 'distribute',
+    source: endpointUrlOption(o.source, '--source'),
+    targets: targets.map((t) => endpointUrlOption(t, '--targets')),
+    clusters: [],
+    phases: o.twoPhase ? 2 : 1,
+    timeoutSeconds: o.timeout ?? 30,
+  };
+}
+
+function describe(s: DistributionSummary): string {
+  const head = `${s.phases === 2 ? 'two-phase' : 'one-phase'} distribution from ${s.source}: ${s.phases === 2 ? (s.decision === 'commit' ? 'committed' : 'aborted') : s.decision === 'commit' ? 'done' : 'failed'} (${s.seconds.toFixed(2)} s)`;
+  const lines = s.targets.map((t) => {
+    const counts = t.counts ? `: ${t.counts.created} created, ${t.counts.updated} updated, ${t.counts.deleted} deleted, ${t.counts.conflicts} conflicts, ${t.counts.skipped} skipped` : '';
+    const why = t.diagnoses.length > 0 ? ` (${t.diagnoses.map((d) => d.message).join('; ')})` : '';
+    return `  ${t.target}: ${t.vote}, ${t.outcome}${counts}${why}`;
+  });
+  const source = s.sourceDiagnoses.map((d) => `  source ${s.source}: ${d.message}`);
+  return [head, ...source, ...lines].join('\n');
+}
+
+async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
+  if (o.name && !o.config) throw new UsageError('--name needs --config (the engine configuration holding engine.distributions)');
+  const cfg = loadConfig(o.config);
+  const scope = scopeOf(o, cfg.engine.distributions);
+  const log = commandLog(cfg, 'sdata-sync distribute');
+  const client = clientFromConfig(cfg.engine, o.runName ?? scope.name, log);
+  const summaries = await runScope(scope, { client, loggers: o.log ?? cfg.engine.loggers, pageSize: o.pageSize ?? cfg.engine.pageSize, log });
+  for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);
+  const ok = summaries.every((s) => s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done'));
+  if (!ok) throw new CommandExit(1);
+}
+
+export function distributeCommand(): Command {
+  return new Command('distribute')
+    .description('distribute one source endpoint to several targets: an ordinary pass to each, or --two-phase (every target or none)')
+    .option('--source <url>', 'source endpoint URL', httpUrl)
+    .option('--targets <urls>', 'target endpoint URLs, comma-separated')
+    .option('--two-phase', 'prepare on every target and commit only when all Ack within the timeout; else abort everywhere')
+    .option('--timeout <duration>', 'two-phase: time for every target to Ack (30s, 500ms, 2m)', durationSeconds)
+    .option('--name <name>', 'run the distribution of this name from engine.distributions in --config (targets, clusters, phases)')
+    .option('--config <file>', 'configuration file (engine.distributions, retry and polling settings, loggers)')
+    .option('--log <url>', 'event logger URL given the distribution record (repeatable)', collect(httpUrl))
+    .option('--run-name <name>', 'runName tagging every request (default: the distribution name)')
+    .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)
+    .option('--json', 'print each distribution summary as JSON')
+    .action((o: DistributeCliOptions) => runDistributeCommand(o));
+}

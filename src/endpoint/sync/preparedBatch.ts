@@ -1,0 +1,151 @@
+/**
+ * Two-phase batches at `$syncTarget` (PROTOCOL.md 7): `POST {ep}/$syncTarget?phase=prepare` checks a page
+ * completely (floor contiguity, conflict rules, payload validation, references) by applying it, after the
+ * batch's earlier pages, inside a savepoint that is rolled back, and keeps it as a prepared batch holding
+ * locks on the UUIDs it touches. `POST {ep}/$syncTarget('ID')/$commit` applies the pages with the code of
+ * an ordinary page, all in one transaction; `.../$abort` drops them. States: store/contexts.ts.
+ *
+ *   prepare  ──gap between the feed's floor and this digest──> 409 OutOfSync  (batch aborted)
+ *            ──an entry it would quarantine───────────────────> 409 Nak        (batch aborted)
+ *            ──a UUID held by another prepared batch──────────> 409 Transient  (nothing stored)
+ *            ──else───────────────────────────────────────────> 200 Ack: the result feed the commit would answer
+ *   commit   prepared (not expired) ──> 200 result feed, committed      expired or aborted ──> 409 Aborted
+ *   abort    prepared | aborted ──> 200 aborted                         committed ──> 409 AlreadyCommitted
+ *
+ * Every step runs under the endpoint's clock lock, which every writer of its resources takes first, so a
+ * check and the locks it leaves are never overtaken by a concurrent change.
+ */
+import type { Request, Response } from 'express';
+import { diagnosesDocument } from '../../atom/diagnosisXml';
+import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
+import { claimsOf, gapsIn, immediateGapsWithoutFloor } from '../../protocol/floorCeiling';
+import { prepareVerdict, type Verdict } from '../../protocol/twoPhase';
+import { lockClock } from '../../store/clock';
+import { findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
+import type { Tx } from '../../store/db';
+import { readDigest } from '../../store/digests';
+import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from '../../store/preparedBatches';
+import { applyPageIn, dryRunPages, uuidsOf, type PageToApply } from '../../store/syncApply';
+import type { ServiceContext, ServiceHandler } from '../services';
+import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
+import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
+import { asPageToApply, contextUrl, decodePage, resultFeedOf, syncTargetOf } from './syncTarget';
+
+/** `phase` of a `$syncTarget` POST: absent (apply the page now) or `prepare`; 400 for anything else. */
+export function phaseOf(req: Request): 'prepare' | undefined {
+  const v = req.query.phase;
+  if (v === undefined) return undefined;
+  if (v === 'prepare') return 'prepare';
+  throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `phase must be 'prepare' (or absent to apply the page at once), not '${String(v)}'` });
+}
+
+/** The POST handler of `$syncTarget`: an ordinary page, a prepare, or a decision on a prepared batch. */
+export function postSyncTargetOrPhase(applyPage: ServiceHandler): ServiceHandler {
+  return async (req, res, ctx) => {
+    if (ctx.path.serviceArg !== undefined || ctx.path.action !== undefined) return decideBatch(req, res, ctx);
+    if (phaseOf(req) === 'prepare') return prepareBatchPage(req, res, ctx);
+    return applyPage(req, res, ctx);
+  };
+}
+
+const closed = (status: number, applicationCode: string, message: string): { status: number; xml: string } => ({
+  status,
+  xml: diagnosesDocument([{ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode, message }]),
+});
+
+/** The pages of a prepared batch, decoded again as they were received. */
+async function batchPages(trx: Tx, ctx: ServiceContext, id: string, run: { runName?: string; runStamp?: string }): Promise<PageToApply[]> {
+  return (await preparedPages(trx, id)).map((xml) => asPageToApply(decodePage(xml, ctx), run));
+}
+
+async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const { db, cfg } = ctx.runtime;
+  const id = trackingIdOf(req);
+  const run = runOf(req);
+  const timeoutSeconds = positiveIntOf(req, 'timeout', cfg.sync.preparedTimeoutSeconds, cfg.sync.maxPreparedTimeoutSeconds);
+  const body = bodyText(req);
+  req.body = undefined;
+  const page = decodePage(body, ctx);
+  const target = syncTargetOf(ctx);
+  const answer = await db.transaction(async (trx): Promise<{ verdict: Verdict; xml: string }> => {
+    await lockClock(trx, target.id);
+    const existing = await findContext(trx, target.id, 'prepared', id, { forUpdate: true });
+    if (existing && existing.status !== 'prepared') {
+      throw new SDataError(409, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'BatchClosed', message: `the two-phase batch ${id} is already ${existing.status}` });
+    }
+    await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), id);
+    const digest = await readDigest(trx, target.id, target.url);
+    const gaps = page.floor ? gapsIn(claimsOf(page.floor, page.ceiling), digest) : immediateGapsWithoutFloor(page.entries.map((e) => e.state), digest);
+    let verdict: Verdict;
+    let applied: Awaited<ReturnType<typeof dryRunPages>> = [];
+    if (gaps.length > 0) verdict = prepareVerdict({ entries: [] }, gaps);
+    else {
+      const prior = existing ? await batchPages(trx, ctx, id, run) : [];
+      applied = await dryRunPages(trx, target, [...prior, asPageToApply(page, run)].map((p) => ({ ...p, ownBatch: id })));
+      verdict = prepareVerdict(applied[applied.length - 1].plan, []);
+    }
+    if (verdict.vote !== 'Ack') {
+      if (existing) await releaseBatch(trx, id);
+      const xml = diagnosesDocument(verdict.diagnoses);
+      await saveContext(trx, { id, endpointId: target.id, role: 'prepared', status: 'aborted', ...run, mode: page.statedMode, result: xml, resultStatus: 409 });
+      return { verdict, xml };
+    }
+    const expiresAt = new Date(Date.now() + timeoutSeconds * 1000);
+    if (existing) await updateContext(trx, id, { expiresAt });
+    else await saveContext(trx, { id, endpointId: target.id, role: 'prepared', status: 'prepared', ...run, mode: page.statedMode, floor: page.floor, ceiling: page.ceiling, expiresAt });
+    await addPreparedPage(trx, id, target.id, body, uuidsOf(page.entries));
+    return { verdict, xml: resultFeedOf(ctx, id, applied, page.ceiling, run, `Prepared at ${ctx.endpoint.url}: what the commit will apply`) };
+  });
+  res.setHeader('Location', contextUrl(ctx, id));
+  if (answer.verdict.vote === 'Ack') sendXml(res, 200, FEED_TYPE, answer.xml);
+  else sendXml(res, 409, XML_TYPE, answer.xml);
+}
+
+/** A prepared batch past its timeout, aborted now (the sweep may not have come yet). */
+async function abortIfExpired(trx: Tx, c: SyncContext): Promise<boolean> {
+  if (c.status !== 'prepared' || !c.expiresAt || c.expiresAt.getTime() > Date.now()) return false;
+  await releaseBatch(trx, c.id);
+  await updateContext(trx, c.id, { status: 'aborted', resultStatus: 409 });
+  return true;
+}
+
+async function commitBatch(trx: Tx, ctx: ServiceContext, c: SyncContext): Promise<{ status: number; xml: string }> {
+  if (c.status === 'committed') return { status: 200, xml: c.result ?? '' };
+  if (c.status === 'aborted' || (await abortIfExpired(trx, c))) return closed(409, 'Aborted', `the two-phase batch ${c.id} was aborted (by $abort, a refused page or its timeout); nothing of it was applied`);
+  const run = { runName: c.runName, runStamp: c.runStamp };
+  const target = syncTargetOf(ctx);
+  const applied = [];
+  for (const page of await batchPages(trx, ctx, c.id, run)) applied.push(await applyPageIn(trx, target, { ...page, ownBatch: c.id }));
+  await releaseBatch(trx, c.id);
+  const xml = resultFeedOf(ctx, c.id, applied, c.ceiling ?? { entries: [] }, run, `Committed at ${ctx.endpoint.url}`);
+  await updateContext(trx, c.id, { status: 'committed', result: xml, resultStatus: 200 });
+  return { status: 200, xml };
+}
+
+async function abortBatch(trx: Tx, c: SyncContext): Promise<{ status: number; xml: string }> {
+  if (c.status === 'committed') return closed(409, 'AlreadyCommitted', `the two-phase batch ${c.id} is already committed`);
+  if (c.status === 'prepared') {
+    await releaseBatch(trx, c.id);
+    await updateContext(trx, c.id, { status: 'aborted', resultStatus: 409 });
+  }
+  const info: Diagnosis = { severity: 'Info', sdataCode: 'ApplicationDiagnosis', applicationCode: 'Aborted', message: `the two-phase batch ${c.id} is aborted; nothing of it was applied` };
+  return { status: 200, xml: diagnosesDocument([info]) };
+}
+
+/** POST `{ep}/$syncTarget('ID')/$commit` or `/$abort`. */
+async function decideBatch(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  const action = ctx.path.action;
+  if (action !== '$commit' && action !== '$abort') {
+    throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `POST $syncTarget('ID')/$commit or /$abort${action ? `, not ${action}` : ''}` });
+  }
+  const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
+  const { db } = ctx.runtime;
+  const answer = await db.transaction(async (trx) => {
+    await lockClock(trx, ctx.endpoint.id);
+    const c = await findContext(trx, ctx.endpoint.id, 'prepared', id, { forUpdate: true });
+    if (!c) throw unknownContext('$syncTarget', id);
+    return action === '$commit' ? commitBatch(trx, ctx, c) : abortBatch(trx, c);
+  });
+  res.setHeader('Location', contextUrl(ctx, id));
+  sendXml(res, answer.status, answer.status === 200 && action === '$commit' ? FEED_TYPE : XML_TYPE, answer.xml);
+}

@@ -1,0 +1,59 @@
+/**
+ * The one event-logger record of a distribution (PROTOCOL.md 7): posted as a result feed without entries
+ * whose diagnoses are every target's, each message naming its target, with the run metadata of a pass
+ * (`source`, `target` = the targets separated by spaces, `kind`, `state`, the summed counts) and `votes`,
+ * a JSON list of `{ target, vote, outcome }`. A logger that cannot be reached is skipped: logging never
+ * fails a distribution.
+ */
+import type { Logger } from 'pino';
+import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
+import type { DistributionSummary } from './distribute';
+import { describeError } from './errors';
+import { FEED_TYPE, type SDataClient } from './http';
+import { parseSDataUrl, withParams } from './urls';
+
+const COUNTS: (keyof ResultSummary)[] = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'];
+
+function kindOf(url: string): string {
+  try {
+    const u = parseSDataUrl(url);
+    return u.level === 'endpoint' ? u.kind : '';
+  } catch {
+    return '';
+  }
+}
+
+export async function reportDistribution(client: SDataClient, loggers: string[], s: DistributionSummary, log?: Logger): Promise<void> {
+  if (loggers.length === 0) return;
+  const totals = Object.fromEntries(COUNTS.map((k) => [k, s.targets.reduce((n, t) => n + (t.counts?.[k] ?? 0), 0)])) as unknown as ResultSummary;
+  const ok = s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done');
+  const target = s.targets.map((t) => t.target).join(' ');
+  const feed = buildResultFeed({
+    id: `${s.source}/$distribution`,
+    title: `${s.phases === 2 ? 'Two-phase' : 'One-phase'} distribution from ${s.source}: ${s.decision}`,
+    updated: new Date().toISOString(),
+    entries: [],
+    diagnoses: [...s.sourceDiagnoses.map((d) => ({ ...d, message: `${s.source}: ${d.message}` })), ...s.targets.flatMap((t) => t.diagnoses.map((d) => ({ ...d, message: `${t.target}: ${d.message}` })))],
+    runName: client.run.runName,
+    runStamp: client.run.runStamp,
+    source: s.source,
+    target,
+    kind: kindOf(s.source),
+  });
+  const meta = {
+    source: s.source,
+    target,
+    kind: kindOf(s.source),
+    state: ok ? 'done' : 'failed',
+    entries: COUNTS.reduce((n, k) => n + totals[k], 0),
+    ...totals,
+    votes: JSON.stringify(s.targets.map((t) => ({ target: t.target, vote: t.vote, outcome: t.outcome }))),
+  };
+  await Promise.all(
+    loggers.map((url) =>
+      client.exchange('POST', withParams(url, meta), { text: feed, type: FEED_TYPE }).catch((err: unknown) => {
+        log?.warn({ logger: url, err: describeError(err) }, 'cannot post the distribution record');
+      }),
+    ),
+  );
+}
