@@ -3,13 +3,15 @@
  *
  *   engine:
  *     databaseUrl: postgres://...        # route locks shared by several engine processes (PostgreSQL only)
- *     loggers: [http://127.0.0.1:3100/logs/$syncResults]
+ *     loggers: [http://127.0.0.1:3100/logs/$syncResults]  # or { url: ..., auth: { user: NAME, passwordEnv: VAR } }
+ *     caFile: ./ca.pem                     # extra certificate authorities for https URLs
  *     routes:
  *       - name: crm-erp
  *         source: http://localhost:3000/sdata/crm/test/-      # an application (all kinds) or one kind
  *         target: http://localhost:3000/sdata/erp/test/-
  *         direction: bothWays
  *         schedule: "0-59/5 * * * * *"                          # every 5 s (croner; the seconds field is optional)
+ *         auth: { user: engine, passwordEnv: ENGINE_PASSWORD }  # Basic credentials for source and target
  *   logger:
  *     port: 3100
  *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
@@ -17,8 +19,16 @@
  */
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { clientAuthSchema, tlsSchema } from './securitySchema';
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+/** An http(s) URL without credentials in it (they go in `auth`, the password in the environment). */
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
+  const url = new URL(u);
+  return url.username === '' && url.password === '';
+}, 'must not hold credentials: give them as auth: { user, passwordEnv }');
+
+/** An event logger: its URL, or its URL and the credentials to post with. */
+const loggerTarget = z.union([httpUrl, z.object({ url: httpUrl, auth: clientAuthSchema.optional() })]);
 
 const cronPattern = z.string().refine(
   (pattern) => {
@@ -61,7 +71,9 @@ export const routeSchema = z.object({
   direction: z.enum(['oneWay', 'bothWays']).default('oneWay'),
   schedule: cronPattern.default('*/30 * * * * *'),
   /** Overrides engine.loggers for this route. */
-  loggers: z.array(httpUrl).optional(),
+  loggers: z.array(loggerTarget).optional(),
+  /** Credentials sent to the route's source and target. */
+  auth: clientAuthSchema.optional(),
   /** Overrides engine.postResults for this route. */
   postResults: z.boolean().optional(),
 });
@@ -74,7 +86,9 @@ export const engineSchema = z
      */
     databaseUrl: z.string().optional(),
     /** Event logger URLs (a logger's `/logs/$syncResults` or any source's `$syncResults`) given every result feed. */
-    loggers: z.array(httpUrl).default([]),
+    loggers: z.array(loggerTarget).default([]),
+    /** A PEM file of extra certificate authorities trusted for https URLs (beside the system's). */
+    caFile: z.string().min(1).optional(),
     /** Also post result feeds to the source's `$syncResults`. */
     postResults: z.boolean().default(false),
     /** Entries per sync-feed page asked of sources (`count`); the source's own default when absent. */
@@ -92,8 +106,10 @@ export const loggerSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(3100),
     host: z.string().default('127.0.0.1'),
-    /** Base URL written in the logger's feeds; defaults to http://localhost:{port}. */
+    /** Base URL written in the logger's feeds; defaults to http(s)://localhost:{port}. */
     publicBaseUrl: httpUrl.optional(),
+    /** Serve HTTPS with these PEM files. */
+    tls: tlsSchema.optional(),
     /** The logger's own database; defaults to storage.databaseUrl / storage.dataDir. */
     databaseUrl: z.string().optional(),
     dataDir: z.string().optional(),
@@ -114,3 +130,4 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type PollConfig = z.output<typeof pollSchema>;
 export type LoggerConfig = z.output<typeof loggerSchema>;
+export type LoggerTarget = z.output<typeof loggerTarget>;

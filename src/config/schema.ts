@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { engineSchema, loggerSchema } from './engineSchema';
+import { securitySchema, tlsSchema } from './securitySchema';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
@@ -75,6 +76,8 @@ export const serverSchema = z
     bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
     defaultPageSize: z.number().int().positive().default(100),
     maxPageSize: z.number().int().positive().default(1000),
+    /** Serve HTTPS with these PEM files (certificate chain and private key). */
+    tls: tlsSchema.optional(),
   })
   .prefault({});
 
@@ -113,6 +116,7 @@ export const configSchema = z
     log: logSchema,
     engine: engineSchema,
     logger: loggerSchema,
+    security: securitySchema,
     applications: z.array(applicationSchema).default([]),
   })
   .superRefine((cfg, ctx) => {

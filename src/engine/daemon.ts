@@ -14,9 +14,11 @@ import { Cron } from 'croner';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import type { EngineConfig, RouteConfig } from '../config/engineSchema';
+import { engineClient, engineConnections, loggerDestinations, type EngineConnections } from './configured';
+import { credentialOf, type Credential } from './credentials';
 import { describeError, isTransient } from './errors';
-import { SDataClient } from './http';
 import { PassFailed, runPass, type PassSummary } from './pass';
+import type { LoggerDestination } from './report';
 import { routeKey, routeName } from './route';
 import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
 
@@ -27,15 +29,21 @@ export type RouteRunOutcome =
 export class RouteRunner {
   readonly name: string;
   private running: Promise<RouteRunOutcome> | undefined;
+  private readonly auth: Credential | undefined;
+  private readonly loggers: LoggerDestination[];
 
   constructor(
     readonly route: RouteConfig,
     private readonly engine: EngineConfig,
     private readonly locks: RouteLocks,
     private readonly stopping: () => boolean,
+    private readonly connections: EngineConnections,
     private readonly log?: Logger,
   ) {
     this.name = routeName(route);
+    // Read once, at start: a missing password variable stops the engine before any pass.
+    this.auth = credentialOf(route.auth);
+    this.loggers = loggerDestinations(route.loggers ?? engine.loggers);
   }
 
   /** Runs the route now unless it is running (here or elsewhere). */
@@ -87,19 +95,13 @@ export class RouteRunner {
     const e = this.engine;
     return backOff(
       () => {
-        const client = new SDataClient({
-          run: { runName: this.name, runStamp: new Date().toISOString() },
-          retry: e.retry,
-          poll: e.poll,
-          requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
-          log: this.log,
-        });
+        const client = engineClient(e, this.connections, { runName: this.name, runStamp: new Date().toISOString() }, this.log, this.auth);
         return runPass({
           source,
           target,
           client,
           kinds: this.route.kinds,
-          loggers: this.route.loggers ?? e.loggers,
+          loggers: this.loggers,
           postResults: this.route.postResults ?? e.postResults,
           pageSize: e.pageSize,
           shouldStop: this.stopping,
@@ -148,7 +150,14 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
     log?.info('engine.databaseUrl is not set: route locks hold within this process only (run one engine, or give a PostgreSQL URL)');
   }
   let stopping = false;
-  const runners = engine.routes.map((r) => new RouteRunner(r, engine, locks, () => stopping, log));
+  let runners: RouteRunner[];
+  try {
+    const connections = engineConnections(engine);
+    runners = engine.routes.map((r) => new RouteRunner(r, engine, locks, () => stopping, connections, log));
+  } catch (err) {
+    await locks.close();
+    throw err;
+  }
   const jobs = runners.map(
     (runner) =>
       new Cron(runner.route.schedule, { protect: true, catch: (err: unknown) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed') }, async () => {
