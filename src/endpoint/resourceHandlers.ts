@@ -8,13 +8,15 @@
  *   DELETE {ep}('K')                            delete, leaving a tombstone; If-Match checked: 200
  *
  * Each change runs in one transaction after the body was read and checked, so a failing request changes
- * nothing. Every local change takes a tick (store/resources.ts).
+ * nothing. Every local change takes a tick (store/resources.ts) and records the authenticated user, if any,
+ * in its sync state (sync:user).
  */
 import type { Request, Response } from 'express';
 import { keyUrl, parseResourceEntry, resourceEntryDocument, resourceFeedDocument } from '../atom/resourceXml';
 import { parseXml } from '../atom/xml';
 import { badRequest, SDataError } from '../protocol/diagnosis';
 import { countResources, createResources, deleteResource, findLiveResource, pageResources, updateResource, type IfMatch, type Resource } from '../store/resources';
+import { requestUser } from '../security/accessControl';
 import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
@@ -65,7 +67,7 @@ export async function getResourceHandler(req: Request, res: Response, t: Resourc
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {
   checkQuery(req, []);
   const given = readEntryBody(req, t);
-  const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given]));
+  const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res)));
   res.setHeader('Location', keyUrl(t.endpoint.url, created.key));
   sendEntry(res, 201, t, created);
 }
@@ -76,12 +78,12 @@ export async function putResourceHandler(req: Request, res: Response, t: Resourc
   if (given.key !== undefined && given.key !== key) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
   }
-  const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid }));
+  const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
   sendEntry(res, 200, t, updated);
 }
 
 export async function deleteResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
   checkQuery(req, []);
-  await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req)));
+  await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req), requestUser(res)));
   res.status(200).end();
 }

@@ -1,5 +1,5 @@
 /**
- * What every request handler of an endpoint server gets: configuration, database, logger, and the catalog
+ * What every request handler of an endpoint server gets: configuration, database, logger, security policy, and the catalog
  * of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
  * part that does not exist: application, contract, dataset, resource kind).
  */
@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import type { Db } from '../store/db';
 import type { RegisteredEndpoint } from '../store/endpoints';
 import { SDataError } from '../protocol/diagnosis';
+import type { SecurityPolicy } from '../security/policy';
 import type { SDataPath } from './path';
 
 export interface Runtime {
@@ -15,6 +16,8 @@ export interface Runtime {
   db: Db;
   log: Logger;
   catalog: EndpointCatalog;
+  /** Users and anonymous roles (security section), checked by the access control of every request. */
+  security: SecurityPolicy;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

@@ -5,7 +5,6 @@
  */
 import { expireContexts } from '../store/contexts';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
@@ -14,7 +13,12 @@ import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, type Db } from '../store/db';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints } from '../store/endpoints';
+import { accessControl } from '../security/accessControl';
+import { createHttpServer, schemeOf } from '../security/httpServer';
+import { securityPolicy, type SecurityPolicy } from '../security/policy';
+import { ENDPOINT_ROUTES } from '../security/roles';
 import { errorMiddleware } from './errors';
+import { endpointRouteOf } from './routeOf';
 import { sdataRouter } from './router';
 import { EndpointCatalog, type Runtime } from './runtime';
 
@@ -22,6 +26,8 @@ export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Who may call what is decided here, once, before any body is read or any handler runs.
+  app.use(accessControl(runtime.security, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Bodies are read as raw text whatever their content type (clients send `application/atom+xml;type=entry`,
   // `text/xml`, or nothing); the XML readers decide what is acceptable.
   app.use(express.text({ type: () => true, limit: runtime.cfg.server.bodyLimitBytes, defaultCharset: 'utf-8' }));
@@ -34,12 +40,13 @@ export function createApp(runtime: Runtime): Express {
 }
 
 /** Opens (or takes) the database, migrates it and registers the configuration's endpoints. */
-export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger } = {}): Promise<Runtime> {
+export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger; security?: SecurityPolicy } = {}): Promise<Runtime> {
+  const security = opts.security ?? securityPolicy(cfg.security, cfg.server.host);
   const log = opts.log ?? pino({ level: cfg.log.level, name: 'sdata-sync' });
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
   const catalog = new EndpointCatalog(await registerEndpoints(db, endpointDefs(cfg)));
-  return { cfg, db, log, catalog };
+  return { cfg, db, log, catalog, security };
 }
 
 export interface RunningServer {
@@ -53,10 +60,12 @@ export interface RunningServer {
 
 /**
  * Listens first, then registers the endpoints: when the configuration gives no public base URL, endpoint
- * URLs are `http://localhost:{port}` with the port actually bound (so port 0 gives real URLs).
+ * URLs are `http(s)://localhost:{port}` with the port actually bound (so port 0 gives real URLs). An open
+ * server on a non-loopback address is refused before anything listens (security/policy.ts).
  */
 export async function startServer(cfg: Config, opts: { db?: Db; port?: number; log?: Logger } = {}): Promise<RunningServer> {
-  const server = createServer();
+  const security = securityPolicy(cfg.security, cfg.server.host);
+  const server = createHttpServer(cfg.server.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? cfg.server.port, cfg.server.host, () => {
@@ -67,7 +76,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   const { port } = server.address() as AddressInfo;
   let runtime: Runtime;
   try {
-    runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, opts);
+    runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, { ...opts, security });
   } catch (err) {
     server.close();
     throw err;
@@ -77,7 +86,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   const expiry = scheduleContextExpiry(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${schemeOf(cfg.server.tls)}://${host}:${port}`,
     port,
     app,
     db: runtime.db,

@@ -4,6 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { createHttpServer, schemeOf } from '../security/httpServer';
+import { securityPolicy } from '../security/policy';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import { openDatabase, type Db } from '../store/db';
@@ -34,16 +36,21 @@ export interface StartLoggerOptions {
 
 export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): Promise<RunningLogger> {
   const lc = cfg.logger;
+  const security = securityPolicy(cfg.security, lc.host, 'event logger');
   const ownDb = !opts.db;
   const db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
   let url = '';
-  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = logger.app.listen(opts.port ?? lc.port, lc.host, () => resolve(s));
-    s.once('error', reject);
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, security, log: opts.log });
+  const server: Server = createHttpServer(lc.tls).on('request', logger.app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? lc.port, lc.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
-  url = (lc.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  url = (lc.publicBaseUrl ?? `${schemeOf(lc.tls)}://localhost:${port}`).replace(/\/+$/, '');
 
   const prune = async () => {
     const cutoff = new Date(Date.now() - lc.retentionDays * 86_400_000);

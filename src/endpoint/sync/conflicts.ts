@@ -16,6 +16,7 @@ import type { StoredVersion } from '../../protocol/pagePlan';
 import { decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
 import { takeTicks } from '../../store/clock';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
+import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
 import { ENTRY_TYPE, sendXml } from '../http';
@@ -106,6 +107,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'POST $conflicts(\'ID\')/$resolve' });
   }
   const action = actionOf(req);
+  const user = requestUser(res);
   const { db } = ctx.runtime;
   const id = conflictIdOf(ctx);
   const resolved = await db.transaction(async (trx) => {
@@ -124,7 +126,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
           uuid: c.uuid,
           values: loser.values,
           deleted: loser.deleted,
-          state: { endpoint: ctx.endpoint.url, tick: first, stamp },
+          state: { endpoint: ctx.endpoint.url, tick: first, stamp, ...(user ? { user } : {}) },
           knowledge: knowledgeOnRestamp(current?.knowledge, loser.knowledge),
         },
       ]);
