@@ -53,7 +53,7 @@ function notListed(req: Request, res: Response, table: RoleTable, pattern: strin
 /** Why the principal may not do it; undefined when it may. */
 function refusal(who: Principal, needed: Access, route: RouteOf, method: string): string | undefined {
   if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs the role ${needed}`;
-  if (route.app !== undefined && who.applications && !who.applications.includes(route.app)) return `user '${who.user}' may not use application '${route.app}'`;
+  if (route.app !== undefined && who.applications && !who.applications.includes(route.app)) return `may not use application '${route.app}'`;
   return undefined;
 }
 
@@ -71,7 +71,7 @@ async function check(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Re
   const who = await policy.authenticate(given.name, given.pass);
   if (!who) throw unauthorized(req, res, 'unknown user or wrong password');
   const why = refusal(who, needed, route, req.method);
-  if (why) throw new SDataError(403, { sdataCode: 'Forbidden', message: `user '${who.user}' is not allowed: ${why}` });
+  if (why) throw new SDataError(403, { sdataCode: 'Forbidden', message: `user '${who.user}' is refused: ${why}` });
   res.locals.user = who.user;
 }
 
