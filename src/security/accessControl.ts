@@ -18,7 +18,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse as parseBasic } from 'basic-auth';
 import { SDataError } from '../protocol/diagnosis';
 import type { Principal, SecurityPolicy } from './policy';
-import { listedMethods, requiredAccess, rolesGrant, type Access, type RoleTable } from './roles';
+import { describeAccess, listedMethods, requiredAccess, rolesGrant, type Access, type RoleTable } from './roles';
 
 export const REALM = 'sdata-sync';
 
@@ -52,7 +52,7 @@ function notListed(req: Request, res: Response, table: RoleTable, pattern: strin
 
 /** Why the principal may not do it; undefined when it may. */
 function refusal(who: Principal, needed: Access, route: RouteOf, method: string): string | undefined {
-  if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs the role ${needed}`;
+  if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs ${describeAccess(needed as Exclude<Access, 'public'>)}`;
   if (route.app !== undefined && who.applications && !who.applications.includes(route.app)) return `may not use application '${route.app}'`;
   return undefined;
 }

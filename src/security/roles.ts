@@ -7,7 +7,9 @@
  *   admin   PUT $syncDigest, $resolve, $retry, and everything the other roles may do
  *
  * Roles are independent except admin, which implies every other: `write` does not imply `read` (an
- * integrator that only posts gets `[write]`; a user who edits what they see gets `[read, write]`).
+ * integrator that only posts gets `[write]`; a user who edits what they see gets `[read, write]`). A route
+ * may name several roles, any of which grants it: the engine (`sync`) reads `$syncDigest` and `$schema`,
+ * which readers may read too.
  *
  * A route is written `METHOD pattern`, the pattern naming the parts of an SData URL: `{ep}` is an endpoint
  * `/sdata/{app}/{contract}/{dataset}/{kind}`, `{dataset}` is `/sdata/{app}/{contract}/{dataset}`, `('KEY')`
@@ -17,8 +19,8 @@
  */
 export const ROLES = ['read', 'write', 'sync', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-/** `public`: answered without credentials (health checks). */
-export type Access = Role | 'public';
+/** `public`: answered without credentials (health checks); a list: any of these roles. */
+export type Access = Role | readonly Role[] | 'public';
 export type RoleTable = Readonly<Record<string, Access>>;
 
 export const ENDPOINT_ROUTES: RoleTable = {
@@ -29,7 +31,7 @@ export const ENDPOINT_ROUTES: RoleTable = {
   'GET /sdata/{app}': 'read',
   'GET /sdata/{app}/{contract}': 'read',
   'GET {dataset}': 'read',
-  'GET {dataset}/$schema': 'read',
+  'GET {dataset}/$schema': ['read', 'sync'],
 
   'GET {ep}': 'read',
   'POST {ep}': 'write',
@@ -37,10 +39,10 @@ export const ENDPOINT_ROUTES: RoleTable = {
   "PUT {ep}('KEY')": 'write',
   "DELETE {ep}('KEY')": 'write',
   'POST {ep}/$batch': 'write',
-  'GET {ep}/$schema': 'read',
+  'GET {ep}/$schema': ['read', 'sync'],
   'GET {ep}/$template': 'read',
 
-  'GET {ep}/$syncDigest': 'read',
+  'GET {ep}/$syncDigest': ['read', 'sync'],
   'PUT {ep}/$syncDigest': 'admin',
   'GET {ep}/$syncNotify': 'read',
   'POST {ep}/$syncSource': 'sync',
@@ -86,5 +88,11 @@ export function listedMethods(table: RoleTable, pattern: string): string[] {
 
 /** True when holding `roles` grants `needed` (admin implies every role). */
 export function rolesGrant(roles: readonly Role[], needed: Access): boolean {
-  return needed === 'public' || roles.includes('admin') || roles.includes(needed);
+  if (needed === 'public' || roles.includes('admin')) return true;
+  return typeof needed === 'string' ? roles.includes(needed) : needed.some((r) => roles.includes(r));
+}
+
+/** `the role read` / `one of the roles read, sync`, for messages. */
+export function describeAccess(needed: Exclude<Access, 'public'>): string {
+  return typeof needed === 'string' ? `the role ${needed}` : `one of the roles ${needed.join(', ')}`;
 }

@@ -3,7 +3,8 @@
  * a wrong password, and a user of each role. A caller whose role does not cover the route is refused
  * (401 without credentials or with wrong ones, 403 for a wrong role) with a diagnosis and nothing changed;
  * a caller whose role covers it reaches the handler. The role each route needs is written here from the
- * roles as the product documents them, not read from the product's table.
+ * roles as the product documents them, not read from the product's table (an engine, role sync, also
+ * reads $syncDigest and $schema).
  */
 import request from 'supertest';
 import type { Express } from 'express';
@@ -35,15 +36,15 @@ interface Route {
 
 /** Every method of every URL the endpoint server answers today. KEY is an existing resource. */
 const serverRoutes = (key: string): Route[] => [
-  { method: 'GET', url: `/sdata/crm/test/-/$schema`, needs: 'read' },
+  { method: 'GET', url: `/sdata/crm/test/-/$schema`, needs: ['read', 'sync'] },
   { method: 'GET', url: path(EP), needs: 'read' },
   { method: 'HEAD', url: path(EP), needs: 'read' },
   { method: 'POST', url: path(EP), needs: 'write', body: ENTRY },
   { method: 'GET', url: `${path(EP)}('${key}')`, needs: 'read' },
   { method: 'PUT', url: `${path(EP)}('${key}')`, needs: 'write', body: ENTRY },
   { method: 'POST', url: `${path(EP)}/$batch`, needs: 'write', body: EMPTY_FEED },
-  { method: 'GET', url: `${path(EP)}/$schema`, needs: 'read' },
-  { method: 'GET', url: `${path(EP)}/%24syncDigest`, needs: 'read' },
+  { method: 'GET', url: `${path(EP)}/$schema`, needs: ['read', 'sync'] },
+  { method: 'GET', url: `${path(EP)}/%24syncDigest`, needs: ['read', 'sync'] },
   { method: 'PUT', url: `${path(EP)}/$syncDigest`, needs: 'admin', body: DIGEST_ENTRY },
   { method: 'POST', url: `${path(EP)}/$syncSource`, needs: 'sync', body: DIGEST_ENTRY },
   { method: 'GET', url: `${path(EP)}/$syncSource('00000000-0000-4000-8000-000000000001')`, needs: 'sync' },
@@ -79,7 +80,8 @@ const CALLERS: Caller[] = [
   ...ROLE_USERS.map((u) => ({ label: `${u.name} [${u.roles.join(', ')}]`, authorization: basic(u.name, u.password), roles: u.roles })),
 ];
 
-const allowed = (caller: Caller, needs: Access) => needs === 'public' || caller.roles.includes('admin') || caller.roles.includes(needs);
+const allowed = (caller: Caller, needs: Access) =>
+  needs === 'public' || caller.roles.includes('admin') || (typeof needs === 'string' ? caller.roles.includes(needs) : needs.some((r) => caller.roles.includes(r)));
 
 function send(app: Express, r: Route, authorization?: string, extra: Record<string, string> = {}) {
   let t = request(app)[r.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete'](r.url);
