@@ -15,14 +15,14 @@
  * A path the grammar refuses throws its 400/404 diagnosis (as the router would).
  */
 import type { RouteOf } from '../security/accessControl';
-import { parseSDataPath } from './path';
+import { decodeSegment, parseSDataPath } from './path';
 
 const SHORT_SDATA = ['/sdata', '/sdata/{app}', '/sdata/{app}/{contract}'];
 
 export function endpointRouteOf(pathname: string): RouteOf {
   const segments = pathname.split('/').filter((s) => s !== '');
   if (segments[0] !== 'sdata') return { pattern: pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname };
-  if (segments.length < 4) return { pattern: SHORT_SDATA[segments.length - 1], app: segments[1] && decodeURIComponent(segments[1]) };
+  if (segments.length < 4) return { pattern: SHORT_SDATA[segments.length - 1], app: segments.length > 1 ? decodeSegment(segments[1]) : undefined };
   const path = parseSDataPath(pathname)!;
   let pattern = path.kind === undefined ? '{dataset}' : '{ep}';
   if (path.key !== undefined) pattern += "('KEY')";

@@ -51,8 +51,8 @@ function notListed(req: Request, res: Response, table: RoleTable, pattern: strin
 }
 
 /** Why the principal may not do it; undefined when it may. */
-function refusal(who: Principal, needed: Access, route: RouteOf, method: string): string | undefined {
-  if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs ${describeAccess(needed as Exclude<Access, 'public'>)}`;
+function refusal(who: Principal, needed: Exclude<Access, 'public'>, route: RouteOf, method: string): string | undefined {
+  if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs ${describeAccess(needed)}`;
   if (route.app !== undefined && who.applications && !who.applications.includes(route.app)) return `may not use application '${route.app}'`;
   return undefined;
 }
