@@ -22,10 +22,7 @@ import { Cron } from 'croner';
 import { clientAuthSchema, tlsSchema } from './securitySchema';
 
 /** An http(s) URL without credentials in it (they go in `auth`, the password in the environment). */
-const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
-  const url = new URL(u);
-  return url.username === '' && url.password === '';
-}, 'must not hold credentials: give them as auth: { user, passwordEnv }');
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not hold credentials: give them as auth: { user, passwordEnv }');
 
 /** An event logger: its URL, or its URL and the credentials to post with. */
 const loggerTarget = z.union([httpUrl, z.object({ url: httpUrl, auth: clientAuthSchema.optional() })]);

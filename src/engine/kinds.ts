@@ -12,12 +12,6 @@ export interface SchemaKind {
   syncOrder: number;
 }
 
-/** An application URL and the client (with its credentials) to read it with. */
-export interface Application {
-  url: string;
-  client: SDataClient;
-}
-
 async function schemaKinds(client: SDataClient, applicationUrl: string) {
   const answer = await client.exchange('GET', `${applicationUrl}/$schema`);
   return parseSchemaKinds(parseXml(answer.body));
@@ -27,13 +21,13 @@ async function schemaKinds(client: SDataClient, applicationUrl: string) {
  * The kinds to synchronise from one application to another, in syncOrder. `only` narrows them (unknown
  * names are an error, so a typo does not silently sync nothing).
  */
-export async function kindsToSync(sourceApp: Application, targetApp: Application, only?: string[]): Promise<SchemaKind[]> {
-  const [source, target] = await Promise.all([schemaKinds(sourceApp.client, sourceApp.url), schemaKinds(targetApp.client, targetApp.url)]);
+export async function kindsToSync(client: SDataClient, sourceApp: string, targetApp: string, only?: string[]): Promise<SchemaKind[]> {
+  const [source, target] = await Promise.all([schemaKinds(client, sourceApp), schemaKinds(client, targetApp)]);
   const targets = new Set(target.filter((k) => k.isSyncTarget).map((k) => k.name));
   if (only) {
     const known = new Set(source.map((k) => k.name));
     const unknown = only.filter((k) => !known.has(k));
-    if (unknown.length) throw new Error(`kinds not declared by ${sourceApp.url}: ${unknown.join(', ')}`);
+    if (unknown.length) throw new Error(`kinds not declared by ${sourceApp}: ${unknown.join(', ')}`);
   }
   return source
     .filter((k) => k.isSyncSource && targets.has(k.name) && (!only || only.includes(k.name)))

@@ -29,7 +29,6 @@ import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
 import type { Digest } from '../protocol/types';
 import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
-import type { Credential } from './credentials';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
 import { kindsToSync } from './kinds';
 import { ResultReporter, type LoggerDestination, type PassState } from './report';
@@ -63,8 +62,6 @@ export interface PassOptions {
   /** Of the same level as source. */
   target: string;
   client: SDataClient;
-  /** Basic credentials sent to the source and to the target (the client's own, if any, otherwise). */
-  auth?: { source?: Credential; target?: Credential };
   /** Event logger URLs (with their credentials) given every result feed. */
   loggers?: LoggerDestination[];
   /** Post result feeds to the source's $syncResults too. */
@@ -154,18 +151,11 @@ async function postTracked(client: SDataClient, endpoint: string, service: '$syn
   return { answer, context: answer.location ?? serviceUrl(endpoint, `${service}('${trackingID}')`) };
 }
 
-/** The pass's client sending the source's and the target's credentials. */
-function partyClients(opts: Pick<PassOptions, 'client' | 'auth'>): { sourceClient: SDataClient; targetClient: SDataClient } {
-  const { client, auth } = opts;
-  return { sourceClient: auth?.source ? client.withAuth(auth.source) : client, targetClient: auth?.target ? client.withAuth(auth.target) : client };
-}
-
 async function runKindPass(opts: PassOptions, source: string, target: string, kind: string, budget: Budget): Promise<KindPassSummary> {
-  const { log } = opts;
-  const { sourceClient, targetClient } = partyClients(opts);
+  const { client, log } = opts;
   const started = performance.now();
   const counts = zeroCounts();
-  const reporter = new ResultReporter(sourceClient, { source, target, kind }, opts.loggers ?? [], opts.postResults ?? false, log);
+  const reporter = new ResultReporter(client, { source, target, kind }, opts.loggers ?? [], opts.postResults ?? false, log);
   const contextDrops: Promise<void>[] = [];
   let sourceContext: string | undefined;
   let pages = 0;
@@ -188,9 +178,9 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   opts.onProgress?.({ type: 'kind', kind, source, target });
   try {
     // selecting
-    const digest = await targetClient.exchange('GET', serviceUrl(target, '$syncDigest'));
+    const digest = await client.exchange('GET', serviceUrl(target, '$syncDigest'));
     const targetDigest = digestOf(digest.body);
-    const selection = await postTracked(sourceClient, source, '$syncSource', digest.body, ENTRY_TYPE, { count: opts.pageSize });
+    const selection = await postTracked(client, source, '$syncSource', digest.body, ENTRY_TYPE, { count: opts.pageSize });
     sourceContext = selection.context;
     let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);
     let pendingResults: Promise<void> | undefined;
@@ -204,11 +194,11 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
       const isLast = head.next === undefined;
       const isCut = !isLast && budget.pagesLeft <= 0;
       if (!isLast && !isCut) {
-        nextPage = sourceClient.exchange('GET', head.next!);
+        nextPage = client.exchange('GET', head.next!);
         nextPage.catch(() => undefined); // read (and rethrown) on the next turn; never unhandled
       } else {
         // No more pages will be read: drop the source context while the target applies this one.
-        contextDrops.push(dropContext(sourceClient, sourceContext, log));
+        contextDrops.push(dropContext(client, sourceContext, log));
         sourceContext = undefined;
       }
       // T's digest was read before this pass's earlier pages moved it up; the merge only ever changes
@@ -219,8 +209,8 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
         break;
       }
       // applying
-      const applied = await postTracked(targetClient, target, '$syncTarget', page.body, FEED_TYPE);
-      contextDrops.push(dropContext(targetClient, applied.context, log));
+      const applied = await postTracked(client, target, '$syncTarget', page.body, FEED_TYPE);
+      contextDrops.push(dropContext(client, applied.context, log));
       pages += 1;
       // reporting: the previous page's results were read while this page was applied; this page's are read
       // while the next one is (off the critical path; a feed without a head summary is read whole).
@@ -239,7 +229,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
     reporter.close('failed', failureDiagnoses(err));
     throw new PassFailed(aggregate(source, target, [summary()]), err);
   } finally {
-    await Promise.all([dropContext(sourceClient, sourceContext, log), ...contextDrops]);
+    await Promise.all([dropContext(client, sourceContext, log), ...contextDrops]);
     await reporter.flush();
   }
 }
@@ -264,13 +254,12 @@ function aggregate(source: string, target: string, kinds: KindPassSummary[]): Pa
 }
 
 /** The (source, target, kind) endpoint pairs of a pass, in syncOrder. */
-export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'client' | 'auth' | 'kinds'>): Promise<{ source: string; target: string; kind: string }[]> {
+export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'client' | 'kinds'>): Promise<{ source: string; target: string; kind: string }[]> {
   const s = parseSDataUrl(opts.source);
   const t = parseSDataUrl(opts.target);
   if (s.level !== t.level) throw new Error('source and target must both be endpoint URLs or both application URLs');
   if (s.level === 'endpoint' && t.level === 'endpoint') return [{ source: s.endpointUrl, target: t.endpointUrl, kind: s.kind }];
-  const { sourceClient, targetClient } = partyClients(opts);
-  const kinds = await kindsToSync({ client: sourceClient, url: s.applicationUrl }, { client: targetClient, url: t.applicationUrl }, opts.kinds);
+  const kinds = await kindsToSync(opts.client, s.applicationUrl, t.applicationUrl, opts.kinds);
   return kinds.map((k) => ({ source: `${s.applicationUrl}/${k.name}`, target: `${t.applicationUrl}/${k.name}`, kind: k.name }));
 }
 
