@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ENDPOINT_ROUTES } from '../src/security/roles';
 
 const root = path.join(__dirname, '..');
 const file = path.join(root, 'openapi', 'openapi.yaml');
@@ -63,7 +64,15 @@ const routes: [string, string][] = [
   [`${ep}/$failures('{id}')/$retry`, 'post'],
 ];
 
-type Operation = { responses: Record<string, { content?: Record<string, unknown> }> };
+type Operation = { responses: Record<string, { content?: Record<string, unknown> }>; 'x-roles'?: string[] };
+
+/** The role table's name of an openapi path. */
+const tablePattern = (p: string) =>
+  p
+    .replace(ep, '{ep}')
+    .replace('/sdata/{app}/{contract}/{dataset}', '{dataset}')
+    .replace("('{key}')", "('KEY')")
+    .replace(/\('\{(trackingId|id)\}'\)/, "('ID')");
 type Api = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
 describe('openapi/openapi.yaml', () => {
@@ -84,6 +93,13 @@ describe('openapi/openapi.yaml', () => {
   it('describes nothing that is not served', () => {
     const described = Object.entries(api.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((m) => `${m} ${p}`));
     expect(described.sort()).toEqual(routes.map(([p, m]) => `${m} ${p}`).sort());
+  });
+
+  it.each(routes)('%s %s names the roles of the role table, and its 401 and 403 answers', (p, method) => {
+    const op = api.paths[p][method];
+    const access = ENDPOINT_ROUTES[`${method.toUpperCase()} ${tablePattern(p)}`];
+    expect(op['x-roles']).toEqual(typeof access === 'string' ? [access] : access);
+    if (access !== 'public') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
   });
 
   it('answers every error with an sdata:diagnoses body, or its JSON form (the health probes: XML only)', () => {

@@ -1,15 +1,17 @@
 /**
- * The sdata-sync command line: serve, migrate, pass, distribute, export, import, digest, engine, logger, demo
- * (main.ts runs it).
+ * The sdata-sync command line: serve, migrate, pass, distribute, export, import, digest, engine, logger,
+ * hash-password, demo (main.ts runs it).
  * Exit codes: 0 ok, 1 failed (a pass with failed entries, an error at run time), 2 bad usage (unknown
  * command or option, a bad option value, an invalid configuration).
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
 import { digestCommand, exportCommand, importCommand } from './commands/changeFiles';
+import { StartRefused } from '../security/policy';
 import { demoCommand } from './commands/demo';
 import { distributeCommand } from './commands/distribute';
 import { engineCommand } from './commands/engine';
+import { hashPasswordCommand } from './commands/hashPassword';
 import { loggerCommand } from './commands/logger';
 import { migrateCommand } from './commands/migrate';
 import { passCommand } from './commands/pass';
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
     .description('SData-style Link & Sync endpoints, sync engine and event logger')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), passCommand(), distributeCommand(), exportCommand(), importCommand(), digestCommand(), engineCommand(), loggerCommand(), demoCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), passCommand(), distributeCommand(), exportCommand(), importCommand(), digestCommand(), engineCommand(), loggerCommand(), hashPasswordCommand(), demoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its message; help and version are not errors.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StartRefused) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -2,6 +2,7 @@
  * The endpoints a configuration declares: one per (application, kind), named by its absolute URL
  * `{baseUrl}/sdata/{app}/{contract}/{dataset}/{kind}`. The URL comes from configuration, never from a request.
  */
+import { schemeOf } from '../security/httpServer';
 import type { ApplicationConfig, Config, KeyStyle, KindConfig } from './schema';
 
 export interface EndpointDef {
@@ -14,7 +15,7 @@ export interface EndpointDef {
 }
 
 export function applicationBaseUrl(cfg: Config, app: ApplicationConfig): string {
-  const base = app.baseUrl ?? cfg.server.publicBaseUrl ?? `http://localhost:${cfg.server.port}`;
+  const base = app.baseUrl ?? cfg.server.publicBaseUrl ?? `${schemeOf(cfg.server.tls)}://localhost:${cfg.server.port}`;
   return base.replace(/\/+$/, '');
 }
 

@@ -3,7 +3,8 @@
  *
  *   engine:
  *     databaseUrl: postgres://...        # route locks shared by several engine processes (PostgreSQL only)
- *     loggers: [http://127.0.0.1:3100/logs/$syncResults]
+ *     loggers: [http://127.0.0.1:3100/logs/$syncResults]  # or { url: ..., auth: { user: NAME, passwordEnv: VAR } }
+ *     caFile: ./ca.pem                     # extra certificate authorities for https URLs
  *     routes:
  *       - name: crm-erp
  *         source: http://localhost:3000/sdata/crm/test/-      # an application (all kinds) or one kind
@@ -11,6 +12,7 @@
  *         direction: bothWays
  *         mode: immediate                                       # scheduled (default) | immediate | watch
  *         schedule: "0 * * * * *"                               # safety net every minute (croner; seconds optional)
+ *         auth: { user: engine, passwordEnv: ENGINE_PASSWORD }  # Basic credentials for source and target
  *     distributions:                                       # one source to many targets (PROTOCOL.md 7)
  *       - name: prices
  *         source: http://hub:3000/sdata/hub/test/-/accounts  # endpoint URLs (one kind)
@@ -28,8 +30,13 @@
  */
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { clientAuthSchema, tlsSchema } from './securitySchema';
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+/** An http(s) URL without credentials in it (they go in `auth`, the password in the environment). */
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not hold credentials: give them as auth: { user, passwordEnv }');
+
+/** An event logger: its URL, or its URL and the credentials to post with. */
+const loggerTarget = z.union([httpUrl, z.object({ url: httpUrl, auth: clientAuthSchema.optional() })]);
 
 const cronPattern = z.string().refine(
   (pattern) => {
@@ -86,7 +93,9 @@ export const routeSchema = z.object({
   /** Cron pattern: default every 30 s for a scheduled route, every 5 min for an immediate one; unused by watch. */
   schedule: cronPattern.optional(),
   /** Overrides engine.loggers for this route. */
-  loggers: z.array(httpUrl).optional(),
+  loggers: z.array(loggerTarget).optional(),
+  /** Credentials sent to the route's source and target. */
+  auth: clientAuthSchema.optional(),
   /** Overrides engine.postResults for this route. */
   postResults: z.boolean().optional(),
 }).transform((r) => ({ ...r, schedule: r.schedule ?? (r.mode === 'immediate' ? IMMEDIATE_SAFETY_NET : SCHEDULED_DEFAULT) }));
@@ -121,7 +130,9 @@ export const distributionSchema = z
     /** Two-phase: every target must Ack within this time. */
     timeoutSeconds: z.number().positive().max(3600).default(30),
     /** Overrides engine.loggers for this distribution. */
-    loggers: z.array(httpUrl).optional(),
+    loggers: z.array(loggerTarget).optional(),
+    /** Credentials sent to the source, the targets, the masters and the members. */
+    auth: clientAuthSchema.optional(),
     /** When set, `sdata-sync engine` runs the distribution on this schedule (one run at a time, as a route). */
     schedule: cronPattern.optional(),
   })
@@ -135,7 +146,9 @@ export const engineSchema = z
      */
     databaseUrl: z.string().optional(),
     /** Event logger URLs (a logger's `/logs/$syncResults` or any source's `$syncResults`) given every result feed. */
-    loggers: z.array(httpUrl).default([]),
+    loggers: z.array(loggerTarget).default([]),
+    /** A PEM file of extra certificate authorities trusted for https URLs (beside the system's). */
+    caFile: z.string().min(1).optional(),
     /** Also post result feeds to the source's `$syncResults`. */
     postResults: z.boolean().default(false),
     /** Entries per sync-feed page asked of sources (`count`); the source's own default when absent. */
@@ -155,8 +168,10 @@ export const loggerSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(3100),
     host: z.string().default('127.0.0.1'),
-    /** Base URL written in the logger's feeds; defaults to http://localhost:{port}. */
+    /** Base URL written in the logger's feeds; defaults to http(s)://localhost:{port}. */
     publicBaseUrl: httpUrl.optional(),
+    /** Serve HTTPS with these PEM files. */
+    tls: tlsSchema.optional(),
     /** The logger's own database; defaults to storage.databaseUrl / storage.dataDir. */
     databaseUrl: z.string().optional(),
     dataDir: z.string().optional(),
@@ -179,3 +194,4 @@ export type RetryConfig = z.output<typeof retrySchema>;
 export type PollConfig = z.output<typeof pollSchema>;
 export type WatchConfig = z.output<typeof watchSchema>;
 export type LoggerConfig = z.output<typeof loggerSchema>;
+export type LoggerTarget = z.output<typeof loggerTarget>;

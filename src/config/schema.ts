@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { engineSchema, loggerSchema } from './engineSchema';
 import { xmlLimitsSchema } from './xmlLimits';
+import { securitySchema, tlsSchema } from './securitySchema';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
@@ -80,6 +81,8 @@ export const serverSchema = z
     maxPageSize: z.number().int().positive().default(1000),
     /** On SIGTERM, work in flight (requests, pages applied after their 202) gets this long to finish. */
     shutdownGraceSeconds: z.number().positive().default(30),
+    /** Serve HTTPS with these PEM files (certificate chain and private key). */
+    tls: tlsSchema.optional(),
   })
   .prefault({});
 
@@ -129,6 +132,7 @@ export const configSchema = z
     xml: xmlLimitsSchema,
     engine: engineSchema,
     logger: loggerSchema,
+    security: securitySchema,
     applications: z.array(applicationSchema).default([]),
   })
   .superRefine((cfg, ctx) => {

@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import { batchResponseDocument, parseBatchRequest } from '../atom/batchXml';
 import { parseXml } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
+import { requestUser } from '../security/accessControl';
 import { runBatch } from './batchRun';
 import { bodyText, FEED_TYPE, sendXml } from './http';
 import { checkQuery } from './query';
@@ -19,6 +20,6 @@ export async function postBatch(req: Request, res: Response, ctx: ServiceContext
   if (!body.trim()) throw badRequest('$batch needs an Atom feed of entries', 'MissingBody');
   const requests = parseBatchRequest(parseXml(body, { limits: ctx.runtime.cfg.xml }), def);
   const ep = { id: ctx.endpoint.id, url: ctx.endpoint.url, keys: def.keys };
-  const results = await ctx.runtime.db.transaction((trx) => runBatch(trx, ep, requests, def.kind.element));
+  const results = await ctx.runtime.db.transaction((trx) => runBatch(trx, ep, requests, { element: def.kind.element, user: requestUser(res) }));
   sendXml(res, 200, FEED_TYPE, batchResponseDocument(results, def));
 }

@@ -26,21 +26,27 @@ async function resultOf(request: Runnable | { method: 'POST'; id?: string }, wor
   }
 }
 
-function single(trx: Tx, ep: LocalEndpoint, r: Exclude<Runnable, { method: 'POST' }>, element: string): Promise<BatchResult> {
+/** Who makes the changes (recorded as sync:user), and the kind's payload element name. */
+interface BatchOf {
+  element: string;
+  user?: string;
+}
+
+function single(trx: Tx, ep: LocalEndpoint, r: Exclude<Runnable, { method: 'POST' }>, { element, user }: BatchOf): Promise<BatchResult> {
   switch (r.method) {
     case 'GET':
       return resultOf(r, () => findLiveResource(trx, ep.id, r.key));
     case 'PUT':
       return resultOf(r, () => {
         const item = newResourceOf(r.payload, element);
-        return updateResource(trx, ep, r.key, item.values, r.ifMatch, { uuid: item.uuid });
+        return updateResource(trx, ep, r.key, item.values, r.ifMatch, { uuid: item.uuid, user });
       });
     case 'DELETE':
-      return resultOf(r, () => deleteResource(trx, ep, r.key, r.ifMatch));
+      return resultOf(r, () => deleteResource(trx, ep, r.key, r.ifMatch, user));
   }
 }
 
-async function createRun(trx: Tx, ep: LocalEndpoint, run: Extract<Runnable, { method: 'POST' }>[], element: string): Promise<BatchResult[]> {
+async function createRun(trx: Tx, ep: LocalEndpoint, run: Extract<Runnable, { method: 'POST' }>[], { element, user }: BatchOf): Promise<BatchResult[]> {
   const items: (NewResource | SDataError)[] = run.map((r) => {
     try {
       return newResourceOf(r.payload, element);
@@ -51,7 +57,7 @@ async function createRun(trx: Tx, ep: LocalEndpoint, run: Extract<Runnable, { me
   });
   if (items.every((i) => !(i instanceof SDataError))) {
     try {
-      return (await createResources(trx, ep, items as NewResource[])).map((resource) => ({ method: 'POST', status: 201, resource }));
+      return (await createResources(trx, ep, items as NewResource[], user)).map((resource) => ({ method: 'POST', status: 201, resource }));
     } catch (err) {
       // createResources refuses before it writes anything, so the run can be done again one by one.
       if (!(err instanceof SDataError) || run.length === 1) throw err;
@@ -63,15 +69,15 @@ async function createRun(trx: Tx, ep: LocalEndpoint, run: Extract<Runnable, { me
     out.push(
       await resultOf(run[i], async () => {
         if (item instanceof SDataError) throw item;
-        return (await createResources(trx, ep, [item]))[0];
+        return (await createResources(trx, ep, [item], user))[0];
       }),
     );
   }
   return out;
 }
 
-/** Runs every entry; the results are in request order. `element` is the kind's payload element name. */
-export async function runBatch(trx: Tx, ep: LocalEndpoint, requests: BatchRequest[], element: string): Promise<BatchResult[]> {
+/** Runs every entry; the results are in request order. */
+export async function runBatch(trx: Tx, ep: LocalEndpoint, requests: BatchRequest[], of: BatchOf): Promise<BatchResult[]> {
   const out: BatchResult[] = [];
   let i = 0;
   while (i < requests.length) {
@@ -87,9 +93,9 @@ export async function runBatch(trx: Tx, ep: LocalEndpoint, requests: BatchReques
         run.push(next as Extract<Runnable, { method: 'POST' }>);
         i += 1;
       }
-      out.push(...(await createRun(trx, ep, run, element)));
+      out.push(...(await createRun(trx, ep, run, of)));
     } else {
-      out.push(await single(trx, ep, r, element));
+      out.push(await single(trx, ep, r, of));
       i += 1;
     }
   }

@@ -37,7 +37,8 @@ export function isDatasetPath(path: SDataPath | UpperPath): path is SDataPath {
 
 const badUrl = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadUrlSyntax', message });
 
-function decodeSegment(raw: string): string {
+/** One path segment percent-decoded; 400 BadUrlSyntax when its encoding is not valid. */
+export function decodeSegment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {

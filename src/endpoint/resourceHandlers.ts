@@ -9,7 +9,8 @@
  *   DELETE {ep}('K')                            delete, leaving a tombstone; If-Match checked: 200
  *
  * Each change runs in one transaction after the body was read and checked, so a failing request changes
- * nothing. Every local change takes a tick (store/resources.ts).
+ * nothing. Every local change takes a tick (store/resources.ts) and records the authenticated user, if any,
+ * in its sync state (sync:user).
  *
  * Answers are Atom, or SData JSON when the request asks for it (format.ts); POST and PUT bodies are an Atom
  * entry, or a JSON entry when their Content-Type is `application/json` (read into the same payload model
@@ -28,6 +29,7 @@ import { queryResources, resourceColumns } from '../store/resourceQuery';
 import { encodeCursor } from '../query/cursor';
 import { RESOURCE_QUERY_PARAMS, resourceFeedQueryOf, resourceShapeOf } from './resourceQuery';
 import { shapeResources, siblingEndpoint, type ShapedResource } from './resourceShape';
+import { requestUser } from '../security/accessControl';
 import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
@@ -95,7 +97,7 @@ export async function getResourceHandler(req: Request, res: Response, t: Resourc
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {
   checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
-  const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given]));
+  const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res)));
   res.setHeader('Location', keyUrl(t.endpoint.url, created.key));
   sendEntry(req, res, 201, t, created);
 }
@@ -106,13 +108,13 @@ export async function putResourceHandler(req: Request, res: Response, t: Resourc
   if (given.key !== undefined && given.key !== key) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
   }
-  const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid }));
+  const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
   sendEntry(req, res, 200, t, updated);
 }
 
 export async function deleteResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
   // `format` is accepted (a JSON client sends format=json on every request); the answer has no body.
   checkQuery(req, ['format']);
-  await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req)));
+  await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req), requestUser(res)));
   res.status(200).end();
 }

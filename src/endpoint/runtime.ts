@@ -1,6 +1,6 @@
 /**
- * What every request handler of an endpoint server gets: configuration, database, logger, the work in
- * flight, and the catalog of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
+ * What every request handler of an endpoint server gets: configuration, database, logger, security policy,
+ * the work in flight, and the catalog of registered endpoints, which resolves a parsed URL to its endpoint (404 with the sdataCode of the first
  * part that does not exist: application, contract, dataset, resource kind).
  */
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import type { Db } from '../store/db';
 import type { RegisteredEndpoint } from '../store/endpoints';
 import { SDataError } from '../protocol/diagnosis';
+import type { SecurityPolicy } from '../security/policy';
 import type { SDataPath } from './path';
 import type { DigestHub } from './notify/hub';
 import type { WorkInFlight } from './workInFlight';
@@ -21,6 +22,8 @@ export interface Runtime {
   digestHub: DigestHub;
   /** Handlers and page applications still running (a graceful stop waits for them). */
   work: WorkInFlight;
+  /** Users and anonymous roles (security section), checked by the access control of every request. */
+  security: SecurityPolicy;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

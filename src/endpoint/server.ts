@@ -6,7 +6,6 @@
 import { expireContexts } from '../store/contexts';
 import { abortExpiredBatches } from '../store/preparedBatches';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
@@ -17,9 +16,14 @@ import { StartupGate } from '../http/startup';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints } from '../store/endpoints';
 import { textBody } from '../http/textBody';
-import { errorMiddleware } from './errors';
 import { templateValues } from '../atom/templateXml';
 import { ConfigError } from '../config/load';
+import { accessControl } from '../security/accessControl';
+import { createHttpServer, schemeOf } from '../security/httpServer';
+import { securityPolicy, type SecurityPolicy } from '../security/policy';
+import { ENDPOINT_ROUTES } from '../security/roles';
+import { errorMiddleware } from './errors';
+import { endpointRouteOf } from './routeOf';
 import { sdataRouter } from './router';
 import { getHome } from './home';
 import { providerUrl } from './discovery';
@@ -41,6 +45,8 @@ export function createApp(runtime: Runtime): Express {
       next();
     });
   }
+  // Who may call what is decided here, once, before any body is read or any handler runs.
+  app.use(accessControl(runtime.security, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
   app.use(textBody(runtime.cfg.server.bodyLimitBytes));
   app.get('/', getHome(providerUrl(runtime)));
@@ -53,7 +59,8 @@ export function createApp(runtime: Runtime): Express {
 }
 
 /** Opens (or takes) the database, migrates it and registers the configuration's endpoints. */
-export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger } = {}): Promise<Runtime> {
+export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger; security?: SecurityPolicy } = {}): Promise<Runtime> {
+  const security = opts.security ?? securityPolicy(cfg.security, cfg.server.host);
   const log = opts.log ?? pino({ level: cfg.log.level, name: 'sdata-sync' });
   const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
   await runMigrations(db);
@@ -70,7 +77,7 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger 
   // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
   await abortExpiredBatches(db);
   const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
-  return { cfg, db, log, catalog, digestHub, work: new WorkInFlight() };
+  return { cfg, db, log, catalog, digestHub, work: new WorkInFlight(), security };
 }
 
 export interface RunningServer {
@@ -89,12 +96,14 @@ export interface RunningServer {
 
 /**
  * Listens first, then registers the endpoints: when the configuration gives no public base URL, endpoint
- * URLs are `http://localhost:{port}` with the port actually bound (so port 0 gives real URLs). Until the
- * runtime is ready, the start-up gate answers every request (503, /healthz, /readyz; http/startup.ts).
+ * URLs are `http(s)://localhost:{port}` with the port actually bound (so port 0 gives real URLs). Until the
+ * runtime is ready, the start-up gate answers every request (503, /healthz, /readyz; http/startup.ts). An
+ * open server on a non-loopback address is refused before anything listens (security/policy.ts).
  */
 export async function startServer(cfg: Config, opts: { db?: Db; port?: number; log?: Logger } = {}): Promise<RunningServer> {
+  const security = securityPolicy(cfg.security, cfg.server.host);
   const gate = new StartupGate();
-  const server = createServer(gate.listener);
+  const server = createHttpServer(cfg.server.tls).on('request', gate.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? cfg.server.port, cfg.server.host, () => {
@@ -105,7 +114,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   const { port } = server.address() as AddressInfo;
   let runtime: Runtime;
   try {
-    runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, opts);
+    runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, { ...opts, security });
   } catch (err) {
     gate.failed();
     server.close();
@@ -125,7 +134,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
   const batchSweep = scheduleBatchAborts(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${schemeOf(cfg.server.tls)}://${host}:${port}`,
     port,
     app,
     db: runtime.db,

@@ -34,6 +34,11 @@ const resourceServices: Record<string, ServiceHandler> = {
 
 const services = new Map<string, ServiceHandler>(Object.entries({ ...resourceServices, ...syncServices }));
 
+/** Every service name an endpoint answers ($batch, $syncDigest, ...). */
+export function serviceNames(): string[] {
+  return [...services.keys()];
+}
+
 /** The service of this name, or undefined for an unknown one. */
 export function serviceNamed(name: string): ServiceHandler | undefined {
   return services.get(name);

@@ -15,9 +15,11 @@ import { Cron } from 'croner';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import type { DistributionConfig, EngineConfig, RouteConfig } from '../config/engineSchema';
+import { engineClient, engineConnections, loggerDestinations, type EngineConnections } from './configured';
+import { credentialOf, type Credential } from './credentials';
 import { describeError, isTransient } from './errors';
-import { clientFromConfig } from './http';
 import { PassFailed, runPass, type PassSummary } from './pass';
+import type { LoggerDestination } from './report';
 import { routeKey, routeName } from './route';
 import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
 import { StreamingRoute } from './streamingRoute';
@@ -30,15 +32,21 @@ export type RouteRunOutcome =
 export class RouteRunner {
   readonly name: string;
   private running: Promise<RouteRunOutcome> | undefined;
+  private readonly auth: Credential | undefined;
+  private readonly loggers: LoggerDestination[];
 
   constructor(
     readonly route: RouteConfig,
     private readonly engine: EngineConfig,
     private readonly locks: RouteLocks,
     private readonly stopping: () => boolean,
+    private readonly connections: EngineConnections,
     private readonly log?: Logger,
   ) {
     this.name = routeName(route);
+    // Read once, at start: a missing password variable stops the engine before any pass.
+    this.auth = credentialOf(route.auth);
+    this.loggers = loggerDestinations(route.loggers ?? engine.loggers);
   }
 
   /** Runs the route now unless it is running (here or elsewhere). */
@@ -90,13 +98,13 @@ export class RouteRunner {
     const e = this.engine;
     return backOff(
       () => {
-        const client = clientFromConfig(e, this.name, this.log);
+        const client = engineClient(e, this.connections, { runName: this.name, runStamp: new Date().toISOString() }, this.log, this.auth);
         return runPass({
           source,
           target,
           client,
           kinds: this.route.kinds,
-          loggers: this.route.loggers ?? e.loggers,
+          loggers: this.loggers,
           postResults: this.route.postResults ?? e.postResults,
           pageSize: e.pageSize,
           shouldStop: this.stopping,
@@ -120,11 +128,12 @@ export class RouteRunner {
 }
 
 /** Runs a scheduled distribution unless it is running (here or in another engine sharing the locks). */
-async function runScheduledDistribution(d: DistributionConfig, engine: EngineConfig, locks: RouteLocks, log?: Logger): Promise<void> {
+async function runScheduledDistribution(d: DistributionConfig, engine: EngineConfig, locks: RouteLocks, connections: EngineConnections, log?: Logger): Promise<void> {
   const release = await locks.tryAcquire(JSON.stringify({ distribution: d.name }));
   if (!release) return;
   try {
-    const summaries = await runScope(d, { client: clientFromConfig(engine, d.name, log), loggers: engine.loggers, pageSize: engine.pageSize, log });
+    const client = engineClient(engine, connections, { runName: d.name, runStamp: new Date().toISOString() }, log, credentialOf(d.auth));
+    const summaries = await runScope(d, { client, loggers: loggerDestinations(engine.loggers), pageSize: engine.pageSize, log });
     for (const s of summaries) log?.info({ distribution: d.name, source: s.source, decision: s.decision, votes: s.targets.map((t) => `${t.target}: ${t.vote}, ${t.outcome}`) }, 'distribution ended');
   } finally {
     await release();
@@ -159,8 +168,19 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
     log?.info('engine.databaseUrl is not set: route locks hold within this process only (run one engine, or give a PostgreSQL URL)');
   }
   let stopping = false;
-  const runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, log));
-  const streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, log));
+  let runners: RouteRunner[];
+  let streaming: StreamingRoute[];
+  let connections: EngineConnections;
+  try {
+    connections = engineConnections(engine);
+    runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, connections, log));
+    streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, connections, log));
+    // Read once, at start: a missing password variable stops the engine before anything runs.
+    for (const d of engine.distributions) credentialOf(d.auth);
+  } catch (err) {
+    await locks.close();
+    throw err;
+  }
   for (const route of streaming) route.start();
   const jobs = runners.map(
     (runner) =>
@@ -175,7 +195,7 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
       (d) =>
         new Cron(d.schedule!, { protect: true, catch: (err: unknown) => log?.error({ distribution: d.name, err: describeError(err) }, 'distribution failed') }, async () => {
           if (stopping) return;
-          const run = runScheduledDistribution(d, engine, locks, log);
+          const run = runScheduledDistribution(d, engine, locks, connections, log);
           runningDistributions.add(run);
           try {
             await run;

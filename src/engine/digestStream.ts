@@ -13,6 +13,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { Digest } from '../protocol/types';
@@ -20,6 +21,13 @@ import { describeError } from './errors';
 import { serviceUrl } from './urls';
 
 export type DigestSource = 'stream' | 'poll';
+
+/** How the engine reaches an endpoint: its Basic credentials and its connection pool (engine.caFile). */
+export interface StreamConnection {
+  /** The `Authorization` header value, or none. */
+  authorization?: string;
+  dispatcher?: Dispatcher;
+}
 
 export interface DigestStreamOptions {
   /** The endpoint URL. */
@@ -29,6 +37,7 @@ export interface DigestStreamOptions {
   onUnreachable?(): void;
   /** Interval of the $syncDigest polling while the stream is unavailable. */
   pollSeconds: number;
+  connection?: StreamConnection;
   log?: Logger;
 }
 
@@ -84,7 +93,7 @@ export class DigestStream {
     let res: Response;
     try {
       this.requests += 1;
-      res = await fetch(url, { headers, signal: this.abort.signal });
+      res = await fetch(url, this.init(headers));
     } catch (err) {
       if (!this.abort.signal.aborted) this.opts.log?.debug({ endpoint: this.opts.endpoint, err: describeError(err) }, '$syncNotify unavailable');
       return 'unavailable';
@@ -115,10 +124,16 @@ export class DigestStream {
     return 'ended';
   }
 
+  /** A request's options: its headers with the credentials, the pool, and the abort of close(). */
+  private init(headers: Record<string, string>): RequestInit {
+    const { authorization, dispatcher } = this.opts.connection ?? {};
+    return { headers: authorization ? { ...headers, authorization } : headers, signal: this.abort.signal, ...(dispatcher ? { dispatcher } : {}) } as RequestInit;
+  }
+
   private async pollOnce(): Promise<void> {
     try {
       this.requests += 1;
-      const res = await fetch(serviceUrl(this.opts.endpoint, '$syncDigest'), { headers: { accept: 'application/atom+xml' }, signal: this.abort.signal });
+      const res = await fetch(serviceUrl(this.opts.endpoint, '$syncDigest'), this.init({ accept: 'application/atom+xml' }));
       const digest = res.ok ? digestOf(await res.text()) : undefined;
       if (digest) this.opts.onDigest(digest, 'poll');
       else this.opts.onUnreachable?.();

@@ -34,6 +34,7 @@ import { reportDistribution } from './distributionReport';
 import { describeError, EndpointError } from './errors';
 import { FEED_TYPE, type Answer, type SDataClient } from './http';
 import { PassFailed, runPass, type PassOptions } from './pass';
+import type { LoggerDestination } from './report';
 import { selectionPages } from './selection';
 import { serviceUrl } from './urls';
 
@@ -44,7 +45,7 @@ export interface DistributionOptions {
   twoPhase: boolean;
   /** Two-phase: every target must have Acked every page within this time. */
   timeoutSeconds?: number;
-  loggers?: string[];
+  loggers?: LoggerDestination[];
   pageSize?: number;
   /** Called when every target has Acked every page, before the first commit (tests stop a target here). */
   onPrepared?: (targets: string[]) => Promise<void> | void;

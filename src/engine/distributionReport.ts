@@ -10,6 +10,7 @@ import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
 import type { DistributionSummary } from './distribute';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './http';
+import { loggerClient, type LoggerDestination } from './report';
 import { parseSDataUrl, withParams } from './urls';
 
 const COUNTS: (keyof ResultSummary)[] = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'];
@@ -23,7 +24,7 @@ function kindOf(url: string): string {
   }
 }
 
-export async function reportDistribution(client: SDataClient, loggers: string[], s: DistributionSummary, log?: Logger): Promise<void> {
+export async function reportDistribution(client: SDataClient, loggers: LoggerDestination[], s: DistributionSummary, log?: Logger): Promise<void> {
   if (loggers.length === 0) return;
   const totals = Object.fromEntries(COUNTS.map((k) => [k, s.targets.reduce((n, t) => n + (t.counts?.[k] ?? 0), 0)])) as unknown as ResultSummary;
   const ok = s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done');
@@ -50,10 +51,11 @@ export async function reportDistribution(client: SDataClient, loggers: string[],
     votes: JSON.stringify(s.targets.map((t) => ({ target: t.target, vote: t.vote, outcome: t.outcome }))),
   };
   await Promise.all(
-    loggers.map((url) =>
-      client.exchange('POST', withParams(url, meta), { text: feed, type: FEED_TYPE }).catch((err: unknown) => {
+    loggers.map((destination) => {
+      const { url, client: poster } = loggerClient(client, destination);
+      return poster.exchange('POST', withParams(url, meta), { text: feed, type: FEED_TYPE }).catch((err: unknown) => {
         log?.warn({ logger: url, err: describeError(err) }, 'cannot post the distribution record');
-      }),
-    ),
+      });
+    }),
   );
 }

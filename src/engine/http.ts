@@ -9,14 +9,20 @@
  *   poll that outlives its timeout) is tried again whole with exponential backoff. Its URL is rebuilt for
  *   each attempt, so a retried `$syncSource`/`$syncTarget` POST gets a fresh trackingID.
  * - A final answer that is not 2xx is thrown as an EndpointError carrying the diagnoses it held.
+ * - A client may carry a credential (`withAuth`), sent as `Authorization: Basic` on each of its requests
+ *   (polls included), and a dispatcher trusting extra certificate authorities (`trustingCaFile`).
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
+import { Agent, type Dispatcher } from 'undici';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
+import { basicAuthorization, type Credential } from './credentials';
 import { describeError, EndpointError, isTransient } from './errors';
 import type { EngineConfig } from '../config/engineSchema';
 
@@ -51,6 +57,21 @@ export interface ClientOptions {
   poll?: PollPolicy;
   requestTimeoutMillis?: number;
   log?: Logger;
+  /** Sent as Basic credentials on every request of this client. */
+  auth?: Credential;
+  /** Connection pool to use (e.g. one trusting extra certificate authorities). */
+  dispatcher?: Dispatcher;
+}
+
+/** A connection pool trusting the system's certificate authorities and those of a PEM file. */
+export function trustingCaFile(caFile: string): Dispatcher {
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read engine.caFile ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return new Agent({ connect: { ca: [...rootCertificates, pem] } });
 }
 
 export interface Answer {
@@ -99,13 +120,20 @@ export class SDataClient {
   private readonly poll: PollPolicy;
   private readonly timeoutMillis: number;
   private readonly log?: Logger;
+  private readonly authorization?: string;
 
-  constructor(opts: ClientOptions) {
+  constructor(private readonly opts: ClientOptions) {
     this.run = opts.run;
+    this.authorization = opts.auth ? basicAuthorization(opts.auth) : undefined;
     this.retry = opts.retry ?? defaultRetry;
     this.poll = opts.poll ?? defaultPoll;
     this.timeoutMillis = opts.requestTimeoutMillis ?? 300_000;
     this.log = opts.log;
+  }
+
+  /** The same client (run, policies, connections) sending this credential, or none. */
+  withAuth(auth: Credential | undefined): SDataClient {
+    return new SDataClient({ ...this.opts, auth });
   }
 
   /** One request, tagged with the run; no polling, no retry. Throws EndpointError when no answer comes. */
@@ -115,12 +143,16 @@ export class SDataClient {
     let res: Response;
     let text: string;
     try {
+      const headers: Record<string, string> = { accept: 'application/atom+xml, application/xml' };
+      if (body) headers['content-type'] = body.type;
+      if (this.authorization) headers.authorization = this.authorization;
       res = await fetch(tagged, {
         method,
-        headers: body ? { 'content-type': body.type, accept: 'application/atom+xml, application/xml' } : { accept: 'application/atom+xml, application/xml' },
+        headers,
         body: body?.text,
         signal: AbortSignal.timeout(this.timeoutMillis),
-      });
+        ...(this.opts.dispatcher ? { dispatcher: this.opts.dispatcher } : {}),
+      } as RequestInit);
       text = await res.text();
     } catch (err) {
       const reason = (err as { cause?: { code?: string; message?: string } }).cause?.code ?? (err as Error).message;
@@ -206,9 +238,4 @@ export class SDataClient {
       },
     });
   }
-}
-
-/** A client with the engine configuration's retry, polling and request timeout, for one run. */
-export function clientFromConfig(e: Pick<EngineConfig, 'retry' | 'poll' | 'requestTimeoutSeconds'>, runName: string, log?: Logger): SDataClient {
-  return new SDataClient({ run: { runName, runStamp: new Date().toISOString() }, retry: e.retry, poll: e.poll, requestTimeoutMillis: e.requestTimeoutSeconds * 1000, log });
 }

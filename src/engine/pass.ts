@@ -35,7 +35,7 @@ import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
 import { kindsToSync } from './kinds';
-import { ResultReporter, type PassState } from './report';
+import { ResultReporter, type LoggerDestination, type PassState } from './report';
 import { parseSDataUrl, serviceUrl } from './urls';
 
 /** What a target did with the entries of a pass (summariseResults of its result feeds). */
@@ -68,8 +68,8 @@ export interface PassOptions {
   /** Of the same level as source. */
   target: string;
   client: SDataClient;
-  /** Event logger URLs given every result feed. */
-  loggers?: string[];
+  /** Event logger URLs (with their credentials) given every result feed. */
+  loggers?: LoggerDestination[];
   /** Post result feeds to the source's $syncResults too. */
   postResults?: boolean;
   /** With application URLs: only these kinds (still in syncOrder). */

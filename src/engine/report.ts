@@ -9,12 +9,14 @@
  * that ends without posting a last page (cut, stopped, failed, or nothing to post) sends loggers one closing feed with no entries,
  * carrying the failure's diagnoses, so the logger's run record is closed and Errors reach its webhook.
  * A destination that still fails after the client's retries is skipped for the rest of the pass: logging
- * never fails a pass.
+ * never fails a pass. The reporter is given the client of the source (its credentials go to the source's
+ * `$syncResults`); each logger gets its own credentials, or none.
  */
 import type { Logger } from 'pino';
 import { buildResultFeed } from '../atom/resultFeed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { ResultSummary as Counts } from '../atom/resultFeed';
+import type { Credential } from './credentials';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './http';
 import { serviceUrl, withParams } from './urls';
@@ -35,12 +37,23 @@ export interface PageInfo extends Counts {
   entries: number;
 }
 
+/** An event logger URL, or its URL and the credentials to post with. */
+export type LoggerDestination = string | { url: string; auth?: Credential };
+
 interface Destination {
   url: string;
+  /** The pass's client with this destination's credentials. */
+  client: SDataClient;
   /** Loggers get run metadata and closing feeds; a source's $syncResults gets result feeds only. */
   isLogger: boolean;
   down: boolean;
   chain: Promise<void>;
+}
+
+/** A logger's URL and the client that posts to it: the logger's own credentials or none, never the source's. */
+export function loggerClient(client: SDataClient, l: LoggerDestination): { url: string; client: SDataClient } {
+  const { url, auth } = typeof l === 'string' ? { url: l, auth: undefined } : l;
+  return { url, client: client.withAuth(auth) };
 }
 
 export class ResultReporter {
@@ -51,13 +64,14 @@ export class ResultReporter {
   constructor(
     private readonly client: SDataClient,
     private readonly pass: PassIdentity,
-    loggers: string[],
+    loggers: LoggerDestination[],
     postToSource: boolean,
     private readonly log?: Logger,
   ) {
+    const toLogger = (l: LoggerDestination): Destination => ({ ...loggerClient(client, l), isLogger: true, down: false, chain: Promise.resolve() });
     this.destinations = [
-      ...loggers.map((url) => ({ url, isLogger: true, down: false, chain: Promise.resolve() })),
-      ...(postToSource ? [{ url: serviceUrl(pass.source, '$syncResults'), isLogger: false, down: false, chain: Promise.resolve() }] : []),
+      ...loggers.map(toLogger),
+      ...(postToSource ? [{ url: serviceUrl(pass.source, '$syncResults'), client, isLogger: false, down: false, chain: Promise.resolve() }] : []),
     ];
   }
 
@@ -98,7 +112,7 @@ export class ResultReporter {
     d.chain = d.chain.then(async () => {
       if (d.down) return;
       try {
-        await this.client.exchange('POST', url, { text: feed, type: FEED_TYPE });
+        await d.client.exchange('POST', url, { text: feed, type: FEED_TYPE });
       } catch (err) {
         d.down = true;
         this.log?.warn({ destination: d.url, err: describeError(err) }, 'cannot post results; skipping this destination for the rest of the pass');

@@ -20,6 +20,7 @@
  *     source ──pass──> each target and master    then    each master ──pass──> each of its members
  */
 import type { DistributionConfig } from '../config/engineSchema';
+import { loggerDestinations } from './configured';
 import { runDistribution, type DistributionOptions, type DistributionSummary } from './distribute';
 
 export type ScopeOptions = Omit<DistributionOptions, 'source' | 'targets' | 'twoPhase' | 'timeoutSeconds'>;
@@ -31,7 +32,7 @@ export function scopeTargets(scope: Pick<DistributionConfig, 'targets' | 'cluste
 
 /** Runs a scope's distribution(s); one summary per distribution (two-phase: one; one-phase: the source's, then each master's). */
 export async function runScope(scope: DistributionConfig, opts: ScopeOptions): Promise<DistributionSummary[]> {
-  const common = { ...opts, loggers: scope.loggers ?? opts.loggers, timeoutSeconds: scope.timeoutSeconds };
+  const common = { ...opts, loggers: scope.loggers ? loggerDestinations(scope.loggers) : opts.loggers, timeoutSeconds: scope.timeoutSeconds };
   if (scope.phases === 2) {
     return [await runDistribution({ ...common, source: scope.source, targets: scopeTargets(scope), twoPhase: true })];
   }

@@ -13,9 +13,12 @@ import { parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { EngineConfig, RouteConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
+import { engineClient, loggerDestinations, type EngineConnections } from './configured';
+import { basicAuthorization, credentialOf, type Credential } from './credentials';
 import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
-import { SDataClient } from './http';
+import type { SDataClient } from './http';
+import type { LoggerDestination } from './report';
 import { RouteLeg, type LegOps } from './leg';
 import { passLegs, runPass } from './pass';
 import { routeKey, routeName } from './route';
@@ -33,14 +36,20 @@ export class StreamingRoute {
   private release: (() => Promise<void>) | undefined;
   private stopped = false;
   private started: Promise<void> | undefined;
+  private readonly auth: Credential | undefined;
+  private readonly loggers: LoggerDestination[];
 
   constructor(
     readonly route: RouteConfig,
     private readonly engine: EngineConfig,
     private readonly locks: RouteLocks,
+    private readonly connections: EngineConnections,
     private readonly log?: Logger,
   ) {
     this.name = routeName(route);
+    // Read once, at start: a missing password variable stops the engine before anything runs.
+    this.auth = credentialOf(route.auth);
+    this.loggers = loggerDestinations(route.loggers ?? engine.loggers);
   }
 
   start(): void {
@@ -63,13 +72,7 @@ export class StreamingRoute {
 
   private client(run: string, attempts = 1): SDataClient {
     const e = this.engine;
-    return new SDataClient({
-      run: { runName: `${this.name} ${run}`, runStamp: new Date().toISOString() },
-      retry: { ...e.retry, attempts },
-      poll: e.poll,
-      requestTimeoutMillis: e.requestTimeoutSeconds * 1000,
-      log: this.log,
-    });
+    return engineClient({ ...e, retry: { ...e.retry, attempts } }, this.connections, { runName: `${this.name} ${run}`, runStamp: new Date().toISOString() }, this.log, this.auth);
   }
 
   private async run(): Promise<void> {
@@ -82,7 +85,8 @@ export class StreamingRoute {
       await sleep(LOCK_RETRY_SECONDS * 1000);
     }
     if (this.stopped) return;
-    const streams = new EndpointStreams({ pollSeconds: this.engine.watch.pollSeconds, log: this.log });
+    const connection = { authorization: this.auth ? basicAuthorization(this.auth) : undefined, dispatcher: this.connections.dispatcher };
+    const streams = new EndpointStreams({ pollSeconds: this.engine.watch.pollSeconds, connection, log: this.log });
     this.streams = streams;
     for (const { source, target } of pairs) {
       const leg = new RouteLeg(this.opsOf(source, target), {
@@ -128,7 +132,7 @@ export class StreamingRoute {
 
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
-    const common = { source, target, loggers: this.route.loggers ?? e.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    const common = { source, target, loggers: this.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
     return {
       catchUp: async () => {
         await runPass({ ...common, client: this.client('catch-up') });

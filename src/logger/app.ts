@@ -7,6 +7,8 @@
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
  *   GET  /healthz, /readyz    answered by the start-up gate (http/startup.ts), before this app
  *
+ * Who may call what is the role table LOGGER_ROUTES (posting results needs sync, reading needs read),
+ * checked with the `security` section before any handler runs.
  * Feeds page with startIndex/count. Errors are `sdata:diagnoses` bodies. Error and Fatal diagnoses are sent
  * to the webhook after the post is stored.
  */
@@ -19,6 +21,9 @@ import { internalErrorDiagnosis } from '../http/internalError';
 import { textBody } from '../http/textBody';
 import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
+import { accessControl, type RouteOf } from '../security/accessControl';
+import type { SecurityPolicy } from '../security/policy';
+import { LOGGER_ROUTES } from '../security/roles';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
 import { eventsFeed, runsFeed } from './feeds';
 import { resultPostOf } from './ingest';
@@ -30,6 +35,8 @@ export interface LoggerAppOptions {
   cfg: LoggerConfig;
   /** Base URL written in feed ids and links. */
   baseUrl: () => string;
+  /** Users and anonymous roles (the configuration's security section). */
+  security: SecurityPolicy;
   log?: Logger;
   /** Limits of the XML reader for posted result feeds (the configuration's `xml` section). */
   xmlLimits?: XmlLimits;
@@ -44,6 +51,11 @@ export interface LoggerApp {
 const FEED_TYPE = 'application/atom+xml; type=feed';
 const INGEST = /^\/logs\/(?:\$|%24)syncResults\/?$/i;
 
+/** The route of a request as LOGGER_ROUTES names it. */
+export function loggerRouteOf(pathname: string): RouteOf {
+  return { pattern: INGEST.test(pathname) ? '/logs/$syncResults' : pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname };
+}
+
 type Handler = (req: Request, res: Response) => Promise<void>;
 const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
 
@@ -52,6 +64,7 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   const app = express();
   const pending = new Set<Promise<void>>();
   app.disable('x-powered-by');
+  app.use(accessControl(opts.security, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
 
   app.post(
     INGEST,

@@ -4,7 +4,9 @@
  * HTTP app, and starts the retention timer that deletes events and runs older than `logger.retentionDays`.
  */
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer, schemeOf } from '../security/httpServer';
+import { securityPolicy } from '../security/policy';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import { StartupGate } from '../http/startup';
@@ -36,9 +38,10 @@ export interface StartLoggerOptions {
 
 export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): Promise<RunningLogger> {
   const lc = cfg.logger;
+  const security = securityPolicy(cfg.security, lc.host, 'event logger');
   const ownDb = !opts.db;
   const gate = new StartupGate();
-  const server = createServer(gate.listener);
+  const server: Server = createHttpServer(lc.tls).on('request', gate.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? lc.port, lc.host, () => {
@@ -47,7 +50,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = (lc.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const url = (lc.publicBaseUrl ?? `${schemeOf(lc.tls)}://localhost:${port}`).replace(/\/+$/, '');
   let db: Db;
   try {
     db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
@@ -57,7 +60,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
     server.closeAllConnections();
     throw err;
   }
-  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, log: opts.log, xmlLimits: cfg.xml });
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, security, log: opts.log, xmlLimits: cfg.xml });
 
   const prune = async () => {
     const cutoff = new Date(Date.now() - lc.retentionDays * 86_400_000);

@@ -14,6 +14,7 @@ export type SDataCode =
   | 'ResourceNotFound'
   | 'BadRequest'
   | 'BadWhereSyntax'
+  | 'Unauthorized'
   | 'Forbidden'
   | 'Conflict'
   | 'PreconditionFailed'

@@ -12,6 +12,7 @@ import { CRM, ERP } from './support/testConfig';
 import { getDigestXml, pathOf, settle, syncByHand } from '../support/syncByHand';
 import { NS } from '../../src/atom/namespaces';
 import { childrenNamed, parseXml } from '../../src/atom/xml';
+import { securityPolicy } from '../../src/security/policy';
 import { createLoggerApp } from '../../src/logger/app';
 import { loggerSchema } from '../../src/config/engineSchema';
 
@@ -128,7 +129,7 @@ describeEachDatabase('every feed and entry is valid Atom (RFC 4287)', (tdb) => {
   });
 
   it("the event logger's runs and events feeds", async () => {
-    const logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://127.0.0.1:3100' });
+    const logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://127.0.0.1:3100', security: securityPolicy({ users: [] }, '127.0.0.1') });
     expect(failureResults).toContain('<sdata:diagnosis>');
     await request(logger.app).post('/logs/$syncResults').query({ runName: 'n', runStamp: 's', source: A, target: B, kind: 'accounts', state: 'done' }).set('Content-Type', 'application/atom+xml; type=feed').send(failureResults).expect(200);
     for (const path of ['/logs/runs', '/logs/events']) {

@@ -9,6 +9,7 @@ import { NS } from '../../src/atom/namespaces';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
 import { loggerSchema } from '../../src/config/engineSchema';
+import { securityPolicy } from '../../src/security/policy';
 import { createLoggerApp } from '../../src/logger/app';
 import { buildResultFeed } from '../../src/atom/resultFeed';
 import { describeEachDatabase } from '../support/databases';
@@ -66,7 +67,7 @@ describeEachDatabase('bytes of request bodies', (tdb) => {
 
   beforeAll(async () => {
     t = await openTestApp(tdb);
-    logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test' }).app;
+    logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', security: securityPolicy({ users: [] }, '127.0.0.1') }).app;
     const created = await asText(t.http().post(pathOf(A)).send(entryWith(account('<name>Existing</name>')))).expect(201);
     const key = /sdata:key="([^"]+)"/.exec(created.body as string)![1];
     const digest = await getDigestXml(t.app, B);

@@ -24,6 +24,7 @@ import request from 'supertest';
 import { NS } from '../../src/atom/namespaces';
 import { child, childrenNamed, parseXml } from '../../src/atom/xml';
 import { loggerSchema } from '../../src/config/engineSchema';
+import { securityPolicy } from '../../src/security/policy';
 import { createLoggerApp } from '../../src/logger/app';
 import { describeEachDatabase } from '../support/databases';
 import { getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
@@ -67,7 +68,7 @@ describeEachDatabase('fuzzed request bodies', (tdb) => {
 
   beforeAll(async () => {
     t = await openTestApp(tdb);
-    logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test' });
+    logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', security: securityPolicy({ users: [] }, '127.0.0.1') });
     const post = (path: string, body: string) => asText(t.http().post(path).set('Content-Type', ENTRY).send(body));
     for (const name of ['ACME', 'Globex', 'Initech']) {
       const r = await post(pathOf(`${CRM}/accounts`), entryWith(`<account xmlns="urn:sdata-sync:demo"><name>${name}</name><email>${name}@example.test</email><balance>12.50</balance><active>true</active></account>`));

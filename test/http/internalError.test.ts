@@ -9,6 +9,7 @@ import request from 'supertest';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
 import { createApp, prepareRuntime } from '../../src/endpoint/server';
+import { securityPolicy } from '../../src/security/policy';
 import { createLoggerApp } from '../../src/logger/app';
 import { loggerSchema } from '../../src/config/engineSchema';
 import type { Db } from '../../src/store/db';
@@ -66,7 +67,7 @@ describeEachDatabase('500 answers', (tdb) => {
   it('the event logger does the same', async () => {
     const db = await tdb.open();
     const { log, lines } = capturedLog();
-    const { app } = createLoggerApp({ db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', log });
+    const { app } = createLoggerApp({ db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', security: securityPolicy({ users: [] }, '127.0.0.1'), log });
     const res = await withTableGone(db, 'log_runs', () => asText(request(app).get('/logs/runs')));
     expectOpaque500(res, lines, 'log_runs');
   });

@@ -10,6 +10,7 @@ import { loggerSchema } from '../../src/config/engineSchema';
 import { createLoggerApp, type LoggerApp } from '../../src/logger/app';
 import { describeEachDatabase } from '../support/databases';
 import type { Db } from '../../src/store/db';
+import { securityPolicy } from '../../src/security/policy';
 
 const SOURCE = 'http://127.0.0.1:3000/sdata/crm/test/-/contacts';
 const TARGET = 'http://127.0.0.1:3001/sdata/erp/test/-/contacts';
@@ -50,7 +51,7 @@ describeEachDatabase('event logger HTTP', (tdb) => {
       hook = hookApp.listen(0, '127.0.0.1', () => resolve());
     });
     const cfg = loggerSchema.parse({ webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, defaultPageSize: 2 });
-    logger = createLoggerApp({ db, cfg, baseUrl: () => 'http://127.0.0.1:3100' });
+    logger = createLoggerApp({ db, cfg, baseUrl: () => 'http://127.0.0.1:3100', security: securityPolicy({ users: [] }, '127.0.0.1') });
   });
 
   afterAll(async () => {

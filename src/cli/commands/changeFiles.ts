@@ -10,7 +10,8 @@ import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '.
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
-import { clientFromConfig } from '../../engine/http';
+import { engineClient, engineConnections } from '../../engine/configured';
+import { credentialOfOption, USER_OPTION_HELP } from '../credentials';
 import { commandLog } from '../log';
 import { withProgress } from '../progress';
 import { CommandExit, endpointUrlOption, httpUrl, positiveInteger } from '../usage';
@@ -26,10 +27,11 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
   }
 }
 
-function setup(config: string | undefined, name: string) {
+function setup(config: string | undefined, name: string, user: string | undefined) {
+  const auth = credentialOfOption(user);
   const cfg = loadConfig(config);
   const log = commandLog(cfg, `sdata-sync ${name}`);
-  return { cfg, log, client: clientFromConfig(cfg.engine, name, log) };
+  return { cfg, log, client: engineClient(cfg.engine, engineConnections(cfg.engine), { runName: name, runStamp: new Date().toISOString() }, log, auth) };
 }
 
 export function exportCommand(): Command {
@@ -41,10 +43,11 @@ export function exportCommand(): Command {
     .option('--gzip', 'write the files gzipped (NNNNNN.xml.gz)')
     .option('--page-size <n>', 'entries per file', positiveInteger)
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
-    .action((o: { source: string; floor: string; out: string; gzip?: boolean; pageSize?: number; config?: string }) =>
+    .option('--user <name>', USER_OPTION_HELP)
+    .action((o: { source: string; floor: string; out: string; gzip?: boolean; pageSize?: number; config?: string; user?: string }) =>
       reportingRefusals(async () => {
         const source = endpointUrlOption(o.source, '--source');
-        const { cfg, client } = setup(o.config, 'export');
+        const { cfg, client } = setup(o.config, 'export', o.user);
         const floor = /^https?:\/\//.test(o.floor)
           ? parseDigestDocument(parseXml((await client.exchange('GET', serviceUrl(endpointUrlOption(o.floor, '--floor'), '$syncDigest'))).body))
           : await readDigestFile(o.floor);
@@ -70,10 +73,11 @@ export function importCommand(): Command {
     .requiredOption('--target <url>', 'target endpoint URL', httpUrl)
     .argument('<files...>', 'change files, in order')
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
-    .action((files: string[], o: { target: string; config?: string }) =>
+    .option('--user <name>', USER_OPTION_HELP)
+    .action((files: string[], o: { target: string; config?: string; user?: string }) =>
       reportingRefusals(async () => {
         const target = endpointUrlOption(o.target, '--target');
-        const { client } = setup(o.config, 'import');
+        const { client } = setup(o.config, 'import', o.user);
         const s = await withProgress({ type: 'kind', kind: 'import', source: `${files.length} files`, target }, (update) =>
           importChanges({ client, target, files, onProgress: (p) => update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) }),
         );
@@ -89,9 +93,10 @@ export function digestCommand(): Command {
     .requiredOption('--endpoint <url>', 'endpoint URL', httpUrl)
     .requiredOption('--out <file>', 'file to write')
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
-    .action(async (o: { endpoint: string; out: string; config?: string }) => {
+    .option('--user <name>', USER_OPTION_HELP)
+    .action(async (o: { endpoint: string; out: string; config?: string; user?: string }) => {
       const endpoint = endpointUrlOption(o.endpoint, '--endpoint');
-      const { client } = setup(o.config, 'digest');
+      const { client } = setup(o.config, 'digest', o.user);
       const answer = await client.exchange('GET', serviceUrl(endpoint, '$syncDigest'));
       parseDigestDocument(parseXml(answer.body)); // a digest, or the command fails before writing
       await writeFile(o.out, answer.body);

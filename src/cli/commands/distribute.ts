@@ -8,7 +8,9 @@ import { loadConfig } from '../../config/load';
 import type { DistributionConfig } from '../../config/engineSchema';
 import type { DistributionSummary } from '../../engine/distribute';
 import { runScope } from '../../engine/scope';
-import { clientFromConfig } from '../../engine/http';
+import { engineClient, engineConnections, loggerDestinations } from '../../engine/configured';
+import { credentialOf } from '../../engine/credentials';
+import { credentialOfOption, USER_OPTION_HELP } from '../credentials';
 import { commandLog } from '../log';
 import { collect, CommandExit, durationSeconds, endpointUrlOption, httpUrl, positiveInteger, UsageError } from '../usage';
 
@@ -23,6 +25,7 @@ interface DistributeCliOptions {
   runName?: string;
   pageSize?: number;
   json?: boolean;
+  user?: string;
 }
 
 /** The scope to run: the configured distribution named, or the one the options describe. */
@@ -62,8 +65,9 @@ async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
   const cfg = loadConfig(o.config);
   const scope = scopeOf(o, cfg.engine.distributions);
   const log = commandLog(cfg, 'sdata-sync distribute');
-  const client = clientFromConfig(cfg.engine, o.runName ?? scope.name, log);
-  const summaries = await runScope(scope, { client, loggers: o.log ?? cfg.engine.loggers, pageSize: o.pageSize ?? cfg.engine.pageSize, log });
+  const auth = credentialOfOption(o.user) ?? credentialOf(scope.auth);
+  const client = engineClient(cfg.engine, engineConnections(cfg.engine), { runName: o.runName ?? scope.name, runStamp: new Date().toISOString() }, log, auth);
+  const summaries = await runScope(scope, { client, loggers: loggerDestinations(o.log ?? cfg.engine.loggers, process.env, auth), pageSize: o.pageSize ?? cfg.engine.pageSize, log });
   for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);
   const ok = summaries.every((s) => s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done'));
   if (!ok) throw new CommandExit(1);
@@ -78,6 +82,7 @@ export function distributeCommand(): Command {
     .option('--timeout <duration>', 'two-phase: time for every target to Ack (30s, 500ms, 2m)', durationSeconds)
     .option('--name <name>', 'run the distribution of this name from engine.distributions in --config (targets, clusters, phases)')
     .option('--config <file>', 'configuration file (engine.distributions, retry and polling settings, loggers)')
+    .option('--user <name>', USER_OPTION_HELP)
     .option('--log <url>', 'event logger URL given the distribution record (repeatable)', collect(httpUrl))
     .option('--run-name <name>', 'runName tagging every request (default: the distribution name)')
     .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)

@@ -1,7 +1,8 @@
 /** `sdata-sync pass`: one catch-up pass between two endpoints (or every kind of two applications). */
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import { clientFromConfig } from '../../engine/http';
+import { engineClient, engineConnections, loggerDestinations } from '../../engine/configured';
+import { credentialOfOption } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
 import { commandLog } from '../log';
@@ -20,6 +21,7 @@ interface PassCliOptions {
   stopAfterPages?: number;
   config?: string;
   json?: boolean;
+  user?: string;
 }
 
 function checkLevels(source: string, target: string): void {
@@ -42,10 +44,11 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
   checkLevels(o.source, o.target);
   const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
+  const auth = credentialOfOption(o.user);
   const cfg = loadConfig(o.config);
   const log = commandLog(cfg, 'sdata-sync pass');
   const e = cfg.engine;
-  const client = clientFromConfig(e, o.runName, log);
+  const client = engineClient(e, engineConnections(e), { runName: o.runName, runStamp: new Date().toISOString() }, log, auth);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(130);
@@ -61,7 +64,7 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
       source: o.source,
       target: o.target,
       client,
-      loggers: o.log ?? e.loggers,
+      loggers: loggerDestinations(o.log ?? e.loggers, process.env, auth),
       postResults: o.results ?? e.postResults,
       kinds,
       pageSize: o.pageSize ?? e.pageSize,
@@ -95,7 +98,8 @@ export function passCommand(): Command {
     .option('--kinds <names>', 'with application URLs: only these kinds (comma-separated)')
     .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)
     .option('--stop-after-pages <n>', 'cut the pass after this many pages', positiveInteger)
-    .option('--config <file>', 'configuration file (engine retry and polling settings)')
+    .option('--user <name>', 'send Basic credentials as this user to the source, the target and the loggers (password in SDATA_PASSWORD)')
+    .option('--config <file>', 'configuration file (engine retry, polling and caFile settings)')
     .option('--json', 'print the summary as JSON')
     .action((o: PassCliOptions) => runPassCommand(o));
 }

@@ -18,6 +18,7 @@ import { CONFLICT_COLUMNS, decideConflict, findConflict, listConflicts, type Con
 import { takeTicks } from '../../store/clock';
 import { refuseLockedUuids } from '../../store/preparedBatches';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
+import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
@@ -116,6 +117,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'POST $conflicts(\'ID\')/$resolve' });
   }
   const action = actionOf(req, ctx.runtime.cfg.xml);
+  const user = requestUser(res);
   const { db } = ctx.runtime;
   const id = conflictIdOf(ctx);
   const resolved = await db.transaction(async (trx) => {
@@ -135,7 +137,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
           uuid: c.uuid,
           values: loser.values,
           deleted: loser.deleted,
-          state: { endpoint: ctx.endpoint.url, tick: first, stamp },
+          state: { endpoint: ctx.endpoint.url, tick: first, stamp, ...(user ? { user } : {}) },
           knowledge: knowledgeOnRestamp(current?.knowledge, loser.knowledge),
         },
       ]);

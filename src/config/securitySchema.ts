@@ -1,0 +1,67 @@
+/**
+ * The `security` section (read by the endpoint server and the event logger), and the credentials our own
+ * clients send (`auth` of engine routes and loggers).
+ *
+ *   security:
+ *     users:
+ *       - name: engine
+ *         passwordHash: "scrypt$N=16384,r=8,p=1$..."   # written by: sdata-sync hash-password (password on stdin)
+ *         roles: [sync]
+ *       - name: alice
+ *         passwordHash: "scrypt$..."
+ *         roles: [read, write]
+ *         applications: [crm]                          # optional: only these applications
+ *     anonymous: []                                    # roles granted without credentials
+ *
+ * Without users and without `anonymous`, a server on a loopback address grants anonymous callers every role
+ * (the demo); on any other address it refuses to start.
+ */
+import { z } from 'zod';
+import { ROLES } from '../security/roles';
+import { parsePasswordHash } from '../security/password';
+
+const role = z.enum(ROLES);
+
+const passwordHash = z.string().superRefine((hash, ctx) => {
+  try {
+    parsePasswordHash(hash);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+export const userSchema = z.object({
+  name: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
+  passwordHash,
+  roles: z.array(role).min(1),
+  /** Only these applications (by name); every application when absent. */
+  applications: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export const securitySchema = z
+  .object({
+    users: z.array(userSchema).default([]),
+    /** Roles granted to requests without credentials. */
+    anonymous: z.array(role).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const names = s.users.map((u) => u.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `user '${n}' is declared twice` });
+    });
+  })
+  .prefault({});
+
+/** Credentials a client of ours sends: the password is read from the environment variable, never the file. */
+export const clientAuthSchema = z.object({
+  user: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
+  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+});
+
+/** PEM files of a server's certificate (chain) and private key. */
+export const tlsSchema = z.object({ cert: z.string().min(1), key: z.string().min(1) });
+
+export type SecurityConfig = z.output<typeof securitySchema>;
+export type UserConfig = z.output<typeof userSchema>;
+export type ClientAuthConfig = z.output<typeof clientAuthSchema>;
+export type TlsConfig = z.output<typeof tlsSchema>;

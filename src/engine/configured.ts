@@ -1,0 +1,38 @@
+/**
+ * The engine's clients as the configuration describes them: retry, polling and timeout settings, the
+ * extra certificate authorities of `engine.caFile`, and credentials read from the environment at start
+ * (a missing password variable stops the start, before any pass runs).
+ */
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { EngineConfig, LoggerTarget } from '../config/engineSchema';
+import { credentialOf, type Credential } from './credentials';
+import { SDataClient, trustingCaFile, type RunTag } from './http';
+import type { LoggerDestination } from './report';
+
+export interface EngineConnections {
+  /** Connection pool trusting engine.caFile (undefined: Node's default). */
+  dispatcher?: Dispatcher;
+}
+
+export function engineConnections(engine: EngineConfig): EngineConnections {
+  return { dispatcher: engine.caFile ? trustingCaFile(engine.caFile) : undefined };
+}
+
+/** A client for one run, with the engine's settings. */
+export function engineClient(engine: EngineConfig, connections: EngineConnections, run: RunTag, log?: Logger, auth?: Credential): SDataClient {
+  return new SDataClient({
+    run,
+    retry: engine.retry,
+    poll: engine.poll,
+    requestTimeoutMillis: engine.requestTimeoutSeconds * 1000,
+    log,
+    auth,
+    dispatcher: connections.dispatcher,
+  });
+}
+
+/** Logger targets of the configuration with their credentials read from the environment. */
+export function loggerDestinations(targets: LoggerTarget[], env: NodeJS.ProcessEnv = process.env, fallback?: Credential): LoggerDestination[] {
+  return targets.map((t) => (typeof t === 'string' ? (fallback ? { url: t, auth: fallback } : t) : { url: t.url, auth: credentialOf(t.auth, env) ?? fallback }));
+}

@@ -1,0 +1,88 @@
+/**
+ * The one check of every request, before any handler runs:
+ *
+ *   route of the request (METHOD pattern) ── not in the role table ──> 404 (405 + Allow if the URL is there
+ *     │                                                                 for other methods)
+ *     ├─ public ──> handler
+ *     ├─ credentials given (Authorization or X-Authorization: Basic)
+ *     │    ├─ unknown user / wrong password ──> 401
+ *     │    └─ the user ──> has the role (admin has all) and may use the application? ── no ──> 403
+ *     └─ none: the anonymous roles grant it? ── no ──> 401                             └─ yes ──> handler
+ *
+ * A 401 carries `WWW-Authenticate: Basic realm="sdata-sync"`, unless the request says
+ * `X-Authorization-Mode: no-challenge` (SData clients in a browser, PROTOCOL.md 8). Every refusal is an
+ * SDataError (an sdata:diagnoses body) and nothing has run. The user of an authenticated request is kept
+ * for the handlers (`requestUser`): local changes record it in their sync state.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { parse as parseBasic } from 'basic-auth';
+import { SDataError } from '../protocol/diagnosis';
+import type { Principal, SecurityPolicy } from './policy';
+import { describeAccess, listedMethods, requiredAccess, rolesGrant, type Access, type RoleTable } from './roles';
+
+export const REALM = 'sdata-sync';
+
+/** What the role table needs to know of a request: its route pattern, and the application it names. */
+export interface RouteOf {
+  pattern: string;
+  app?: string;
+}
+
+/** Basic credentials from `Authorization`, else `X-Authorization`; undefined when neither holds any. */
+function basicCredentials(req: Request): { name: string; pass: string } | undefined {
+  for (const header of ['authorization', 'x-authorization']) {
+    const value = req.get(header);
+    const parsed = value ? parseBasic(value) : undefined;
+    if (parsed) return parsed;
+  }
+  return undefined;
+}
+
+function unauthorized(req: Request, res: Response, message: string): SDataError {
+  if ((req.get('x-authorization-mode') ?? '').toLowerCase() !== 'no-challenge') res.setHeader('WWW-Authenticate', `Basic realm="${REALM}", charset="UTF-8"`);
+  return new SDataError(401, { sdataCode: 'Unauthorized', message });
+}
+
+function notListed(req: Request, res: Response, table: RoleTable, pattern: string): SDataError {
+  const allowed = listedMethods(table, pattern);
+  if (allowed.length === 0) return new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `nothing is served at ${req.path}` });
+  res.setHeader('Allow', allowed.join(', '));
+  return new SDataError(405, { sdataCode: 'MethodNotAllowed', message: `${req.method} is not allowed on ${pattern} (allowed: ${allowed.join(', ')})` });
+}
+
+/** Why the principal may not do it; undefined when it may. */
+function refusal(who: Principal, needed: Exclude<Access, 'public'>, route: RouteOf, method: string): string | undefined {
+  if (!rolesGrant(who.roles, needed)) return `${method} ${route.pattern} needs ${describeAccess(needed)}`;
+  if (route.app !== undefined && who.applications && !who.applications.includes(route.app)) return `may not use application '${route.app}'`;
+  return undefined;
+}
+
+async function check(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Request) => RouteOf, req: Request, res: Response): Promise<void> {
+  const route = routeOf(req);
+  const needed = requiredAccess(table, req.method, route.pattern);
+  if (needed === undefined) throw notListed(req, res, table, route.pattern);
+  if (needed === 'public') return;
+  const given = basicCredentials(req);
+  if (!given) {
+    const why = refusal(policy.anonymous, needed, route, req.method);
+    if (why) throw unauthorized(req, res, `credentials needed (HTTP Basic): ${why}`);
+    return;
+  }
+  const who = await policy.authenticate(given.name, given.pass);
+  if (!who) throw unauthorized(req, res, 'unknown user or wrong password');
+  const why = refusal(who, needed, route, req.method);
+  if (why) throw new SDataError(403, { sdataCode: 'Forbidden', message: `user '${who.user}' is refused: ${why}` });
+  res.locals.user = who.user;
+}
+
+/** Middleware refusing every request the policy and the role table do not allow. */
+export function accessControl(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Request) => RouteOf): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    check(policy, table, routeOf, req, res).then(() => next(), next);
+  };
+}
+
+/** The authenticated user of a request that passed accessControl; undefined for an anonymous one. */
+export function requestUser(res: Response): string | undefined {
+  return typeof res.locals.user === 'string' ? res.locals.user : undefined;
+}

@@ -1,0 +1,207 @@
+/**
+ * Every route the endpoint server and the event logger answer, walked with every caller: no credentials,
+ * a wrong password, and a user of each role. A caller whose role does not cover the route is refused
+ * (401 without credentials or with wrong ones, 403 for a wrong role) with a diagnosis and nothing changed;
+ * a caller whose role covers it reaches the handler. The role each route needs is written here from the
+ * roles as the product documents them, not read from the product's table (an engine, role sync, also
+ * reads $syncDigest and $schema).
+ */
+import request from 'supertest';
+import type { Express } from 'express';
+import { createLoggerApp } from '../../src/logger/app';
+import { loggerSchema } from '../../src/config/engineSchema';
+import { securityPolicy } from '../../src/security/policy';
+import { ENDPOINT_ROUTES, LOGGER_ROUTES, type Access } from '../../src/security/roles';
+import { serviceNames } from '../../src/endpoint/services';
+import { describeEachDatabase } from '../support/databases';
+import { asText, openTestApp, snapshot, xmlOf, type TestApp } from '../endpoint/support/app';
+import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
+import { account, diagnosisCodes, diagnosisField, entryWith } from '../endpoint/support/xmlBodies';
+import { NS } from '../../src/atom/namespaces';
+import type { Db } from '../../src/store/db';
+import { ALICE, basic, ROLE_USERS, securitySection } from './support';
+
+const EP = `${CRM}/accounts`;
+const path = (url: string) => new URL(url).pathname;
+const ENTRY = entryWith(account('<name>Walk</name>'));
+const DIGEST_ENTRY = `<entry xmlns="${NS.atom}" xmlns:sdata="${NS.sdata}" xmlns:sync="${NS.sync}"><sdata:payload><sync:digest><sync:origin>${ERP}/accounts</sync:origin></sync:digest></sdata:payload></entry>`;
+const EMPTY_FEED = `<feed xmlns="${NS.atom}"/>`;
+
+interface Route {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  needs: Access;
+  body?: string;
+}
+
+/** Every method of every URL the endpoint server answers today. KEY is an existing resource. */
+const serverRoutes = (key: string): Route[] => [
+  { method: 'GET', url: `/sdata/crm/test/-/$schema`, needs: ['read', 'sync'] },
+  { method: 'GET', url: path(EP), needs: 'read' },
+  { method: 'HEAD', url: path(EP), needs: 'read' },
+  { method: 'POST', url: path(EP), needs: 'write', body: ENTRY },
+  { method: 'GET', url: `${path(EP)}('${key}')`, needs: 'read' },
+  { method: 'PUT', url: `${path(EP)}('${key}')`, needs: 'write', body: ENTRY },
+  { method: 'POST', url: `${path(EP)}/$batch`, needs: 'write', body: EMPTY_FEED },
+  { method: 'GET', url: `${path(EP)}/$schema`, needs: ['read', 'sync'] },
+  { method: 'GET', url: `${path(EP)}/%24syncDigest`, needs: ['read', 'sync'] },
+  { method: 'PUT', url: `${path(EP)}/$syncDigest`, needs: 'admin', body: DIGEST_ENTRY },
+  { method: 'POST', url: `${path(EP)}/$syncSource`, needs: 'sync', body: DIGEST_ENTRY },
+  { method: 'GET', url: `${path(EP)}/$syncSource('00000000-0000-4000-8000-000000000001')`, needs: 'sync' },
+  { method: 'DELETE', url: `${path(EP)}/$syncSource('00000000-0000-4000-8000-000000000001')`, needs: 'sync' },
+  { method: 'POST', url: `${path(EP)}/$syncTarget`, needs: 'sync', body: EMPTY_FEED },
+  { method: 'GET', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000002')`, needs: 'sync' },
+  { method: 'DELETE', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000002')`, needs: 'sync' },
+  { method: 'POST', url: `${path(EP)}/$syncResults`, needs: 'sync', body: EMPTY_FEED },
+  { method: 'GET', url: `${path(EP)}/$syncResults`, needs: 'read' },
+  { method: 'GET', url: `${path(EP)}/$conflicts`, needs: 'read' },
+  { method: 'GET', url: `${path(EP)}/$conflicts('1')`, needs: 'read' },
+  { method: 'POST', url: `${path(EP)}/$conflicts('1')/$resolve?action=dismiss`, needs: 'admin' },
+  { method: 'GET', url: `${path(EP)}/$failures`, needs: 'read' },
+  { method: 'GET', url: `${path(EP)}/$failures('1')`, needs: 'read' },
+  { method: 'POST', url: `${path(EP)}/$failures('1')/$retry`, needs: 'admin' },
+  // Last: it removes the resource the routes above name.
+  { method: 'DELETE', url: `${path(EP)}('${key}')`, needs: 'write' },
+];
+
+const LOGGER_ROUTE_LIST: Route[] = [
+  { method: 'POST', url: '/logs/$syncResults?runName=walk&runStamp=2026-01-01T00:00:00Z', needs: 'sync', body: EMPTY_FEED },
+  { method: 'POST', url: '/logs/%24syncResults?runName=walk&runStamp=2026-01-01T00:00:00Z', needs: 'sync', body: EMPTY_FEED },
+  { method: 'GET', url: '/logs/runs', needs: 'read' },
+  { method: 'GET', url: '/logs/events', needs: 'read' },
+  { method: 'GET', url: '/health', needs: 'public' },
+];
+
+type Caller = { label: string; authorization?: string; roles: readonly string[] };
+const CALLERS: Caller[] = [
+  { label: 'no credentials', roles: [] },
+  { label: 'a wrong password', authorization: basic('root', 'not-the-password'), roles: [] },
+  { label: 'an unknown user', authorization: basic('nobody', 'root-pass'), roles: [] },
+  ...ROLE_USERS.map((u) => ({ label: `${u.name} [${u.roles.join(', ')}]`, authorization: basic(u.name, u.password), roles: u.roles })),
+];
+
+const allowed = (caller: Caller, needs: Access) =>
+  needs === 'public' || caller.roles.includes('admin') || (typeof needs === 'string' ? caller.roles.includes(needs) : needs.some((r) => caller.roles.includes(r)));
+
+function send(app: Express, r: Route, authorization?: string, extra: Record<string, string> = {}) {
+  let t = request(app)[r.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete'](r.url);
+  if (authorization) t = t.set('Authorization', authorization);
+  for (const [h, v] of Object.entries(extra)) t = t.set(h, v);
+  if (r.body !== undefined) t = t.set('Content-Type', 'application/atom+xml').send(r.body);
+  return r.method === 'HEAD' ? t : asText(t);
+}
+
+async function expectRefused(res: request.Response, caller: Caller): Promise<void> {
+  const status = caller.authorization && caller.roles.length > 0 ? 403 : 401;
+  expect(res.status).toBe(status);
+  if (status === 401) expect(res.headers['www-authenticate']).toBe('Basic realm="sdata-sync", charset="UTF-8"');
+  else expect(res.headers['www-authenticate']).toBeUndefined();
+  if (res.body !== undefined && typeof res.body === 'string' && res.body.length > 0) {
+    expect(diagnosisCodes(xmlOf(res))).toEqual([status === 401 ? 'Unauthorized' : 'Forbidden']);
+  }
+}
+
+/** A refusal names no route; the table's own refusal of an unlisted route says "nothing is served" or 405. */
+function expectReachedHandler(res: request.Response): void {
+  expect([401, 403, 405]).not.toContain(res.status);
+  if (typeof res.body === 'string') expect(res.body).not.toContain('nothing is served at');
+}
+
+const loggerSnapshot = async (db: Db) => ({ runs: await db('log_runs').count({ n: '*' }), events: await db('log_events').count({ n: '*' }) });
+
+describeEachDatabase('roles on every route', (tdb) => {
+  let t: TestApp;
+  let key: string;
+  let logger: Express;
+
+  beforeAll(async () => {
+    const security = await securitySection();
+    t = await openTestApp(tdb, testConfig({ security }));
+    const created = await asText(request(t.app).post(path(EP)).set('Authorization', basic('root', 'root-pass')).set('Content-Type', 'application/atom+xml').send(ENTRY)).expect(201);
+    key = /\('([^']+)'\)$/.exec(created.headers.location as string)![1];
+    logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', security: securityPolicy(testConfig({ security }).security, '127.0.0.1') }).app;
+  });
+
+  for (const caller of CALLERS) {
+    test(`endpoint server, ${caller.label}`, async () => {
+      for (const r of serverRoutes(key)) {
+        const before = await snapshot(t.db);
+        const res = await send(t.app, r, caller.authorization);
+        if (allowed(caller, r.needs)) {
+          expectReachedHandler(res);
+        } else {
+          await expectRefused(res, caller);
+          expect(await snapshot(t.db)).toEqual(before);
+        }
+      }
+    });
+
+    test(`event logger, ${caller.label}`, async () => {
+      for (const r of LOGGER_ROUTE_LIST) {
+        const before = await loggerSnapshot(t.db);
+        const res = await send(logger, r, caller.authorization);
+        if (allowed(caller, r.needs)) {
+          expectReachedHandler(res);
+          expect(res.status).toBeLessThan(300);
+        } else {
+          await expectRefused(res, caller);
+          expect(await loggerSnapshot(t.db)).toEqual(before);
+        }
+      }
+    });
+  }
+
+  test('the walk reaches real answers: a writer creates, a reader reads, an engine selects', async () => {
+    const routes = serverRoutes(key);
+    const create = routes.find((r) => r.method === 'POST' && r.url === path(EP))!;
+    expect((await send(t.app, create, basic('writer', 'writer-pass'))).status).toBe(201);
+    expect((await send(t.app, routes[1], basic('reader', 'reader pass é'))).status).toBe(200);
+    const select = routes.find((r) => r.url.endsWith('$syncSource') && r.method === 'POST')!;
+    expect((await send(t.app, select, basic('engine', 'engine:pass'))).status).toBe(200);
+  });
+
+  test('applications: [crm] restricts a user to crm', async () => {
+    const alice = basic(ALICE.name, ALICE.password);
+    await request(t.app).get(path(EP)).set('Authorization', alice).expect(200);
+    const before = await snapshot(t.db);
+    const refused = await asText(request(t.app).post(path(`${ERP}/accounts`)).set('Authorization', alice).set('Content-Type', 'application/atom+xml').send(ENTRY)).expect(403);
+    expect(diagnosisCodes(xmlOf(refused))).toEqual(['Forbidden']);
+    expect(diagnosisField(xmlOf(refused), 'message')).toBe("user 'alice' is refused: may not use application 'erp'");
+    await asText(request(t.app).get(path(`${ERP}/accounts`)).set('Authorization', alice)).expect(403);
+    await asText(request(t.app).get('/sdata/erp/test/-/$schema').set('Authorization', alice)).expect(403);
+    expect(await snapshot(t.db)).toEqual(before);
+    // Her roles still hold where she may go: no sync role.
+    await asText(request(t.app).post(`${path(EP)}/$syncSource`).set('Authorization', alice).send(DIGEST_ENTRY)).expect(403);
+  });
+
+  test('a route missing from the table is refused even for admin: 404, or 405 with the listed methods', async () => {
+    const root = basic('root', 'root-pass');
+    const unknown = await asText(request(t.app).get(`${path(EP)}/$noSuchService`).set('Authorization', root)).expect(404);
+    expect(diagnosisCodes(xmlOf(unknown))).toEqual(['BadUrlSyntax']);
+    const patch = await asText(request(t.app).patch(path(EP)).set('Authorization', root)).expect(405);
+    expect(patch.headers.allow).toBe('GET, POST');
+    expect(diagnosisCodes(xmlOf(patch))).toEqual(['MethodNotAllowed']);
+    await asText(request(t.app).post(`${path(EP)}/$schema`).set('Authorization', root)).expect(405);
+    await asText(request(logger).delete('/logs/runs').set('Authorization', root)).expect(405);
+  });
+});
+
+describe('the role tables', () => {
+  test('every service an endpoint answers has routes in the table', () => {
+    const listed = new Set(Object.keys(ENDPOINT_ROUTES).map((r) => /\{ep\}\/(\$\w+)/.exec(r)?.[1]).filter(Boolean));
+    for (const name of serviceNames()) expect([name, listed.has(name)]).toEqual([name, true]);
+  });
+
+  test('every route walked above is a line of its table, with the role the walk expects', () => {
+    const pattern = (url: string) =>
+      url
+        .replace(/\?.*$/, '')
+        .replace('%24', '$')
+        .replace(/^\/sdata\/crm\/test\/-\/accounts/, '{ep}')
+        .replace(/^\/sdata\/crm\/test\/-/, '{dataset}')
+        .replace(/^\{ep\}\('[^']*'\)/, "{ep}('KEY')")
+        .replace(/(\$\w+)\('[^']*'\)/, "$1('ID')");
+    for (const r of serverRoutes('K')) expect([r.method, r.url, ENDPOINT_ROUTES[`${r.method === 'HEAD' ? 'GET' : r.method} ${pattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
+    for (const r of LOGGER_ROUTE_LIST) expect([r.method, r.url, LOGGER_ROUTES[`${r.method} ${pattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
+  });
+});
