@@ -32,10 +32,17 @@ interface Route {
   url: string;
   needs: Access;
   body?: string;
+  /** An event stream: only its status and headers are read. */
+  stream?: boolean;
 }
 
 /** Every method of every URL the endpoint server answers today. KEY is an existing resource. */
 const serverRoutes = (key: string): Route[] => [
+  { method: 'GET', url: '/', needs: 'public' },
+  { method: 'GET', url: '/sdata', needs: 'read' },
+  { method: 'GET', url: '/sdata/crm', needs: 'read' },
+  { method: 'GET', url: '/sdata/crm/test', needs: 'read' },
+  { method: 'GET', url: '/sdata/crm/test/-', needs: 'read' },
   { method: 'GET', url: `/sdata/crm/test/-/$schema`, needs: ['read', 'sync'] },
   { method: 'GET', url: path(EP), needs: 'read' },
   { method: 'HEAD', url: path(EP), needs: 'read' },
@@ -44,7 +51,9 @@ const serverRoutes = (key: string): Route[] => [
   { method: 'PUT', url: `${path(EP)}('${key}')`, needs: 'write', body: ENTRY },
   { method: 'POST', url: `${path(EP)}/$batch`, needs: 'write', body: EMPTY_FEED },
   { method: 'GET', url: `${path(EP)}/$schema`, needs: ['read', 'sync'] },
+  { method: 'GET', url: `${path(EP)}/$template`, needs: 'read' },
   { method: 'GET', url: `${path(EP)}/%24syncDigest`, needs: ['read', 'sync'] },
+  { method: 'GET', url: `${path(EP)}/$syncNotify`, needs: 'read', stream: true },
   { method: 'PUT', url: `${path(EP)}/$syncDigest`, needs: 'admin', body: DIGEST_ENTRY },
   { method: 'POST', url: `${path(EP)}/$syncSource`, needs: 'sync', body: DIGEST_ENTRY },
   { method: 'GET', url: `${path(EP)}/$syncSource('00000000-0000-4000-8000-000000000001')`, needs: 'sync' },
@@ -52,6 +61,8 @@ const serverRoutes = (key: string): Route[] => [
   { method: 'POST', url: `${path(EP)}/$syncTarget`, needs: 'sync', body: EMPTY_FEED },
   { method: 'GET', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000002')`, needs: 'sync' },
   { method: 'DELETE', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000002')`, needs: 'sync' },
+  { method: 'POST', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000003')/$commit`, needs: 'sync' },
+  { method: 'POST', url: `${path(EP)}/$syncTarget('00000000-0000-4000-8000-000000000003')/$abort`, needs: 'sync' },
   { method: 'POST', url: `${path(EP)}/$syncResults`, needs: 'sync', body: EMPTY_FEED },
   { method: 'GET', url: `${path(EP)}/$syncResults`, needs: 'read' },
   { method: 'GET', url: `${path(EP)}/$conflicts`, needs: 'read' },
@@ -69,7 +80,6 @@ const LOGGER_ROUTE_LIST: Route[] = [
   { method: 'POST', url: '/logs/%24syncResults?runName=walk&runStamp=2026-01-01T00:00:00Z', needs: 'sync', body: EMPTY_FEED },
   { method: 'GET', url: '/logs/runs', needs: 'read' },
   { method: 'GET', url: '/logs/events', needs: 'read' },
-  { method: 'GET', url: '/health', needs: 'public' },
 ];
 
 type Caller = { label: string; authorization?: string; roles: readonly string[] };
@@ -83,7 +93,25 @@ const CALLERS: Caller[] = [
 const allowed = (caller: Caller, needs: Access) =>
   needs === 'public' || caller.roles.includes('admin') || (typeof needs === 'string' ? caller.roles.includes(needs) : needs.some((r) => caller.roles.includes(r)));
 
+/** An event stream's answer: its status and headers once they arrive (the stream is then closed), or its whole body when refused. */
+async function openStream(app: Express, r: Route, authorization?: string): Promise<request.Response> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const abort = new AbortController();
+  try {
+    const { port } = server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${port}${r.url}`, { headers: authorization ? { authorization } : {}, signal: abort.signal });
+    const body = res.headers.get('content-type')?.startsWith('text/event-stream') ? undefined : await res.text();
+    return { status: res.status, headers: Object.fromEntries(res.headers), body } as unknown as request.Response;
+  } finally {
+    abort.abort();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 function send(app: Express, r: Route, authorization?: string, extra: Record<string, string> = {}) {
+  if (r.stream) return openStream(app, r, authorization);
   let t = request(app)[r.method.toLowerCase() as 'get' | 'head' | 'post' | 'put' | 'delete'](r.url);
   if (authorization) t = t.set('Authorization', authorization);
   for (const [h, v] of Object.entries(extra)) t = t.set(h, v);
@@ -155,7 +183,7 @@ describeEachDatabase('roles on every route', (tdb) => {
     const routes = serverRoutes(key);
     const create = routes.find((r) => r.method === 'POST' && r.url === path(EP))!;
     expect((await send(t.app, create, basic('writer', 'writer-pass'))).status).toBe(201);
-    expect((await send(t.app, routes[1], basic('reader', 'reader pass é'))).status).toBe(200);
+    expect((await send(t.app, routes.find((r) => r.method === 'GET' && r.url === path(EP))!, basic('reader', 'reader pass é'))).status).toBe(200);
     const select = routes.find((r) => r.url.endsWith('$syncSource') && r.method === 'POST')!;
     expect((await send(t.app, select, basic('engine', 'engine:pass'))).status).toBe(200);
   });
@@ -199,6 +227,8 @@ describe('the role tables', () => {
         .replace('%24', '$')
         .replace(/^\/sdata\/crm\/test\/-\/accounts/, '{ep}')
         .replace(/^\/sdata\/crm\/test\/-/, '{dataset}')
+        .replace(/^\/sdata\/crm\/test$/, '/sdata/{app}/{contract}')
+        .replace(/^\/sdata\/crm$/, '/sdata/{app}')
         .replace(/^\{ep\}\('[^']*'\)/, "{ep}('KEY')")
         .replace(/(\$\w+)\('[^']*'\)/, "$1('ID')");
     for (const r of serverRoutes('K')) expect([r.method, r.url, ENDPOINT_ROUTES[`${r.method === 'HEAD' ? 'GET' : r.method} ${pattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
