@@ -16,7 +16,8 @@ import { immediateGaps, planPage, type DecodedEntry, type PagePlan, type StoredV
 import { lockClock, setClock } from './clock';
 import { allocateKeys } from './keys';
 import { readDigest, raiseDigestEntries } from './digests';
-import { loadVersionsByUuid, writeVersions } from './versions';
+import { holdersOfStates, loadVersionsByUuid, writeVersions } from './versions';
+import { sharedState } from '../protocol/pageIdentity';
 import { parkConflicts } from './conflicts';
 import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
 import { lockedUuids, refuseLockedUuids } from './preparedBatches';
@@ -116,6 +117,14 @@ export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply
     current,
   });
 
+  const shared = sharedState(plan.writes, await holdersOfStates(trx, target.id, plan.writes.map((w) => w.state)));
+  if (shared) {
+    throw new SDataError(400, {
+      sdataCode: 'BadRequest',
+      applicationCode: 'DuplicateSyncState',
+      message: `resource ${shared.uuid} would take the sync state (${shared.state.endpoint} ${shared.state.tick}) that resource ${shared.holder} holds: a tick names one change of one resource; nothing of the page was applied`,
+    });
+  }
   const keys = await assignKeys(trx, target, plan.writes);
   await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
   await parkConflicts(

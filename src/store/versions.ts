@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { DbOrTx } from './db';
 import type { StoredVersion } from '../protocol/pagePlan';
 import type { Digest, SyncState } from '../protocol/types';
+import { stateName } from '../protocol/pageIdentity';
 
 /** The ETag of a version: derived from its sync state, which names exactly one version. */
 export function etagOf(state: Pick<SyncState, 'endpoint' | 'tick'>): string {
@@ -44,6 +45,20 @@ export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: 
   for (let i = 0; i < uuids.length; i += CHUNK) {
     const rows = await db('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
     for (const r of rows) out.set(r.uuid, versionOf(r));
+  }
+  return out;
+}
+
+/** The UUID of each stored resource holding one of these sync states, by state name (protocol/pageIdentity). */
+export async function holdersOfStates(db: DbOrTx, endpointId: number, states: Pick<SyncState, 'endpoint' | 'tick'>[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < states.length; i += CHUNK) {
+    const pairs = states.slice(i, i + CHUNK).map((s) => [s.endpoint, s.tick]);
+    const rows: { uuid: string; state_endpoint: string; state_tick: number | string }[] = await db('resources')
+      .select('uuid', 'state_endpoint', 'state_tick')
+      .where('endpoint_id', endpointId)
+      .whereIn(['state_endpoint', 'state_tick'], pairs);
+    for (const r of rows) out.set(stateName({ endpoint: r.state_endpoint, tick: Number(r.state_tick) }), r.uuid);
   }
   return out;
 }

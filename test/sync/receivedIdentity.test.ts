@@ -2,7 +2,9 @@
  * Integrity of a received sync page (issue: a page whose two entries carry the same sdata:uuid merged two
  * resources into one, and the next such page was a 500 showing the SQL). A page that names one UUID twice
  * is refused whole (400 DuplicateUuid) and changes nothing; an entry whose UUID is not a UUID, or is the nil
- * UUID (it names no resource), is quarantined alone with an InvalidUuid diagnosis.
+ * UUID (it names no resource), is quarantined alone with an InvalidUuid diagnosis. A page that would give a
+ * resource the sync state (endpoint, tick) another resource holds, at the target or in the same page, is
+ * refused whole (400 DuplicateSyncState; before, the unique index answered a 500).
  */
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases';
@@ -74,5 +76,37 @@ describeEachDatabase('identity of the entries of a received sync page', (tdb) =>
     const stored = await t.db('resources').where({ endpoint_id: t.endpointId(B) }).select('uuid');
     expect(stored.map((s: { uuid: string }) => s.uuid)).toContain(good);
     expect(stored.map((s: { uuid: string }) => s.uuid)).not.toContain(NIL);
+  });
+
+  /** Gives every entry of the page the sync state tick of its first entry. */
+  const withFirstTick = (page: string): string => {
+    const first = /<sync:tick>(\d+)<\/sync:tick>/.exec(page)![1];
+    return page.replace(/<sync:tick>\d+<\/sync:tick>/g, `<sync:tick>${first}</sync:tick>`);
+  };
+
+  it('refuses a page whose two resources carry one sync state (400 DuplicateSyncState) and changes nothing', async () => {
+    const page = withFirstTick(await freshPage());
+    const before = await snapshot(t.db);
+    const r = await postPage(t, page);
+    expect(r.status).toBe(400);
+    const [d] = diagnosesIn(parseXml(r.body as string));
+    expect(d.applicationCode).toBe('DuplicateSyncState');
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+
+  it('refuses a page giving a new resource the sync state a stored resource holds (400 DuplicateSyncState), twice in a row', async () => {
+    const applied = await freshPage();
+    expect((await postPage(t, applied)).status).toBe(200);
+    // The same page under new UUIDs: the same states, held now by the resources just applied.
+    const page = withUuids(applied, [crypto.randomUUID(), crypto.randomUUID()]);
+    const before = await snapshot(t.db);
+    for (let i = 0; i < 2; i++) {
+      const r = await postPage(t, page);
+      expect(r.status).toBe(400);
+      const [d] = diagnosesIn(parseXml(r.body as string));
+      expect(d.applicationCode).toBe('DuplicateSyncState');
+      expect(d.message).not.toMatch(/insert into|select /i);
+    }
+    expect(await snapshot(t.db)).toEqual(before);
   });
 });
