@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { EngineConfig, LoggerTarget } from '../config/engineSchema';
+import type { EngineConfig, LoggerTarget, RouteConfig } from '../config/engineSchema';
 import { credentialOf, type Credential } from './credentials';
 import { SDataClient, trustingCaFile, type RunTag } from './http';
 import type { LoggerDestination } from './report';
@@ -35,4 +35,15 @@ export function engineClient(engine: EngineConfig, connections: EngineConnection
 /** Logger targets of the configuration with their credentials read from the environment. */
 export function loggerDestinations(targets: LoggerTarget[], env: NodeJS.ProcessEnv = process.env, fallback?: Credential): LoggerDestination[] {
   return targets.map((t) => (typeof t === 'string' ? (fallback ? { url: t, auth: fallback } : t) : { url: t.url, auth: credentialOf(t.auth, env) ?? fallback }));
+}
+
+/** What a route sends its requests with: its credential, and its loggers (the route's own, else the engine's) with theirs. */
+export interface RouteParties {
+  auth: Credential | undefined;
+  loggers: LoggerDestination[];
+}
+
+/** Read once, when a route is set up: a missing password variable stops the engine before anything runs. */
+export function routeParties(route: Pick<RouteConfig, 'auth' | 'loggers'>, engine: Pick<EngineConfig, 'loggers'>): RouteParties {
+  return { auth: credentialOf(route.auth), loggers: loggerDestinations(route.loggers ?? engine.loggers) };
 }

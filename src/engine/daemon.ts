@@ -15,11 +15,10 @@ import { Cron } from 'croner';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import type { DistributionConfig, EngineConfig, RouteConfig } from '../config/engineSchema';
-import { engineClient, engineConnections, loggerDestinations, type EngineConnections } from './configured';
-import { credentialOf, type Credential } from './credentials';
+import { engineClient, engineConnections, loggerDestinations, routeParties, type EngineConnections, type RouteParties } from './configured';
+import { credentialOf } from './credentials';
 import { describeError, isTransient } from './errors';
 import { PassFailed, runPass, type PassSummary } from './pass';
-import type { LoggerDestination } from './report';
 import { routeKey, routeName } from './route';
 import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
 import { StreamingRoute } from './streamingRoute';
@@ -32,8 +31,7 @@ export type RouteRunOutcome =
 export class RouteRunner {
   readonly name: string;
   private running: Promise<RouteRunOutcome> | undefined;
-  private readonly auth: Credential | undefined;
-  private readonly loggers: LoggerDestination[];
+  private readonly parties: RouteParties;
 
   constructor(
     readonly route: RouteConfig,
@@ -44,9 +42,7 @@ export class RouteRunner {
     private readonly log?: Logger,
   ) {
     this.name = routeName(route);
-    // Read once, at start: a missing password variable stops the engine before any pass.
-    this.auth = credentialOf(route.auth);
-    this.loggers = loggerDestinations(route.loggers ?? engine.loggers);
+    this.parties = routeParties(route, engine);
   }
 
   /** Runs the route now unless it is running (here or elsewhere). */
@@ -98,13 +94,13 @@ export class RouteRunner {
     const e = this.engine;
     return backOff(
       () => {
-        const client = engineClient(e, this.connections, { runName: this.name, runStamp: new Date().toISOString() }, this.log, this.auth);
+        const client = engineClient(e, this.connections, { runName: this.name, runStamp: new Date().toISOString() }, this.log, this.parties.auth);
         return runPass({
           source,
           target,
           client,
           kinds: this.route.kinds,
-          loggers: this.loggers,
+          loggers: this.parties.loggers,
           postResults: this.route.postResults ?? e.postResults,
           pageSize: e.pageSize,
           shouldStop: this.stopping,

@@ -13,12 +13,11 @@ import { parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { EngineConfig, RouteConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
-import { engineClient, loggerDestinations, type EngineConnections } from './configured';
-import { basicAuthorization, credentialOf, type Credential } from './credentials';
+import { engineClient, routeParties, type EngineConnections, type RouteParties } from './configured';
+import { basicAuthorization } from './credentials';
 import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
 import type { SDataClient } from './http';
-import type { LoggerDestination } from './report';
 import { RouteLeg, type LegOps } from './leg';
 import { passLegs, runPass } from './pass';
 import { routeKey, routeName } from './route';
@@ -36,8 +35,7 @@ export class StreamingRoute {
   private release: (() => Promise<void>) | undefined;
   private stopped = false;
   private started: Promise<void> | undefined;
-  private readonly auth: Credential | undefined;
-  private readonly loggers: LoggerDestination[];
+  private readonly parties: RouteParties;
 
   constructor(
     readonly route: RouteConfig,
@@ -47,9 +45,7 @@ export class StreamingRoute {
     private readonly log?: Logger,
   ) {
     this.name = routeName(route);
-    // Read once, at start: a missing password variable stops the engine before anything runs.
-    this.auth = credentialOf(route.auth);
-    this.loggers = loggerDestinations(route.loggers ?? engine.loggers);
+    this.parties = routeParties(route, engine);
   }
 
   start(): void {
@@ -72,7 +68,7 @@ export class StreamingRoute {
 
   private client(run: string, attempts = 1): SDataClient {
     const e = this.engine;
-    return engineClient({ ...e, retry: { ...e.retry, attempts } }, this.connections, { runName: `${this.name} ${run}`, runStamp: new Date().toISOString() }, this.log, this.auth);
+    return engineClient({ ...e, retry: { ...e.retry, attempts } }, this.connections, { runName: `${this.name} ${run}`, runStamp: new Date().toISOString() }, this.log, this.parties.auth);
   }
 
   private async run(): Promise<void> {
@@ -85,7 +81,7 @@ export class StreamingRoute {
       await sleep(LOCK_RETRY_SECONDS * 1000);
     }
     if (this.stopped) return;
-    const connection = { authorization: this.auth ? basicAuthorization(this.auth) : undefined, dispatcher: this.connections.dispatcher };
+    const connection = { authorization: this.parties.auth ? basicAuthorization(this.parties.auth) : undefined, dispatcher: this.connections.dispatcher };
     const streams = new EndpointStreams({ pollSeconds: this.engine.watch.pollSeconds, connection, log: this.log });
     this.streams = streams;
     for (const { source, target } of pairs) {
@@ -132,7 +128,7 @@ export class StreamingRoute {
 
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
-    const common = { source, target, loggers: this.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
     return {
       catchUp: async () => {
         await runPass({ ...common, client: this.client('catch-up') });
