@@ -8,8 +8,8 @@
  *
  * Roles are independent except admin, which implies every other: `write` does not imply `read` (an
  * integrator that only posts gets `[write]`; a user who edits what they see gets `[read, write]`). A route
- * may name several roles, any of which grants it: the engine (`sync`) reads `$syncDigest` and `$schema`,
- * which readers may read too.
+ * may name several roles, any of which grants it: the engine (`sync`) reads `$syncDigest`, `$schema` and
+ * the `$syncNotify` stream of immediate and watch routes, which readers may read too.
  *
  * A route is written `METHOD pattern`, the pattern naming the parts of an SData URL: `{ep}` is an endpoint
  * `/sdata/{app}/{contract}/{dataset}/{kind}`, `{dataset}` is `/sdata/{app}/{contract}/{dataset}`, `('KEY')`
@@ -44,7 +44,7 @@ export const ENDPOINT_ROUTES: RoleTable = {
 
   'GET {ep}/$syncDigest': ['read', 'sync'],
   'PUT {ep}/$syncDigest': 'admin',
-  'GET {ep}/$syncNotify': 'read',
+  'GET {ep}/$syncNotify': ['read', 'sync'],
   'POST {ep}/$syncSource': 'sync',
   "GET {ep}/$syncSource('ID')": 'sync',
   "DELETE {ep}/$syncSource('ID')": 'sync',

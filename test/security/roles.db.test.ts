@@ -53,7 +53,7 @@ const serverRoutes = (key: string): Route[] => [
   { method: 'GET', url: `${path(EP)}/$schema`, needs: ['read', 'sync'] },
   { method: 'GET', url: `${path(EP)}/$template`, needs: 'read' },
   { method: 'GET', url: `${path(EP)}/%24syncDigest`, needs: ['read', 'sync'] },
-  { method: 'GET', url: `${path(EP)}/$syncNotify`, needs: 'read', stream: true },
+  { method: 'GET', url: `${path(EP)}/$syncNotify`, needs: ['read', 'sync'], stream: true },
   { method: 'PUT', url: `${path(EP)}/$syncDigest`, needs: 'admin', body: DIGEST_ENTRY },
   { method: 'POST', url: `${path(EP)}/$syncSource`, needs: 'sync', body: DIGEST_ENTRY },
   { method: 'GET', url: `${path(EP)}/$syncSource('00000000-0000-4000-8000-000000000001')`, needs: 'sync' },
