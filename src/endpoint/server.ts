@@ -144,8 +144,11 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
       stopping = true;
       clearInterval(expiry);
       clearInterval(batchSweep);
-      // Notification streams never end by themselves: closed first, so that they do not hold the stop.
+      // Notification streams never end by themselves: ended first, so that they do not hold the stop.
       await runtime.digestHub.close();
+      // A request whose bytes arrived with the signal is read in this turn of the event loop: it becomes work
+      // in flight, and its connection is no longer idle when idle connections are closed.
+      await new Promise((resolve) => setImmediate(resolve));
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       server.closeIdleConnections();
       const graceMillis = runtime.cfg.server.shutdownGraceSeconds * 1000;

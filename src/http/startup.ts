@@ -9,7 +9,10 @@
  *
  *        listen                ready(app, ping)              close()
  *   ───────────▶ starting ─────────────────────────▶ ready ─────────▶ stopping
- *                   │  failed(err): start-up threw;                    (503: being shut down)
+ *                   │  failed(err): start-up threw;                    (/readyz 503, so no new work is sent;
+ *                   │                                                  requests still arriving on open
+ *                   │                                                  connections are served while the
+ *                   │                                                  work in flight finishes)
  *                   └────────────────────────────▶ failed (503 until the process exits)
  *
  * The health routes are answered here, before any application middleware: they need no credentials.
@@ -91,7 +94,7 @@ export class StartupGate {
       void this.answerReady(res);
       return;
     }
-    if (this.state === 'ready' && this.app) {
+    if ((this.state === 'ready' || this.state === 'stopping') && this.app) {
       this.app(req, res);
       return;
     }

@@ -49,17 +49,18 @@ export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: 
   return out;
 }
 
-/** The UUID of each stored resource holding one of these sync states, by state name (protocol/pageIdentity). */
+/**
+ * The UUID of each stored resource holding one of these sync states, by state name (protocol/pageIdentity):
+ * one query, the states given as two arrays (a list of row values would cost a parameter per value).
+ */
 export async function holdersOfStates(db: DbOrTx, endpointId: number, states: Pick<SyncState, 'endpoint' | 'tick'>[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (let i = 0; i < states.length; i += CHUNK) {
-    const pairs = states.slice(i, i + CHUNK).map((s) => [s.endpoint, s.tick]);
-    const rows: { uuid: string; state_endpoint: string; state_tick: number | string }[] = await db('resources')
-      .select('uuid', 'state_endpoint', 'state_tick')
-      .where('endpoint_id', endpointId)
-      .whereIn(['state_endpoint', 'state_tick'], pairs);
-    for (const r of rows) out.set(stateName({ endpoint: r.state_endpoint, tick: Number(r.state_tick) }), r.uuid);
-  }
+  if (states.length === 0) return out;
+  const rows: { uuid: string; state_endpoint: string; state_tick: number | string }[] = await db('resources')
+    .select('uuid', 'state_endpoint', 'state_tick')
+    .where('endpoint_id', endpointId)
+    .whereRaw('(state_endpoint, state_tick) in (select * from unnest(?::text[], ?::bigint[]))', [states.map((s) => s.endpoint), states.map((s) => s.tick)]);
+  for (const r of rows) out.set(stateName({ endpoint: r.state_endpoint, tick: Number(r.state_tick) }), r.uuid);
   return out;
 }
 

@@ -101,8 +101,12 @@ export class DigestHub {
     if (!channel.busy) void this.drain(channel);
   }
 
+  /** Ends every listener's stream and stops listening to the database. */
   async close(): Promise<void> {
-    for (const channel of this.channels.values()) clearInterval(channel.heartbeat);
+    for (const channel of this.channels.values()) {
+      clearInterval(channel.heartbeat);
+      for (const listener of channel.listeners) listener.end();
+    }
     this.channels.clear();
     const listening = this.listening;
     this.listening = undefined;

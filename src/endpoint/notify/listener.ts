@@ -16,6 +16,11 @@ export class NotifyListener {
 
   constructor(private readonly res: Response) {}
 
+  /** Ends the stream (the server is stopping); a client reconnects with Last-Event-ID. */
+  end(): void {
+    this.res.end();
+  }
+
   send(type: DigestEventType, event: DigestEvent): void {
     if (this.blocked) {
       this.latest = { type, event };
