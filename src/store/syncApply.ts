@@ -16,8 +16,7 @@ import { immediateGaps, planPage, type DecodedEntry, type PagePlan, type StoredV
 import { lockClock, setClock } from './clock';
 import { allocateKeys } from './keys';
 import { readDigest, raiseDigestEntries } from './digests';
-import { holdersOfStates, loadVersionsByUuid, writeVersions } from './versions';
-import { sharedState } from '../protocol/pageIdentity';
+import { loadVersionsByUuid, SyncStateTaken, writeVersions } from './versions';
 import { parkConflicts } from './conflicts';
 import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
 import { lockedUuids, refuseLockedUuids } from './preparedBatches';
@@ -117,16 +116,18 @@ export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply
     current,
   });
 
-  const shared = sharedState(plan.writes, await holdersOfStates(trx, target.id, plan.writes.map((w) => w.state)));
-  if (shared) {
+  const keys = await assignKeys(trx, target, plan.writes);
+  try {
+    await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
+  } catch (err) {
+    if (!(err instanceof SyncStateTaken)) throw err;
+    // The unique index on sync states refused the page: nothing of it is kept (the transaction is rolled back).
     throw new SDataError(400, {
       sdataCode: 'BadRequest',
       applicationCode: 'DuplicateSyncState',
-      message: `resource ${shared.uuid} would take the sync state (${shared.state.endpoint} ${shared.state.tick}) that resource ${shared.holder} holds: a tick names one change of one resource; nothing of the page was applied`,
+      message: 'the page would give two resources one sync state (endpoint, tick), in the page or with a resource already here: a tick names one change of one resource; nothing of the page was applied',
     });
   }
-  const keys = await assignKeys(trx, target, plan.writes);
-  await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
   await parkConflicts(
     trx,
     target.id,

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type { DbOrTx } from './db';
 import type { StoredVersion } from '../protocol/pagePlan';
 import type { Digest, SyncState } from '../protocol/types';
-import { stateName } from '../protocol/pageIdentity';
 
 /** The ETag of a version: derived from its sync state, which names exactly one version. */
 export function etagOf(state: Pick<SyncState, 'endpoint' | 'tick'>): string {
@@ -49,21 +48,6 @@ export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: 
   return out;
 }
 
-/**
- * The UUID of each stored resource holding one of these sync states, by state name (protocol/pageIdentity):
- * one query, the states given as two arrays (a list of row values would cost a parameter per value).
- */
-export async function holdersOfStates(db: DbOrTx, endpointId: number, states: Pick<SyncState, 'endpoint' | 'tick'>[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (states.length === 0) return out;
-  const rows: { uuid: string; state_endpoint: string; state_tick: number | string }[] = await db('resources')
-    .select('uuid', 'state_endpoint', 'state_tick')
-    .where('endpoint_id', endpointId)
-    .whereRaw('(state_endpoint, state_tick) in (select * from unnest(?::text[], ?::bigint[]))', [states.map((s) => s.endpoint), states.map((s) => s.tick)]);
-  for (const r of rows) out.set(stateName({ endpoint: r.state_endpoint, tick: Number(r.state_tick) }), r.uuid);
-  return out;
-}
-
 /** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
 export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
   const rows = versions.map((v) => ({
@@ -79,10 +63,32 @@ export async function writeVersions(db: DbOrTx, endpointId: number, versions: (S
     state_user: v.state.user ?? null,
     knowledge: v.knowledge ? JSON.stringify(v.knowledge) : null,
   }));
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await db('resources')
-      .insert(rows.slice(i, i + CHUNK))
-      .onConflict(['endpoint_id', 'local_key'])
-      .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge']);
+  try {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await db('resources')
+        .insert(rows.slice(i, i + CHUNK))
+        .onConflict(['endpoint_id', 'local_key'])
+        .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge']);
+    }
+  } catch (err) {
+    if (isStateTaken(err)) throw new SyncStateTaken();
+    throw err;
   }
+}
+
+/**
+ * Two resources of one endpoint would carry the same sync state (endpoint, tick): the unique index on the
+ * state refused the write, so the transaction holds nothing of it. A tick names one change of one resource.
+ */
+export class SyncStateTaken extends Error {
+  constructor() {
+    super('a sync state (endpoint, tick) would name two resources');
+    this.name = 'SyncStateTaken';
+  }
+}
+
+/** A unique violation of the (endpoint, state endpoint, state tick) index, on PostgreSQL or PGlite. */
+function isStateTaken(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && /state_endpoint_state_tick/.test(e.constraint ?? e.message ?? '');
 }
