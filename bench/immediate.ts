@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   }
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];
   const unknown = dbs.filter((d) => d !== 'pglite' && d !== 'postgres');
-  if (unknown.length > 0) throw new Error(`--db takes pglite, postgres or both comma-separated, not ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`--db takes pglite, postgres or pglite,postgres (not '${unknown.join(',')}')`);
   if (dbs.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--db postgres needs DATABASE_URL');
   try {
     for (const db of dbs) await runCase(db, Number(values.n), Number(values.seconds));
