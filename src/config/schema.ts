@@ -81,6 +81,7 @@ export const serverSchema = z
     maxPageSize: z.number().int().positive().default(1000),
     /** On SIGTERM, work in flight (requests, pages applied after their 202) gets this long to finish. */
     shutdownGraceSeconds: z.number().positive().default(30),
+
     /** Serve HTTPS with these PEM files (certificate chain and private key). */
     tls: tlsSchema.optional(),
   })

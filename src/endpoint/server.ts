@@ -5,7 +5,7 @@
  */
 import { expireContexts } from '../store/contexts';
 import { abortExpiredBatches } from '../store/preparedBatches';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
@@ -146,10 +146,12 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
       clearInterval(batchSweep);
       // Notification streams never end by themselves: ended first, so that they do not hold the stop.
       await runtime.digestHub.close();
-      // A request whose bytes arrived with the signal is read in this turn of the event loop: it becomes work
-      // in flight, and its connection is no longer idle when idle connections are closed.
+      // No new connection from now on. net.Server's own close: http.Server's would also cut the connections
+      // that look idle, and one may carry a request sent just before the signal but not read yet.
+      const closed = new Promise<void>((resolve, reject) => NetServer.prototype.close.call(server, (err) => (err ? reject(err) : resolve())));
+      // Bytes that arrived with the signal are read in this turn of the event loop: such a request becomes work
+      // in flight, which the stop waits for, and its answer closes its connection.
       await new Promise((resolve) => setImmediate(resolve));
-      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       server.closeIdleConnections();
       const graceMillis = runtime.cfg.server.shutdownGraceSeconds * 1000;
       if (!(await runtime.work.idle(graceMillis))) runtime.log.warn({ running: runtime.work.size, graceMillis }, 'stopping with work still running');
