@@ -8,7 +8,7 @@ import { asDocumentRoot, textContentNode } from './feed';
 import { NS } from './namespaces';
 import { ENTRY_TYPE } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
-import { child, childrenNamed, childText, type XmlElement } from './xml';
+import { child, childText, type XmlElement } from './xml';
 
 function digestEntryNodes(d: Digest): XNode[] {
   return d.entries.map((e) =>

@@ -17,7 +17,7 @@
 import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { asDocumentRoot, categoryNode, feedNode, pagingLinks, sdataCategory, textContentNode, type KeysetNext } from './feed';
-import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
+import { NS } from './namespaces';
 import { payloadNode, readPayload, type PayloadResource, type ReadPayload, type ReadPayloadOptions } from './payload';
 import { el, renderXml, type XChild, type XNode } from './write';
 import { child, type XmlElement } from './xml';

@@ -24,7 +24,6 @@ import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { basicAuthorization, type Credential } from './credentials';
 import { describeError, EndpointError, isTransient } from './errors';
-import type { EngineConfig } from '../config/engineSchema';
 
 export { FEED_TYPE } from '../atom/feed';
 export { ENTRY_TYPE } from '../atom/resourceXml';

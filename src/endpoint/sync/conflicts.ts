@@ -9,7 +9,7 @@ import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { parseXml, childText, type XmlLimits } from '../../atom/xml';
-import { NS, ROOT_NAMESPACE_ATTRS } from '../../atom/namespaces';
+import { NS } from '../../atom/namespaces';
 import { asDocumentRoot, textContentNode } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { knowledgeOnRestamp } from '../../protocol/knowledge';

@@ -10,7 +10,6 @@ import { listSyncResults, storeSyncResult } from '../../store/syncResults';
 import type { ServiceContext } from '../services';
 import { runOf } from './params';
 import { filterOf, sendListFeed } from './listFeed';
-import { sendXml } from '../http';
 
 export async function postSyncResults(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const body = typeof req.body === 'string' ? req.body : '';
