@@ -32,6 +32,11 @@ export function engineClient(engine: EngineConfig, connections: EngineConnection
   });
 }
 
+/** The client of one command-line run named `runName`, starting now, with its own connection pool. */
+export function commandClient(engine: EngineConfig, runName: string, log?: Logger, auth?: Credential): SDataClient {
+  return engineClient(engine, engineConnections(engine), { runName, runStamp: new Date().toISOString() }, log, auth);
+}
+
 /** Logger targets of the configuration with their credentials read from the environment. */
 export function loggerDestinations(targets: LoggerTarget[], env: NodeJS.ProcessEnv = process.env, fallback?: Credential): LoggerDestination[] {
   return targets.map((t) => (typeof t === 'string' ? (fallback ? { url: t, auth: fallback } : t) : { url: t.url, auth: credentialOf(t.auth, env) ?? fallback }));

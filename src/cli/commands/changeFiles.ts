@@ -10,7 +10,7 @@ import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '.
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
-import { engineClient, engineConnections } from '../../engine/configured';
+import { commandClient } from '../../engine/configured';
 import { credentialOfOption, USER_OPTION_HELP } from '../credentials';
 import { commandLog } from '../log';
 import { withProgress } from '../progress';
@@ -31,7 +31,7 @@ function setup(config: string | undefined, name: string, user: string | undefine
   const auth = credentialOfOption(user);
   const cfg = loadConfig(config);
   const log = commandLog(cfg, `sdata-sync ${name}`);
-  return { cfg, log, client: engineClient(cfg.engine, engineConnections(cfg.engine), { runName: name, runStamp: new Date().toISOString() }, log, auth) };
+  return { cfg, log, client: commandClient(cfg.engine, name, log, auth) };
 }
 
 export function exportCommand(): Command {

@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load';
 import type { DistributionConfig } from '../../config/engineSchema';
 import type { DistributionSummary } from '../../engine/distribute';
 import { runScope } from '../../engine/scope';
-import { engineClient, engineConnections, loggerDestinations } from '../../engine/configured';
+import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOf } from '../../engine/credentials';
 import { credentialOfOption, USER_OPTION_HELP } from '../credentials';
 import { commandLog } from '../log';
@@ -66,7 +66,7 @@ async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
   const scope = scopeOf(o, cfg.engine.distributions);
   const log = commandLog(cfg, 'sdata-sync distribute');
   const auth = credentialOfOption(o.user) ?? credentialOf(scope.auth);
-  const client = engineClient(cfg.engine, engineConnections(cfg.engine), { runName: o.runName ?? scope.name, runStamp: new Date().toISOString() }, log, auth);
+  const client = commandClient(cfg.engine, o.runName ?? scope.name, log, auth);
   const summaries = await runScope(scope, { client, loggers: loggerDestinations(o.log ?? cfg.engine.loggers, process.env, auth), pageSize: o.pageSize ?? cfg.engine.pageSize, log });
   for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);
   const ok = summaries.every((s) => s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done'));

@@ -1,7 +1,7 @@
 /** `sdata-sync pass`: one catch-up pass between two endpoints (or every kind of two applications). */
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import { engineClient, engineConnections, loggerDestinations } from '../../engine/configured';
+import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
@@ -48,7 +48,7 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
   const cfg = loadConfig(o.config);
   const log = commandLog(cfg, 'sdata-sync pass');
   const e = cfg.engine;
-  const client = engineClient(e, engineConnections(e), { runName: o.runName, runStamp: new Date().toISOString() }, log, auth);
+  const client = commandClient(e, o.runName, log, auth);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(130);
