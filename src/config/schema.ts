@@ -13,8 +13,13 @@ const priority = z.number().int().min(1).max(9);
 export const scalarTypes = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
 export type ScalarType = (typeof scalarTypes)[number];
 
+/** A PostgreSQL identifier as written unquoted (at most 63 characters); always quoted in SQL. */
+export const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an SQL name: a letter or _, then letters, digits or _ (at most 63)');
+
 export const scalarProperty = z.object({
   type: z.enum(scalarTypes),
+  /** Table-backed kinds: the column holding the property (defaults to the property name). */
+  column: sqlIdentifier.optional(),
   required: z.boolean().default(false),
   maxLength: z.number().int().positive().optional(),
   /** The value `{ep}/$template` offers a new resource (checked against the type when the server starts). */
@@ -25,6 +30,8 @@ export const referenceProperty = z.object({
   type: z.literal('reference'),
   kind: name,
   required: z.boolean().default(false),
+  /** Table-backed kinds: the foreign-key column holding the referenced row's key (defaults to the property name). */
+  column: sqlIdentifier.optional(),
 });
 
 /** A child list: `<lines><line sdata:uuid="...">...</line></lines>`; children carry scalar properties only. */
@@ -47,6 +54,20 @@ const keyStyleValue = z.discriminatedUnion('style', [
 
 export const keyStyle = keyStyleValue.default({ style: 'numeric' });
 
+/**
+ * A kind whose resources are the rows of an application's own PostgreSQL table (store/tableBacked).
+ * `connection` absent: the table is in the server's own database.
+ */
+export const tableSchema = z.object({
+  connection: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+  schema: sqlIdentifier.default('public'),
+  name: sqlIdentifier,
+  /** The table's primary key column (one column): the resources' local key. */
+  key: sqlIdentifier,
+  /** The schema of sdata-sync's own tables and trigger functions in that database. */
+  adapterSchema: sqlIdentifier.default('sdata_sync'),
+});
+
 export const kindSchema = z.object({
   name,
   element: name,
@@ -56,6 +77,7 @@ export const kindSchema = z.object({
   conflictPriority: priority.optional(),
   // No default here: a kind without its own key style uses its application's.
   keys: keyStyleValue.optional(),
+  table: tableSchema.optional(),
   properties: z.record(name, property),
 });
 
@@ -150,6 +172,20 @@ export const configSchema = z
           }
         }
       });
+      app.kinds.forEach((kind, ki) => {
+        if (!kind.table) return;
+        for (const [prop, def] of Object.entries(kind.properties)) {
+          const at = ['applications', ai, 'kinds', ki, 'properties', prop];
+          if (def.type === 'children') {
+            ctx.addIssue({ code: 'custom', path: at, message: `a table-backed kind cannot hold child lists: map '${prop}' to its own table-backed kind` });
+          } else if (def.type === 'reference') {
+            const target = app.kinds.find((k) => k.name === def.kind);
+            if (target && (!target.table || target.table.connection !== kind.table.connection || target.table.adapterSchema !== kind.table.adapterSchema)) {
+              ctx.addIssue({ code: 'custom', path: [...at, 'kind'], message: `references kind '${def.kind}', which must be table-backed in the same database (same connection and adapterSchema) as '${kind.name}'` });
+            }
+          }
+        }
+      });
       if (kinds.size !== app.kinds.length) {
         ctx.addIssue({ code: 'custom', path: ['applications', ai, 'kinds'], message: 'kind names must be unique' });
       }
@@ -167,3 +203,4 @@ export type KindConfig = z.output<typeof kindSchema>;
 export type PropertyConfig = z.output<typeof property>;
 export type ScalarPropertyConfig = z.output<typeof scalarProperty>;
 export type KeyStyle = z.output<typeof keyStyle>;
+export type TableConfig = z.output<typeof tableSchema>;
