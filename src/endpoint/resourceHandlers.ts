@@ -38,7 +38,7 @@ import type { ServiceContext } from './services';
 /** The endpoint a resource request is for. */
 export type ResourceTarget = Pick<ServiceContext, 'runtime' | 'endpoint'>;
 
-const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys });
+const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, table: t.endpoint.table });
 
 /** `If-Match` as a list of entity tags; undefined when absent. */
 export function ifMatchOf(req: Request): IfMatch {
@@ -69,7 +69,8 @@ function readEntryBody(req: Request, t: ResourceTarget) {
 
 export async function getFeed(req: Request, res: Response, t: ResourceTarget): Promise<void> {
   checkQuery(req, [...PAGING_PARAMS, 'includeUuid', 'format', ...RESOURCE_QUERY_PARAMS]);
-  const { cfg, db } = t.runtime;
+  const { cfg } = t.runtime;
+  const { db } = t.endpoint;
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const includeUuid = booleanParam(req, 'includeUuid', true);
   const q = resourceFeedQueryOf(req, t.endpoint.def);
@@ -90,14 +91,14 @@ export async function getResourceHandler(req: Request, res: Response, t: Resourc
   checkQuery(req, ['includeUuid', 'format']);
   const includeUuid = booleanParam(req, 'includeUuid', true);
   const shape = resourceShapeOf(req, t.endpoint.def);
-  const [found] = await shapeResources(t, [await findLiveResource(t.runtime.db, t.endpoint.id, key)], shape);
+  const [found] = await shapeResources(t, [await findLiveResource(t.endpoint.db, t.endpoint.id, key)], shape);
   sendEntry(req, res, 200, t, found, includeUuid);
 }
 
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {
   checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
-  const [created] = await t.runtime.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res)));
+  const [created] = await t.endpoint.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res)));
   res.setHeader('Location', keyUrl(t.endpoint.url, created.key));
   sendEntry(req, res, 201, t, created);
 }
@@ -108,13 +109,13 @@ export async function putResourceHandler(req: Request, res: Response, t: Resourc
   if (given.key !== undefined && given.key !== key) {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
   }
-  const updated = await t.runtime.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
+  const updated = await t.endpoint.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
   sendEntry(req, res, 200, t, updated);
 }
 
 export async function deleteResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
   // `format` is accepted (a JSON client sends format=json on every request); the answer has no body.
   checkQuery(req, ['format']);
-  await t.runtime.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req), requestUser(res)));
+  await t.endpoint.db.transaction((trx) => deleteResource(trx, local(t), key, ifMatchOf(req), requestUser(res)));
   res.status(200).end();
 }

@@ -42,8 +42,8 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
     return getDatasetSchema(req, res, runtime, endpoints);
   }
-  const { id, url, def } = runtime.catalog.endpoint({ ...path, kind: path.kind });
-  const endpoint = { id, url, def };
+  const endpoint = runtime.catalog.endpoint({ ...path, kind: path.kind });
+  const { url } = endpoint;
   if (path.service !== undefined) {
     if (path.key !== undefined) throw unknownService(path.service, 'a single resource');
     const handler = serviceNamed(path.service);

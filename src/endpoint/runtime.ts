@@ -15,7 +15,12 @@ import type { WorkInFlight } from './workInFlight';
 
 export interface Runtime {
   cfg: Config;
+  /** The server's own store (sdata-sync's tables); each endpoint names its own store (RegisteredEndpoint.db). */
   db: Db;
+  /** Every distinct store of the server's endpoints, the server's own first (readiness, sweeps). */
+  stores: Db[];
+  /** Closes the stores the server opened besides its own (table-backed kinds of another database). */
+  closeStores(): Promise<void>;
   log: Logger;
   catalog: EndpointCatalog;
   /** Fans digest changes out to `$syncNotify` listeners. */

@@ -14,20 +14,26 @@ import type { Runtime } from './runtime';
 import type { ServiceContext } from './services';
 
 /** The endpoints' definitions with their current conflict priority. */
-async function withCurrentPriorities(runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<EndpointDef[]> {
-  const rows: { id: number; priority: number }[] = await runtime.db('endpoints').select('id', 'priority').whereIn('id', endpoints.map((e) => e.id));
-  const priority = new Map(rows.map((r) => [r.id, r.priority]));
-  return endpoints.map((e) => ({ ...e.def, priority: priority.get(e.id) ?? e.def.priority }));
+async function withCurrentPriorities(endpoints: RegisteredEndpoint[]): Promise<EndpointDef[]> {
+  const priority = new Map<RegisteredEndpoint, number>();
+  // Endpoint ids are unique within one store: one query per store.
+  for (const db of new Set(endpoints.map((e) => e.db))) {
+    const ofStore = endpoints.filter((e) => e.db === db);
+    const rows: { id: number; priority: number }[] = await db('endpoints').select('id', 'priority').whereIn('id', ofStore.map((e) => e.id));
+    const byId = new Map(rows.map((r) => [r.id, r.priority]));
+    for (const e of ofStore) if (byId.has(e.id)) priority.set(e, byId.get(e.id)!);
+  }
+  return endpoints.map((e) => ({ ...e.def, priority: priority.get(e) ?? e.def.priority }));
 }
 
 async function sendSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {
   checkQuery(req, []);
-  const defs = await withCurrentPriorities(runtime, endpoints);
+  const defs = await withCurrentPriorities(endpoints);
   sendXml(res, 200, XML_TYPE, schemaDocument(defs[0].app, defs));
 }
 
 export async function getKindSchema(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  await sendSchema(req, res, ctx.runtime, [{ id: ctx.endpoint.id, url: ctx.endpoint.url, def: ctx.endpoint.def }]);
+  await sendSchema(req, res, ctx.runtime, [ctx.endpoint]);
 }
 
 export async function getDatasetSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {

@@ -14,7 +14,10 @@ import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, pingDatabase, type Db } from '../store/db';
 import { StartupGate } from '../http/startup';
 import { runMigrations } from '../store/migrate';
-import { registerEndpoints } from '../store/endpoints';
+import { registerEndpoints, type RegisteredEndpoint } from '../store/endpoints';
+import { openTableStores, type TableStore } from '../store/tableBacked/stores';
+import { verifyStore } from '../store/tableBacked/install';
+import { keyDefaultOf, type AppTable } from '../store/tableBacked/appRows';
 import { textBody } from '../http/textBody';
 import { templateValues } from '../atom/templateXml';
 import { ConfigError } from '../config/load';
@@ -73,11 +76,43 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger;
       throw new ConfigError(`application ${d.app.name}: ${(err as Error).message}`);
     }
   }
-  const catalog = new EndpointCatalog(await registerEndpoints(db, defs));
+  const tableStores = await openTableStores(cfg, db);
+  let catalog: EndpointCatalog;
+  try {
+    catalog = new EndpointCatalog(await registerAll(db, defs, tableStores.stores));
+  } catch (err) {
+    await tableStores.close();
+    throw err;
+  }
+  const stores = [db, ...tableStores.stores.map((s) => s.db).filter((s) => s !== db)];
   // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
-  await abortExpiredBatches(db);
-  const digestHub = new DigestHub(db, { coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
-  return { cfg, db, log, catalog, digestHub, work: new WorkInFlight(), security };
+  for (const store of stores) await abortExpiredBatches(store);
+  const digestHub = new DigestHub({ coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
+  return { cfg, db, stores, closeStores: () => tableStores.close(), log, catalog, digestHub, work: new WorkInFlight(), security };
+}
+
+/**
+ * Registers every endpoint in its store, in configuration order: a table-backed kind's in the store of its
+ * table, after the live check of its table and of the capture installed on it (else the start is refused:
+ * `adapter install` was not run, or not since the configuration changed).
+ */
+async function registerAll(db: Db, defs: ReturnType<typeof endpointDefs>, tableStores: TableStore[]): Promise<RegisteredEndpoint[]> {
+  const inTables = new Set(tableStores.flatMap((s) => s.endpoints.map((e) => e.def.url)));
+  const registered = await registerEndpoints(db, defs.filter((d) => !inTables.has(d.url)));
+  for (const store of tableStores) {
+    await verifyStore(store);
+    if (!store.shared) await runMigrations(store.db);
+    const ofStore = await registerEndpoints(store.db, store.endpoints.map((e) => e.def));
+    for (const [i, e] of store.endpoints.entries()) {
+      const siblings = (kind: string) => ofStore.find((o) => o.def.app === e.def.app && o.def.kind.name === kind);
+      const referenced: AppTable['referenced'] = {};
+      for (const c of e.mapping.columns) if (c.referencedKind) referenced[c.property] = siblings(c.referencedKind)!.id;
+      ofStore[i].table = { mapping: e.mapping, referenced, keyDefault: await keyDefaultOf(store.db, e.mapping) };
+    }
+    registered.push(...ofStore);
+  }
+  const order = new Map(defs.map((d, i) => [d.url, i]));
+  return registered.sort((a, b) => order.get(a.url)! - order.get(b.url)!);
 }
 
 export interface RunningServer {
@@ -129,7 +164,9 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
     // In flight from its arrival (its body still coming) until its answer has left or the client has gone.
     void runtime.work.track(new Promise<void>((resolve) => res.once('close', () => resolve())));
     app(req, res);
-  }, () => pingDatabase(runtime.db));
+  }, async () => {
+    for (const store of runtime.stores) await pingDatabase(store);
+  });
   const expiry = scheduleContextExpiry(runtime);
   const batchSweep = scheduleBatchAborts(runtime);
   const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
@@ -157,6 +194,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
       if (!(await runtime.work.idle(graceMillis))) runtime.log.warn({ running: runtime.work.size, graceMillis }, 'stopping with work still running');
       server.closeAllConnections();
       await closed;
+      await runtime.closeStores();
       if (!opts.db) await runtime.db.destroy();
     },
   };
@@ -166,7 +204,7 @@ export async function startServer(cfg: Config, opts: { db?: Db; port?: number; l
 function scheduleContextExpiry(runtime: Runtime): NodeJS.Timeout {
   const idle = runtime.cfg.sync.contextIdleSeconds;
   const timer = setInterval(() => {
-    expireContexts(runtime.db, idle).catch((err: unknown) => runtime.log.warn({ err }, 'expiring idle contexts failed'));
+    for (const store of runtime.stores) expireContexts(store, idle).catch((err: unknown) => runtime.log.warn({ err }, 'expiring idle contexts failed'));
   }, Math.min(60, idle) * 1000);
   timer.unref();
   return timer;
@@ -175,7 +213,7 @@ function scheduleContextExpiry(runtime: Runtime): NodeJS.Timeout {
 /** Aborts prepared two-phase batches whose timeout has passed, every `sync.preparedSweepMillis`. */
 function scheduleBatchAborts(runtime: Runtime): NodeJS.Timeout {
   const timer = setInterval(() => {
-    abortExpiredBatches(runtime.db).catch((err: unknown) => runtime.log.warn({ err }, 'aborting expired prepared batches failed'));
+    for (const store of runtime.stores) abortExpiredBatches(store).catch((err: unknown) => runtime.log.warn({ err }, 'aborting expired prepared batches failed'));
   }, runtime.cfg.sync.preparedSweepMillis);
   timer.unref();
   return timer;

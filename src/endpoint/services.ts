@@ -4,7 +4,7 @@
  * itself or throws an SDataError.
  */
 import type { Request, Response } from 'express';
-import type { EndpointDef } from '../config/catalog';
+import type { RegisteredEndpoint } from '../store/endpoints';
 import type { Runtime } from './runtime';
 import type { SDataPath } from './path';
 import { byMethod } from './byMethod';
@@ -17,7 +17,8 @@ import { getSyncNotify } from './syncNotify';
 
 export interface ServiceContext {
   runtime: Runtime;
-  endpoint: { id: number; url: string; def: EndpointDef };
+  /** The endpoint the URL names, with its store. */
+  endpoint: RegisteredEndpoint;
   /** The parsed URL: service, serviceArg (inside `('...')`, decoded) and action included. */
   path: SDataPath & { kind: string; service: string };
 }

@@ -16,7 +16,7 @@ import { digestJson } from '../json/digestJson';
 import type { ServiceContext } from './services';
 
 async function sendDigest(res: Response, ctx: ServiceContext, format: AnswerFormat = 'atom'): Promise<void> {
-  const digest = await readDigest(ctx.runtime.db, ctx.endpoint.id, ctx.endpoint.url);
+  const digest = await readDigest(ctx.endpoint.db, ctx.endpoint.id, ctx.endpoint.url);
   const updated = new Date().toISOString();
   if (format === 'json') sendJson(res, 200, digestJson(digest, ctx.endpoint.url, updated));
   else sendXml(res, 200, ENTRY_TYPE, digestEntryDocument(digest, ctx.endpoint.url, updated));
@@ -33,6 +33,6 @@ export async function putSyncDigest(req: Request, res: Response, ctx: ServiceCon
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('PUT $syncDigest needs an entry whose sdata:payload holds a sync:digest', 'MissingBody');
   const digest = parseDigestDocument(parseXml(body, { limits: ctx.runtime.cfg.xml }));
-  await ctx.runtime.db.transaction((trx) => putDigest(trx, ctx.endpoint.id, ctx.endpoint.url, digest));
+  await ctx.endpoint.db.transaction((trx) => putDigest(trx, ctx.endpoint.id, ctx.endpoint.url, digest));
   await sendDigest(res, ctx);
 }

@@ -23,7 +23,7 @@ export async function getSyncNotify(req: Request, res: Response, ctx: ServiceCon
   }
   const lastEventId = req.get('last-event-id')?.slice(0, MAX_EVENT_ID_LENGTH);
   const listener = new NotifyListener(res);
-  const { current, unsubscribe } = await hub.subscribe(ctx.endpoint.id, ctx.endpoint.url, listener);
+  const { current, unsubscribe } = await hub.subscribe(ctx.endpoint.db, ctx.endpoint.id, ctx.endpoint.url, listener);
   req.once('close', unsubscribe);
   res.once('close', unsubscribe);
   if (res.destroyed) {

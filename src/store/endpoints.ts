@@ -6,14 +6,19 @@
  */
 import type { Db } from './db';
 import type { EndpointDef } from '../config/catalog';
+import type { AppTable } from './tableBacked/appRows';
 
 export interface RegisteredEndpoint {
   id: number;
   url: string;
   def: EndpointDef;
+  /** The store holding the endpoint's clock, digest and resources (ids are unique within a store only). */
+  db: Db;
+  /** A table-backed endpoint: the application's table its resources are the rows of. */
+  table?: AppTable;
 }
 
-/** Inserts or updates the rows of the given endpoints (one statement) and returns them with their ids. */
+/** Inserts or updates the rows of the given endpoints (one statement) and returns them with their ids and store. */
 export async function registerEndpoints(db: Db, defs: EndpointDef[]): Promise<RegisteredEndpoint[]> {
   if (defs.length === 0) return [];
   const rows = defs.map((d) => ({
@@ -38,5 +43,5 @@ export async function registerEndpoints(db: Db, defs: EndpointDef[]): Promise<Re
     })
     .returning(['id', 'url']);
   const ids = new Map(saved.map((r) => [r.url, r.id]));
-  return defs.map((def) => ({ id: ids.get(def.url)!, url: def.url, def }));
+  return defs.map((def) => ({ id: ids.get(def.url)!, url: def.url, def, db }));
 }

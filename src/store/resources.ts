@@ -17,6 +17,7 @@ import { lockClock, takeTicks } from './clock';
 import { allocateKeys } from './keys';
 import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
+import { allocateAppKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
 
 /** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
 export type ResourceValues = Record<string, unknown>;
@@ -37,6 +38,8 @@ export interface LocalEndpoint {
   id: number;
   url: string;
   keys: KeyStyle;
+  /** A table-backed endpoint: every local change also writes the application's table. */
+  table?: AppTable;
 }
 
 export interface NewResource {
@@ -160,13 +163,14 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
   const planned = givesIdentity ? await plannedIdentities(trx, ep.id, items) : items.map(() => ({ key: undefined, uuid: randomUUID(), revives: false }));
   if (givesIdentity) await refuseLockedUuids(trx, ep.id, planned.map((p) => p.uuid));
   const missing = planned.filter((p) => p.key === undefined).length;
-  const fresh = missing > 0 ? await allocateKeys(trx, ep.id, ep.keys, missing) : [];
+  const fresh = missing === 0 ? [] : ep.table?.keyDefault ? await allocateAppKeys(trx, ep.table, missing) : await allocateKeys(trx, ep.id, ep.keys, missing);
   const { first, stamp } = await takeTicks(trx, ep.id, items.length);
   let next = 0;
   const created: Resource[] = items.map((item, i) => {
     const state: SyncState = { endpoint: ep.url, tick: first + i, stamp, ...(user ? { user } : {}) };
     return { endpointId: ep.id, key: planned[i].key ?? fresh[next++], uuid: planned[i].uuid, values: item.values, deleted: false, etag: etagOf(state), state };
   });
+  if (ep.table) await writeAppRowsOrRefuse(trx, ep.table, created);
   const rows = created.map((r) => ({
     endpoint_id: ep.id,
     local_key: r.key,
@@ -212,6 +216,7 @@ async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, v
   const { first, stamp } = await takeTicks(trx, ep.id, 1);
   const state: SyncState = { endpoint: ep.url, tick: first, stamp, ...(user ? { user } : {}) };
   const etag = etagOf(state);
+  if (ep.table) await writeAppRowsOrRefuse(trx, ep.table, [{ key: current.key, uuid: current.uuid, values, deleted }]);
   await trx('resources')
     .update({ payload: JSON.stringify(values), deleted, etag, state_endpoint: state.endpoint, state_tick: state.tick, state_stamp: state.stamp, state_user: state.user ?? null })
     .where({ endpoint_id: ep.id, local_key: current.key });

@@ -20,12 +20,16 @@ import { loadVersionsByUuid, SyncStateTaken, writeVersions } from './versions';
 import { parkConflicts } from './conflicts';
 import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
 import { lockedUuids, refuseLockedUuids } from './preparedBatches';
+import { withRefusedWrites } from '../protocol/refusedWrites';
+import { allocateAppKeys, writeAppRows, type AppTable } from './tableBacked/appRows';
 
 export interface SyncTarget {
   id: number;
   url: string;
   priority: number;
   keys: KeyStyle;
+  /** A table-backed endpoint: the application's table is written with the versions. */
+  table?: AppTable;
 }
 
 export interface PageToApply {
@@ -102,7 +106,7 @@ export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply
   const uuids = uuidsOf(entries);
   const current = await loadVersionsByUuid(trx, target.id, uuids);
 
-  const plan = planPage({
+  const planned = planPage({
     targetUrl: target.url,
     targetPriority: target.priority,
     clock,
@@ -116,7 +120,9 @@ export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply
     current,
   });
 
-  const keys = await assignKeys(trx, target, plan.writes);
+  const keys = await assignKeys(trx, target, planned.writes);
+  // A table-backed target writes the application's rows first: what its table refuses is quarantined.
+  const plan = target.table ? withRefusedWrites(planned, await writeAppRows(trx, target.table, planned.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })))) : planned;
   try {
     await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
   } catch (err) {
@@ -171,14 +177,26 @@ async function retriedEntries(trx: DbOrTx, endpointId: number, retry: 'open' | n
   return decoded.filter((e) => !e.uuid || !held.has(e.uuid));
 }
 
-/** Keeps the local key of known resources and gives new ones keys in the application's style. */
+/**
+ * Keeps the local key of known resources and gives new ones keys in the application's style (a table-backed
+ * endpoint: from its key column's default when it has one).
+ */
 async function assignKeys(trx: Tx, target: SyncTarget, writes: StoredVersion[]): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   const fresh = writes.filter((w) => !w.key);
   for (const w of writes) if (w.key) keys.set(w.uuid, w.key);
   if (fresh.length > 0) {
-    const allocated = await allocateKeys(trx, target.id, target.keys, fresh.length);
+    const allocated = target.table?.keyDefault ? await allocateAppKeys(trx, target.table, fresh.length) : await allocateKeys(trx, target.id, target.keys, fresh.length);
     fresh.forEach((w, i) => keys.set(w.uuid, allocated[i]));
   }
   return keys;
+}
+
+/**
+ * Tries the target's open quarantined entries again, without a page of new entries (no entry, not a last
+ * page: the digest does not move; a retried entry's digest moved when it first came). How an entry waiting
+ * for a referenced row is applied once that row arrives at another endpoint of the store.
+ */
+export async function retryOpenIn(trx: Tx, target: SyncTarget, decodeQuarantined: (entry: unknown) => DecodedEntry, run: Pick<PageToApply, 'runName' | 'runStamp'> = {}): Promise<AppliedPage> {
+  return applyPageIn(trx, target, { mode: 'catchUp', ceiling: { entries: [] }, isLastPage: false, entries: [], retry: 'open', decodeQuarantined, ...run });
 }

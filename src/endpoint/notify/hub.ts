@@ -1,6 +1,6 @@
 /**
  * The digest hub of a server: fans every committed digest change of an endpoint out to that endpoint's
- * `$syncNotify` listeners, and heartbeats them.
+ * `$syncNotify` listeners, and heartbeats them, over every store of the server (each listened to on its own).
  *
  * Changes are heard from the database (store/digestChanges.ts: NOTIFY at commit, so a change committed by
  * another server process over the same PostgreSQL is heard too). The database is listened to only while
@@ -29,6 +29,7 @@ export interface DigestHubOptions {
 }
 
 interface Channel {
+  db: Db;
   endpointId: number;
   url: string;
   listeners: Set<NotifyListener>;
@@ -41,13 +42,17 @@ interface Channel {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
+/** What the hub hears and serves of one store (endpoint ids are unique within a store only). */
+interface StoreChannels {
+  channels: Map<number, Channel>;
+  listening?: Promise<DigestChangeListener>;
+}
+
 export class DigestHub {
-  private readonly channels = new Map<number, Channel>();
-  private listening: Promise<DigestChangeListener> | undefined;
+  private readonly stores = new Map<Db, StoreChannels>();
   private listeners = 0;
 
   constructor(
-    private readonly db: Db,
     private readonly opts: DigestHubOptions,
     private readonly log?: Logger,
   ) {}
@@ -64,17 +69,19 @@ export class DigestHub {
    * Adds a listener to an endpoint and answers the endpoint's current digest event (read now), which the
    * caller sends first unless the client already saw it. The returned function removes the listener.
    */
-  async subscribe(endpointId: number, url: string, listener: NotifyListener): Promise<{ current: DigestEvent; unsubscribe: () => void }> {
-    await this.ensureListening();
-    let channel = this.channels.get(endpointId);
+  async subscribe(db: Db, endpointId: number, url: string, listener: NotifyListener): Promise<{ current: DigestEvent; unsubscribe: () => void }> {
+    const store = this.storeOf(db);
+    await this.ensureListening(db, store);
+    const { channels } = store;
+    let channel = channels.get(endpointId);
     if (!channel) {
-      channel = { endpointId, url, listeners: new Set(), busy: false, dirty: false, heartbeatDue: false, heartbeat: setInterval(() => this.beat(endpointId), this.opts.heartbeatSeconds * 1000) };
+      channel = { db, endpointId, url, listeners: new Set(), busy: false, dirty: false, heartbeatDue: false, heartbeat: setInterval(() => this.beat(store, endpointId), this.opts.heartbeatSeconds * 1000) };
       channel.heartbeat.unref();
-      this.channels.set(endpointId, channel);
+      channels.set(endpointId, channel);
     }
     channel.listeners.add(listener);
     this.listeners += 1;
-    const current = digestEvent(await readDigest(this.db, endpointId, url), url);
+    const current = digestEvent(await readDigest(db, endpointId, url), url);
     channel.current ??= current;
     const ch = channel;
     let subscribed = true;
@@ -87,15 +94,19 @@ export class DigestHub {
         this.listeners -= 1;
         if (ch.listeners.size === 0) {
           clearInterval(ch.heartbeat);
-          this.channels.delete(endpointId);
+          channels.delete(endpointId);
         }
       },
     };
   }
 
-  /** A committed change of the endpoint's digest was heard. */
-  changed(endpointId: number): void {
-    const channel = this.channels.get(endpointId);
+  /** A committed change of the digest of an endpoint of this store was heard. */
+  changed(db: Db, endpointId: number): void {
+    this.changedIn(this.stores.get(db), endpointId);
+  }
+
+  private changedIn(store: StoreChannels | undefined, endpointId: number): void {
+    const channel = store?.channels.get(endpointId);
     if (!channel) return;
     channel.dirty = true;
     if (!channel.busy) void this.drain(channel);
@@ -103,33 +114,47 @@ export class DigestHub {
 
   /** Ends every listener's stream and stops listening to the database. */
   async close(): Promise<void> {
-    for (const channel of this.channels.values()) {
-      clearInterval(channel.heartbeat);
-      for (const listener of channel.listeners) listener.end();
+    const stores = [...this.stores.values()];
+    this.stores.clear();
+    for (const store of stores) {
+      for (const channel of store.channels.values()) {
+        clearInterval(channel.heartbeat);
+        for (const listener of channel.listeners) listener.end();
+      }
+      store.channels.clear();
+      const listening = store.listening;
+      store.listening = undefined;
+      if (listening) await (await listening.catch(() => undefined))?.close();
     }
-    this.channels.clear();
-    const listening = this.listening;
-    this.listening = undefined;
-    if (listening) await (await listening.catch(() => undefined))?.close();
   }
 
-  private beat(endpointId: number): void {
-    const channel = this.channels.get(endpointId);
+  private storeOf(db: Db): StoreChannels {
+    let store = this.stores.get(db);
+    if (!store) {
+      store = { channels: new Map() };
+      this.stores.set(db, store);
+    }
+    return store;
+  }
+
+  private beat(store: StoreChannels, endpointId: number): void {
+    const channel = store.channels.get(endpointId);
     if (!channel) return;
     channel.heartbeatDue = true;
-    this.changed(endpointId);
+    this.changedIn(store, endpointId);
   }
 
-  /** Notifications may have been missed: every channel reads its digest again. */
-  private gap(): void {
-    for (const id of this.channels.keys()) this.changed(id);
+  /** Notifications of this store may have been missed: each of its channels reads its digest again. */
+  private gap(store: StoreChannels): void {
+    for (const id of store.channels.keys()) this.changedIn(store, id);
   }
 
-  private ensureListening(): Promise<DigestChangeListener> {
-    this.listening ??= listenDigestChanges(this.db, { onChange: (id) => this.changed(id), onGap: () => this.gap(), log: this.log });
-    const listening = this.listening;
+  /** Each store is listened to on its own (a table-backed endpoint's store may be another database). */
+  private ensureListening(db: Db, store: StoreChannels): Promise<DigestChangeListener> {
+    store.listening ??= listenDigestChanges(db, { onChange: (id) => this.changedIn(store, id), onGap: () => this.gap(store), log: this.log });
+    const listening = store.listening;
     listening.catch(() => {
-      if (this.listening === listening) this.listening = undefined;
+      if (store.listening === listening) store.listening = undefined;
     });
     return listening;
   }
@@ -137,13 +162,13 @@ export class DigestHub {
   private async drain(channel: Channel): Promise<void> {
     channel.busy = true;
     try {
-      while (channel.dirty && this.channels.get(channel.endpointId) === channel) {
+      while (channel.dirty && this.stores.get(channel.db)?.channels.get(channel.endpointId) === channel) {
         channel.dirty = false;
         const heartbeat = channel.heartbeatDue;
         channel.heartbeatDue = false;
         let event: DigestEvent;
         try {
-          event = digestEvent(await readDigest(this.db, channel.endpointId, channel.url), channel.url);
+          event = digestEvent(await readDigest(channel.db, channel.endpointId, channel.url), channel.url);
         } catch (err) {
           this.log?.warn({ endpoint: channel.url, err: (err as Error).message }, '$syncNotify: digest could not be read');
           break;

@@ -70,7 +70,7 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
 }
 
 export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   if (ctx.path.serviceArg !== undefined) {
     const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
     if (!c) throw notFound(ctx.path.serviceArg);
@@ -118,7 +118,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
   }
   const action = actionOf(req, ctx.runtime.cfg.xml);
   const user = requestUser(res);
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = conflictIdOf(ctx);
   const resolved = await db.transaction(async (trx) => {
     const c = await findConflict(trx, ctx.endpoint.id, id);

@@ -11,6 +11,7 @@ import { asDocumentRoot } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { FAILURE_COLUMNS, findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
 import { applySyncPage } from '../../store/syncApply';
+import { syncTargetOf } from './syncTarget';
 import type { ServiceContext } from '../services';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { filterOf, sendListFeed } from './listFeed';
@@ -62,7 +63,7 @@ function notFound(id: string): SDataError {
 }
 
 export async function getFailures(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   if (ctx.path.serviceArg !== undefined) {
     const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
     if (!f) throw notFound(ctx.path.serviceArg);
@@ -82,7 +83,7 @@ export async function getFailures(req: Request, res: Response, ctx: ServiceConte
 
 export async function retryFailure(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   if (ctx.path.action !== '$retry') throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: "POST $failures('ID')/$retry" });
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = failureIdOf(ctx);
   const before = await findFailure(db, ctx.endpoint.id, id);
   if (!before) throw notFound(String(id));
@@ -90,7 +91,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
   }
   const def = ctx.endpoint.def;
-  await applySyncPage(db, { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: def.priority, keys: def.keys }, {
+  await applySyncPage(db, syncTargetOf(ctx), {
     mode: 'catchUp',
     ceiling: { entries: [] },
     isLastPage: false,

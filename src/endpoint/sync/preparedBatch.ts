@@ -59,7 +59,8 @@ async function batchPages(trx: Tx, ctx: ServiceContext, id: string, run: { runNa
 }
 
 async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { cfg } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = trackingIdOf(req);
   const run = runOf(req);
   const timeoutSeconds = positiveIntOf(req, 'timeout', cfg.sync.preparedTimeoutSeconds, cfg.sync.maxPreparedTimeoutSeconds);
@@ -139,7 +140,7 @@ async function decideBatch(_req: Request, res: Response, ctx: ServiceContext): P
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `POST $syncTarget('ID')/$commit or /$abort${action ? `, not ${action}` : ''}` });
   }
   const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const answer = await db.transaction(async (trx) => {
     await lockClock(trx, ctx.endpoint.id);
     const c = await findContext(trx, ctx.endpoint.id, 'prepared', id, { forUpdate: true });

@@ -15,13 +15,13 @@ export async function postSyncResults(req: Request, res: Response, ctx: ServiceC
   const body = typeof req.body === 'string' ? req.body : '';
   const parsed = parseResultFeed(body, ctx.runtime.cfg.xml);
   const run = runOf(req);
-  await storeSyncResult(ctx.runtime.db, ctx.endpoint.id, { runName: run.runName ?? parsed.runName, runStamp: run.runStamp ?? parsed.runStamp, body });
+  await storeSyncResult(ctx.endpoint.db, ctx.endpoint.id, { runName: run.runName ?? parsed.runName, runStamp: run.runStamp ?? parsed.runStamp, body });
   res.status(200).end();
 }
 
 export async function getSyncResults(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   if (ctx.path.serviceArg !== undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'GET $syncResults lists the stored results' });
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const runName = filterOf(req, 'runName');
   const base = `${ctx.endpoint.url}/$syncResults`;
   await sendListFeed(req, res, ctx, {

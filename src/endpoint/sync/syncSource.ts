@@ -26,7 +26,8 @@ import { bodyText, FEED_TYPE, sendXml } from '../http';
 
 
 export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { cfg } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = trackingIdOf(req);
   const run = runOf(req);
   const mode = syncModeOf(req);
@@ -61,7 +62,8 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
 }
 
 export async function getSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { cfg } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = contextIdOf(ctx.path.serviceArg, '$syncSource');
   const context = await findContext(db, ctx.endpoint.id, 'source', id);
   if (!context) throw unknownContext('$syncSource', id);
@@ -72,7 +74,7 @@ export async function getSyncSource(req: Request, res: Response, ctx: ServiceCon
 
 export async function deleteSyncSource(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const id = contextIdOf(ctx.path.serviceArg, '$syncSource');
-  if (!(await deleteContext(ctx.runtime.db, ctx.endpoint.id, 'source', id))) throw unknownContext('$syncSource', id);
+  if (!(await deleteContext(ctx.endpoint.db, ctx.endpoint.id, 'source', id))) throw unknownContext('$syncSource', id);
   res.status(200).end();
 }
 
@@ -87,7 +89,7 @@ type Cursor = NonNullable<SyncContext['cursor']>;
  * page when there is one) and writes the page.
  */
 async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext, startIndex: number, count: number, persist: (cursor: Cursor | undefined, onPage: number, hasMore: boolean) => Promise<unknown>): Promise<void> {
-  const { db } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const { def, url } = ctx.endpoint;
   const after = context.cursor?.pages[String(startIndex)];
   if (after === undefined) {

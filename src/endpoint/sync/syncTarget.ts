@@ -24,6 +24,7 @@ import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../services';
 import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEntries';
+import { retryReferencing } from './referencingRetry';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 
@@ -140,11 +141,12 @@ export const asPageToApply = (page: ReceivedPage, run: { runName?: string; runSt
 
 /** The endpoint as the apply code sees it. */
 export function syncTargetOf(ctx: ServiceContext): SyncTarget {
-  return { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys };
+  return { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys, table: ctx.endpoint.table };
 }
 
 export async function postSyncTarget(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db, cfg } = ctx.runtime;
+  const { cfg } = ctx.runtime;
+  const { db } = ctx.endpoint;
   const id = trackingIdOf(req);
   const run = runOf(req);
   const page = receivePage(req, ctx);
@@ -155,6 +157,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
     retry: 'open',
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
     alsoInTransaction: async (trx, applied) => {
+      await retryReferencing(trx, ctx, run);
       resultXml = resultFeedOf(ctx, id, [applied], page.ceiling, run);
       await saveContext(trx, {
         id,
@@ -208,7 +211,7 @@ function trackingOf(elapsedMillis: number, entries: number): string {
 }
 
 async function answerFromContext(res: Response, ctx: ServiceContext, id: string): Promise<void> {
-  const context = await findContext(ctx.runtime.db, ctx.endpoint.id, 'target', id);
+  const context = await findContext(ctx.endpoint.db, ctx.endpoint.id, 'target', id);
   if (!context) throw unknownContext('$syncTarget', id);
   if (context.status === 'applying') {
     sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - context.createdAt.getTime(), 0));
@@ -226,6 +229,6 @@ export async function getSyncTarget(_req: Request, res: Response, ctx: ServiceCo
 
 export async function deleteSyncTarget(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
-  if (!(await deleteContext(ctx.runtime.db, ctx.endpoint.id, 'target', id))) throw unknownContext('$syncTarget', id);
+  if (!(await deleteContext(ctx.endpoint.db, ctx.endpoint.id, 'target', id))) throw unknownContext('$syncTarget', id);
   res.status(200).end();
 }
