@@ -1,10 +1,11 @@
 /**
  * The sdata-sync command line: serve, migrate, pass, distribute, export, import, digest, engine, logger,
- * hash-password, demo (main.ts runs it).
+ * hash-password, demo, adapter (main.ts runs it).
  * Exit codes: 0 ok, 1 failed (a pass with failed entries, an error at run time), 2 bad usage (unknown
  * command or option, a bad option value, an invalid configuration).
  */
 import { Command, CommanderError } from 'commander';
+import { adapterCommand } from './commands/adapter';
 import { ConfigError } from '../config/load';
 import { digestCommand, exportCommand, importCommand } from './commands/changeFiles';
 import { StartRefused } from '../security/policy';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .description('SData-style Link & Sync endpoints, sync engine and event logger')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), passCommand(), distributeCommand(), exportCommand(), importCommand(), digestCommand(), engineCommand(), loggerCommand(), hashPasswordCommand(), demoCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), passCommand(), distributeCommand(), exportCommand(), importCommand(), digestCommand(), engineCommand(), loggerCommand(), hashPasswordCommand(), demoCommand(), adapterCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -7,9 +7,22 @@ import type { DbOrTx } from './db';
 import type { StoredVersion } from '../protocol/pagePlan';
 import type { Digest, SyncState } from '../protocol/types';
 
-/** The ETag of a version: derived from its sync state, which names exactly one version. */
+/**
+ * The ETag of a version: derived from its sync state, which names exactly one version. SHA-256 (not SHA-1)
+ * because PostgreSQL computes it in core too: the capture triggers of table-backed kinds write the same
+ * ETag in SQL (etagSql, its twin).
+ */
 export function etagOf(state: Pick<SyncState, 'endpoint' | 'tick'>): string {
-  return createHash('sha1').update(`${state.endpoint}\n${state.tick}`).digest('base64url').slice(0, 16);
+  return createHash('sha256').update(`${state.endpoint}\n${state.tick}`).digest('base64url').slice(0, 16);
+}
+
+/**
+ * etagOf as an SQL expression over two SQL expressions (the endpoint URL as text, the tick as bigint). The
+ * first 16 base64 characters of a 32-byte digest hold no padding or line break, so translating the two
+ * characters base64 and base64url differ in gives the same text.
+ */
+export function etagSql(endpointExpr: string, tickExpr: string): string {
+  return `translate(left(encode(sha256(convert_to(${endpointExpr} || E'\\n' || (${tickExpr})::text, 'UTF8')), 'base64'), 16), '+/', '-_')`;
 }
 
 export interface VersionRow {

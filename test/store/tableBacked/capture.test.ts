@@ -1,0 +1,118 @@
+/**
+ * Install and capture of table-backed kinds: existing rows get one sync state each at install, and every
+ * change the application's own SQL makes afterwards takes the endpoint's next tick in the same transaction,
+ * with the row's mapped values as payload. Run with the store in the server's database (PGlite and
+ * PostgreSQL) and in the application's database (PostgreSQL, a connection of its own).
+ */
+import { describeEachDatabase, describePostgres, postgresUrl, type TestDatabase } from '../../support/databases';
+import type { Db } from '../../../src/store/db';
+import { etagOf } from '../../../src/store/versions';
+import { APPLYING_SETTING } from '../../../src/store/tableBacked/captureSql';
+import { installStore } from '../../../src/store/tableBacked/install';
+import type { TableStore, TableStores } from '../../../src/store/tableBacked/stores';
+import { clockOf, createAppTables, ERP, onlyStore, resourcesOf, tableConfig, uniqueName } from './support';
+
+function captureTests(tdb: TestDatabase, separate: boolean) {
+  let db: Db;
+  let stores: TableStores;
+  let store: TableStore;
+  let app: string;
+
+  beforeAll(async () => {
+    db = await tdb.open();
+    app = uniqueName('app');
+    await createAppTables(db, app);
+    await db.raw(`INSERT INTO "${app}".accounts (name, balance) VALUES ('Acme', 12.50), ('Globex', NULL)`);
+    await db.raw(`INSERT INTO "${app}".customers (full_name, email, account_id, born, seen, visits)
+                  VALUES ('Ann', 'ann@x', 1, '1990-02-03', '2026-11-22T12:00:00.123Z', 3), ('Bob', NULL, 2, NULL, NULL, 0), ('Cy', 'cy@x', NULL, NULL, NULL, NULL)`);
+    const cfg = tableConfig({ schema: app, adapterSchema: uniqueName('ad'), connection: separate ? postgresUrl : undefined });
+    ({ stores, store } = await onlyStore(cfg, separate ? undefined : db));
+    await installStore(store);
+  });
+
+  afterAll(async () => {
+    await stores.close();
+    if (tdb.kind === 'postgres') await db.raw(`DROP SCHEMA IF EXISTS "${app}" CASCADE; DROP SCHEMA IF EXISTS "${store.adapterSchema}" CASCADE`);
+  });
+
+  it('gives every existing row one sync state with its values and references at install', async () => {
+    const accounts = await resourcesOf(store, 'accounts');
+    const customers = await resourcesOf(store, 'customers');
+    expect([...accounts.values()].map((r) => [r.local_key, r.state_tick])).toEqual(expect.arrayContaining([['1', 1], ['2', 2]]));
+    expect(accounts.get('1')!.payload).toEqual({ name: 'Acme', balance: '12.50', active: true });
+    expect(accounts.get('2')!.payload).toEqual({ name: 'Globex', balance: null, active: true });
+    expect(customers.get('1')!.payload).toEqual({ name: 'Ann', email: 'ann@x', account: { uuid: accounts.get('1')!.uuid }, born: '1990-02-03', seen: '2026-11-22T12:00:00.123Z', visits: 3 });
+    expect(customers.get('3')!.payload).toEqual({ name: 'Cy', email: 'cy@x', account: null, born: null, seen: null, visits: null });
+    expect([...customers.values()].map((r) => r.state_tick).sort()).toEqual([1, 2, 3]);
+    for (const r of customers.values()) {
+      expect(r.state_endpoint).toBe(`${ERP}/customers`);
+      expect(r.etag).toBe(etagOf({ endpoint: r.state_endpoint, tick: r.state_tick }));
+      expect(r.deleted).toBe(false);
+    }
+    expect(await clockOf(store, 'customers')).toBe(4);
+  });
+
+  it('captures an insert, a multi-row update, a delete, each change with one tick', async () => {
+    const before = await clockOf(store, 'customers');
+    await db.raw(`INSERT INTO "${app}".customers (full_name, account_id) VALUES ('Dee', 2), ('Eve', 1)`);
+    let customers = await resourcesOf(store, 'customers');
+    const accounts = await resourcesOf(store, 'accounts');
+    const dee = [...customers.values()].find((r) => r.payload.name === 'Dee')!;
+    expect(dee.payload.account).toEqual({ uuid: accounts.get('2')!.uuid });
+    expect(await clockOf(store, 'customers')).toBe(before + 2);
+
+    const ann = customers.get('1')!;
+    await db.raw(`UPDATE "${app}".customers SET visits = coalesce(visits, 0) + 1 WHERE id IN (1, 2, 3)`);
+    customers = await resourcesOf(store, 'customers');
+    expect(await clockOf(store, 'customers')).toBe(before + 5);
+    expect(customers.get('1')!.uuid).toBe(ann.uuid);
+    expect(customers.get('1')!.payload.visits).toBe(4);
+    expect([1, 2, 3].map((k) => customers.get(String(k))!.state_tick).sort()).toEqual([before + 2, before + 3, before + 4]);
+
+    await db.raw(`DELETE FROM "${app}".customers WHERE id = 3`);
+    customers = await resourcesOf(store, 'customers');
+    expect(customers.get('3')).toMatchObject({ deleted: true, payload: {}, state_tick: before + 5 });
+    expect(await clockOf(store, 'customers')).toBe(before + 6);
+  });
+
+  it('takes no tick for an UPDATE that changes no mapped column', async () => {
+    const before = await clockOf(store, 'customers');
+    const states = await resourcesOf(store, 'customers');
+    await db.raw(`UPDATE "${app}".customers SET created_at = created_at + interval '1 day'`);
+    await db.raw(`UPDATE "${app}".customers SET full_name = full_name, email = email`);
+    expect(await clockOf(store, 'customers')).toBe(before);
+    expect(await resourcesOf(store, 'customers')).toEqual(states);
+  });
+
+  it('treats an UPDATE of the key as a delete of the old key and an insert of the new', async () => {
+    const before = await clockOf(store, 'customers');
+    await db.raw(`UPDATE "${app}".customers SET id = 1000 WHERE id = 2`);
+    const customers = await resourcesOf(store, 'customers');
+    expect(customers.get('2')).toMatchObject({ deleted: true, payload: {} });
+    expect(customers.get('1000')!.payload.name).toBe('Bob');
+    expect(await clockOf(store, 'customers')).toBe(before + 2);
+  });
+
+  it('leaves the writes of a transaction that set the applying setting to their writer', async () => {
+    const before = await clockOf(store, 'customers');
+    await db.transaction(async (trx) => {
+      await trx.raw(`SELECT set_config('${APPLYING_SETTING}', 'on', true)`);
+      await trx.raw(`UPDATE "${app}".customers SET full_name = 'Ann B.' WHERE id = 1`);
+    });
+    expect(await clockOf(store, 'customers')).toBe(before);
+    expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).not.toBe('Ann B.');
+    // The setting is transaction-local: the next statement is captured again.
+    await db.raw(`UPDATE "${app}".customers SET full_name = 'Ann C.' WHERE id = 1`);
+    expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).toBe('Ann C.');
+  });
+
+  it('does not touch the clock when a statement changes no row', async () => {
+    const before = await clockOf(store, 'customers');
+    await db.raw(`DELETE FROM "${app}".customers WHERE id < 0`);
+    await db.raw(`INSERT INTO "${app}".customers (full_name) SELECT 'x' WHERE false`);
+    expect(await clockOf(store, 'customers')).toBe(before);
+  });
+}
+
+describeEachDatabase('table-backed capture, store in the server database', (tdb) => captureTests(tdb, false));
+describePostgres('table-backed capture, store in the application database', (tdb) => captureTests(tdb, true));

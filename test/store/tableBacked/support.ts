@@ -1,0 +1,117 @@
+/**
+ * Table-backed test fixtures: an application's own tables (accounts, customers with a foreign key) in a
+ * schema of their own, and the configuration mapping them, with the store either in the server's database
+ * (no connection; PGlite and PostgreSQL) or in the application's database (a connection; PostgreSQL).
+ */
+import { randomUUID } from 'node:crypto';
+import { parseConfig } from '../../../src/config/load';
+import type { Config } from '../../../src/config/schema';
+import type { Db } from '../../../src/store/db';
+import { openTableStores, type TableStore, type TableStores } from '../../../src/store/tableBacked/stores';
+
+export const BASE = 'http://sdata.test';
+export const ERP = `${BASE}/sdata/erp/test/-`;
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+/** The application's tables, as an application would create them (not ours: install must not alter them). */
+export async function createAppTables(db: Db, schema: string): Promise<void> {
+  await db.raw(`CREATE SCHEMA "${schema}"`);
+  await db.raw(`CREATE TABLE "${schema}".accounts (
+    id serial PRIMARY KEY,
+    name text NOT NULL,
+    balance numeric(12,2),
+    active boolean NOT NULL DEFAULT true,
+    note text)`);
+  await db.raw(`CREATE TABLE "${schema}".customers (
+    id bigserial PRIMARY KEY,
+    full_name varchar(200) NOT NULL,
+    email text UNIQUE,
+    account_id integer REFERENCES "${schema}".accounts (id),
+    born date,
+    seen timestamptz,
+    visits int4 CHECK (visits >= 0),
+    created_at timestamp NOT NULL DEFAULT now())`);
+  await db.raw(`CREATE INDEX customers_account ON "${schema}".customers (account_id)`);
+}
+
+export interface TableOptions {
+  schema: string;
+  adapterSchema: string;
+  /** The application's database; absent: the server's own. */
+  connection?: string;
+  /** Changes to the customers kind's properties (e.g. a misspelt column). */
+  customers?: Record<string, unknown>;
+}
+
+export function tableConfig(o: TableOptions): Config {
+  const table = (name: string) => ({ connection: o.connection, schema: o.schema, name, key: 'id', adapterSchema: o.adapterSchema });
+  return parseConfig(
+    {
+      server: { port: 0, publicBaseUrl: BASE },
+      log: { level: 'silent' },
+      applications: [
+        {
+          name: 'erp',
+          contract: 'test',
+          namespace: 'urn:erp',
+          kinds: [
+            { name: 'accounts', element: 'account', table: table('accounts'), properties: { name: { type: 'string', required: true }, balance: { type: 'decimal' }, active: { type: 'boolean' } } },
+            {
+              name: 'customers',
+              element: 'customer',
+              syncOrder: 1,
+              table: table('customers'),
+              properties: {
+                name: { type: 'string', column: 'full_name' },
+                email: { type: 'string' },
+                account: { type: 'reference', kind: 'accounts', column: 'account_id' },
+                born: { type: 'date' },
+                seen: { type: 'datetime' },
+                visits: { type: 'integer' },
+                ...o.customers,
+              },
+            },
+          ],
+        },
+      ],
+    },
+    {},
+  );
+}
+
+/** The one store of a configuration's table-backed kinds. */
+export async function onlyStore(cfg: Config, serverDb?: Db): Promise<{ stores: TableStores; store: TableStore }> {
+  const stores = await openTableStores(cfg, serverDb);
+  expect(stores.stores).toHaveLength(1);
+  return { stores, store: stores.stores[0] };
+}
+
+export interface ResourceRow {
+  local_key: string;
+  uuid: string;
+  payload: Record<string, unknown>;
+  deleted: boolean;
+  etag: string;
+  state_endpoint: string;
+  state_tick: number;
+  state_user: string | null;
+}
+
+/** The sync states of an endpoint of a store, by local key. */
+export async function resourcesOf(store: TableStore, kind: string): Promise<Map<string, ResourceRow>> {
+  const rows: ResourceRow[] = await store.db
+    .withSchema(store.schema)
+    .from('resources as r')
+    .join('endpoints as e', 'e.id', 'r.endpoint_id')
+    .where('e.url', `${ERP}/${kind}`)
+    .select('r.local_key', 'r.uuid', 'r.payload', 'r.deleted', 'r.etag', 'r.state_endpoint', 'r.state_tick', 'r.state_user');
+  return new Map(rows.map((r) => [r.local_key, { ...r, state_tick: Number(r.state_tick) }]));
+}
+
+export async function clockOf(store: TableStore, kind: string): Promise<number> {
+  const row = await store.db.withSchema(store.schema).from('endpoints').where('url', `${ERP}/${kind}`).first('clock');
+  return Number(row.clock);
+}
