@@ -15,6 +15,7 @@ import type { Db } from '../../src/store/db';
 import { installStore } from '../../src/store/tableBacked/install';
 import { openTableStores } from '../../src/store/tableBacked/stores';
 import { demoConfig } from '../../src/config/demo';
+import { freePort } from '../e2e/support/processes';
 
 export const uniqueName = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
@@ -35,7 +36,7 @@ export interface Site {
 }
 
 /** The configuration: crm plain, erp table-backed on the site's tables. */
-export function siteConfig(site: Site, over: Partial<ConfigInput> = {}): Config {
+export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> = {}): Config {
   const [crm, erp] = structuredClone(demoConfig.applications!) as Record<string, any>[];
   const table = (name: string) => ({ schema: site.appSchema, name, key: 'id', adapterSchema: site.adapterSchema, ...(site.connection ? { connection: site.connection } : {}) });
   erp.keys = { style: 'numeric' };
@@ -45,7 +46,7 @@ export function siteConfig(site: Site, over: Partial<ConfigInput> = {}): Config 
   erp.kinds[1].properties.firstName.column = 'first_name';
   erp.kinds[1].properties.lastName.column = 'last_name';
   erp.kinds[1].properties.account.column = 'account_id';
-  return parseConfig({ server: { port: 0 }, log: { level: 'warn' }, sync: { answerWithinMillis: 5000 }, ...over, applications: [crm, erp] }, {});
+  return parseConfig({ server: { port }, log: { level: 'warn' }, sync: { answerWithinMillis: 5000 }, ...over, applications: [crm, erp] }, {});
 }
 
 /** `adapter install` of every table-backed kind of the configuration (what the CLI command runs). */
@@ -80,9 +81,10 @@ export async function startTableBacked(serverDb: Db, site: Site, over: Partial<C
   const app = appDatabase(site, serverDb);
   if (site.appSchema !== 'public') await app.db.raw(`CREATE SCHEMA IF NOT EXISTS "${site.appSchema}"`);
   for (const statement of appTablesSql(site.appSchema)) await app.db.raw(statement);
-  const cfg = siteConfig(site, over);
+  // Endpoint URLs name the port: the same at install and when serving.
+  const cfg = siteConfig(site, await freePort(), over);
   await install(cfg, serverDb);
-  const server = await startServer(cfg, { db: serverDb, port: 0 });
+  const server = await startServer(cfg, { db: serverDb });
   return {
     server,
     cfg,

@@ -51,9 +51,10 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
       }
     }
   }
-  // The payload tree is kept only for an entry that will be quarantined (the only reader of `raw.payload`),
-  // so a page's XML is not held while its writes run.
-  const raw: QuarantinedEntry = problems.length > 0 ? e : { ...e, payload: undefined };
+  // The payload tree is kept only for an entry that may be quarantined (the only reader of `raw.payload`),
+  // so a page's XML is not held while its writes run. A table-backed kind's table may still refuse a valid
+  // entry (a constraint, a reference not here yet): its entries keep their payload.
+  const raw: QuarantinedEntry = problems.length > 0 || def.kind.table ? e : { ...e, payload: undefined };
   return { index: e.index, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw };
 }
 

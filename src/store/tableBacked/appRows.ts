@@ -18,9 +18,8 @@
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DbOrTx, Tx } from '../db';
 import type { TableMapping } from './mapping';
-
-/** The transaction-local setting that marks sdata-sync's own writes of an application table. */
-export const APPLYING_SETTING = 'sdata_sync.applying';
+import { APPLYING_SETTING } from './captureSql';
+import { ident, literal, qualified } from './sqlText';
 
 /** What the store knows of a table-backed endpoint's table at run time. */
 export interface AppTable {
@@ -44,8 +43,7 @@ const BATCH = 500;
 /** Ends every statement on the application's table: what knex puts before the database's message ends here. */
 const END_OF_STATEMENT = '/* end of statement */';
 
-const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const tableName = (m: TableMapping): string => `${ident(m.schema)}.${ident(m.table)}`;
+const tableName = (m: TableMapping): string => qualified(m.schema, m.table);
 
 /** Marks the rest of the transaction as sdata-sync's own writes (the capture trigger skips them). */
 export async function markApplying(trx: DbOrTx): Promise<void> {
@@ -103,12 +101,8 @@ export async function keyDefaultOf(db: DbOrTx, m: TableMapping): Promise<string 
     [qualified, m.key, qualified, m.key],
   );
   const { seq, expr } = rows[0] ?? {};
-  if (seq) return `nextval(${quoteLiteral(seq)}::regclass)`;
+  if (seq) return `nextval(${literal(seq)}::regclass)`;
   return expr ?? undefined;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** Local keys of the live resources the changes reference, by property and UUID (one query per reference property). */
