@@ -77,14 +77,21 @@ export interface TableBackedServer {
 }
 
 /** Creates the application's tables, installs the capture, starts the server. */
-export async function startTableBacked(serverDb: Db, site: Site, over: Partial<ConfigInput> = {}): Promise<TableBackedServer> {
+export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: string[]; config?: Partial<ConfigInput> } = {}): Promise<TableBackedServer> {
   const app = appDatabase(site, serverDb);
-  if (site.appSchema !== 'public') await app.db.raw(`CREATE SCHEMA IF NOT EXISTS "${site.appSchema}"`);
-  for (const statement of appTablesSql(site.appSchema)) await app.db.raw(statement);
-  // Endpoint URLs name the port: the same at install and when serving.
-  const cfg = siteConfig(site, await freePort(), over);
-  await install(cfg, serverDb);
-  const server = await startServer(cfg, { db: serverDb });
+  let cfg: Config;
+  let server: RunningServer;
+  try {
+    if (site.appSchema !== 'public') await app.db.raw(`CREATE SCHEMA IF NOT EXISTS "${site.appSchema}"`);
+    for (const statement of [...appTablesSql(site.appSchema), ...(opts.seed ?? [])]) await app.db.raw(statement);
+    // Endpoint URLs name the port: the same at install and when serving.
+    cfg = siteConfig(site, await freePort(), opts.config);
+    await install(cfg, serverDb);
+    server = await startServer(cfg, { db: serverDb });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     server,
     cfg,
