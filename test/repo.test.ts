@@ -9,11 +9,17 @@ const root = join(__dirname, '..');
 describe('repository files', () => {
   it('docker-compose.yml runs PostgreSQL and the server with DATABASE_URL pointing at it', () => {
     const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
-    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'server']);
+    expect(Object.keys(compose.services).sort()).toEqual(['appdb', 'postgres', 'server']);
     expect(compose.services.postgres.image).toMatch(/^postgres:/);
     expect(compose.services.server.environment.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
     expect(compose.services.server.depends_on.postgres.condition).toBe('service_healthy');
     for (const s of Object.values(compose.services) as { ports?: string[] }[]) for (const p of s.ports ?? []) expect(p).toMatch(/^\d+:\d+$/);
+  });
+
+  it("docker-compose.yml's example application database runs the init script of the README's table", () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+    expect(compose.services.appdb.volumes).toContain('./docker/appdb:/docker-entrypoint-initdb.d:ro');
+    expect(readFileSync(join(root, 'docker/appdb/init.sql'), 'utf8')).toContain('CREATE TABLE shop.customers (id serial PRIMARY KEY, full_name text NOT NULL, email text UNIQUE)');
   });
 
   it('docker-compose.yml checks the server through /readyz on the port it serves', () => {
