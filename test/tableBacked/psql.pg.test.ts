@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { describePostgres, postgresUrl } from '../support/databases';
 import { create, readAll, update, valuesByUuid } from '../e2e/support/sdata';
-import { pass, startTableBacked, uniqueName, type TableBackedServer } from './support';
+import { readEvents } from '../support/sse';
+import { startServer } from '../../src/endpoint/server';
+import { pass, siteConfig, startTableBacked, uniqueName, type TableBackedServer } from './support';
 
 const ROWS = 10_000;
 
@@ -95,6 +97,25 @@ describePostgres("table-backed endpoint in the application's own database, chang
     expect(await pass(t.erp, t.crm)).toMatchObject({ entries: 0 });
     expect(await pass(t.crm, t.erp)).toMatchObject({ entries: 0 });
   }, 60_000);
+
+  it("a psql change is announced on the table-backed endpoint's $syncNotify (its store is listened to)", async () => {
+    const stream = await readEvents(`${t.erp}/accounts/$syncNotify`);
+    try {
+      await stream.waitFor((e) => e.event === 'digest');
+      const seen = stream.events.length;
+      psql(`UPDATE "${appSchema}".accounts SET balance = balance + 1 WHERE name = 'Account 3'`);
+      const event = await stream.waitFor((e) => e.event === 'digest', 10_000, seen);
+      expect(event.data).toContain(`${endpointOf('erp', 'accounts').url}`);
+    } finally {
+      stream.close();
+    }
+    await pass(t.erp, t.crm);
+  }, 60_000);
+
+  it('a server whose configuration asks for a capture that is not installed refuses to start, naming the table', async () => {
+    const other = siteConfig({ appSchema, adapterSchema: uniqueName('sdata'), connection: postgresUrl }, 0);
+    await expect(startServer(other, { db: t.server.db })).rejects.toThrow(new RegExp(`table ${appSchema}\\.accounts[\\s\\S]*sdata-sync adapter install --config`));
+  });
 
   it('a change of the same row at both ends is a conflict resolved and parked as for any endpoint', async () => {
     const s = `"${appSchema}"`;
