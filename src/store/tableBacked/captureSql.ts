@@ -22,10 +22,19 @@
 import { createHash } from 'node:crypto';
 import type { ColumnMapping, TableMapping } from './mapping';
 import { ident, literal, qualified } from './sqlText';
+import type { Tx } from '../db';
 import { etagSql } from '../versions';
 
 /** Set to `on` (transaction-local) by a transaction whose writes of an application table are not local changes. */
 export const APPLYING_SETTING = 'sdata_sync.applying';
+
+/**
+ * Marks the transaction as sdata-sync applying received changes: the capture triggers leave its writes of
+ * application tables alone (the transaction writes their sync states itself). Ends with the transaction.
+ */
+export async function markApplying(trx: Tx): Promise<void> {
+  await trx.raw('SELECT set_config(?, ?, true)', [APPLYING_SETTING, 'on']);
+}
 
 export type CaptureEvent = 'insert' | 'update' | 'delete';
 export const CAPTURE_EVENTS: CaptureEvent[] = ['insert', 'update', 'delete'];
@@ -166,12 +175,32 @@ function changesOfEvent(t: CaptureTarget, event: CaptureEvent): string {
   }
 }
 
+/** True when a kind references itself (a parent row, say): a row may point at a row of the same statement. */
+function referencesItself(t: CaptureTarget): boolean {
+  return t.mapping.columns.some((c) => c.type === 'reference' && c.referencedKind === t.mapping.kind);
+}
+
+/**
+ * For a kind that references itself: the payloads of the statement's rows computed again once every row
+ * of the statement has its UUID (the first statement could not see the UUIDs it was giving out). Only the
+ * payloads that differ are written; the sync states and ticks stay.
+ */
+function selfReferencesSql(t: CaptureTarget): string {
+  const key = ident(t.mapping.key);
+  return `UPDATE ${storeTable(t, 'resources')} r SET payload = ${payloadSql(t, 'n')}
+      FROM ${NEW_ROWS} n
+     WHERE r.endpoint_id = ${t.endpointId} AND r.local_key = (n.${key})::text AND NOT r.deleted
+       AND r.state_endpoint = ${literal(t.endpointUrl)} AND r.payload IS DISTINCT FROM ${payloadSql(t, 'n')}`;
+}
+
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
 export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
+  const statements = [tickChangesSql(t, changesOfEvent(t, event))];
+  if (event !== 'delete' && referencesItself(t)) statements.push(selfReferencesSql(t));
   const body = `
 BEGIN
   IF current_setting(${literal(APPLYING_SETTING)}, true) = 'on' THEN RETURN NULL; END IF;
-  ${tickChangesSql(t, changesOfEvent(t, event))};
+  ${statements.join(';\n  ')};
   RETURN NULL;
 END`;
   if (body.includes(BODY_TAG)) throw new Error(`the capture function of ${t.mapping.schema}.${t.mapping.table} would contain ${BODY_TAG}`);

@@ -30,7 +30,7 @@ import {
 import { checkLiveTables, type LiveTable } from './liveCheck';
 import type { TableMapping } from './mapping';
 import { ident, qualified } from './sqlText';
-import type { TableStore } from './stores';
+import type { TableStore, TableStores } from './stores';
 
 /** Name of the table, in the adapter schema, recording what install put on each application table. */
 export const INSTALLED_TABLE = 'installed_tables';
@@ -231,4 +231,11 @@ export async function verifyStore(store: TableStore): Promise<Map<string, LiveTa
   }
   if (problems.length) throw new AdapterNotInstalled(problems);
   return live;
+}
+
+/** verifyStore for every store of a configuration: the live tables of every table-backed endpoint, by URL. */
+export async function verifyTableStores(stores: TableStores): Promise<Map<string, LiveTable>> {
+  const out = new Map<string, LiveTable>();
+  for (const store of stores.stores) for (const [url, live] of await verifyStore(store)) out.set(url, live);
+  return out;
 }

@@ -34,6 +34,9 @@ export interface LiveTable {
   key: LiveColumn;
 }
 
+/** Key column types: their text is a stable local key (a timestamp's text would follow the session's DateStyle). */
+export const KEY_TYPES: readonly string[] = ['int2', 'int4', 'int8', 'numeric', 'text', 'varchar', 'bpchar', 'uuid', 'citext'];
+
 /** PostgreSQL types (typname) that can carry each property type; a reference takes its target key's type. */
 export const ALLOWED_TYPES: Record<Exclude<ColumnMapping['type'], 'reference'>, readonly string[]> = {
   string: ['text', 'varchar', 'bpchar', 'name', 'uuid', 'citext'],
@@ -117,6 +120,7 @@ export async function checkLiveTables(db: DbOrTx, mappings: TableMapping[]): Pro
     const pk = await primaryKeyColumns(db, m.schema, m.table);
     const key = columns.get(m.key);
     if (!key) problems.push(`${name} has no column "${m.key}" (the key of kind ${m.kind})`);
+    else if (!KEY_TYPES.includes(key.type)) problems.push(`${name}: the key column "${m.key}" is of type ${key.type}, which cannot be the key of kind ${m.kind} (${KEY_TYPES.join(', ')})`);
     if (pk.length === 0) problems.push(`${name} has no primary key (kind ${m.kind} needs "${m.key}" as its primary key)`);
     else if (pk.length !== 1 || pk[0] !== m.key) problems.push(`${name}: the primary key is (${pk.map((c) => `"${c}"`).join(', ')}), not the key column "${m.key}" of kind ${m.kind}`);
     for (const c of m.columns) {

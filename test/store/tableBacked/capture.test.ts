@@ -5,9 +5,10 @@
  * PostgreSQL) and in the application's database (PostgreSQL, a connection of its own).
  */
 import { describeEachDatabase, describePostgres, postgresUrl, type TestDatabase } from '../../support/databases';
+import { parseConfig } from '../../../src/config/load';
 import type { Db } from '../../../src/store/db';
 import { etagOf } from '../../../src/store/versions';
-import { APPLYING_SETTING } from '../../../src/store/tableBacked/captureSql';
+import { APPLYING_SETTING, markApplying } from '../../../src/store/tableBacked/captureSql';
 import { installStore } from '../../../src/store/tableBacked/install';
 import type { TableStore, TableStores } from '../../../src/store/tableBacked/stores';
 import { clockOf, createAppTables, ERP, onlyStore, resourcesOf, tableConfig, uniqueName } from './support';
@@ -101,6 +102,12 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     });
     expect(await clockOf(store, 'customers')).toBe(before);
     expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).not.toBe('Ann B.');
+    await db.transaction(async (trx) => {
+      await markApplying(trx);
+      await trx.raw(`DELETE FROM "${app}".customers WHERE id = 1`);
+      await trx.raw(`INSERT INTO "${app}".customers (id, full_name) VALUES (1, 'Ann')`);
+    });
+    expect(await clockOf(store, 'customers')).toBe(before);
     // The setting is transaction-local: the next statement is captured again.
     await db.raw(`UPDATE "${app}".customers SET full_name = 'Ann C.' WHERE id = 1`);
     expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).toBe('Ann C.');
@@ -116,3 +123,42 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
 
 describeEachDatabase('table-backed capture, store in the server database', (tdb) => captureTests(tdb, false));
 describePostgres('table-backed capture, store in the application database', (tdb) => captureTests(tdb, true));
+
+describeEachDatabase('table-backed capture of a kind that references itself', (tdb) => {
+  it('gives a row the UUID of a parent inserted by the same statement', async () => {
+    const db = await tdb.open();
+    const app = uniqueName('app');
+    await db.raw(`CREATE SCHEMA "${app}"`);
+    await db.raw(`CREATE TABLE "${app}".nodes (id int PRIMARY KEY, label text, parent_id int REFERENCES "${app}".nodes (id))`);
+    await db.raw(`INSERT INTO "${app}".nodes VALUES (2, 'child', NULL), (1, 'root', NULL)`);
+    await db.raw(`UPDATE "${app}".nodes SET parent_id = 1 WHERE id = 2`);
+    const cfg = parseConfig(
+      {
+        server: { port: 0, publicBaseUrl: 'http://sdata.test' },
+        applications: [
+          {
+            name: 'erp',
+            contract: 'test',
+            namespace: 'urn:erp',
+            kinds: [{ name: 'nodes', element: 'node', table: { schema: app, name: 'nodes', key: 'id', adapterSchema: uniqueName('ad') }, properties: { label: { type: 'string' }, parent: { type: 'reference', kind: 'nodes', column: 'parent_id' } } }],
+          },
+        ],
+      },
+      {},
+    );
+    const { stores, store } = await onlyStore(cfg, db);
+    await installStore(store);
+    let nodes = await resourcesOf(store, 'nodes');
+    // Install: the parent's UUID although the child comes first in neither key nor tick order of its parent.
+    expect(nodes.get('2')!.payload).toEqual({ label: 'child', parent: { uuid: nodes.get('1')!.uuid } });
+
+    await db.raw(`INSERT INTO "${app}".nodes VALUES (10, 'top', NULL), (11, 'leaf', 10), (12, 'leaf', 11)`);
+    nodes = await resourcesOf(store, 'nodes');
+    expect(nodes.get('11')!.payload).toEqual({ label: 'leaf', parent: { uuid: nodes.get('10')!.uuid } });
+    expect(nodes.get('12')!.payload).toEqual({ label: 'leaf', parent: { uuid: nodes.get('11')!.uuid } });
+    expect(nodes.get('12')!.etag).toBe(etagOf({ endpoint: nodes.get('12')!.state_endpoint, tick: nodes.get('12')!.state_tick }));
+    expect(await clockOf(store, 'nodes')).toBe(6);
+    await stores.close();
+    if (tdb.kind === 'postgres') await db.raw(`DROP SCHEMA "${app}" CASCADE; DROP SCHEMA "${store.adapterSchema}" CASCADE`);
+  });
+});

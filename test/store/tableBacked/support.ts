@@ -115,3 +115,32 @@ export async function clockOf(store: TableStore, kind: string): Promise<number> 
   const row = await store.db.withSchema(store.schema).from('endpoints').where('url', `${ERP}/${kind}`).first('clock');
   return Number(row.clock);
 }
+
+/**
+ * What an application sees of its schema in the catalog: tables, columns with types and defaults,
+ * constraints, indexes, triggers, functions and sequences. Install must leave all but the triggers as they
+ * were, and remove must leave everything as it was.
+ */
+export async function catalogDump(db: Db, schema: string): Promise<Record<string, string[]>> {
+  const q = async (sql: string) => ((await db.raw(sql, [schema])).rows as { d: string }[]).map((r) => r.d).sort();
+  return {
+    tables: await q(`SELECT c.relname || ':' || c.relkind::text AS d FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ?`),
+    columns: await q(`SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-') || ' ' || a.attidentity::text || a.attgenerated::text AS d
+                        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                       WHERE n.nspname = ? AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v')`),
+    constraints: await q(`SELECT c.conrelid::regclass::text || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) AS d FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = ?`),
+    indexes: await q(`SELECT indexdef AS d FROM pg_indexes WHERE schemaname = ?`),
+    triggers: await q(`SELECT pg_get_triggerdef(t.oid) AS d FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal`),
+    functions: await q(`SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS d FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ?`),
+    sequences: await q(`SELECT c.relname || ' ' || s.seqtypid::regtype::text || ' ' || s.seqincrement || ' ' || coalesce(d.refobjid::regclass::text, '-') AS d
+                          FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                          LEFT JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'a' AND d.classid = 'pg_class'::regclass WHERE n.nspname = ?`),
+  };
+}
+
+/** Schema names of the database, without the per-test schemas other test files create and drop meanwhile. */
+export async function schemaNames(db: Db, keep: string[]): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { nspname: string }[] }>(`SELECT nspname FROM pg_namespace ORDER BY nspname`);
+  return rows.map((r) => r.nspname).filter((n) => keep.includes(n) || !/^(t|app|ad)_[0-9a-f]{12,16}$/.test(n));
+}
