@@ -18,7 +18,7 @@
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DbOrTx, Tx } from '../db';
 import type { TableMapping } from './mapping';
-import { APPLYING_SETTING } from './captureSql';
+import { markApplying } from './captureSql';
 import { ident, literal, qualified } from './sqlText';
 
 /** What the store knows of a table-backed endpoint's table at run time. */
@@ -44,11 +44,6 @@ const BATCH = 500;
 const END_OF_STATEMENT = '/* end of statement */';
 
 const tableName = (m: TableMapping): string => qualified(m.schema, m.table);
-
-/** Marks the rest of the transaction as sdata-sync's own writes (the capture trigger skips them). */
-export async function markApplying(trx: DbOrTx): Promise<void> {
-  await trx.raw('SELECT set_config(?, ?, true)', [APPLYING_SETTING, 'on']);
-}
 
 /**
  * Writes these changes to the application's table; answers the entries the table refused, by UUID, with
