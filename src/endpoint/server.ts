@@ -1,7 +1,9 @@
 /**
- * The endpoint server: an express app serving every endpoint of a configuration under /sdata, over one
- * database. `startServer` opens the database (unless given), runs the migrations, registers the endpoints
- * (store/endpoints.ts) and listens; `createApp` builds the app for a ready runtime (tests use it directly).
+ * The endpoint server: an express app serving every endpoint of a configuration under /sdata. Each endpoint
+ * lives in a store: the server's own database, or for a table-backed kind the store of its table (another
+ * database's adapter schema; store/tableBacked/stores.ts). `startServer` opens the database (unless given),
+ * runs the migrations, checks the table-backed kinds' tables and capture, registers the endpoints in their
+ * stores (store/endpoints.ts) and listens; `createApp` builds the app for a ready runtime (tests use it).
  */
 import { expireContexts } from '../store/contexts';
 import { abortExpiredBatches } from '../store/preparedBatches';
@@ -100,14 +102,14 @@ async function registerAll(db: Db, defs: ReturnType<typeof endpointDefs>, tableS
   const inTables = new Set(tableStores.flatMap((s) => s.endpoints.map((e) => e.def.url)));
   const registered = await registerEndpoints(db, defs.filter((d) => !inTables.has(d.url)));
   for (const store of tableStores) {
-    await verifyStore(store);
+    const live = await verifyStore(store);
     if (!store.shared) await runMigrations(store.db);
     const ofStore = await registerEndpoints(store.db, store.endpoints.map((e) => e.def));
     for (const [i, e] of store.endpoints.entries()) {
       const siblings = (kind: string) => ofStore.find((o) => o.def.app === e.def.app && o.def.kind.name === kind);
       const referenced: AppTable['referenced'] = {};
       for (const c of e.mapping.columns) if (c.referencedKind) referenced[c.property] = siblings(c.referencedKind)!.id;
-      ofStore[i].table = { mapping: e.mapping, referenced, keyDefault: await keyDefaultOf(store.db, e.mapping) };
+      ofStore[i].table = { mapping: e.mapping, referenced, keyDefault: keyDefaultOf(live.get(e.def.url)!) };
     }
     registered.push(...ofStore);
   }

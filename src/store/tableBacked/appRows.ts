@@ -16,10 +16,11 @@
  *   entries fail, each with the database's message.
  */
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
-import type { DbOrTx, Tx } from '../db';
+import type { Tx } from '../db';
 import type { TableMapping } from './mapping';
 import { markApplying } from './captureSql';
 import { ident, literal, qualified } from './sqlText';
+import type { LiveTable } from './liveCheck';
 
 /** What the store knows of a table-backed endpoint's table at run time. */
 export interface AppTable {
@@ -84,20 +85,14 @@ export async function allocateAppKeys(trx: Tx, table: AppTable, n: number): Prom
 }
 
 /**
- * The SQL that gives a new key for the table's key column, from the live catalog: the column's sequence
- * (serial or identity), or its default expression; undefined when it has neither.
+ * The SQL that gives a new key for the table's key column, from the live check: its default (a serial's
+ * `nextval(...)`, `gen_random_uuid()`, ...), or its identity sequence; undefined when it has neither.
  */
-export async function keyDefaultOf(db: DbOrTx, m: TableMapping): Promise<string | undefined> {
-  const qualified = tableName(m);
-  const { rows } = await db.raw<{ rows: { seq: string | null; expr: string | null }[] }>(
-    `SELECT pg_get_serial_sequence(?, ?) AS seq,
-            (SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-              WHERE d.adrelid = ?::regclass AND a.attname = ?) AS expr`,
-    [qualified, m.key, qualified, m.key],
-  );
-  const { seq, expr } = rows[0] ?? {};
-  if (seq) return `nextval(${literal(seq)}::regclass)`;
-  return expr ?? undefined;
+export function keyDefaultOf(live: LiveTable): string | undefined {
+  const { mapping: m, key } = live;
+  if (key.defaultExpr) return key.defaultExpr;
+  if (key.identity) return `nextval(pg_get_serial_sequence(${literal(qualified(m.schema, m.table))}, ${literal(m.key)}))`;
+  return undefined;
 }
 
 /** Local keys of the live resources the changes reference, by property and UUID (one query per reference property). */
