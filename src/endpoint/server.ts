@@ -109,7 +109,7 @@ async function registerAll(db: Db, defs: ReturnType<typeof endpointDefs>, tableS
       const siblings = (kind: string) => ofStore.find((o) => o.def.app === e.def.app && o.def.kind.name === kind);
       const referenced: AppTable['referenced'] = {};
       for (const c of e.mapping.columns) if (c.referencedKind) referenced[c.property] = siblings(c.referencedKind)!.id;
-      ofStore[i].table = { mapping: e.mapping, referenced, keyDefault: keyDefaultOf(live.get(e.def.url)!) };
+      ofStore[i].table = { mapping: e.mapping, endpointId: ofStore[i].id, referenced, keyDefault: keyDefaultOf(live.get(e.def.url)!) };
     }
     registered.push(...ofStore);
   }

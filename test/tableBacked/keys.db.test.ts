@@ -1,6 +1,7 @@
 /**
  * Keys of the rows sync creates in an application table: the key column's default (a uuid default here),
- * its identity sequence (GENERATED ALWAYS included), or, without either, the application's key style.
+ * its identity sequence (GENERATED ALWAYS included), or, without either, the application's key style; and a
+ * reference to a row created by the same page (a table referencing itself) written as that row's new key.
  */
 import { parseConfig } from '../../src/config/load';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
@@ -20,14 +21,18 @@ describeEachDatabase('keys of rows that sync creates in an application table', (
   let server: RunningServer;
   let db: Db;
   let schema = '';
-  const kinds = (table: boolean) =>
-    Object.keys(TABLES).map((name) => ({ name, element: 'thing', ...(table ? { table: { schema, name: name.toLowerCase(), key: 'id', adapterSchema: uniqueSchema } } : {}), properties: { name: { type: 'string' } } }));
+  const tableOf = (table: boolean, name: string) => (table ? { table: { schema, name: name.toLowerCase(), key: 'id', adapterSchema: uniqueSchema } } : {});
+  const kinds = (table: boolean) => [
+    ...Object.keys(TABLES).map((name) => ({ name, element: 'thing', ...tableOf(table, name), properties: { name: { type: 'string' } } })),
+    { name: 'employees', element: 'employee', ...tableOf(table, 'employees'), properties: { name: { type: 'string' }, manager: { type: 'reference', kind: 'employees', column: 'manager_id' } } },
+  ];
   const uniqueSchema = uniqueName('sdata');
 
   beforeAll(async () => {
     db = await tdb.open();
     schema = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
     for (const [name, columns] of Object.entries(TABLES)) await db.raw(`CREATE TABLE "${schema}".${name.toLowerCase()} (${columns})`);
+    await db.raw(`CREATE TABLE "${schema}".employees (id serial PRIMARY KEY, name text, manager_id int REFERENCES "${schema}".employees (id))`);
     const cfg = parseConfig(
       {
         server: { port: await freePort() },
@@ -42,7 +47,10 @@ describeEachDatabase('keys of rows that sync creates in an application table', (
     await install(cfg, db);
     server = await startServer(cfg, { db });
     for (const kind of Object.keys(TABLES)) await create(`${server.url}/sdata/crm/test/-/${kind}`, 'thing', { name: `a ${kind}` });
-    expect(await pass(`${server.url}/sdata/crm/test/-`, `${server.url}/sdata/erp/test/-`)).toMatchObject({ created: 3, failures: 0 });
+    const employees = `${server.url}/sdata/crm/test/-/employees`;
+    await create(employees, 'employee', { name: 'Boss' });
+    await create(employees, 'employee', { name: 'Worker', manager: { ref: (await readAll(employees))[0].uuid } });
+    expect(await pass(`${server.url}/sdata/crm/test/-`, `${server.url}/sdata/erp/test/-`)).toMatchObject({ created: 5, failures: 0 });
   });
 
   afterAll(async () => {
@@ -67,5 +75,13 @@ describeEachDatabase('keys of rows that sync creates in an application table', (
 
   it("without a default, the application's key style gives the key", async () => {
     expect(await keyOf('byStyle')).toEqual({ served: 'T0001', row: 'T0001' });
+  });
+
+  it('a reference to a row the same page creates (a table referencing itself) is written as that row’s new key', async () => {
+    const { rows } = await db.raw(`SELECT e.name, m.name AS manager FROM "${schema}".employees e LEFT JOIN "${schema}".employees m ON m.id = e.manager_id ORDER BY e.id`);
+    expect(rows).toEqual([
+      { name: 'Boss', manager: null },
+      { name: 'Worker', manager: 'Boss' },
+    ]);
   });
 });

@@ -25,6 +25,8 @@ import type { LiveTable } from './liveCheck';
 /** What the store knows of a table-backed endpoint's table at run time. */
 export interface AppTable {
   mapping: TableMapping;
+  /** The table-backed endpoint itself (a kind may reference itself: a parent row in the same page). */
+  endpointId: number;
   /** The endpoint (same store) of each reference property's kind, by property name. */
   referenced: Record<string, number>;
   /** SQL giving a new key for a row sync creates (the key column's default); undefined: the endpoint's key style. */
@@ -110,6 +112,8 @@ async function referencedKeys(trx: Tx, table: AppTable, changes: AppRowChange[])
         .whereIn('uuid', uuids.slice(i, i + BATCH));
       for (const r of rows) keys.set(r.uuid, r.local_key);
     }
+    // A reference to a row written with these changes (a kind referencing itself) holds its new key.
+    if (endpointId === table.endpointId) for (const c of changes) if (!c.deleted) keys.set(c.uuid, c.key);
     out.set(col.property, keys);
   }
   return out;
