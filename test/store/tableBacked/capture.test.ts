@@ -113,6 +113,19 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).toBe('Ann C.');
   });
 
+  it('captures a TRUNCATE as the deletion of every row', async () => {
+    const live = [...(await resourcesOf(store, 'customers')).values()].filter((r) => !r.deleted);
+    const before = await clockOf(store, 'customers');
+    await db.raw(`TRUNCATE "${app}".customers`);
+    const after = await resourcesOf(store, 'customers');
+    expect(live.length).toBeGreaterThan(2);
+    expect([...after.values()].every((r) => r.deleted && Object.keys(r.payload).length === 0)).toBe(true);
+    expect(live.map((r) => after.get(r.local_key)!.state_tick).sort((a, b) => a - b)).toEqual(live.map((_, i) => before + i));
+    expect(await clockOf(store, 'customers')).toBe(before + live.length);
+    await db.raw(`TRUNCATE "${app}".customers`);
+    expect(await clockOf(store, 'customers')).toBe(before + live.length);
+  });
+
   it('does not touch the clock when a statement changes no row', async () => {
     const before = await clockOf(store, 'customers');
     await db.raw(`DELETE FROM "${app}".customers WHERE id < 0`);

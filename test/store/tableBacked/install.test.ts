@@ -54,7 +54,7 @@ function installTests(tdb: TestDatabase, separate: boolean) {
     await installStore(store);
     const installed = await catalogDump(db, app);
     expect({ ...installed, triggers: [] }).toEqual({ ...before, triggers: [] });
-    expect(installed.triggers).toHaveLength(before.triggers.length + 6);
+    expect(installed.triggers).toHaveLength(before.triggers.length + 8);
     expect(await schemaNames(db, [app, store.adapterSchema])).toEqual([...schemasBefore, store.adapterSchema].sort());
 
     await removeStore(store);
