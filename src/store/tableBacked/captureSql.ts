@@ -57,6 +57,7 @@ export interface CaptureTarget {
 const NEW_ROWS = 'sdata_new';
 const OLD_ROWS = 'sdata_old';
 const BODY_TAG = '$sdata_capture$';
+const STATEMENT_TAG = '$sdata_statement$';
 /** jsonb_build_object takes at most 100 arguments: payloads of more properties are concatenated. */
 const PAIRS_PER_CALL = 50;
 
@@ -198,17 +199,38 @@ function selfReferencesSql(t: CaptureTarget): string {
        AND r.state_endpoint = ${literal(t.endpointUrl)} AND r.payload IS DISTINCT FROM ${payloadSql(t, 'n')}`;
 }
 
+/**
+ * Statements of more rows than this are planned for their own size (EXECUTE). PL/pgSQL keeps the plan of a
+ * static statement from its first run, and the planner sizes a transition table by its rows at that run: a
+ * plan made for one row (nested loops over the transition tables) would cost a 1,000-row statement
+ * quadratic time. Small statements keep the cached plan, which suits them and saves the planning.
+ */
+export const REPLAN_ABOVE_ROWS = 16;
+
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
 export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
   const statements = [tickChangesSql(t, changesOfEvent(t, event))];
   if ((event === 'insert' || event === 'update') && referencesItself(t)) statements.push(selfReferencesSql(t));
+  const rows = event === 'insert' || event === 'update' ? NEW_ROWS : event === 'delete' ? OLD_ROWS : undefined;
+  const cached = statements.map((q) => `${q};`).join('\n    ');
+  const planned = statements.map((q) => `EXECUTE ${STATEMENT_TAG}${q}${STATEMENT_TAG};`).join('\n    ');
   const body = `
 BEGIN
   IF current_setting(${literal(APPLYING_SETTING)}, true) = 'on' THEN RETURN NULL; END IF;
-  ${statements.join(';\n  ')};
+  ${
+    rows
+      ? `IF (SELECT count(*) FROM ${rows}) > ${REPLAN_ABOVE_ROWS} THEN
+    ${planned}
+  ELSE
+    ${cached}
+  END IF;`
+      : cached
+  }
   RETURN NULL;
 END`;
-  if (body.includes(BODY_TAG)) throw new Error(`the capture function of ${t.mapping.schema}.${t.mapping.table} would contain ${BODY_TAG}`);
+  for (const tag of [BODY_TAG, STATEMENT_TAG]) {
+    if (statements.some((q) => q.includes(tag))) throw new Error(`the capture function of ${t.mapping.schema}.${t.mapping.table} would contain ${tag}`);
+  }
   return `CREATE OR REPLACE FUNCTION ${qualified(t.mapping.adapterSchema, captureFunctionName(t.mapping, event))}() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${ident(t.storeSchema)}, pg_catalog, pg_temp
   AS ${BODY_TAG}${body}${BODY_TAG}`;

@@ -76,6 +76,30 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     expect(await clockOf(store, 'customers')).toBe(before + 6);
   });
 
+  it('captures statements of many rows (planned for their size) like small ones', async () => {
+    const before = await clockOf(store, 'customers');
+    const { rows } = await db.raw(`INSERT INTO "${app}".customers (full_name, account_id, visits) SELECT 'many ' || g, 1 + g % 2, g FROM generate_series(1, 100) g RETURNING id`);
+    const keys = rows.map((r: { id: number | string }) => String(r.id));
+    const accounts = await resourcesOf(store, 'accounts');
+    let customers = await resourcesOf(store, 'customers');
+    expect(keys.map((k: string) => customers.get(k)!.state_tick).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => before + i));
+    const first = customers.get(keys[0])!;
+    expect(first.payload).toMatchObject({ name: 'many 1', visits: 1, account: { uuid: accounts.get('2')!.uuid } });
+
+    await db.raw(`UPDATE "${app}".customers SET created_at = created_at + interval '1 day' WHERE full_name LIKE 'many %'`);
+    expect(await clockOf(store, 'customers')).toBe(before + 100);
+    await db.raw(`UPDATE "${app}".customers SET visits = visits * 10 WHERE full_name LIKE 'many %' AND visits <= 60`);
+    customers = await resourcesOf(store, 'customers');
+    expect(await clockOf(store, 'customers')).toBe(before + 160);
+    expect(customers.get(keys[0])).toMatchObject({ uuid: first.uuid, payload: expect.objectContaining({ visits: 10 }) });
+    expect(customers.get(keys[99])!.payload.visits).toBe(100);
+
+    await db.raw(`DELETE FROM "${app}".customers WHERE full_name LIKE 'many %'`);
+    customers = await resourcesOf(store, 'customers');
+    expect(await clockOf(store, 'customers')).toBe(before + 260);
+    expect(keys.every((k: string) => customers.get(k)!.deleted)).toBe(true);
+  });
+
   it('takes no tick for an UPDATE that changes no mapped column', async () => {
     const before = await clockOf(store, 'customers');
     const states = await resourcesOf(store, 'customers');
