@@ -11,7 +11,8 @@
  *             lock, held to commit (prefix visibility, PROTOCOL.md 2.1; see store/clock.ts). No change, no
  *             UPDATE: no tick and no lock
  *   resources INSERT ... SELECT ... ON CONFLICT (endpoint_id, local_key) DO UPDATE: one sync state per row,
- *             the UUID kept; a deleted row becomes a tombstone (deleted, empty payload)
+ *             the UUID and the knowledge kept (a local change keeps its version's knowledge, PROTOCOL.md
+ *             2.5); a deleted row becomes a tombstone (deleted, empty payload)
  *
  * A transaction that set APPLYING_SETTING (sdata_sync.applying = on) is sdata-sync applying received
  * changes: it writes the sync state itself, so the triggers do nothing.
@@ -157,7 +158,7 @@ export function tickChangesSql(t: CaptureTarget, changesSql: string, order = '')
   ON CONFLICT (endpoint_id, local_key) DO UPDATE
      SET payload = excluded.payload, deleted = excluded.deleted, etag = excluded.etag,
          state_endpoint = excluded.state_endpoint, state_tick = excluded.state_tick,
-         state_stamp = excluded.state_stamp, state_user = excluded.state_user, knowledge = NULL`;
+         state_stamp = excluded.state_stamp, state_user = excluded.state_user`;
 }
 
 /** The changed rows of one statement, from its transition tables. */

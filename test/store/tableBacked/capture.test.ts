@@ -100,6 +100,17 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     expect(keys.every((k: string) => customers.get(k)!.deleted)).toBe(true);
   });
 
+  it('keeps the knowledge of the version a local change replaces (PROTOCOL.md 2.5)', async () => {
+    const knowledge = [{ endpoint: 'http://other.test/sdata/a/b/-/customers', tick: 7, stamp: '2026-11-22T12:00:00.000Z', conflictPriority: 5 }];
+    const endpointId = (await store.db.withSchema(store.schema).from('endpoints').where('url', `${ERP}/customers`).first('id')).id;
+    await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).update({ knowledge: JSON.stringify(knowledge) });
+    await db.raw(`UPDATE "${app}".customers SET visits = coalesce(visits, 0) + 1 WHERE id = 1`);
+    await db.raw(`DELETE FROM "${app}".customers WHERE id = 1`);
+    const row = await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).first('knowledge', 'deleted');
+    expect(row).toEqual({ knowledge, deleted: true });
+    await db.raw(`INSERT INTO "${app}".customers (id, full_name, account_id) VALUES (1, 'Ann', 1)`);
+  });
+
   it('takes no tick for an UPDATE that changes no mapped column', async () => {
     const before = await clockOf(store, 'customers');
     const states = await resourcesOf(store, 'customers');
