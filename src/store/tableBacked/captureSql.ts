@@ -1,7 +1,8 @@
 /**
  * The SQL text of change capture for one table-backed kind, generated from its mapping (pure; identifiers
- * always quoted). Three AFTER ... FOR EACH STATEMENT triggers with transition tables, one per event, each
- * running ONE statement:
+ * always quoted). AFTER ... FOR EACH STATEMENT triggers, one per event (INSERT, UPDATE, DELETE with their
+ * transition tables; TRUNCATE: every live row deleted), each running ONE statement (and, for a kind that
+ * references itself, a second one giving rows the UUIDs of parents inserted by the same statement):
  *
  *   changes   the statement's changed rows: (local key, deleted, payload); an UPDATE row whose mapped columns
  *             are all IS NOT DISTINCT FROM before takes no part; an UPDATE that moves a key deletes the
@@ -10,14 +11,16 @@
  *             lock, held to commit (prefix visibility, PROTOCOL.md 2.1; see store/clock.ts). No change, no
  *             UPDATE: no tick and no lock
  *   resources INSERT ... SELECT ... ON CONFLICT (endpoint_id, local_key) DO UPDATE: one sync state per row,
- *             the UUID kept; a deleted row becomes a tombstone (deleted, empty payload)
+ *             the UUID and the knowledge kept (a local change keeps its version's knowledge, PROTOCOL.md
+ *             2.5); a deleted row becomes a tombstone (deleted, empty payload)
  *
  * A transaction that set APPLYING_SETTING (sdata_sync.applying = on) is sdata-sync applying received
  * changes: it writes the sync state itself, so the triggers do nothing.
  *
  * The functions are SECURITY DEFINER (the application's roles need no rights on our schema) with a fixed
- * search_path: the store's schema, so the store's own triggers (NOTIFY of the clock, 004_digest_notify) name
- * the right schema. The user of a captured change is `session_user`, the role the application logged in as.
+ * search_path: the store's schema first, so the store's own triggers (NOTIFY of the clock, 004_digest_notify)
+ * name the right schema, and pg_temp last, so no temporary object of the session can stand in for ours.
+ * The user of a captured change is `session_user`, the role the application logged in as.
  */
 import { createHash } from 'node:crypto';
 import type { ColumnMapping, TableMapping } from './mapping';
@@ -36,8 +39,8 @@ export async function markApplying(trx: Tx): Promise<void> {
   await trx.raw('SELECT set_config(?, ?, true)', [APPLYING_SETTING, 'on']);
 }
 
-export type CaptureEvent = 'insert' | 'update' | 'delete';
-export const CAPTURE_EVENTS: CaptureEvent[] = ['insert', 'update', 'delete'];
+export type CaptureEvent = 'insert' | 'update' | 'delete' | 'truncate';
+export const CAPTURE_EVENTS: CaptureEvent[] = ['insert', 'update', 'delete', 'truncate'];
 
 /** Everything the generated SQL names: the mapping, where the store is, the endpoint and referenced endpoints. */
 export interface CaptureTarget {
@@ -55,6 +58,7 @@ export interface CaptureTarget {
 const NEW_ROWS = 'sdata_new';
 const OLD_ROWS = 'sdata_old';
 const BODY_TAG = '$sdata_capture$';
+const STATEMENT_TAG = '$sdata_statement$';
 /** jsonb_build_object takes at most 100 arguments: payloads of more properties are concatenated. */
 const PAIRS_PER_CALL = 50;
 
@@ -154,7 +158,7 @@ export function tickChangesSql(t: CaptureTarget, changesSql: string, order = '')
   ON CONFLICT (endpoint_id, local_key) DO UPDATE
      SET payload = excluded.payload, deleted = excluded.deleted, etag = excluded.etag,
          state_endpoint = excluded.state_endpoint, state_tick = excluded.state_tick,
-         state_stamp = excluded.state_stamp, state_user = excluded.state_user, knowledge = NULL`;
+         state_stamp = excluded.state_stamp, state_user = excluded.state_user`;
 }
 
 /** The changed rows of one statement, from its transition tables. */
@@ -165,6 +169,9 @@ function changesOfEvent(t: CaptureTarget, event: CaptureEvent): string {
       return `SELECT (${keySql(t, 'n')})::text AS local_key, false AS deleted, ${payloadSql(t, 'n')} AS payload FROM ${NEW_ROWS} n`;
     case 'delete':
       return `SELECT (${keySql(t, 'o')})::text AS local_key, true AS deleted, '{}'::jsonb AS payload FROM ${OLD_ROWS} o`;
+    case 'truncate':
+      // No transition table: the table is empty now, so every live sync state is of a deleted row.
+      return `SELECT x.local_key, true AS deleted, '{}'::jsonb AS payload FROM ${storeTable(t, 'resources')} x WHERE x.endpoint_id = ${t.endpointId} AND NOT x.deleted`;
     case 'update':
       return `SELECT (${keySql(t, 'n')})::text AS local_key, false AS deleted, ${payloadSql(t, 'n')} AS payload
                 FROM ${NEW_ROWS} n LEFT JOIN ${OLD_ROWS} o ON o.${ident(key)} = n.${ident(key)}
@@ -193,19 +200,40 @@ function selfReferencesSql(t: CaptureTarget): string {
        AND r.state_endpoint = ${literal(t.endpointUrl)} AND r.payload IS DISTINCT FROM ${payloadSql(t, 'n')}`;
 }
 
+/**
+ * Statements of more rows than this are planned for their own size (EXECUTE). PL/pgSQL keeps the plan of a
+ * static statement from its first run, and the planner sizes a transition table by its rows at that run: a
+ * plan made for one row (nested loops over the transition tables) would cost a 1,000-row statement
+ * quadratic time. Small statements keep the cached plan, which suits them and saves the planning.
+ */
+export const REPLAN_ABOVE_ROWS = 16;
+
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
 export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
   const statements = [tickChangesSql(t, changesOfEvent(t, event))];
-  if (event !== 'delete' && referencesItself(t)) statements.push(selfReferencesSql(t));
+  if ((event === 'insert' || event === 'update') && referencesItself(t)) statements.push(selfReferencesSql(t));
+  const rows = event === 'insert' || event === 'update' ? NEW_ROWS : event === 'delete' ? OLD_ROWS : undefined;
+  const cached = statements.map((q) => `${q};`).join('\n    ');
+  const planned = statements.map((q) => `EXECUTE ${STATEMENT_TAG}${q}${STATEMENT_TAG};`).join('\n    ');
   const body = `
 BEGIN
   IF current_setting(${literal(APPLYING_SETTING)}, true) = 'on' THEN RETURN NULL; END IF;
-  ${statements.join(';\n  ')};
+  ${
+    rows
+      ? `IF (SELECT count(*) FROM ${rows}) > ${REPLAN_ABOVE_ROWS} THEN
+    ${planned}
+  ELSE
+    ${cached}
+  END IF;`
+      : cached
+  }
   RETURN NULL;
 END`;
-  if (body.includes(BODY_TAG)) throw new Error(`the capture function of ${t.mapping.schema}.${t.mapping.table} would contain ${BODY_TAG}`);
+  for (const tag of [BODY_TAG, STATEMENT_TAG]) {
+    if (statements.some((q) => q.includes(tag))) throw new Error(`the capture function of ${t.mapping.schema}.${t.mapping.table} would contain ${tag}`);
+  }
   return `CREATE OR REPLACE FUNCTION ${qualified(t.mapping.adapterSchema, captureFunctionName(t.mapping, event))}() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${ident(t.storeSchema)}, pg_catalog
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${ident(t.storeSchema)}, pg_catalog, pg_temp
   AS ${BODY_TAG}${body}${BODY_TAG}`;
 }
 
@@ -214,10 +242,15 @@ export function captureTriggerSql(t: CaptureTarget, event: CaptureEvent): string
   const m = t.mapping;
   const table = qualified(m.schema, m.table);
   const trigger = ident(captureTriggerName(m, event));
-  const referencing = event === 'insert' ? `NEW TABLE AS ${NEW_ROWS}` : event === 'delete' ? `OLD TABLE AS ${OLD_ROWS}` : `OLD TABLE AS ${OLD_ROWS} NEW TABLE AS ${NEW_ROWS}`;
+  const referencing = {
+    insert: ` REFERENCING NEW TABLE AS ${NEW_ROWS}`,
+    update: ` REFERENCING OLD TABLE AS ${OLD_ROWS} NEW TABLE AS ${NEW_ROWS}`,
+    delete: ` REFERENCING OLD TABLE AS ${OLD_ROWS}`,
+    truncate: '',
+  }[event];
   return [
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} AFTER ${event.toUpperCase()} ON ${table} REFERENCING ${referencing}
+    `CREATE TRIGGER ${trigger} AFTER ${event.toUpperCase()} ON ${table}${referencing}
        FOR EACH STATEMENT EXECUTE FUNCTION ${qualified(m.adapterSchema, captureFunctionName(m, event))}()`,
   ];
 }

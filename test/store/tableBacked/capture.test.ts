@@ -76,6 +76,41 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     expect(await clockOf(store, 'customers')).toBe(before + 6);
   });
 
+  it('captures statements of many rows (planned for their size) like small ones', async () => {
+    const before = await clockOf(store, 'customers');
+    const { rows } = await db.raw(`INSERT INTO "${app}".customers (full_name, account_id, visits) SELECT 'many ' || g, 1 + g % 2, g FROM generate_series(1, 100) g RETURNING id`);
+    const keys = rows.map((r: { id: number | string }) => String(r.id));
+    const accounts = await resourcesOf(store, 'accounts');
+    let customers = await resourcesOf(store, 'customers');
+    expect(keys.map((k: string) => customers.get(k)!.state_tick).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => before + i));
+    const first = customers.get(keys[0])!;
+    expect(first.payload).toMatchObject({ name: 'many 1', visits: 1, account: { uuid: accounts.get('2')!.uuid } });
+
+    await db.raw(`UPDATE "${app}".customers SET created_at = created_at + interval '1 day' WHERE full_name LIKE 'many %'`);
+    expect(await clockOf(store, 'customers')).toBe(before + 100);
+    await db.raw(`UPDATE "${app}".customers SET visits = visits * 10 WHERE full_name LIKE 'many %' AND visits <= 60`);
+    customers = await resourcesOf(store, 'customers');
+    expect(await clockOf(store, 'customers')).toBe(before + 160);
+    expect(customers.get(keys[0])).toMatchObject({ uuid: first.uuid, payload: expect.objectContaining({ visits: 10 }) });
+    expect(customers.get(keys[99])!.payload.visits).toBe(100);
+
+    await db.raw(`DELETE FROM "${app}".customers WHERE full_name LIKE 'many %'`);
+    customers = await resourcesOf(store, 'customers');
+    expect(await clockOf(store, 'customers')).toBe(before + 260);
+    expect(keys.every((k: string) => customers.get(k)!.deleted)).toBe(true);
+  });
+
+  it('keeps the knowledge of the version a local change replaces (PROTOCOL.md 2.5)', async () => {
+    const knowledge = [{ endpoint: 'http://other.test/sdata/a/b/-/customers', tick: 7, stamp: '2026-11-22T12:00:00.000Z', conflictPriority: 5 }];
+    const endpointId = (await store.db.withSchema(store.schema).from('endpoints').where('url', `${ERP}/customers`).first('id')).id;
+    await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).update({ knowledge: JSON.stringify(knowledge) });
+    await db.raw(`UPDATE "${app}".customers SET visits = coalesce(visits, 0) + 1 WHERE id = 1`);
+    await db.raw(`DELETE FROM "${app}".customers WHERE id = 1`);
+    const row = await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).first('knowledge', 'deleted');
+    expect(row).toEqual({ knowledge, deleted: true });
+    await db.raw(`INSERT INTO "${app}".customers (id, full_name, account_id) VALUES (1, 'Ann', 1)`);
+  });
+
   it('takes no tick for an UPDATE that changes no mapped column', async () => {
     const before = await clockOf(store, 'customers');
     const states = await resourcesOf(store, 'customers');
@@ -111,6 +146,19 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     // The setting is transaction-local: the next statement is captured again.
     await db.raw(`UPDATE "${app}".customers SET full_name = 'Ann C.' WHERE id = 1`);
     expect((await resourcesOf(store, 'customers')).get('1')!.payload.name).toBe('Ann C.');
+  });
+
+  it('captures a TRUNCATE as the deletion of every row', async () => {
+    const live = [...(await resourcesOf(store, 'customers')).values()].filter((r) => !r.deleted);
+    const before = await clockOf(store, 'customers');
+    await db.raw(`TRUNCATE "${app}".customers`);
+    const after = await resourcesOf(store, 'customers');
+    expect(live.length).toBeGreaterThan(2);
+    expect([...after.values()].every((r) => r.deleted && Object.keys(r.payload).length === 0)).toBe(true);
+    expect(live.map((r) => after.get(r.local_key)!.state_tick).sort((a, b) => a - b)).toEqual(live.map((_, i) => before + i));
+    expect(await clockOf(store, 'customers')).toBe(before + live.length);
+    await db.raw(`TRUNCATE "${app}".customers`);
+    expect(await clockOf(store, 'customers')).toBe(before + live.length);
   });
 
   it('does not touch the clock when a statement changes no row', async () => {

@@ -139,8 +139,11 @@ export async function catalogDump(db: Db, schema: string): Promise<Record<string
   };
 }
 
-/** Schema names of the database, without the per-test schemas other test files create and drop meanwhile. */
+/**
+ * Schema names of the database, but for the per-test schemas (a random hexadecimal suffix) that other test
+ * files and benchmarks sharing the server create and drop meanwhile; `keep` names those that count here.
+ */
 export async function schemaNames(db: Db, keep: string[]): Promise<string[]> {
   const { rows } = await db.raw<{ rows: { nspname: string }[] }>(`SELECT nspname FROM pg_namespace ORDER BY nspname`);
-  return rows.map((r) => r.nspname).filter((n) => keep.includes(n) || !/^(t|app|ad)_[0-9a-f]{12,16}$/.test(n));
+  return rows.map((r) => r.nspname).filter((n) => keep.includes(n) || !/_[0-9a-f]{10,}$/.test(n));
 }
