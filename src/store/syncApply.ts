@@ -21,7 +21,7 @@ import { parkConflicts } from './conflicts';
 import { openFailures, quarantineEntries, settleFailure, type FailureRecord } from './failures';
 import { lockedUuids, refuseLockedUuids } from './preparedBatches';
 import { withRefusedWrites } from '../protocol/refusedWrites';
-import { allocateAppKeys, writeAppRows, type AppTable } from './tableBacked/appRows';
+import { allocateAppKeys, lockAppRows, writeAppRows, type AppTable } from './tableBacked/appRows';
 
 export interface SyncTarget {
   id: number;
@@ -87,6 +87,8 @@ export async function dryRunPages(trx: Tx, target: SyncTarget, pages: PageToAppl
 
 /** Applies one page inside the caller's transaction (which holds the page's writes and its digest update). */
 export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
+  // A table-backed target: the application's rows first, then the clock (the order the capture takes them).
+  if (target.table) await lockAppRows(trx, target.table, uuidsOf(page.entries));
   const now = new Date().toISOString();
   const { clock } = await lockClock(trx, target.id);
   const digest = await readDigest(trx, target.id, target.url);

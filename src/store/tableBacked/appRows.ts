@@ -79,6 +79,24 @@ export async function writeAppRows(trx: Tx, table: AppTable, changes: AppRowChan
   return failed;
 }
 
+/**
+ * Locks the application's rows of these resources (by UUID), in key order, before the caller takes the clock
+ * lock. The capture trigger of an application's statement holds its rows and then waits for the clock;
+ * taking the rows first too means a page and an application's statement on the same rows wait for each
+ * other instead of deadlocking.
+ */
+export async function lockAppRows(trx: Tx, table: AppTable, uuids: string[]): Promise<void> {
+  const m = table.mapping;
+  const k = ident(m.key);
+  for (let i = 0; i < uuids.length; i += BATCH) {
+    const keys: { local_key: string }[] = await trx('resources').select('local_key').where('endpoint_id', table.endpointId).whereIn('uuid', uuids.slice(i, i + BATCH));
+    if (keys.length === 0) continue;
+    await trx.raw(`SELECT 1 FROM ${tableName(m)} WHERE ${k} IN (SELECT r.${k} FROM jsonb_populate_recordset(NULL::${tableName(m)}, ?::jsonb) r) ORDER BY ${k} FOR UPDATE`, [
+      JSON.stringify(keys.map((r) => ({ [m.key]: r.local_key }))),
+    ]);
+  }
+}
+
 /** New keys for rows sync creates, from the key column's default (its sequence, usually). */
 export async function allocateAppKeys(trx: Tx, table: AppTable, n: number): Promise<string[]> {
   if (!table.keyDefault) throw new Error(`allocateAppKeys: ${tableName(table.mapping)} has no key default`);
