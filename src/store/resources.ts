@@ -17,7 +17,7 @@ import { lockClock, takeTicks } from './clock';
 import { allocateKeys } from './keys';
 import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
-import { allocateAppKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
+import { allocateAppKeys, lockAppRowKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
 
 /** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
 export type ResourceValues = Record<string, unknown>;
@@ -211,6 +211,14 @@ async function lockedLiveResource(trx: Tx, endpointId: number, key: string, ifMa
   return current;
 }
 
+/**
+ * A table-backed endpoint: locks the application's row of a resource before the clock, in the order its
+ * capture trigger takes them (a key no resource has is left to the 404 that follows).
+ */
+async function lockAppRow(trx: Tx, ep: LocalEndpoint, key: string): Promise<void> {
+  if (ep.table && (await findResource(trx, ep.id, key))) await lockAppRowKeys(trx, ep.table, [key]);
+}
+
 /** Writes a new version of a locked resource as a local change (next tick); knowledge stays (PROTOCOL.md 2.5). */
 async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, values: ResourceValues, deleted: boolean, user?: string): Promise<Resource> {
   const { first, stamp } = await takeTicks(trx, ep.id, 1);
@@ -228,6 +236,7 @@ async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, v
  * client gives a UUID that is not the resource's; takes a tick.
  */
 export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, values: ResourceValues, ifMatch: IfMatch, opts: { uuid?: string; user?: string } = {}): Promise<Resource> {
+  await lockAppRow(trx, ep, key);
   const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
   if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
   return writeLocalChange(trx, ep, current, values, false, opts.user);
@@ -235,6 +244,7 @@ export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, va
 
 /** Deletes a live resource, leaving a tombstone with the new sync state (DELETE); takes a tick. */
 export async function deleteResource(trx: Tx, ep: LocalEndpoint, key: string, ifMatch: IfMatch, user?: string): Promise<Resource> {
+  await lockAppRow(trx, ep, key);
   const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
   return writeLocalChange(trx, ep, current, {}, true, user);
 }

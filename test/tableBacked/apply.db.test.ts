@@ -111,6 +111,8 @@ describeEachDatabase('table-backed endpoint in the server database', (tdb) => {
     expect((await refused.text()).replace(/&quot;/g, '"')).toMatch(/CheckViolation[\s\S]*violates check constraint "accounts_balance_check"/);
     expect((await accounts()).find((r) => r.id === hooli.id)).toMatchObject({ name: 'Hooli XYZ' });
     expect(await ticksOf('accounts')).toBe(before);
+    // A key the table's key column cannot hold names no resource: 404, as anywhere.
+    expect((await fetch(`${t.erp}/accounts('not-a-number')`, { method: 'DELETE' })).status).toBe(404);
     const s = await pass(t.erp, t.crm);
     expect(s).toMatchObject({ failures: 0, created: 1, updated: 0 });
   });

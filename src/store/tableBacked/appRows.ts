@@ -86,15 +86,20 @@ export async function writeAppRows(trx: Tx, table: AppTable, changes: AppRowChan
  * other instead of deadlocking.
  */
 export async function lockAppRows(trx: Tx, table: AppTable, uuids: string[]): Promise<void> {
-  const m = table.mapping;
-  const k = ident(m.key);
   for (let i = 0; i < uuids.length; i += BATCH) {
     const keys: { local_key: string }[] = await trx('resources').select('local_key').where('endpoint_id', table.endpointId).whereIn('uuid', uuids.slice(i, i + BATCH));
-    if (keys.length === 0) continue;
-    await trx.raw(`SELECT 1 FROM ${tableName(m)} WHERE ${k} IN (SELECT r.${k} FROM jsonb_populate_recordset(NULL::${tableName(m)}, ?::jsonb) r) ORDER BY ${k} FOR UPDATE`, [
-      JSON.stringify(keys.map((r) => ({ [m.key]: r.local_key }))),
-    ]);
+    await lockAppRowKeys(trx, table, keys.map((r) => r.local_key));
   }
+}
+
+/** Locks the application's rows of these local keys, in key order (see lockAppRows). */
+export async function lockAppRowKeys(trx: Tx, table: AppTable, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const m = table.mapping;
+  const k = ident(m.key);
+  await trx.raw(`SELECT 1 FROM ${tableName(m)} WHERE ${k} IN (SELECT r.${k} FROM jsonb_populate_recordset(NULL::${tableName(m)}, ?::jsonb) r) ORDER BY ${k} FOR UPDATE`, [
+    JSON.stringify(keys.map((key) => ({ [m.key]: key }))),
+  ]);
 }
 
 /** New keys for rows sync creates, from the key column's default (its sequence, usually). */
