@@ -60,7 +60,15 @@ export interface AppliedPage {
 const RETRIES_PER_PAGE = 100;
 
 export async function applySyncPage(db: Db, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
-  return db.transaction((trx) => applyPageIn(trx, target, page));
+  try {
+    return await db.transaction((trx) => applyPageIn(trx, target, page));
+  } catch (err) {
+    // The database chose this page's transaction to break a lock cycle (e.g. with an application's own
+    // statements on a table-backed endpoint's rows): nothing of it was kept, and the same page can come again.
+    const code = (err as { code?: string })?.code;
+    if (code !== '40P01' && code !== '40001') throw err;
+    throw new SDataError(503, { severity: 'Transient', sdataCode: 'ApplicationUnavailable', applicationCode: code === '40P01' ? 'Deadlock' : 'SerializationFailure', message: 'the page met concurrent writes of the same rows and was rolled back; nothing of it was applied, send it again' });
+  }
 }
 
 /** Thrown inside a dry run's savepoint to roll it back with what the pages would have done. */
