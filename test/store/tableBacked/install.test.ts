@@ -152,3 +152,28 @@ describePostgres('a failing adapter install', (tdb) => {
     await db.raw(`DROP SCHEMA "${app}" CASCADE`);
   });
 });
+
+describePostgres('adapter install beside a writing application', (tdb) => {
+  it('captures a row whose transaction commits while install runs', async () => {
+    const db = await tdb.open();
+    const app = uniqueName('app');
+    await createAppTables(db, app);
+    await db.raw(`INSERT INTO "${app}".accounts (name) VALUES ('Acme')`);
+    const { stores, store } = await onlyStore(tableConfig({ schema: app, adapterSchema: uniqueName('ad'), connection: postgresUrl }));
+    const writer = await db.client.acquireConnection();
+    try {
+      await writer.query(`BEGIN; INSERT INTO "${app}".customers (full_name, account_id) VALUES ('Late', 1)`);
+      const installing = installStore(store);
+      await new Promise((r) => setTimeout(r, 500));
+      await writer.query('COMMIT');
+      await installing;
+    } finally {
+      await db.client.releaseConnection(writer);
+    }
+    const customers = await resourcesOf(store, 'customers');
+    expect([...customers.values()].map((r) => r.payload.name)).toEqual(['Late']);
+    await stores.close();
+    await db.raw(`DROP SCHEMA "${app}" CASCADE`);
+    await db.raw(`DROP SCHEMA "${store.adapterSchema}" CASCADE`);
+  });
+});
