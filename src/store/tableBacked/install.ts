@@ -3,10 +3,10 @@
  * leaves nothing behind. The application's tables are never altered: install only adds triggers on them.
  *
  * install  check the live tables; create the adapter schema; run our migrations in it (a store of its own);
- *          register the endpoints; give every row without a sync state one tick, and every row whose stored
- *          payload no longer matches its mapped values (a changed mapping) a new one; replace the capture
- *          functions and triggers whose fingerprint changed; record the fingerprints. A second install
- *          changes nothing and takes no tick.
+ *          register the endpoints; lock the tables against writes (until commit); give every row without a
+ *          sync state one tick, and every row whose stored payload no longer matches its mapped values (a
+ *          changed mapping) a new one; replace the capture functions and triggers whose fingerprint
+ *          changed; record the fingerprints. A second install changes nothing and takes no tick.
  * remove   drop the triggers, the adapter schema (functions, record and, for a store of its own, the store)
  *          and, in the server's own store, the endpoints' rows.
  * verify   at server start: the recorded fingerprints match the configuration, or start is refused.
@@ -147,6 +147,9 @@ export async function installStore(store: TableStore): Promise<InstalledTable[]>
     // Unqualified names of the store's connection resolve in the store's schema.
     await registerEndpoints(trx as unknown as Db, store.endpoints.map((e) => e.def));
     const targets = await captureTargets(trx, store, live);
+    // The lock CREATE TRIGGER takes, taken before the rows are read: the application's writes wait until
+    // the capture is in place, so no row is written between the read and the triggers, uncaptured.
+    await trx.raw(`LOCK TABLE ${targets.map((t) => qualified(t.mapping.schema, t.mapping.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
     const recorded = new Map((await installedRows(trx, store.adapterSchema)).map((r) => [`${r.table_schema}.${r.table_name}`, r]));
 
     // Every kind's new rows get their UUIDs first, then the payloads, so references between them resolve.

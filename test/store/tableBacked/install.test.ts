@@ -136,7 +136,7 @@ describePostgres('a failing adapter install', (tdb) => {
       const serverEndpoints = separate ? [] : await db.from('endpoints').select('url');
       const locker = await db.client.acquireConnection();
       try {
-        // Its ROW EXCLUSIVE lock lets install read the table, then holds up the trigger at the very end.
+        // Its ROW EXCLUSIVE lock holds install up once the schema, our tables and the endpoints are made.
         await locker.query(`BEGIN; UPDATE "${app}".customers SET visits = 1 WHERE id = 1`);
         await expect(installStore({ ...store, db: impatient })).rejects.toThrow(/lock timeout/);
         await locker.query('ROLLBACK');
