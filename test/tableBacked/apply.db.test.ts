@@ -7,6 +7,8 @@
  */
 import { describeEachDatabase } from '../support/databases';
 import { batchCreate, create, readAll, remove, update, valuesByUuid } from '../e2e/support/sdata';
+import { SDataClient } from '../../src/engine/http';
+import { runDistribution } from '../../src/engine/distribute';
 import { pass, startTableBacked, uniqueName, type TableBackedServer } from './support';
 
 interface AccountRow {
@@ -150,5 +152,31 @@ describeEachDatabase('table-backed endpoint in the server database', (tdb) => {
     expect(Object.fromEntries(await valuesByUuid(`${t.erp}/contacts`))).toEqual(
       Object.fromEntries([...(await valuesByUuid(`${t.crm}/contacts`))].filter(([, v]) => v.firstName === 'Bo')),
     );
+  });
+
+  it('a two-phase distribution to the table-backed endpoint writes the table at commit only; a row the table refuses is a Nak and nothing is written', async () => {
+    let whilePrepared: string[] = [];
+    const distribute = () =>
+      runDistribution({
+        source: `${t.crm}/accounts`,
+        targets: [`${t.erp}/accounts`],
+        twoPhase: true,
+        timeoutSeconds: 10,
+        client: new SDataClient({ run: { runName: `two-phase ${Date.now()}`, runStamp: new Date().toISOString() } }),
+        onPrepared: async () => {
+          whilePrepared = (await accounts()).map((r) => r.name);
+        },
+      });
+    await create(`${t.crm}/accounts`, 'account', { name: 'Two-phase', balance: '3' }, '30');
+    const committed = await distribute();
+    expect(committed.decision).toBe('commit');
+    expect(whilePrepared).not.toContain('Two-phase');
+    expect((await accounts()).find((r) => r.name === 'Two-phase')).toMatchObject({ balance: '3' });
+
+    await create(`${t.crm}/accounts`, 'account', { name: 'Two-phase refused', balance: '-3' }, '31');
+    const aborted = await distribute();
+    expect(aborted.decision).toBe('abort');
+    expect(aborted.targets[0]).toMatchObject({ vote: 'Nak' });
+    expect((await accounts()).find((r) => r.name === 'Two-phase refused')).toBeUndefined();
   });
 });
