@@ -62,6 +62,9 @@ describeEachDatabase('table-backed endpoint in the server database', (tdb) => {
     const rows = await accounts();
     expect((await readAll(`${t.erp}/accounts`)).map((r) => r.key).sort()).toEqual(rows.map((r) => String(r.id)).sort());
     expect(Object.fromEntries(await valuesByUuid(`${t.erp}/contacts`))).toEqual(Object.fromEntries(await valuesByUuid(`${t.crm}/contacts`)));
+    // Queries read the referenced kind's endpoint, in the same store.
+    expect(await (await fetch(`${t.erp}/contacts?include=account`)).text()).toMatch(/<name>Acme<\/name>/);
+    expect(await (await fetch(`${t.erp}/accounts?where=${encodeURIComponent("name eq 'Globex'")}`)).text()).toMatch(/<opensearch:totalResults>1</);
 
     // Writing the application's rows took no tick of the capture: nothing to echo.
     expect([await ticksOf('accounts'), await ticksOf('contacts')]).toEqual(ticksBefore);
