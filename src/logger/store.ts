@@ -334,3 +334,27 @@ export async function pruneBefore(db: Db, cutoff: Date): Promise<{ events: numbe
     return { events, runs };
   });
 }
+
+/** The last run of a route (source, target, kind) and when its last done run ended. */
+export interface LatestRun extends RunRecord {
+  /** When the route's last run in state done received its last post; undefined when none is done. */
+  lastSuccessAt?: string;
+}
+
+/**
+ * The latest run of each route, routes ordered by source, target and kind (at most `limit`), with the end of
+ * each route's last done run (a DISTINCT ON over the index of migration 010).
+ */
+export async function latestRunPerRoute(db: DbOrTx, limit: number): Promise<LatestRun[]> {
+  const { rows } = (await db.raw(
+    `SELECT l.*, s.last_success
+       FROM (SELECT DISTINCT ON (source, target, kind) * FROM log_runs
+              ORDER BY source, target, kind, started_at DESC, id DESC) l
+       LEFT JOIN LATERAL (SELECT MAX(d.last_received_at) AS last_success FROM log_runs d
+                           WHERE d.source = l.source AND d.target = l.target AND d.kind = l.kind AND d.state = 'done') s ON true
+      ORDER BY l.source, l.target, l.kind
+      LIMIT ?`,
+    [limit],
+  )) as { rows: (RunRow & { last_success: Date | string | null })[] };
+  return rows.map((r) => ({ ...runOf(r), lastSuccessAt: r.last_success === null ? undefined : iso(r.last_success) }));
+}
