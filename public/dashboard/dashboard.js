@@ -75,10 +75,17 @@
     outcome.textContent = 'sending…';
     return fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (j) {
-          outcome.textContent = res.ok ? 'done' : 'refused: ' + (j.message || ('HTTP ' + res.status));
-          outcome.className = res.ok ? 'outcome' : 'outcome error';
-          if (res.ok) refresh();
+        if (res.ok) {
+          outcome.textContent = 'done';
+          outcome.className = 'outcome';
+          refresh();
+          return;
+        }
+        return res.text().then(function (xml) {
+          var doc = new DOMParser().parseFromString(xml, 'application/xml');
+          var messages = Array.prototype.map.call(doc.getElementsByTagNameNS('http://schemas.sage.com/sdata/2008/1', 'message'), function (m) { return m.textContent; });
+          outcome.textContent = 'refused (HTTP ' + res.status + '): ' + (messages.join('; ') || 'no diagnosis');
+          outcome.className = 'outcome error';
         });
       })
       .catch(function (err) { outcome.textContent = 'failed: ' + err.message; outcome.className = 'outcome error'; });

@@ -8,6 +8,8 @@
  *   POST /dashboard/resolve          { endpoint, id, action: keep | dismiss }: $conflicts('ID')/$resolve
  *   POST /dashboard/retry            { endpoint, id }: $failures('ID')/$retry
  *
+ * An action the endpoint refuses is answered with the endpoint's status (502 for its 5xx) and diagnoses.
+ *
  * Resolve and retry are forwarded by the logger to the endpoint with the operator's own Authorization
  * header (the one the browser sent the logger), so the endpoint decides with the operator's roles (admin)
  * and records the operator as the user of a kept version; the logger's own credentials are never used for
@@ -50,6 +52,18 @@ function parsed<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const r = schema.safeParse(body);
   if (!r.success) throw badBody(`${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`).join('; ')}`);
   return r.data;
+}
+
+/** The endpoint's own diagnoses of a refused action, with its status (a 5xx of the endpoint reads as 502). */
+function endpointRefusal(endpoint: string, status: number, body: string): SDataError {
+  let found: ReturnType<typeof diagnosesIn> = [];
+  try {
+    found = diagnosesIn(parseXml(body));
+  } catch {
+    // not a diagnosis document: the status says it
+  }
+  const [first, ...more] = found.length > 0 ? found : [{ severity: 'Error' as const, sdataCode: 'ApplicationDiagnosis' as const, message: `HTTP ${status}` }];
+  return new SDataError(status >= 400 && status < 500 ? status : 502, { ...first, message: `${endpoint}: ${first.message}` }, more);
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -97,13 +111,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
       res.status(200).json({ status: answer.status });
       return;
     }
-    let message = `HTTP ${answer.status}`;
-    try {
-      message = diagnosesIn(parseXml(body)).map((d) => d.message).join('; ') || message;
-    } catch {
-      // not a diagnosis document: the status says it
-    }
-    res.status(answer.status >= 400 && answer.status < 500 ? answer.status : 502).json({ status: answer.status, message });
+    throw endpointRefusal(endpoint, answer.status, body);
   }
 
   router.post(
