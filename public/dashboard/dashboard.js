@@ -8,6 +8,8 @@
   var runsStart = 1;
   var RUNS_PER_PAGE = 20;
   var statusEl = document.getElementById('status');
+  // The outcome of each action by endpoint and id, so a redraw does not wipe it.
+  var outcomes = {};
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -71,24 +73,33 @@
     return el('div', { className: title === 'Winner (kept now)' ? 'winner' : 'loser' }, [el('h4', { text: title }), el('table', {}, [el('tbody', {}, rows)])]);
   }
 
-  function act(path, body, outcome) {
-    outcome.textContent = 'sending…';
+  function outcomeFor(key) {
+    var o = outcomes[key];
+    return el('span', { className: o && o.error ? 'outcome error' : 'outcome', role: 'status', 'data-outcome': key, text: o ? o.text : '' });
+  }
+  function show(key, text, error) {
+    outcomes[key] = { text: text, error: error };
+    document.querySelectorAll('[data-outcome]').forEach(function (e) {
+      if (e.getAttribute('data-outcome') === key) { e.textContent = text; e.className = error ? 'outcome error' : 'outcome'; }
+    });
+  }
+
+  function act(path, body, key) {
+    show(key, 'sending…', false);
     return fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (res) {
         if (res.ok) {
-          outcome.textContent = 'done';
-          outcome.className = 'outcome';
+          show(key, 'done', false);
           refresh();
           return;
         }
         return res.text().then(function (xml) {
           var doc = new DOMParser().parseFromString(xml, 'application/xml');
           var messages = Array.prototype.map.call(doc.getElementsByTagNameNS('http://schemas.sage.com/sdata/2008/1', 'message'), function (m) { return m.textContent; });
-          outcome.textContent = 'refused (HTTP ' + res.status + '): ' + (messages.join('; ') || 'no diagnosis');
-          outcome.className = 'outcome error';
+          show(key, 'refused (HTTP ' + res.status + '): ' + (messages.join('; ') || 'no diagnosis'), true);
         });
       })
-      .catch(function (err) { outcome.textContent = 'failed: ' + err.message; outcome.className = 'outcome error'; });
+      .catch(function (err) { show(key, 'failed: ' + err.message, true); });
   }
 
   function drawConflicts(byEndpoint) {
@@ -96,11 +107,12 @@
     var items = [];
     byEndpoint.forEach(function (group) {
       group.items.forEach(function (c) {
-        var outcome = el('span', { className: 'outcome', role: 'status' });
+        var key = 'conflict ' + group.endpoint + ' ' + c.id;
+        var outcome = outcomeFor(key);
         var keep = el('button', { type: 'button', text: 'Keep', 'data-action': 'keep' });
         var dismiss = el('button', { type: 'button', text: 'Dismiss', 'data-action': 'dismiss' });
         [keep, dismiss].forEach(function (b) {
-          b.addEventListener('click', function () { act('/dashboard/resolve', { endpoint: group.endpoint, id: c.id, action: b.dataset.action }, outcome); });
+          b.addEventListener('click', function () { act('/dashboard/resolve', { endpoint: group.endpoint, id: c.id, action: b.dataset.action }, key); });
         });
         items.push(el('div', { className: 'conflict', 'data-endpoint': group.endpoint, 'data-conflict-id': c.id, 'data-uuid': c.uuid }, [
           el('h3', { text: (c.resource || c.uuid) + ' at ' + group.endpoint }),
@@ -120,9 +132,10 @@
     var items = [];
     byEndpoint.forEach(function (group) {
       group.items.forEach(function (f) {
-        var outcome = el('span', { className: 'outcome', role: 'status' });
+        var key = 'failure ' + group.endpoint + ' ' + f.id;
+        var outcome = outcomeFor(key);
         var retry = el('button', { type: 'button', text: 'Retry' });
-        retry.addEventListener('click', function () { act('/dashboard/retry', { endpoint: group.endpoint, id: f.id }, outcome); });
+        retry.addEventListener('click', function () { act('/dashboard/retry', { endpoint: group.endpoint, id: f.id }, key); });
         items.push(el('div', { className: 'failure', 'data-endpoint': group.endpoint, 'data-failure-id': f.id }, [
           el('h3', { text: 'Entry ' + (f.uuid || f.entryId || f.id) + ' at ' + group.endpoint }),
           el('p', { text: f.attempts + ' attempt(s) since ' + f.createdAt + (f.runName ? ', run ' + f.runName : '') }),
