@@ -56,7 +56,7 @@ describe('the dashboard in Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
     mkdirSync(SHOTS, { recursive: true });
-    t = await startTopology('pglite', { observe: { intervalSeconds: 0.5 }, dashboardRefreshSeconds: 0.5 });
+    t = await startTopology('pglite', { observe: { intervalSeconds: 0.5 }, dashboardRefreshSeconds: 0.5 }, undefined, 120_000);
     crm = t.crm.endpoint('accounts');
     erp = t.erp.endpoint('accounts');
     context = await chromium.launchPersistentContext(profile, {
