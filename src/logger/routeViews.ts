@@ -60,7 +60,9 @@ export function routeViews(latest: readonly LatestRun[], digests: ReadonlyMap<st
         skipped: r.skipped,
       },
     };
-    if (sourceDigest && targetDigest) view.lagTicks = lagInTicks(r.source, sourceDigest, targetDigest);
+    // A digest names its endpoint by the endpoint's own URL (its origin), which may differ from the URL the
+    // engine reaches it by (localhost and 127.0.0.1, a proxy): the target's entry is under the former.
+    if (sourceDigest && targetDigest) view.lagTicks = lagInTicks(sourceDigest.origin ?? r.source, sourceDigest, targetDigest);
     if (r.lastSuccessAt !== undefined) {
       view.lastSuccessAt = r.lastSuccessAt;
       view.secondsSinceSuccess = Math.max(0, Math.round((now.getTime() - new Date(r.lastSuccessAt).getTime()) / 1000));

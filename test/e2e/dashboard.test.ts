@@ -87,7 +87,9 @@ describe('the dashboard in Chromium', () => {
     // Changes the stopped engine does not carry: the route crm -> erp is 3 ticks behind.
     await batchCreate(crm, 'account', Array.from({ length: 3 }, (_, i) => ({ key: `${i + 6}`, values: { name: `Late ${i + 6}` } })));
     const [dCrm, dErp] = await Promise.all([digestOf(crm), digestOf(erp)]);
-    expect(lagInTicks(crm, dCrm, dErp)).toBe(3);
+    // Digests name endpoints by their own URLs (http://localhost:PORT/...), the engine reaches them at 127.0.0.1.
+    const [idCrm, idErp] = [dCrm.origin!, dErp.origin!];
+    expect(lagInTicks(idCrm, dCrm, dErp)).toBe(3);
 
     await page.goto(`${t.logger.url}/dashboard`);
     // The page updates itself (no reload): the lag appears once the logger has read the new digests.
@@ -114,22 +116,22 @@ describe('the dashboard in Chromium', () => {
       expect(lastRun).toBe(`${latest.runName} #${latest.id}`);
       expect([state, created, updated, deleted, conflicts, failed]).toEqual([latest.state, latest.created, latest.updated, latest.deleted, latest.conflicts, latest.failed].map(String));
       const [ds, dt] = source === crm ? [dCrm, dErp] : [dErp, dCrm];
-      expect(lag).toBe(String(lagInTicks(source, ds, dt)));
+      expect(lag).toBe(String(lagInTicks(ds.origin!, ds, dt)));
     }
     await shot(page, 'routes');
 
     // The digest matrix: a row per endpoint, a cell per endpoint it knows, erp's cell for crm marked behind.
     const header = await page.$$eval('#matrix thead th', (ths) => ths.map((th) => th.textContent));
     const columns = header.slice(1) as string[];
-    expect(columns).toEqual(expect.arrayContaining([crm, erp]));
+    expect(columns).toEqual(expect.arrayContaining([idCrm, idErp]));
     const matrix = await tableText(page, '#matrix');
-    expect(matrix.map((r) => r[0]).sort()).toEqual([crm, erp].sort());
+    expect(matrix.map((r) => r[0]).sort()).toEqual([idCrm, idErp].sort());
     for (const row of matrix) {
-      const digest = row[0] === crm ? dCrm : dErp;
+      const digest = row[0] === idCrm ? dCrm : dErp;
       columns.forEach((col, i) => expect([row[0], col, row[i + 1]]).toEqual([row[0], col, String(entryOf(digest, col)?.tick ?? '–')]));
     }
     const behind = await page.$$eval('#matrix td.behind', (tds) => tds.map((td) => [td.closest('tr')!.getAttribute('data-endpoint'), td.getAttribute('data-column'), td.textContent]));
-    expect(behind).toEqual([[erp, crm, String(entryOf(dErp, crm)!.tick)]]);
+    expect(behind).toEqual([[idErp, idCrm, String(entryOf(dErp, idCrm)!.tick)]]);
     await shot(page, 'matrix');
 
     // The runs list: the newest first, each row as the logger's run feed records it.
@@ -162,7 +164,9 @@ describe('the dashboard in Chromium', () => {
     engine = await startEngine(t);
 
     const conflict = page.locator(`.conflict[data-uuid="${atCrm.uuid}"]`);
-    await conflict.waitFor({ timeout: 30_000 });
+    await conflict.waitFor({ timeout: 30_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nendpoints: ${await page.textContent('#endpoints')}\nconflicts: ${await page.textContent('#conflicts')}`);
+    });
     const winner = await conflict.locator('.winner td.value').first().textContent();
     const parked = await conflict.locator('.loser td.value').first().textContent();
     // crm has the better conflict priority: its version won at erp, erp's own is parked there.
