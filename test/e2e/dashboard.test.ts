@@ -40,8 +40,8 @@ async function tableText(page: Page, selector: string): Promise<string[][]> {
   return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
 }
 
-async function shot(page: Page, view: string): Promise<void> {
-  await page.locator(`#${view}`).screenshot({ path: join(SHOTS, `${view}.png`) });
+async function shot(page: Page, view: string, name = view): Promise<void> {
+  await page.locator(`#${view}`).screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
 describe('the dashboard in Chromium', () => {
@@ -183,6 +183,7 @@ describe('the dashboard in Chromium', () => {
       return a.find((r) => r.uuid === atCrm.uuid)?.values.name === 'Changed at erp' && b.find((r) => r.uuid === atCrm.uuid)?.values.name === 'Changed at erp';
     }, 30_000, 200);
     await page.waitForFunction(() => document.querySelectorAll('#conflicts .conflict').length === 0, undefined, { timeout: 10_000 });
-    await shot(page, 'conflicts-resolved');
+    await shot(page, 'conflicts', 'conflicts-resolved');
+    await page.screenshot({ path: join(SHOTS, 'page.png'), fullPage: true });
   });
 });
