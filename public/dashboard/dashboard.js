@@ -6,7 +6,8 @@
   'use strict';
   var refreshMillis = Number(document.body.dataset.refreshSeconds || 2) * 1000;
   var runsStart = 1;
-  var RUNS_PER_PAGE = 20;
+  // Runs per page: 20, or ?runs=N of the page's URL (1 to 100).
+  var RUNS_PER_PAGE = Math.min(100, Math.max(1, Number(new URLSearchParams(location.search).get('runs')) || 20));
   var statusEl = document.getElementById('status');
   // The outcome of each action by endpoint and id, so a redraw does not wipe it.
   var outcomes = {};

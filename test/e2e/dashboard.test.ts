@@ -21,6 +21,8 @@ jest.setTimeout(240_000);
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'dashboard');
 const EVERY_2_SECONDS = '*/2 * * * * *';
+/** Runs per page of the dashboard in this test (?runs=), so that paging is always exercised. */
+const PER_PAGE = 4;
 
 /** The engine with one scheduled route crm <-> erp (accounts) every 2 s; resolves once it has started. */
 async function startEngine(t: Topology): Promise<CliProcess> {
@@ -78,10 +80,10 @@ describe('the dashboard in Chromium', () => {
     await batchCreate(crm, 'account', Array.from({ length: 5 }, (_, i) => ({ key: `${i + 1}`, values: { name: `Account ${i + 1}` } })));
     engine = await startEngine(t);
     await waitUntil('erp has the 5 accounts', async () => (await readAll(erp)).length === 5, 60_000, 200);
-    await waitUntil('both directions have a done run', async () => {
+    await waitUntil('both directions have a done run, and there are runs for two pages of 4', async () => {
       const runs = await loggedRuns(t.logger.url);
-      return [crm, erp].every((source) => runs.some((r) => r.source === source && r.state === 'done'));
-    }, 30_000, 200);
+      return runs.length >= 6 && [crm, erp].every((source) => runs.some((r) => r.source === source && r.state === 'done'));
+    }, 60_000, 200);
     await engine.stop();
     engine = undefined;
     // Changes the stopped engine does not carry: the route crm -> erp is 3 ticks behind.
@@ -91,7 +93,7 @@ describe('the dashboard in Chromium', () => {
     const [idCrm, idErp] = [dCrm.origin!, dErp.origin!];
     expect(lagInTicks(idCrm, dCrm, dErp)).toBe(3);
 
-    await page.goto(`${t.logger.url}/dashboard`);
+    await page.goto(`${t.logger.url}/dashboard?runs=${PER_PAGE}`);
     // The page updates itself (no reload): the lag appears once the logger has read the new digests.
     await page.waitForFunction(
       ({ crm, erp }) => [...document.querySelectorAll('#routes tbody tr')].some((r) => r.getAttribute('data-source') === crm && r.getAttribute('data-target') === erp && r.children[4]?.textContent === '3'),
@@ -137,21 +139,20 @@ describe('the dashboard in Chromium', () => {
     // The runs list: the newest first, each row as the logger's run feed records it.
     const listed = await tableText(page, '#runs');
     const newest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id);
-    expect(listed.map((r) => Number(r[0]))).toEqual(newest.slice(0, 20).map((r) => r.id));
+    expect(listed.map((r) => Number(r[0]))).toEqual(newest.slice(0, PER_PAGE).map((r) => r.id));
     for (const [id, runName, kind, source, target, state, , read, created, updated, deleted, conflicts, failed] of listed) {
       const r = byId.get(Number(id))!;
       expect([runName, kind, source, target, state, read, created, updated, deleted, conflicts, failed]).toEqual(
         [r.runName, r.kind, r.source, r.target, r.state, r.entriesRead, r.created, r.updated, r.deleted, r.conflicts, r.failed].map(String),
       );
     }
-    expect(await page.textContent('#runs .page-info')).toBe(`1–${Math.min(20, runs.length)} of ${runs.length}`);
-    if (runs.length > 20) {
-      await page.click('#runs [data-page=older]');
-      await page.waitForFunction(() => document.querySelector('#runs .page-info')?.textContent?.startsWith('21–'));
-      expect((await tableText(page, '#runs')).map((r) => Number(r[0]))).toEqual(newest.slice(20, 40).map((r) => r.id));
-      await page.click('#runs [data-page=newer]');
-      await page.waitForFunction(() => document.querySelector('#runs .page-info')?.textContent?.startsWith('1–'));
-    }
+    expect(await page.textContent('#runs .page-info')).toBe(`1–${PER_PAGE} of ${runs.length}`);
+    await page.click('#runs [data-page=older]');
+    await page.waitForFunction((n) => document.querySelector('#runs .page-info')?.textContent?.startsWith(`${n + 1}–`), PER_PAGE);
+    expect((await tableText(page, '#runs')).map((r) => Number(r[0]))).toEqual(newest.slice(PER_PAGE, 2 * PER_PAGE).map((r) => r.id));
+    await shot(page, 'runs', 'runs-page-2');
+    await page.click('#runs [data-page=newer]');
+    await page.waitForFunction(() => document.querySelector('#runs .page-info')?.textContent?.startsWith('1–'));
     await shot(page, 'runs');
     await shot(page, 'endpoints');
   });
