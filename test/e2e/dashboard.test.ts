@@ -5,7 +5,7 @@
  * The routes table, the digest matrix and the runs list show what the logger holds and what the endpoints
  * say; a conflict made by changing one account at both ends appears with both versions, Keep is clicked, and
  * after the next pass the kept version is at both endpoints. Screenshots of each view go to
- * test-output/dashboard/.
+ * test-output/dashboard/ (PostgreSQL's run: test-output/dashboard/postgres/).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +13,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { lagInTicks } from '../../src/protocol/lag';
 import { entryOf } from '../../src/protocol/digest';
 import { startTopology, type Topology } from './support/fixtures';
-import { ROOT, spawnCli, tempDir, writeYaml, type CliProcess } from './support/processes';
+import { dropDatabases, ROOT, spawnCli, tempDir, writeYaml, type CliProcess, type DatabaseKind } from './support/processes';
 import { batchCreate, digestOf, loggedRuns, readAll, update, waitUntil, type LoggedRun } from './support/sdata';
 
 jest.setTimeout(240_000);
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-output', 'dashboard');
+const SHOTS_ROOT = join(ROOT, 'test-output', 'dashboard');
 const EVERY_2_SECONDS = '*/2 * * * * *';
 /** Runs per page of the dashboard in this test (?runs=), so that paging is always exercised. */
 const PER_PAGE = 4;
@@ -42,11 +42,20 @@ async function tableText(page: Page, selector: string): Promise<string[][]> {
   return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')));
 }
 
+/** Screenshots of one run of the test: test-output/dashboard/ (PGlite) or test-output/dashboard/postgres/. */
+let shots = SHOTS_ROOT;
+
 async function shot(page: Page, view: string, name = view): Promise<void> {
-  await page.locator(`#${view}`).screenshot({ path: join(SHOTS, `${name}.png`) });
+  await page.locator(`#${view}`).screenshot({ path: join(shots, `${name}.png`) });
 }
 
-describe('the dashboard in Chromium', () => {
+const databases: DatabaseKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+afterAll(async () => {
+  await dropDatabases();
+});
+
+describe.each(databases)('[%s] the dashboard in Chromium', (db) => {
   let t: Topology;
   let engine: CliProcess | undefined;
   let context: BrowserContext;
@@ -57,8 +66,9 @@ describe('the dashboard in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
-    mkdirSync(SHOTS, { recursive: true });
-    t = await startTopology('pglite', { observe: { intervalSeconds: 0.5 }, dashboardRefreshSeconds: 0.5 }, undefined, 120_000);
+    shots = db === 'pglite' ? SHOTS_ROOT : join(SHOTS_ROOT, db);
+    mkdirSync(shots, { recursive: true });
+    t = await startTopology(db, { observe: { intervalSeconds: 0.5 }, dashboardRefreshSeconds: 0.5 }, undefined, 120_000);
     crm = t.crm.endpoint('accounts');
     erp = t.erp.endpoint('accounts');
     context = await chromium.launchPersistentContext(profile, {
@@ -185,6 +195,6 @@ describe('the dashboard in Chromium', () => {
     }, 30_000, 200);
     await page.waitForFunction(() => document.querySelectorAll('#conflicts .conflict').length === 0, undefined, { timeout: 10_000 });
     await shot(page, 'conflicts', 'conflicts-resolved');
-    await page.screenshot({ path: join(SHOTS, 'page.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'page.png'), fullPage: true });
   });
 });
