@@ -119,10 +119,12 @@ describe.each(databases)('[%s] the dashboard in Chromium', (db) => {
     const runs = await loggedRuns(t.logger.url);
     const byId = new Map<number, LoggedRun>(runs.map((r) => [r.id, r]));
     const routes = await tableText(page, '#routes');
-    expect(routes.map((r) => [r[0], r[1], r[2]]).sort()).toEqual([
-      [crm, erp, 'accounts'],
-      [erp, crm, 'accounts'],
-    ]);
+    expect(routes.map((r) => [r[0], r[1], r[2]]).sort()).toEqual(
+      [
+        [crm, erp, 'accounts'],
+        [erp, crm, 'accounts'],
+      ].sort(),
+    );
     for (const [source, target, kind, state, lag, , lastRun, created, updated, deleted, conflicts, failed] of routes) {
       const latest = runs.filter((r) => r.source === source && r.target === target && r.kind === kind).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id - a.id)[0];
       expect(lastRun).toBe(`${latest.runName} #${latest.id}`);
