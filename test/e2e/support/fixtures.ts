@@ -54,13 +54,14 @@ async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKi
 
 /**
  * Starts crm, erp and a logger; `erpConfig` replaces erp's application configuration (e.g. stricter types);
- * `startMillis` is how long a server may take to listen (the default of startServe otherwise).
+ * `startMillis` is how long a server or the logger may take to listen (the defaults of startServe and
+ * startLoggerProcess otherwise).
  */
 export async function startTopology(db: DatabaseKind, loggerConfig: Record<string, unknown> = {}, erpConfig?: ApplicationInput, startMillis?: number): Promise<Topology> {
   const dir = tempDir();
   const [crm, erp] = await Promise.all([startApplication(dir, 'crm', db, undefined, startMillis), startApplication(dir, 'erp', db, erpConfig, startMillis)]);
   const loggerEnv = await databaseEnv(db, dir, 'logger', { persistent: false });
-  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }));
+  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }), undefined, startMillis);
   return {
     dir,
     crm,
