@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ENDPOINT_ROUTES } from '../src/security/roles';
+import { ENDPOINT_ROUTES, LOGGER_ROUTES } from '../src/security/roles';
 
 const root = path.join(__dirname, '..');
 const file = path.join(root, 'openapi', 'openapi.yaml');
@@ -64,6 +64,17 @@ const routes: [string, string][] = [
   [`${ep}/$failures('{id}')/$retry`, 'post'],
 ];
 
+/** The event logger's routes described in the document (its dashboard); their errors are XML diagnoses only. */
+const loggerRoutes: [string, string][] = [
+  ['/dashboard', 'get'],
+  ['/dashboard/dashboard.js', 'get'],
+  ['/dashboard/dashboard.css', 'get'],
+  ['/dashboard/data', 'get'],
+  ['/dashboard/resolve', 'post'],
+  ['/dashboard/retry', 'post'],
+];
+const LOGGER_PATHS = new Set(loggerRoutes.map(([p]) => p));
+
 type Operation = { responses: Record<string, { content?: Record<string, unknown> }>; 'x-roles'?: string[] };
 
 /** The role table's name of an openapi path. */
@@ -86,18 +97,18 @@ describe('openapi/openapi.yaml', () => {
     expect(api.openapi).toMatch(/^3\./);
   });
 
-  it.each(routes)('describes %s %s', (p, method) => {
+  it.each([...routes, ...loggerRoutes])('describes %s %s', (p, method) => {
     expect(api.paths[p]?.[method]).toBeDefined();
   });
 
   it('describes nothing that is not served', () => {
-    const described = Object.entries(api.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((m) => `${m} ${p}`));
-    expect(described.sort()).toEqual(routes.map(([p, m]) => `${m} ${p}`).sort());
+    const described = Object.entries(api.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters' && k !== 'servers').map((m) => `${m} ${p}`));
+    expect(described.sort()).toEqual([...routes, ...loggerRoutes].map(([p, m]) => `${m} ${p}`).sort());
   });
 
-  it.each(routes)('%s %s names the roles of the role table, and its 401 and 403 answers', (p, method) => {
+  it.each([...routes, ...loggerRoutes])('%s %s names the roles of the role table, and its 401 and 403 answers', (p, method) => {
     const op = api.paths[p][method];
-    const access = ENDPOINT_ROUTES[`${method.toUpperCase()} ${tablePattern(p)}`];
+    const access = (LOGGER_PATHS.has(p) ? LOGGER_ROUTES : ENDPOINT_ROUTES)[`${method.toUpperCase()} ${tablePattern(p)}`];
     expect(op['x-roles']).toEqual(typeof access === 'string' ? [access] : access);
     if (access !== 'public') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
   });
@@ -105,9 +116,9 @@ describe('openapi/openapi.yaml', () => {
   it('answers every error with an sdata:diagnoses body, or its JSON form (the health probes: XML only)', () => {
     for (const [p, item] of Object.entries(api.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        if (method === 'parameters') continue;
+        if (method === 'parameters' || method === 'servers') continue;
         for (const [status, response] of Object.entries(op.responses)) {
-          const types = HEALTH_PROBES.has(p) ? ['application/xml'] : ['application/xml', 'application/json'];
+          const types = HEALTH_PROBES.has(p) || LOGGER_PATHS.has(p) ? ['application/xml'] : ['application/xml', 'application/json'];
           if (Number(status) >= 400) expect([`${method} ${p} ${status}`, Object.keys(response.content ?? {})]).toEqual([`${method} ${p} ${status}`, types]);
         }
       }

@@ -27,6 +27,14 @@
  *     port: 3100
  *     webhookUrl: http://127.0.0.1:9000/hook                # called for Error and Fatal diagnoses
  *     retentionDays: 30
+ *     observe:                                              # reads $syncDigest, $conflicts, $failures of endpoints seen in runs
+ *       intervalSeconds: 10
+ *       auth: { user: observer, passwordEnv: OBSERVER_PASSWORD }  # a user with the role read
+ *     alerts:                                               # posted to webhookUrl once per episode
+ *       - { name: behind, when: routeBehind, ticks: 100 }
+ *       - { name: stale, when: routeBehind, seconds: 600 }
+ *       - { name: failed, when: passFailed }
+ *       - { name: conflicts, when: newConflict }
  */
 import { z } from 'zod';
 import { Cron } from 'croner';
@@ -164,6 +172,33 @@ export const engineSchema = z
   })
   .prefault({});
 
+/** How the logger watches the endpoints named by the run records it holds (the dashboard and alerts read it). */
+export const observeSchema = z
+  .object({
+    intervalSeconds: z.number().positive().max(86_400).default(10),
+    /** Each request to an endpoint gives up after this long; the error is kept with the endpoint. */
+    timeoutMillis: z.number().int().positive().max(120_000).default(5_000),
+    /** Endpoints observed at most; those beyond are listed as not observed, never dropped silently. */
+    maxEndpoints: z.number().int().positive().max(10_000).default(100),
+    /** Open conflicts and quarantined entries read per endpoint. */
+    listCount: z.number().int().positive().max(1000).default(50),
+    /** Only endpoints under these URLs are read (and given the observer's credentials); all when absent. */
+    origins: z.array(httpUrl).min(1).optional(),
+    /** Credentials of a user with the role read at the endpoints. */
+    auth: clientAuthSchema.optional(),
+  })
+  .strict()
+  .prefault({});
+
+const alertName = z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -');
+/** An alert rule of the logger: which condition of a route, each firing once per episode (logger/alertEpisode.ts). */
+export const alertRuleSchema = z.union([
+  z.object({ name: alertName, when: z.literal('routeBehind'), ticks: z.number().int().min(0) }).strict(),
+  z.object({ name: alertName, when: z.literal('routeBehind'), seconds: z.number().positive() }).strict(),
+  z.object({ name: alertName, when: z.literal('passFailed') }).strict(),
+  z.object({ name: alertName, when: z.literal('newConflict') }).strict(),
+]);
+
 export const loggerSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(3100),
@@ -184,6 +219,17 @@ export const loggerSchema = z
     defaultPageSize: z.number().int().positive().default(100),
     maxPageSize: z.number().int().positive().default(1000),
     bodyLimitBytes: z.number().int().positive().default(50 * 1024 * 1024),
+    observe: observeSchema,
+    alerts: z.array(alertRuleSchema).max(100).default([]),
+    /** How often the dashboard page asks for fresh data. */
+    dashboardRefreshSeconds: z.number().positive().max(3600).default(2),
+  })
+  .superRefine((l, ctx) => {
+    if (l.alerts.length > 0 && !l.webhookUrl) ctx.addIssue({ code: 'custom', path: ['alerts'], message: 'alerts are posted to webhookUrl: give one' });
+    const names = l.alerts.map((a) => a.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['alerts', i, 'name'], message: `alert '${n}' is declared twice` });
+    });
   })
   .prefault({});
 
@@ -195,3 +241,5 @@ export type PollConfig = z.output<typeof pollSchema>;
 export type WatchConfig = z.output<typeof watchSchema>;
 export type LoggerConfig = z.output<typeof loggerSchema>;
 export type LoggerTarget = z.output<typeof loggerTarget>;
+export type ObserveConfig = z.output<typeof observeSchema>;
+export type AlertRule = z.output<typeof alertRuleSchema>;

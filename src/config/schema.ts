@@ -103,6 +103,8 @@ export const serverSchema = z
     maxPageSize: z.number().int().positive().default(1000),
     /** On SIGTERM, work in flight (requests, pages applied after their 202) gets this long to finish. */
     shutdownGraceSeconds: z.number().positive().default(30),
+    /** The event logger's dashboard (e.g. http://localhost:3100/dashboard), linked from the home page `GET /`. */
+    dashboardUrl: z.url({ protocol: /^https?$/ }).optional(),
 
     /** Serve HTTPS with these PEM files (certificate chain and private key). */
     tls: tlsSchema.optional(),

@@ -54,7 +54,7 @@ export function createApp(runtime: Runtime): Express {
   app.use(accessControl(runtime.security, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
   app.use(textBody(runtime.cfg.server.bodyLimitBytes));
-  app.get('/', getHome(providerUrl(runtime)));
+  app.get('/', getHome(providerUrl(runtime), runtime.cfg.server.dashboardUrl));
   app.use(sdataRouter(runtime));
   app.use((req: Request) => {
     throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: `nothing is served at ${req.path}; endpoints live under /sdata/` });

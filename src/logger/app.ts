@@ -5,12 +5,13 @@
  *   GET  /logs/runs           run records, newest first; filters runName, runStamp, endpoint, state, since, until
  *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
+ *   GET  /dashboard, /dashboard/data, ... the dashboard (dashboard.ts); POST /dashboard/resolve, /dashboard/retry
  *   GET  /healthz, /readyz    answered by the start-up gate (http/startup.ts), before this app
  *
  * Who may call what is the role table LOGGER_ROUTES (posting results needs sync, reading needs read),
  * checked with the `security` section before any handler runs.
  * Feeds page with startIndex/count. Errors are `sdata:diagnoses` bodies. Error and Fatal diagnoses are sent
- * to the webhook after the post is stored.
+ * to the webhook after the post is stored, and the alert rules (monitor.ts) are evaluated on it.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -28,7 +29,10 @@ import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_P
 import { eventsFeed, runsFeed } from './feeds';
 import { resultPostOf } from './ingest';
 import { listEvents, listRuns, recordResultPost } from './store';
-import { ALERT_SEVERITIES, callWebhook } from './webhook';
+import { ALERT_SEVERITIES, callWebhook, type WebhookPayload } from './webhook';
+import type { AlertPost } from './alerting';
+import { dashboardRouter } from './dashboard';
+import { LoggerMonitor } from './monitor';
 
 export interface LoggerAppOptions {
   db: Db;
@@ -44,6 +48,8 @@ export interface LoggerAppOptions {
 
 export interface LoggerApp {
   app: express.Express;
+  /** The observer of endpoints and the alert rules; started by the service. */
+  monitor: LoggerMonitor;
   /** Resolves when every webhook call started so far has ended. */
   idle(): Promise<void>;
 }
@@ -66,19 +72,30 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   app.disable('x-powered-by');
   app.use(accessControl(opts.security, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
 
+  const post = (payload: WebhookPayload | AlertPost): void => {
+    if (!cfg.webhookUrl) return;
+    const call = callWebhook(cfg.webhookUrl, payload, cfg.webhookTimeoutMillis, log);
+    pending.add(call);
+    void call.finally(() => pending.delete(call));
+  };
+  const monitor = new LoggerMonitor({ db, cfg, baseUrl: opts.baseUrl, postAlert: post, log, xmlLimits: opts.xmlLimits });
+  const evaluations = new Set<Promise<void>>();
+  app.use(dashboardRouter({ db, cfg, monitor }));
+
   app.post(
     INGEST,
     textBody(cfg.bodyLimitBytes),
     wrap(async (req, res) => {
-      const post = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>, opts.xmlLimits);
-      const { runId, events } = await recordResultPost(db, post);
+      const resultPost = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>, opts.xmlLimits);
+      const { runId, events } = await recordResultPost(db, resultPost);
       res.status(200).end();
       const alerts = events.filter((e) => ALERT_SEVERITIES.has(e.severity));
-      if (cfg.webhookUrl && alerts.length > 0) {
-        const call = callWebhook(cfg.webhookUrl, { logger: opts.baseUrl(), run: { id: runId, ...post.run }, events: alerts }, cfg.webhookTimeoutMillis, log);
-        pending.add(call);
-        void call.finally(() => pending.delete(call));
-      }
+      if (alerts.length > 0) post({ logger: opts.baseUrl(), run: { id: runId, ...resultPost.run }, events: alerts });
+      const evaluation = monitor
+        .evaluate({ run: resultPost.run, conflicts: resultPost.counts.conflicts })
+        .catch((err) => log?.warn({ err: (err as Error).message }, 'alert rules not evaluated'));
+      evaluations.add(evaluation);
+      void evaluation.finally(() => evaluations.delete(evaluation));
     }),
   );
 
@@ -117,8 +134,9 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
 
   return {
     app,
+    monitor,
     idle: async () => {
-      while (pending.size > 0) await Promise.all([...pending]);
+      while (pending.size + evaluations.size > 0) await Promise.all([...pending, ...evaluations]);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Starts the event logger as a service: it listens first (the start-up gate of http/startup.ts answers
  * /healthz, /readyz and 503 meanwhile), then opens its database (its own, or one it is given), attaches the
- * HTTP app, and starts the retention timer that deletes events and runs older than `logger.retentionDays`.
+ * HTTP app, starts the retention timer that deletes events and runs older than `logger.retentionDays`, and
+ * the observer of the endpoints its runs name (`logger.observe`, read by the dashboard and the alert rules).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -72,6 +73,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   timer.unref();
   await prune();
   gate.ready(logger.app, () => pingDatabase(db));
+  logger.monitor.start();
 
   return {
     url,
@@ -84,6 +86,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
     close: async () => {
       gate.stopping();
       clearInterval(timer);
+      await logger.monitor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;

@@ -334,3 +334,37 @@ export async function pruneBefore(db: Db, cutoff: Date): Promise<{ events: numbe
     return { events, runs };
   });
 }
+
+/** The last run of a route (source, target, kind) and when its last done run ended. */
+export interface LatestRun extends RunRecord {
+  /** When the route's last run in state done received its last post; undefined when none is done. */
+  lastSuccessAt?: string;
+}
+
+/**
+ * The latest run of each route, routes ordered by source, target and kind (at most `limit`), with the end of
+ * each route's last done run. The routes are found by a skip scan of the index of migration 010 (one index
+ * probe per route, not a read of the whole history), then each route's latest run and last done run by one
+ * probe each.
+ */
+export async function latestRunPerRoute(db: DbOrTx, limit: number): Promise<LatestRun[]> {
+  const { rows } = (await db.raw(
+    `WITH RECURSIVE routes AS (
+       (SELECT source, target, kind FROM log_runs ORDER BY source, target, kind LIMIT 1)
+       UNION ALL
+       SELECT n.source, n.target, n.kind FROM routes r
+         CROSS JOIN LATERAL (SELECT source, target, kind FROM log_runs
+                              WHERE (source, target, kind) > (r.source, r.target, r.kind)
+                              ORDER BY source, target, kind LIMIT 1) n
+     )
+     SELECT l.*, s.last_success
+       FROM (SELECT * FROM routes LIMIT ?) r
+       CROSS JOIN LATERAL (SELECT * FROM log_runs x WHERE x.source = r.source AND x.target = r.target AND x.kind = r.kind
+                            ORDER BY x.started_at DESC, x.id DESC LIMIT 1) l
+       LEFT JOIN LATERAL (SELECT MAX(d.last_received_at) AS last_success FROM log_runs d
+                           WHERE d.source = r.source AND d.target = r.target AND d.kind = r.kind AND d.state = 'done') s ON true
+      ORDER BY l.source, l.target, l.kind`,
+    [limit],
+  )) as { rows: (RunRow & { last_success: Date | string | null })[] };
+  return rows.map((r) => ({ ...runOf(r), lastSuccessAt: r.last_success === null ? undefined : iso(r.last_success) }));
+}

@@ -1,8 +1,10 @@
 /**
  * The logger's webhook: for every result post holding Error or Fatal diagnoses, one POST of JSON
- * `{ logger, run, events: [...] }` to the configured URL. Best effort: a failure is logged, never retried.
+ * `{ logger, run, events: [...] }` to the configured URL; and for every alert rule's transition one POST of
+ * `{ logger, alert, at }` (alerting.ts). Best effort: a failure is logged, never retried.
  */
 import type { Logger } from 'pino';
+import type { AlertPost } from './alerting';
 import type { EventRecord, RunKey } from './store';
 
 export const ALERT_SEVERITIES = new Set(['Error', 'Fatal']);
@@ -13,7 +15,7 @@ export interface WebhookPayload {
   events: EventRecord[];
 }
 
-export async function callWebhook(url: string, payload: WebhookPayload, timeoutMillis: number, log?: Logger): Promise<void> {
+export async function callWebhook(url: string, payload: WebhookPayload | AlertPost, timeoutMillis: number, log?: Logger): Promise<void> {
   try {
     const res = await fetch(url, {
       method: 'POST',

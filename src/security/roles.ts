@@ -69,6 +69,13 @@ export const LOGGER_ROUTES: RoleTable = {
   'POST /logs/$syncResults': 'sync',
   'GET /logs/runs': 'read',
   'GET /logs/events': 'read',
+  'GET /dashboard': 'read',
+  'GET /dashboard/dashboard.js': 'read',
+  'GET /dashboard/dashboard.css': 'read',
+  'GET /dashboard/data': 'read',
+  // Forwarded to the endpoint with the caller's own credentials: the endpoint checks admin.
+  'POST /dashboard/resolve': 'read',
+  'POST /dashboard/retry': 'read',
 };
 
 const asListed = (method: string): string => (method === 'HEAD' ? 'GET' : method);

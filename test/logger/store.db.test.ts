@@ -1,5 +1,5 @@
 import { describeEachDatabase } from '../support/databases';
-import { findRun, listEvents, listRuns, pruneBefore, recordResultPost, type ResultPost, type RunKey } from '../../src/logger/store';
+import { findRun, latestRunPerRoute, listEvents, listRuns, pruneBefore, recordResultPost, type ResultPost, type RunKey } from '../../src/logger/store';
 import type { Db } from '../../src/store/db';
 
 const key = (over: Partial<RunKey> = {}): RunKey => ({
@@ -80,5 +80,35 @@ describeEachDatabase('event logger store', (tdb) => {
     expect(removed).toEqual({ events: 1, runs: 1 });
     expect(await findRun(db, runId)).toBeUndefined();
     expect((await listRuns(db, { runName: 'nightly' }, { offset: 0, limit: 10 })).total).toBe(1);
+  });
+});
+
+describeEachDatabase('the latest run of each route', (tdb) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await tdb.open();
+  });
+
+  it('gives each route its newest run and the end of its last done run, routes in order, at most the limit', async () => {
+    const at = (m: number) => new Date(Date.parse('2026-11-22T10:00:00.000Z') + m * 60_000);
+    const route = (n: number) => ({ source: `http://s${n}/sdata/a/test/-/accounts`, target: `http://t${n}/sdata/b/test/-/accounts` });
+    const stamp = (m: number) => at(m).toISOString();
+    // route 1: done, done, failed (newest); route 2: failed only; route 3: running after a done one.
+    await recordResultPost(db, post({ run: key({ ...route(1), runStamp: stamp(0) }), state: 'done' }), at(1));
+    await recordResultPost(db, post({ run: key({ ...route(1), runStamp: stamp(10) }), state: 'done' }), at(11));
+    await recordResultPost(db, post({ run: key({ ...route(1), runStamp: stamp(20) }), state: 'failed' }), at(21));
+    await recordResultPost(db, post({ run: key({ ...route(2), runStamp: stamp(5) }), state: 'failed' }), at(6));
+    await recordResultPost(db, post({ run: key({ ...route(3), runStamp: stamp(1) }), state: 'done' }), at(2));
+    await recordResultPost(db, post({ run: key({ ...route(3), runStamp: stamp(30), kind: 'contacts' }), state: 'running' }), at(31));
+    await recordResultPost(db, post({ run: key({ ...route(3), runStamp: stamp(30) }), state: 'running' }), at(31));
+
+    const latest = await latestRunPerRoute(db, 10);
+    expect(latest.map((r) => [r.source, r.kind, r.runStamp, r.state, r.lastSuccessAt])).toEqual([
+      [route(1).source, 'accounts', stamp(20), 'failed', at(11).toISOString()],
+      [route(2).source, 'accounts', stamp(5), 'failed', undefined],
+      [route(3).source, 'accounts', stamp(30), 'running', at(2).toISOString()],
+      [route(3).source, 'contacts', stamp(30), 'running', undefined],
+    ]);
+    expect((await latestRunPerRoute(db, 2)).map((r) => r.source)).toEqual([route(1).source, route(2).source]);
   });
 });

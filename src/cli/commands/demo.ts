@@ -20,13 +20,14 @@ export function demoCommand(): Command {
     .action(async (o: { every: string }) => {
       const every = Math.max(1, Math.min(59, Number(o.every) || 5));
       const loggerPort = process.env.LOGGER_PORT ? Number(process.env.LOGGER_PORT) : undefined;
-      const base = parseConfig(demoConfig);
+      const dashboardUrl = `http://localhost:${loggerPort ?? parseConfig(demoConfig).logger.port}/dashboard`;
+      const base = parseConfig({ ...demoConfig, server: { ...demoConfig.server, dashboardUrl } });
       const log = createLog(base.log.level, 'sdata-sync demo');
       const server = await startServer(base, { log });
       const logger = await startLogger(base, { db: server.db, port: loggerPort, log });
       const crm = `${server.url}/sdata/crm/test/-`;
       const erp = `${server.url}/sdata/erp/test/-`;
-      process.stdout.write(`crm: ${crm}\nerp: ${erp}\nevent logger: ${logger.url}/logs/runs and ${logger.url}/logs/events\n`);
+      process.stdout.write(`crm: ${crm}\nerp: ${erp}\nevent logger: ${logger.url}/logs/runs and ${logger.url}/logs/events\ndashboard: ${logger.url}/dashboard\n`);
       let engine: RunningEngine | undefined;
       if ((process.env.DEMO_ENGINE ?? 'on').toLowerCase() !== 'off') {
         const immediate = (process.env.DEMO_IMMEDIATE ?? 'on').toLowerCase() !== 'off';

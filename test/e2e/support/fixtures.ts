@@ -33,12 +33,12 @@ export interface Topology {
 
 type ApplicationInput = (typeof APPS)['crm'];
 
-async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKind, config: ApplicationInput = APPS[name]): Promise<Application> {
+async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKind, config: ApplicationInput = APPS[name], startMillis?: number): Promise<Application> {
   const configFile = writeYaml(dir, `${name}.yaml`, { log: { level: 'warn' }, sync: { answerWithinMillis: 200 }, applications: [config] });
   // Only erp is restarted by a test: its PGlite data must be on disk.
   const dbEnv = await databaseEnv(db, dir, name, { persistent: name === 'erp' });
   const app: Application = {
-    server: await startServe(configFile, dbEnv),
+    server: await startServe(configFile, dbEnv, undefined, startMillis),
     name,
     configFile,
     dbEnv,
@@ -52,12 +52,16 @@ async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKi
   return app;
 }
 
-/** Starts crm, erp and a logger; `erpConfig` replaces erp's application configuration (e.g. stricter types). */
-export async function startTopology(db: DatabaseKind, loggerConfig: Record<string, unknown> = {}, erpConfig?: ApplicationInput): Promise<Topology> {
+/**
+ * Starts crm, erp and a logger; `erpConfig` replaces erp's application configuration (e.g. stricter types);
+ * `startMillis` is how long a server or the logger may take to listen (the defaults of startServe and
+ * startLoggerProcess otherwise).
+ */
+export async function startTopology(db: DatabaseKind, loggerConfig: Record<string, unknown> = {}, erpConfig?: ApplicationInput, startMillis?: number): Promise<Topology> {
   const dir = tempDir();
-  const [crm, erp] = await Promise.all([startApplication(dir, 'crm', db), startApplication(dir, 'erp', db, erpConfig)]);
+  const [crm, erp] = await Promise.all([startApplication(dir, 'crm', db, undefined, startMillis), startApplication(dir, 'erp', db, erpConfig, startMillis)]);
   const loggerEnv = await databaseEnv(db, dir, 'logger', { persistent: false });
-  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }));
+  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }), undefined, startMillis);
   return {
     dir,
     crm,

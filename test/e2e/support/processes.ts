@@ -208,10 +208,10 @@ export async function startServe(configFile: string, dbEnv: Record<string, strin
   return { proc, url: m[1], port: p };
 }
 
-/** `sdata-sync logger`; resolves with its posting URL once it listens. */
-export async function startLoggerProcess(dbEnv: Record<string, string>, configFile?: string, port?: number): Promise<{ proc: CliProcess; url: string; ingestUrl: string }> {
+/** `sdata-sync logger`; resolves with its posting URL once it listens (within `startMillis`, 30 s by default). */
+export async function startLoggerProcess(dbEnv: Record<string, string>, configFile?: string, port?: number, startMillis?: number): Promise<{ proc: CliProcess; url: string; ingestUrl: string }> {
   const p = port ?? (await freePort());
   const proc = spawnCli(['logger', ...(configFile ? ['--config', configFile] : []), '--port', String(p)], dbEnv);
-  const m = await proc.waitForOutput(/event logger at (\S+), posting URL (\S+)/);
+  const m = await proc.waitForOutput(/event logger at (\S+), posting URL (\S+)/, startMillis);
   return { proc, url: m[1], ingestUrl: m[2] };
 }

@@ -116,6 +116,7 @@ export async function digestOf(endpoint: string): Promise<Digest> {
 }
 
 export interface LoggedRun {
+  id: number;
   runName: string;
   runStamp: string;
   source: string;
@@ -127,6 +128,10 @@ export interface LoggedRun {
   pages: number;
   entriesRead: number;
   failed: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  conflicts: number;
   /** A distribution's record: every target's vote and outcome. */
   votes: { target: string; vote: string; outcome: string }[];
 }
@@ -143,6 +148,7 @@ export async function loggedRuns(loggerUrl: string, filter: Record<string, strin
       const run = child(e, NS.x, 'run');
       const t = (n: string) => childText(run, NS.x, n) ?? '';
       out.push({
+        id: Number(t('id')),
         runName: t('runName'),
         runStamp: t('runStamp'),
         source: t('source'),
@@ -154,6 +160,10 @@ export async function loggedRuns(loggerUrl: string, filter: Record<string, strin
         pages: Number(t('pages')),
         entriesRead: Number(t('entriesRead')),
         failed: Number(t('failed')),
+        created: Number(t('created')),
+        updated: Number(t('updated')),
+        deleted: Number(t('deleted')),
+        conflicts: Number(t('conflicts')),
         votes: childrenNamed(child(run, NS.x, 'votes') ?? run, NS.x, 'vote').map((v) => ({
           target: childText(v, NS.x, 'target') ?? '',
           vote: childText(v, NS.x, 'answer') ?? '',

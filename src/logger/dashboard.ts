@@ -1,0 +1,134 @@
+/**
+ * The dashboard of the event logger:
+ *
+ *   GET  /dashboard                  the page (HTML; its script and style sheet below, served from this package)
+ *   GET  /dashboard/dashboard.js     the page's script: polls /dashboard/data and redraws (no page reload)
+ *   GET  /dashboard/dashboard.css
+ *   GET  /dashboard/data             JSON (dashboardData.ts); runs paged with startIndex/count
+ *   POST /dashboard/resolve          { endpoint, id, action: keep | dismiss }: $conflicts('ID')/$resolve
+ *   POST /dashboard/retry            { endpoint, id }: $failures('ID')/$retry
+ *
+ * An action the endpoint refuses is answered with the endpoint's status (502 for its 5xx) and diagnoses.
+ *
+ * Resolve and retry are forwarded by the logger to the endpoint with the operator's own Authorization
+ * header (the one the browser sent the logger), so the endpoint decides with the operator's roles (admin)
+ * and records the operator as the user of a kept version; the logger's own credentials are never used for
+ * them, and the header is not logged. Only endpoints the observer reads are called: the logger cannot be
+ * made to send the header anywhere else.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { diagnosesIn } from '../atom/diagnosisXml';
+import { parseXml } from '../atom/xml';
+import type { LoggerConfig } from '../config/engineSchema';
+import { SDataError } from '../protocol/diagnosis';
+import type { Db } from '../store/db';
+import { dashboardData } from './dashboardData';
+import { dashboardPage } from './dashboardPage';
+import { pagingOf } from './filters';
+import type { LoggerMonitor } from './monitor';
+import { listRuns } from './store';
+
+/** The folder of the package (where package.json is), from the sources or the compiled code alike. */
+function packageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const ASSETS = join(packageRoot(__dirname), 'public', 'dashboard');
+
+const endpointUrl = z.url({ protocol: /^https?$/ }).max(2000);
+const resolveBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/), action: z.enum(['keep', 'dismiss']) }).strict();
+const retryBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/) }).strict();
+
+function badBody(message: string): SDataError {
+  return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadDashboardAction', message });
+}
+
+function parsed<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw badBody(`${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+/** The endpoint's own diagnoses of a refused action, with its status (a 5xx of the endpoint reads as 502). */
+function endpointRefusal(endpoint: string, status: number, body: string): SDataError {
+  let found: ReturnType<typeof diagnosesIn> = [];
+  try {
+    found = diagnosesIn(parseXml(body));
+  } catch {
+    // not a diagnosis document: the status says it
+  }
+  const [first, ...more] = found.length > 0 ? found : [{ severity: 'Error' as const, sdataCode: 'ApplicationDiagnosis' as const, message: `HTTP ${status}` }];
+  return new SDataError(status >= 400 && status < 500 ? status : 502, { ...first, message: `${endpoint}: ${first.message}` }, more);
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
+
+export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: LoggerMonitor }): express.Router {
+  const { db, cfg, monitor } = opts;
+  const router = express.Router();
+  const script = readFileSync(join(ASSETS, 'dashboard.js'), 'utf8');
+  const style = readFileSync(join(ASSETS, 'dashboard.css'), 'utf8');
+
+  router.get('/dashboard', (_req, res) => {
+    res.status(200).type('text/html; charset=utf-8').send(dashboardPage(cfg.dashboardRefreshSeconds));
+  });
+  router.get('/dashboard/dashboard.js', (_req, res) => void res.status(200).type('text/javascript; charset=utf-8').send(script));
+  router.get('/dashboard/dashboard.css', (_req, res) => void res.status(200).type('text/css; charset=utf-8').send(style));
+
+  router.get(
+    '/dashboard/data',
+    wrap(async (req, res) => {
+      const { startIndex, count } = pagingOf(req.query as Record<string, unknown>, 20, cfg.maxPageSize);
+      const now = new Date();
+      const [routes, runs] = await Promise.all([monitor.routes(now), listRuns(db, {}, { offset: startIndex - 1, limit: count })]);
+      const data = dashboardData({ now, routes, observed: monitor.observer.snapshot(), digests: monitor.observer.digests(), runs: { ...runs, startIndex, count } });
+      res.status(200).set('cache-control', 'no-store').json(data);
+    }),
+  );
+
+  const json = express.json({ limit: '4kb', strict: true });
+
+  /** Calls the endpoint with the operator's Authorization header and answers with its outcome. */
+  async function forward(req: Request, res: Response, endpoint: string, path: string): Promise<void> {
+    if (!monitor.observer.observes(endpoint)) throw badBody(`${endpoint} is not an endpoint this logger observes`);
+    const headers: Record<string, string> = { accept: 'application/atom+xml' };
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    let answer: globalThis.Response;
+    try {
+      answer = await fetch(`${endpoint}/${path}`, { method: 'POST', headers, signal: AbortSignal.timeout(cfg.observe.timeoutMillis) });
+    } catch (err) {
+      throw new SDataError(502, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'EndpointUnreachable', message: `${endpoint}: ${(err as Error).message}` });
+    }
+    const body = await answer.text();
+    await monitor.observer.readEndpoint(endpoint);
+    if (answer.ok) {
+      res.status(200).json({ status: answer.status });
+      return;
+    }
+    throw endpointRefusal(endpoint, answer.status, body);
+  }
+
+  router.post(
+    '/dashboard/resolve',
+    json,
+    wrap(async (req, res) => {
+      const b = parsed(resolveBody, req.body, 'resolve');
+      await forward(req, res, b.endpoint, `$conflicts('${b.id}')/$resolve?action=${b.action}`);
+    }),
+  );
+  router.post(
+    '/dashboard/retry',
+    json,
+    wrap(async (req, res) => {
+      const b = parsed(retryBody, req.body, 'retry');
+      await forward(req, res, b.endpoint, `$failures('${b.id}')/$retry`);
+    }),
+  );
+  return router;
+}
