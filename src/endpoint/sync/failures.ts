@@ -90,7 +90,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
   }
   const def = ctx.endpoint.def;
-  await applySyncPage(db, { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: def.priority, keys: def.keys }, {
+  const applied = await applySyncPage(db, { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: def.priority, keys: def.keys }, {
     mode: 'catchUp',
     ceiling: { entries: [] },
     isLastPage: false,
@@ -98,6 +98,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     retry: [id],
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
   });
+  ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
   const after = (await findFailure(db, ctx.endpoint.id, id))!;
   sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(after, ctx))));
 }
