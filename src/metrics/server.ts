@@ -15,5 +15,7 @@ export function serverMetrics(db: Db, endpoints: () => readonly { id: number; ur
   const registry = serviceRegistry('server');
   poolMetrics(registry, db);
   backlogMetrics(registry, db, endpoints);
-  return { registry, entries: new SyncEntryMetrics(registry) };
+  const entries = new SyncEntryMetrics(registry);
+  entries.known(endpoints().map((e) => e.url));
+  return { registry, entries };
 }

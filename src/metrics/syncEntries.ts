@@ -22,6 +22,11 @@ export class SyncEntryMetrics {
     this.entries = new Counter({ name: 'sdata_sync_entries_total', help: 'Sync entries a target applied, skipped, decided as a conflict or quarantined, by endpoint', labelNames: ['endpoint', 'outcome'], registers: [registry] });
   }
 
+  /** Starts every outcome of these endpoints at 0, so that a series exists (and rates work) before the first page. */
+  known(endpointUrls: readonly string[]): void {
+    for (const url of endpointUrls) for (const outcome of Object.values(LABEL)) this.entries.inc({ endpoint: endpointLabel(url), outcome }, 0);
+  }
+
   /** Counts the entries of applied pages (called once their transaction committed). */
   applied(endpointUrl: string, entries: readonly PlannedEntry[]): void {
     const counts = new Map<EntryOutcomeLabel, number>();
