@@ -10,6 +10,8 @@ import { dropDatabases, freePort, spawnCli, writeYaml, type CliProcess, type Dat
 import { startTopology, type Topology } from './support/fixtures';
 import { batchCreate, loggedRuns, waitUntil } from './support/sdata';
 import { scrape, sampleValue } from '../support/prometheus';
+import { NS } from '../../src/atom/namespaces';
+import { child, childText, parseXml } from '../../src/atom/xml';
 
 jest.setTimeout(180_000);
 
@@ -118,6 +120,10 @@ describe.each(databases)('[%s] metrics and the scheduler routes of real processe
 
     const listed = (await (await fetch(`${engine.url}/routes`)).json()) as { routes: { name: string; state: string; lagTicks: number; lastRun: { id: string; state: string; counts: unknown } }[] };
     expect(listed.routes).toEqual([expect.objectContaining({ name: ROUTE, mode: 'scheduled', state: 'idle', lagTicks: 0, lastRun: expect.objectContaining({ id: status.id, state: 'done', counts: status.counts }) })]);
+    const atom = await fetch(`${engine.url}/routes`, { headers: { accept: 'application/atom+xml' } });
+    expect(atom.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
+    const route = child(parseXml(await atom.text()).children.find((c) => c.name === 'entry')!, NS.x, 'route');
+    expect([childText(route, NS.x, 'name'), childText(route, NS.x, 'lagTicks'), childText(child(route, NS.x, 'lastRun'), NS.x, 'created')]).toEqual([ROUTE, '0', '100']);
   });
 
   it('a POST /routes/{name}/$run while the route runs gets 409, and exactly one pass runs', async () => {

@@ -1,60 +1,80 @@
 /**
- * Reading a /metrics answer as Prometheus would: parsed by parse-prometheus-text-format (into prom2json's
- * shape), after a strict check of every line against the text exposition format, since that parser takes
- * any line for a sample (`garbage line here` parses). The check: `# HELP name text`, `# TYPE name type`
- * or `name{label="value",...} number` (or an empty line), metric and label names as the format defines them, label values
- * escaped, no sample before the TYPE of its family, no family typed twice.
+ * Reading a /metrics answer as Prometheus would, strictly: every line is `# HELP name text`,
+ * `# TYPE name type`, `name{label="value",...} value [timestamp]` or empty, with metric and label names,
+ * escapes and values as the text exposition format (0.0.4) defines them; a sample comes after the TYPE of
+ * its family (a histogram's `_bucket`, `_sum` and `_count` too) and no family is typed twice.
+ *
+ * Hand-written rather than parse-prometheus-text-format: that parser takes any line for a sample
+ * (`garbage line here` parses) and drops the labels and counts of histograms, so it can neither refuse a
+ * bad answer nor read a histogram's series.
  */
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 export interface Family {
   name: string;
   type: string;
-  metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }[];
+  samples: Sample[];
 }
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
+const LABEL_VALUE = '"(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
+const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*=${LABEL_VALUE}`;
 // Values as Go's ParseFloat reads them (what Prometheus uses): Inf and NaN in any case (prom-client writes `Nan`).
-const VALUE = '(?:[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?|[+-]?[iI][nN][fF]|[nN][aA][nN])';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(?:${LABEL}(?:,${LABEL})*,?)?\\})? ${VALUE}(?: -?\\d+)?$`);
-const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
+const VALUE = '[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?|[+-]?[iI][nN][fF]|[nN][aA][nN]';
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL}(?:,${LABEL})*,?)?)\\})? (${VALUE})(?: -?\\d+)?$`);
+const ONE_LABEL = new RegExp(`([a-zA-Z_][a-zA-Z0-9_]*)=(${LABEL_VALUE})`, 'g');
+const HELP = new RegExp(`^# HELP (${NAME})(?: .*)?$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
 
-/** Throws, naming the line, when the text is not in the Prometheus text format. */
-export function checkExposition(text: string): void {
-  const typed = new Map<string, string>();
+const unescape = (quoted: string): string => quoted.slice(1, -1).replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+
+function familyOf(families: Map<string, Family>, sample: string): Family | undefined {
+  const own = families.get(sample);
+  if (own) return own;
+  const m = /^(.*)_(bucket|sum|count)$/.exec(sample);
+  const f = m ? families.get(m[1]) : undefined;
+  return f && (f.type === 'histogram' || f.type === 'summary') ? f : undefined;
+}
+
+/** The families of an exposition; throws, naming the line, when the text is not in the Prometheus text format. */
+export function parseExposition(text: string): Family[] {
+  const families = new Map<string, Family>();
   const lines = text.split('\n');
   if (lines.pop() !== '') throw new Error('the exposition does not end with a newline');
   lines.forEach((line, i) => {
     const where = `line ${i + 1}: ${line.slice(0, 200)}`;
-    if (line === '') return; // the format allows empty lines (prom-client writes one between families)
+    if (line === '' || HELP.test(line)) return;
     const type = TYPE.exec(line);
     if (type) {
-      if (typed.has(type[1])) throw new Error(`family typed twice, ${where}`);
-      typed.set(type[1], type[2]);
+      if (families.has(type[1])) throw new Error(`family typed twice, ${where}`);
+      families.set(type[1], { name: type[1], type: type[2], samples: [] });
       return;
     }
-    if (HELP.test(line)) return;
-    const sample = SAMPLE.exec(line);
-    if (!sample) throw new Error(`not a Prometheus text line, ${where}`);
-    const family = [...typed.keys()].find((f) => sample[1] === f || (/^(histogram|summary)$/.test(typed.get(f)!) && new RegExp(`^${f}_(bucket|sum|count)$`).test(sample[1])));
+    const m = SAMPLE.exec(line);
+    if (!m) throw new Error(`not a Prometheus text line, ${where}`);
+    const family = familyOf(families, m[1]);
     if (!family) throw new Error(`sample before the TYPE of its family, ${where}`);
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(ONE_LABEL)].map((l) => [l[1], unescape(l[2])]));
+    family.samples.push({ name: m[1], labels, value: Number(/nan/i.test(m[3]) ? NaN : m[3].replace(/inf/i, 'Infinity')) });
   });
+  return [...families.values()];
 }
 
-export function parseExposition(text: string): Family[] {
-  checkExposition(text);
-  return parsePrometheusTextFormat(text) as Family[];
-}
-
-/** The value of the sample of `name` whose labels include `labels`; undefined when there is none. */
+/** The value of the sample `name` (a family's name, or a histogram's `_count`, ...) whose labels include `labels`. */
 export function sampleValue(families: Family[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const m = families.find((f) => f.name === name)?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
-  return m?.value === undefined ? undefined : Number(m.value);
+  for (const f of families) {
+    const s = f.samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    if (s) return s.value;
+  }
+  return undefined;
 }
 
-/** GET {baseUrl}/metrics, checked and parsed; throws on any answer but 200. */
+/** GET {baseUrl}/metrics, checked and parsed; throws on any answer but 200 in the text format. */
 export async function scrape(baseUrl: string, headers: Record<string, string> = {}): Promise<Family[]> {
   const res = await fetch(`${baseUrl}/metrics`, { headers });
   const text = await res.text();
