@@ -2,8 +2,8 @@
  * The engine daemon: runs each scheduled route, and each distribution with a schedule, on its cron schedule
  * (croner); immediate and watch routes run as streaming routes (streamingRoute.ts).
  *
- *   tick ──lock held elsewhere──> skipped (another pass of this route is running, here or in another engine)
- *     └──lock taken──> pass S->T [and T->S] ──> released
+ *   tick or POST $run ──running here, or lock held elsewhere──> skipped (the $run answers 409)
+ *     └──lock taken──> running: pass S->T [and T->S] ──> released ──> done | failed (routeActivity.ts)
  *                        └─ transient failure: the pass is run again with backoff (engine.passAttempts)
  *
  * A route never runs twice at once: croner's overrun protection inside a process, and a route lock across
