@@ -25,7 +25,7 @@ import { internalErrorDiagnosis } from '../http/internalError';
 import { diagnosesJson } from '../json/diagnosisJson';
 import { httpMetrics } from '../metrics/http';
 import { metricsHandler } from '../metrics/registry';
-import { SDataError } from '../protocol/diagnosis';
+import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import { accessControl, type RouteOf } from '../security/accessControl';
 import type { SecurityPolicy } from '../security/policy';
 import { ENGINE_ROUTES } from '../security/roles';
@@ -91,12 +91,8 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
 
   const routeNamed = (encoded: string): EngineRoute => {
     if (encoded.length > MAX_ENCODED_NAME) throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: `a route name is at most ${MAX_NAME} characters` });
-    let name: string;
-    try {
-      name = decodeURIComponent(encoded);
-    } catch {
-      throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: 'the route name is not correctly percent-encoded' });
-    }
+    // A name that is not correctly percent-encoded never gets here: express refuses it (400) when it matches the route.
+    const name = decodeURIComponent(encoded);
     if (name.length > MAX_NAME) throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: `a route name is at most ${MAX_NAME} characters` });
     const route = opts.routes.find((r) => r.name === name);
     if (!route) throw new SDataError(404, { sdataCode: 'ResourceNotFound', message: `the engine has no route named '${name}' (GET /routes lists them)` });
@@ -146,7 +142,8 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof SDataError ? err : undefined;
+    // A URL express cannot decode comes as an error with a 4xx status: answered as such, as the logger does.
+    const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as BodyReaderFailure);
     const diagnoses = known ? known.diagnoses : [internalErrorDiagnosis(err, req, res, opts.log)];
     res.status(known ? known.status : 500);
     if (asksJson(req)) res.type(JSON_TYPE).send(JSON.stringify(diagnosesJson(diagnoses)));
