@@ -75,6 +75,12 @@ export class RouteRunner {
       this.log?.debug({ route: this.name }, 'route is running elsewhere; skipped');
       return undefined;
     }
+    if (this.stopping()) {
+      // stop() came while the lock was being taken: it does not wait for a run that starts now.
+      await release();
+      this.busy = false;
+      return undefined;
+    }
     const run = this.activity.begin(trigger);
     const finished = this.runLegs(run).finally(async () => {
       try {
