@@ -87,7 +87,7 @@ async function runCase(db: DatabaseKind, n: number, seconds: number): Promise<vo
     servers.push(await startServe(writeYaml(dir, 'crm.yaml', serverConfig('crm', { style: 'numeric' })), { ...(await databaseEnv(db, dir, 'crm')), LOG_LEVEL: 'debug' }));
     servers.push(await startServe(writeYaml(dir, 'erp.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'E', width: 6 })), { ...(await databaseEnv(db, dir, 'erp')), LOG_LEVEL: 'debug' }));
     const [a, b] = servers.map((s, i) => `${s.url}/sdata/${i === 0 ? 'crm' : 'erp'}/test/-/accounts`);
-    const engineFile = writeYaml(dir, 'engine.yaml', { log: { level: 'warn' }, engine: { routes: [{ name: 'bench', source: a, target: b, mode: 'immediate', schedule: '0 0 * * * *' }] } });
+    const engineFile = writeYaml(dir, 'engine.yaml', { log: { level: 'warn' }, engine: { http: { port: 0 }, routes: [{ name: 'bench', source: a, target: b, mode: 'immediate', schedule: '0 0 * * * *' }] } });
     engine = spawnCli(['engine', '--config', engineFile], { LOG_LEVEL: 'warn' });
     const aId = (await digestAt(a)).origin!;
     const arrivals = new Arrivals(aId);

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ENDPOINT_ROUTES, LOGGER_ROUTES } from '../src/security/roles';
+import { ENDPOINT_ROUTES, ENGINE_ROUTES, LOGGER_ROUTES } from '../src/security/roles';
 
 const root = path.join(__dirname, '..');
 const file = path.join(root, 'openapi', 'openapi.yaml');
@@ -29,6 +29,7 @@ const HEALTH_PROBES = new Set(['/healthz', '/readyz']);
 const routes: [string, string][] = [
   ['/healthz', 'get'],
   ['/readyz', 'get'],
+  ['/metrics', 'get'],
   ['/', 'get'],
   ['/sdata', 'get'],
   ['/sdata/{app}', 'get'],
@@ -75,6 +76,13 @@ const loggerRoutes: [string, string][] = [
 ];
 const LOGGER_PATHS = new Set(loggerRoutes.map(([p]) => p));
 
+/** The routes of the engine's listener (ENGINE_ROUTES), beside the health probes and /metrics the server shares. */
+const engineRoutes: [string, string][] = [
+  ['/routes', 'get'],
+  ['/routes/{name}/$run', 'post'],
+  ['/routes/{name}/runs/{id}', 'get'],
+];
+
 type Operation = { responses: Record<string, { content?: Record<string, unknown> }>; 'x-roles'?: string[] };
 
 /** The role table's name of an openapi path. */
@@ -103,7 +111,23 @@ describe('openapi/openapi.yaml', () => {
 
   it('describes nothing that is not served', () => {
     const described = Object.entries(api.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'parameters' && k !== 'servers').map((m) => `${m} ${p}`));
-    expect(described.sort()).toEqual([...routes, ...loggerRoutes].map(([p, m]) => `${m} ${p}`).sort());
+    expect(described.sort()).toEqual([...routes, ...loggerRoutes, ...engineRoutes].map(([p, m]) => `${m} ${p}`).sort());
+  });
+
+  it.each(engineRoutes)('describes the engine route %s %s with the roles of ENGINE_ROUTES, and its 401 and 403 answers', (p, method) => {
+    const op = api.paths[p]?.[method];
+    expect(op).toBeDefined();
+    const access = ENGINE_ROUTES[`${method.toUpperCase()} ${p}`];
+    expect(access).toBeDefined();
+    expect(op['x-roles']).toEqual(typeof access === 'string' ? [access] : access);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
+  });
+
+  it('lists every route of ENGINE_ROUTES, and /metrics needs the same roles on the server, the logger and the engine', () => {
+    const described = new Set([...routes, ...engineRoutes].map(([p, m]) => `${m.toUpperCase()} ${p}`));
+    expect(Object.keys(ENGINE_ROUTES).filter((r) => !described.has(r))).toEqual([]);
+    expect([LOGGER_ROUTES['GET /metrics'], ENGINE_ROUTES['GET /metrics']]).toEqual([ENDPOINT_ROUTES['GET /metrics'], ENDPOINT_ROUTES['GET /metrics']]);
+    expect(api.paths['/metrics'].get['x-roles']).toEqual(ENGINE_ROUTES['GET /metrics']);
   });
 
   it.each([...routes, ...loggerRoutes])('%s %s names the roles of the role table, and its 401 and 403 answers', (p, method) => {

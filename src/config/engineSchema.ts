@@ -2,6 +2,7 @@
  * The `engine` and `logger` sections of the configuration file (both optional; defaults make the demo run).
  *
  *   engine:
+ *     http: { host: 127.0.0.1, port: 3200 }  # /healthz, /readyz, /metrics, /routes (security: the security section)
  *     databaseUrl: postgres://...        # route locks shared by several engine processes (PostgreSQL only)
  *     loggers: [http://127.0.0.1:3100/logs/$syncResults]  # or { url: ..., auth: { user: NAME, passwordEnv: VAR } }
  *     caFile: ./ca.pem                     # extra certificate authorities for https URLs
@@ -146,8 +147,20 @@ export const distributionSchema = z
   })
   .refine((d) => d.targets.length + d.clusters.length > 0, { message: 'a distribution needs targets or clusters' });
 
+/** The engine's HTTP listener (health probes, /metrics, the routes for outside schedulers). */
+export const engineHttpSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    /** 0: any free port (tests). */
+    port: z.number().int().min(0).max(65535).default(3200),
+    /** Serve HTTPS with these PEM files. */
+    tls: tlsSchema.optional(),
+  })
+  .prefault({});
+
 export const engineSchema = z
   .object({
+    http: engineHttpSchema,
     /**
      * PostgreSQL used for route locks (pg_try_advisory_lock), so that engine processes sharing it never run
      * one route twice at once. Without it, locks are held inside the process only (enough for one engine).
@@ -235,6 +248,7 @@ export const loggerSchema = z
 
 export type EngineConfig = z.output<typeof engineSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
+export type EngineHttpConfig = z.output<typeof engineHttpSchema>;
 export type DistributionConfig = z.output<typeof distributionSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type PollConfig = z.output<typeof pollSchema>;

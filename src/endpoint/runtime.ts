@@ -12,6 +12,7 @@ import type { SecurityPolicy } from '../security/policy';
 import type { SDataPath } from './path';
 import type { DigestHub } from './notify/hub';
 import type { WorkInFlight } from './workInFlight';
+import type { ServerMetrics } from '../metrics/server';
 
 export interface Runtime {
   cfg: Config;
@@ -29,6 +30,8 @@ export interface Runtime {
   work: WorkInFlight;
   /** Users and anonymous roles (security section), checked by the access control of every request. */
   security: SecurityPolicy;
+  /** The server's Prometheus registry and the counters handlers move. */
+  metrics: ServerMetrics;
 }
 
 type Dataset = Pick<SDataPath, 'app' | 'contract' | 'dataset'>;

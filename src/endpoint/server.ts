@@ -35,6 +35,9 @@ import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
 import { DigestHub } from './notify/hub';
 import { WorkInFlight } from './workInFlight';
+import { httpMetrics } from '../metrics/http';
+import { metricsHandler } from '../metrics/registry';
+import { serverMetrics } from '../metrics/server';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -50,8 +53,11 @@ export function createApp(runtime: Runtime): Express {
       next();
     });
   }
+  // Counted first, so that refused requests are counted too.
+  app.use(httpMetrics(runtime.metrics.registry, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Who may call what is decided here, once, before any body is read or any handler runs.
   app.use(accessControl(runtime.security, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
+  app.get('/metrics', metricsHandler(runtime.metrics.registry));
   // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
   app.use(textBody(runtime.cfg.server.bodyLimitBytes));
   app.get('/', getHome(providerUrl(runtime), runtime.cfg.server.dashboardUrl));
@@ -90,7 +96,8 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger;
   // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
   for (const store of stores) await abortExpiredBatches(store);
   const digestHub = new DigestHub({ coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
-  return { cfg, db, stores, closeStores: () => tableStores.close(), log, catalog, digestHub, work: new WorkInFlight(), security };
+  const metrics = serverMetrics(stores, () => catalog.endpoints);
+  return { cfg, db, stores, closeStores: () => tableStores.close(), log, catalog, digestHub, work: new WorkInFlight(), security, metrics };
 }
 
 /**

@@ -2,8 +2,8 @@
  * The engine daemon: runs each scheduled route, and each distribution with a schedule, on its cron schedule
  * (croner); immediate and watch routes run as streaming routes (streamingRoute.ts).
  *
- *   tick ──lock held elsewhere──> skipped (another pass of this route is running, here or in another engine)
- *     └──lock taken──> pass S->T [and T->S] ──> released
+ *   tick or POST $run ──running here, or lock held elsewhere──> skipped (the $run answers 409)
+ *     └──lock taken──> running: pass S->T [and T->S] ──> released ──> done | failed (routeActivity.ts)
  *                        └─ transient failure: the pass is run again with backoff (engine.passAttempts)
  *
  * A route never runs twice at once: croner's overrun protection inside a process, and a route lock across
@@ -11,6 +11,7 @@
  * stop() stops the schedules, asks running passes to stop once their current page is applied, waits for
  * them and releases the locks. A scheduled distribution (scope.ts) is locked the same way, by its name.
  */
+import { performance } from 'node:perf_hooks';
 import { Cron } from 'croner';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
@@ -20,7 +21,10 @@ import { credentialOf } from './credentials';
 import { describeError, isTransient } from './errors';
 import { PassFailed, runPass, type PassSummary } from './pass';
 import { routeKey, routeName } from './route';
-import { inProcessLocks, postgresLocks, type RouteLocks } from './routeLock';
+import { inProcessLocks, postgresLocks, type Release, type RouteLocks } from './routeLock';
+import { RouteActivity, type RouteRun, type RunTrigger } from './routeActivity';
+import { RouteLag } from './routeLag';
+import { EngineMetrics } from '../metrics/engine';
 import { StreamingRoute } from './streamingRoute';
 import { runScope } from './scope';
 
@@ -28,8 +32,15 @@ export type RouteRunOutcome =
   | { route: string; skipped: true }
   | { route: string; skipped: false; passes: PassSummary[]; failures: { source: string; target: string; error: string }[] };
 
+/** A run just started, and its end. */
+export interface StartedRun {
+  run: RouteRun;
+  finished: Promise<RouteRunOutcome>;
+}
+
 export class RouteRunner {
   readonly name: string;
+  private busy = false;
   private running: Promise<RouteRunOutcome> | undefined;
   private readonly parties: RouteParties;
 
@@ -40,20 +51,55 @@ export class RouteRunner {
     private readonly stopping: () => boolean,
     private readonly connections: EngineConnections,
     private readonly log?: Logger,
+    readonly activity = new RouteActivity(routeName(route)),
   ) {
     this.name = routeName(route);
     this.parties = routeParties(route, engine);
   }
 
-  /** Runs the route now unless it is running (here or elsewhere). */
-  async runOnce(): Promise<RouteRunOutcome> {
-    if (this.running) return { route: this.name, skipped: true };
-    this.running = this.run();
+  /**
+   * Starts a run of the route now, unless it is running here or its lock is held elsewhere (undefined).
+   * Resolves once the lock is taken, with the run's record; `finished` resolves when the run has ended.
+   */
+  async start(trigger: RunTrigger): Promise<StartedRun | undefined> {
+    // Set before the first await: a second start meanwhile sees the route busy.
+    if (this.busy || this.stopping()) return undefined;
+    this.busy = true;
+    let release: Release | undefined;
     try {
-      return await this.running;
+      release = await this.locks.tryAcquire(routeKey(this.route));
     } finally {
-      this.running = undefined;
+      if (!release) this.busy = false;
     }
+    if (!release) {
+      this.log?.debug({ route: this.name }, 'route is running elsewhere; skipped');
+      return undefined;
+    }
+    if (this.stopping()) {
+      // stop() came while the lock was being taken: it does not wait for a run that starts now.
+      await release();
+      this.busy = false;
+      return undefined;
+    }
+    const run = this.activity.begin(trigger);
+    const finished = this.runLegs(run).finally(async () => {
+      try {
+        await release();
+      } finally {
+        this.busy = false;
+        this.running = undefined;
+        this.activity.end(run);
+      }
+    });
+    this.running = finished;
+    return { run, finished };
+  }
+
+  /** Runs the route now unless it is running (here or elsewhere). */
+  async runOnce(trigger: RunTrigger = 'schedule'): Promise<RouteRunOutcome> {
+    const started = await this.start(trigger);
+    if (!started) return { route: this.name, skipped: true };
+    return started.finished;
   }
 
   /** Resolves when the route's current run (if any) has ended. */
@@ -61,51 +107,53 @@ export class RouteRunner {
     await this.running?.catch(() => undefined);
   }
 
-  private async run(): Promise<RouteRunOutcome> {
-    const release = await this.locks.tryAcquire(routeKey(this.route));
-    if (!release) {
-      this.log?.debug({ route: this.name }, 'route is running elsewhere; skipped');
-      return { route: this.name, skipped: true };
-    }
-    try {
-      const legs: [string, string][] = [[this.route.source, this.route.target]];
-      if (this.route.direction === 'bothWays') legs.push([this.route.target, this.route.source]);
-      const passes: PassSummary[] = [];
-      const failures: { source: string; target: string; error: string }[] = [];
-      for (const [source, target] of legs) {
-        if (this.stopping()) break;
-        try {
-          const summary = await this.passWithRetries(source, target);
-          passes.push(summary);
-          // A pass that moved nothing is routine: logged at debug, so an idle engine's log stays quiet.
-          this.log?.[summary.entries > 0 ? 'info' : 'debug']({ route: this.name, ...withoutKinds(summary) }, 'pass ended');
-        } catch (err) {
-          failures.push({ source, target, error: describeError(err) });
-          this.log?.error({ route: this.name, source, target, err: describeError(err) }, 'pass failed');
-        }
+  private async runLegs(run: RouteRun): Promise<RouteRunOutcome> {
+    const legs: [string, string][] = [[this.route.source, this.route.target]];
+    if (this.route.direction === 'bothWays') legs.push([this.route.target, this.route.source]);
+    const passes: PassSummary[] = [];
+    const failures: { source: string; target: string; error: string }[] = [];
+    for (const [source, target] of legs) {
+      if (this.stopping()) break;
+      try {
+        const summary = await this.passWithRetries(run, source, target);
+        passes.push(summary);
+        // A pass that moved nothing is routine: logged at debug, so an idle engine's log stays quiet.
+        this.log?.[summary.entries > 0 ? 'info' : 'debug']({ route: this.name, ...withoutKinds(summary) }, 'pass ended');
+      } catch (err) {
+        failures.push({ source, target, error: describeError(err) });
+        this.log?.error({ route: this.name, source, target, err: describeError(err) }, 'pass failed');
       }
-      return { route: this.name, skipped: false, passes, failures };
-    } finally {
-      await release();
     }
+    return { route: this.name, skipped: false, passes, failures };
   }
 
-  private passWithRetries(source: string, target: string): Promise<PassSummary> {
+  private passWithRetries(run: RouteRun, source: string, target: string): Promise<PassSummary> {
     const e = this.engine;
     return backOff(
-      () => {
-        const client = engineClient(e, this.connections, { runName: this.name, runStamp: new Date().toISOString() }, this.log, this.parties.auth);
-        return runPass({
-          source,
-          target,
-          client,
-          kinds: this.route.kinds,
-          loggers: this.parties.loggers,
-          postResults: this.route.postResults ?? e.postResults,
-          pageSize: e.pageSize,
-          shouldStop: this.stopping,
-          log: this.log,
-        });
+      async () => {
+        const runStamp = new Date().toISOString();
+        const pass = this.activity.passStarted(run, source, target, runStamp);
+        const started = performance.now();
+        const client = engineClient(e, this.connections, { runName: this.name, runStamp }, this.log, this.parties.auth);
+        try {
+          const summary = await runPass({
+            source,
+            target,
+            client,
+            kinds: this.route.kinds,
+            loggers: this.parties.loggers,
+            postResults: this.route.postResults ?? e.postResults,
+            pageSize: e.pageSize,
+            shouldStop: this.stopping,
+            onProgress: this.activity.progressOf(run),
+            log: this.log,
+          });
+          this.activity.passEnded(pass, summary.state, (performance.now() - started) / 1000);
+          return summary;
+        } catch (err) {
+          this.activity.passEnded(pass, 'failed', (performance.now() - started) / 1000, describeError(err));
+          throw err;
+        }
       },
       {
         numOfAttempts: e.passAttempts,
@@ -141,10 +189,23 @@ function withoutKinds(s: PassSummary): Omit<PassSummary, 'kinds' | 'ceiling'> {
   return rest;
 }
 
+/** A configured route as the engine's HTTP listener and metrics see it. */
+export interface EngineRoute {
+  name: string;
+  config: RouteConfig;
+  activity: RouteActivity;
+  lag: RouteLag;
+  /** A scheduled route's runner (what `POST /routes/{name}/$run` starts); undefined for immediate and watch routes. */
+  runner?: RouteRunner;
+}
+
 export interface RunningEngine {
   runners: RouteRunner[];
   /** Immediate and watch routes. */
   streaming: StreamingRoute[];
+  /** Every route, in configuration order. */
+  routes: EngineRoute[];
+  metrics: EngineMetrics;
   /** Stops the schedules, lets running pages finish, releases the locks. */
   stop(): Promise<void>;
 }
@@ -167,10 +228,17 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
   let runners: RouteRunner[];
   let streaming: StreamingRoute[];
   let connections: EngineConnections;
+  let routes: EngineRoute[];
+  const metrics = new EngineMetrics();
   try {
     connections = engineConnections(engine);
-    runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, connections, log));
-    streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, connections, log));
+    const activity = (r: RouteConfig) => new RouteActivity(routeName(r), metrics.passEnded);
+    runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, connections, log, activity(r)));
+    streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, connections, log, activity(r)));
+    routes = [...runners, ...streaming]
+      .map((r) => ({ name: r.name, config: r.route, activity: r.activity, lag: new RouteLag(r.route, engine, connections, routeParties(r.route, engine).auth), runner: r instanceof RouteRunner ? r : undefined }))
+      .sort((a, b) => engine.routes.indexOf(a.config) - engine.routes.indexOf(b.config));
+    metrics.watch(routes.map((r) => ({ name: r.name, lagTicks: () => r.lag.ticks(), secondsSinceSuccess: () => r.activity.secondsSinceSuccess(), running: () => r.activity.isRunning() })));
     // Read once, at start: a missing password variable stops the engine before anything runs.
     for (const d of engine.distributions) credentialOf(d.auth);
   } catch (err) {
@@ -201,11 +269,13 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
         }),
     );
   jobs.push(...distributionJobs);
-  if (opts.runAtStart) for (const runner of runners) void runner.runOnce().catch((err) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed'));
+  if (opts.runAtStart) for (const runner of runners) void runner.runOnce('start').catch((err) => log?.error({ route: runner.name, err: describeError(err) }, 'route run failed'));
   log?.info({ routes: engine.routes.map((r) => ({ name: routeName(r), mode: r.mode, schedule: r.mode === 'watch' ? undefined : r.schedule, direction: r.direction })) }, 'engine started');
   return {
     runners,
     streaming,
+    routes,
+    metrics,
     async stop() {
       stopping = true;
       for (const job of jobs) job.stop();

@@ -60,7 +60,7 @@ export interface PassSummary extends Omit<KindPassSummary, 'kind'> {
 
 export type PassProgress =
   | { type: 'kind'; kind: string; source: string; target: string }
-  | { type: 'page'; kind: string; page: number; entries: number; entriesDone: number; totalResults?: number };
+  | { type: 'page'; kind: string; page: number; entries: number; entriesDone: number; totalResults?: number; /** What the target did with the page's entries (a pass's pages only). */ counts?: Counts };
 
 export interface PassOptions {
   /** An endpoint URL, or an application URL for every kind. */
@@ -181,7 +181,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
     entries += pageEntries;
     addCounts(counts, pageCounts);
     reporter.page(resultFeed, { totalResults, state: pageState, entries: pageEntries, ...pageCounts });
-    opts.onProgress?.({ type: 'page', kind, page, entries: pageEntries, entriesDone: entries, totalResults });
+    opts.onProgress?.({ type: 'page', kind, page, entries: pageEntries, entriesDone: entries, totalResults, counts: pageCounts });
     log?.debug({ source, target, kind, page, entries: pageEntries }, 'page applied');
   };
   opts.onProgress?.({ type: 'kind', kind, source, target });

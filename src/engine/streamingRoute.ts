@@ -7,6 +7,7 @@
  *     ──> locking (the route lock; while another engine holds it, tried again every lockRetrySeconds)
  *     ──> running (legs and streams) ──stop()──> stopped (streams closed, running steps awaited, lock released)
  */
+import { performance } from 'node:perf_hooks';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { parseDigestDocument } from '../atom/digestXml';
@@ -21,6 +22,7 @@ import type { SDataClient } from './http';
 import { RouteLeg, type LegOps } from './leg';
 import { passLegs, runPass } from './pass';
 import { routeKey, routeName } from './route';
+import { RouteActivity } from './routeActivity';
 import type { RouteLocks } from './routeLock';
 import { serviceUrl } from './urls';
 
@@ -43,6 +45,7 @@ export class StreamingRoute {
     private readonly locks: RouteLocks,
     private readonly connections: EngineConnections,
     private readonly log?: Logger,
+    readonly activity = new RouteActivity(routeName(route)),
   ) {
     this.name = routeName(route);
     this.parties = routeParties(route, engine);
@@ -129,14 +132,35 @@ export class StreamingRoute {
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
     const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    const activity = this.activity;
     return {
+      // Each catch-up pass is a run of the route (GET /routes shows it); pushes are counted in the metrics.
       catchUp: async () => {
-        await runPass({ ...common, client: this.client('catch-up') });
+        const client = this.client('catch-up');
+        const run = activity.begin('catch-up');
+        const pass = activity.passStarted(run, source, target, client.run.runStamp);
+        const started = performance.now();
+        try {
+          const summary = await runPass({ ...common, client, onProgress: activity.progressOf(run) });
+          activity.passEnded(pass, summary.state, (performance.now() - started) / 1000);
+        } catch (err) {
+          activity.passEnded(pass, 'failed', (performance.now() - started) / 1000, describeError(err));
+          throw err;
+        } finally {
+          activity.end(run);
+        }
       },
       push: async (floor: Digest) => {
-        const pushed = await runPass({ ...common, client: this.client('push'), floor });
-        if (pushed.state !== 'done') throw new Error('the push was cut before its last page (engine stopping)');
-        return pushed.ceiling;
+        const started = performance.now();
+        try {
+          const pushed = await runPass({ ...common, client: this.client('push'), floor });
+          if (pushed.state !== 'done') throw new Error('the push was cut before its last page (engine stopping)');
+          activity.ended('push', 'done', (performance.now() - started) / 1000);
+          return pushed.ceiling;
+        } catch (err) {
+          activity.ended('push', 'failed', (performance.now() - started) / 1000);
+          throw err;
+        }
       },
       targetDigest: async () => parseDigestDocument(parseXml((await this.client('digest').exchange('GET', serviceUrl(target, '$syncDigest'))).body)),
     };

@@ -6,6 +6,7 @@
  *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
  *   GET  /dashboard, /dashboard/data, ... the dashboard (dashboard.ts); POST /dashboard/resolve, /dashboard/retry
+ *   GET  /metrics             Prometheus metrics: requests by route and status, database pool
  *   GET  /healthz, /readyz    answered by the start-up gate (http/startup.ts), before this app
  *
  * Who may call what is the role table LOGGER_ROUTES (posting results needs sync, reading needs read),
@@ -25,6 +26,9 @@ import type { Db } from '../store/db';
 import { accessControl, type RouteOf } from '../security/accessControl';
 import type { SecurityPolicy } from '../security/policy';
 import { LOGGER_ROUTES } from '../security/roles';
+import { httpMetrics } from '../metrics/http';
+import { poolMetrics } from '../metrics/pool';
+import { metricsHandler, serviceRegistry } from '../metrics/registry';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
 import { eventsFeed, runsFeed } from './feeds';
 import { resultPostOf } from './ingest';
@@ -70,7 +74,11 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   const app = express();
   const pending = new Set<Promise<void>>();
   app.disable('x-powered-by');
+  const metrics = serviceRegistry('logger');
+  poolMetrics(metrics, db);
+  app.use(httpMetrics(metrics, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
   app.use(accessControl(opts.security, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
+  app.get('/metrics', metricsHandler(metrics));
 
   const post = (payload: WebhookPayload | AlertPost): void => {
     if (!cfg.webhookUrl) return;

@@ -5,6 +5,7 @@
  *   write   POST, PUT, DELETE of resources, $batch
  *   sync    $syncSource, $syncTarget, posting $syncResults, deleting contexts: what an engine needs
  *   admin   PUT $syncDigest, $resolve, $retry, and everything the other roles may do
+ *   metrics GET /metrics only (what a Prometheus scraper needs; `read` grants it too)
  *
  * Roles are independent except admin, which implies every other: `write` does not imply `read` (an
  * integrator that only posts gets `[write]`; a user who edits what they see gets `[read, write]`). A route
@@ -17,7 +18,7 @@
  * table is refused for everyone (answered 404, or 405 when the URL is there for other methods): adding a
  * route is adding its line here.
  */
-export const ROLES = ['read', 'write', 'sync', 'admin'] as const;
+export const ROLES = ['read', 'write', 'sync', 'admin', 'metrics'] as const;
 export type Role = (typeof ROLES)[number];
 /** `public`: answered without credentials (health checks); a list: any of these roles. */
 export type Access = Role | readonly Role[] | 'public';
@@ -27,6 +28,7 @@ export const ENDPOINT_ROUTES: RoleTable = {
   'GET /': 'public',
   'GET /healthz': 'public',
   'GET /readyz': 'public',
+  'GET /metrics': ['read', 'metrics'],
   'GET /sdata': 'read',
   'GET /sdata/{app}': 'read',
   'GET /sdata/{app}/{contract}': 'read',
@@ -66,6 +68,7 @@ export const ENDPOINT_ROUTES: RoleTable = {
 export const LOGGER_ROUTES: RoleTable = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
+  'GET /metrics': ['read', 'metrics'],
   'POST /logs/$syncResults': 'sync',
   'GET /logs/runs': 'read',
   'GET /logs/events': 'read',
@@ -76,6 +79,20 @@ export const LOGGER_ROUTES: RoleTable = {
   // Forwarded to the endpoint with the caller's own credentials: the endpoint checks admin.
   'POST /dashboard/resolve': 'read',
   'POST /dashboard/retry': 'read',
+};
+
+/**
+ * The engine's HTTP listener: health probes, metrics, and what an outside scheduler needs: the routes with
+ * their state and lag, running one now (`sync`, as the engine itself needs at the endpoints), and the status
+ * of such a run. `{name}` is a configured route name and `{id}` a run id.
+ */
+export const ENGINE_ROUTES: RoleTable = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': ['read', 'metrics'],
+  'GET /routes': ['read', 'sync'],
+  'POST /routes/{name}/$run': 'sync',
+  'GET /routes/{name}/runs/{id}': ['read', 'sync'],
 };
 
 const asListed = (method: string): string => (method === 'HEAD' ? 'GET' : method);

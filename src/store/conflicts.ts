@@ -100,3 +100,9 @@ export async function findConflict(db: DbOrTx, endpointId: number, id: number): 
 export async function decideConflict(db: DbOrTx, id: number, status: Exclude<ConflictStatus, 'open'>): Promise<void> {
   await db('conflicts').where({ id }).update({ status, decided_at: db.fn.now() });
 }
+
+/** Open (parked, undecided) conflicts by endpoint id, in one grouped query; endpoints with none are absent. */
+export async function openConflictCounts(db: DbOrTx): Promise<Map<number, number>> {
+  const rows: { endpoint_id: number; n: number | string }[] = await db('conflicts').where({ status: 'open' }).groupBy('endpoint_id').select('endpoint_id', db.raw('count(*) AS n'));
+  return new Map(rows.map((r) => [Number(r.endpoint_id), Number(r.n)]));
+}

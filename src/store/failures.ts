@@ -106,3 +106,9 @@ export async function settleFailure(db: DbOrTx, id: number, status: FailureStatu
   if (diagnoses) row.diagnosis = JSON.stringify(diagnoses);
   await db('failures').where({ id }).update(row);
 }
+
+/** Open (quarantined, not yet applied) failures by endpoint id, in one grouped query; endpoints with none are absent. */
+export async function openFailureCounts(db: DbOrTx): Promise<Map<number, number>> {
+  const rows: { endpoint_id: number; n: number | string }[] = await db('failures').where({ status: 'open' }).groupBy('endpoint_id').select('endpoint_id', db.raw('count(*) AS n'));
+  return new Map(rows.map((r) => [Number(r.endpoint_id), Number(r.n)]));
+}

@@ -28,7 +28,7 @@ const postgresUrl = process.env.DATABASE_URL;
     const accounts = t.crm.endpoint('accounts');
     await batchCreate(accounts, 'account', Array.from({ length: 1200 }, (_, i) => ({ key: `${i + 1}`, values: { name: `Account ${i}`, email: `a${i}@example.test` } })));
     const route = { name: 'shared route', source: t.crm.appUrl, target: t.erp.appUrl, direction: 'bothWays', schedule: '* * * * * *' };
-    const cfg = writeYaml(t.dir, 'engine.yaml', { log: { level: 'debug' }, engine: { databaseUrl: postgresUrl, loggers: [t.logger.ingestUrl], pageSize: 20, routes: [route] } });
+    const cfg = writeYaml(t.dir, 'engine.yaml', { log: { level: 'debug' }, engine: { http: { port: 0 }, databaseUrl: postgresUrl, loggers: [t.logger.ingestUrl], pageSize: 20, routes: [route] } });
     engines.push(spawnCli(['engine', '--config', cfg], { LOG_LEVEL: 'debug' }), spawnCli(['engine', '--config', cfg], { LOG_LEVEL: 'debug' }));
 
     await waitUntil('the data has moved', async () => (await valuesByUuid(t.erp.endpoint('accounts'))).size === 1200, 90_000, 250);

@@ -29,7 +29,7 @@ describe('[pglite] the README demo example', () => {
   beforeAll(async () => {
     port = await freePort();
     loggerPort = await freePort();
-    demo = spawnCli(['demo'], { PORT: String(port), LOGGER_PORT: String(loggerPort), DATA_DIR: join(dir, 'data') });
+    demo = spawnCli(['demo'], { PORT: String(port), LOGGER_PORT: String(loggerPort), ENGINE_PORT: String(await freePort()), DATA_DIR: join(dir, 'data') });
     await demo.waitForOutput(/engine: crm <-> erp immediate/, 90_000);
     // The engine's start-up catch-up passes are done (the example's create is then a push).
     await waitUntil('the start-up passes are done', async () => (await loggedRuns(`http://localhost:${loggerPort}`)).filter((r) => r.state === 'done').length >= 4, 60_000, 100);

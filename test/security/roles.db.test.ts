@@ -1,5 +1,5 @@
 /**
- * Every route the endpoint server and the event logger answer, walked with every caller: no credentials,
+ * Every route the endpoint server, the event logger and the engine's listener answer, walked with every caller: no credentials,
  * a wrong password, and a user of each role. A caller whose role does not cover the route is refused
  * (401 without credentials or with wrong ones, 403 for a wrong role) with a diagnosis and nothing changed;
  * a caller whose role covers it reaches the handler. The role each route needs is written here from the
@@ -11,7 +11,11 @@ import type { Express } from 'express';
 import { createLoggerApp } from '../../src/logger/app';
 import { loggerSchema } from '../../src/config/engineSchema';
 import { securityPolicy } from '../../src/security/policy';
-import { ENDPOINT_ROUTES, LOGGER_ROUTES, type Access } from '../../src/security/roles';
+import { ENDPOINT_ROUTES, ENGINE_ROUTES, LOGGER_ROUTES, type Access } from '../../src/security/roles';
+import { engineSchema } from '../../src/config/engineSchema';
+import { startEngine, type RunningEngine } from '../../src/engine/daemon';
+import { createEngineApp, engineRouteOf } from '../../src/engine/httpApi';
+import { inProcessLocks } from '../../src/engine/routeLock';
 import { serviceNames } from '../../src/endpoint/services';
 import { describeEachDatabase } from '../support/databases';
 import { asText, openTestApp, snapshot, xmlOf, type TestApp } from '../endpoint/support/app';
@@ -41,6 +45,7 @@ interface Route {
 /** Every method of every URL the endpoint server answers today. KEY is an existing resource. */
 const serverRoutes = (key: string): Route[] => [
   { method: 'GET', url: '/', needs: 'public' },
+  { method: 'GET', url: '/metrics', needs: ['read', 'metrics'] },
   { method: 'GET', url: '/sdata', needs: 'read' },
   { method: 'GET', url: '/sdata/crm', needs: 'read' },
   { method: 'GET', url: '/sdata/crm/test', needs: 'read' },
@@ -78,6 +83,7 @@ const serverRoutes = (key: string): Route[] => [
 ];
 
 const LOGGER_ROUTE_LIST: Route[] = [
+  { method: 'GET', url: '/metrics', needs: ['read', 'metrics'] },
   { method: 'POST', url: '/logs/$syncResults?runName=walk&runStamp=2026-01-01T00:00:00Z', needs: 'sync', body: EMPTY_FEED },
   { method: 'POST', url: '/logs/%24syncResults?runName=walk&runStamp=2026-01-01T00:00:00Z', needs: 'sync', body: EMPTY_FEED },
   { method: 'GET', url: '/logs/runs', needs: 'read' },
@@ -89,6 +95,15 @@ const LOGGER_ROUTE_LIST: Route[] = [
   // Not JSON naming an observed endpoint: the handler refuses it (the endpoint would check admin).
   { method: 'POST', url: '/dashboard/resolve', needs: 'read', body: EMPTY_FEED, reached: 400 },
   { method: 'POST', url: '/dashboard/retry', needs: 'read', body: EMPTY_FEED, reached: 400 },
+];
+
+/** Every route of the engine's listener; `walk` is its one (scheduled) route. */
+const ENGINE_ROUTE_LIST: Route[] = [
+  { method: 'GET', url: '/metrics', needs: ['read', 'metrics'] },
+  { method: 'GET', url: '/routes', needs: ['read', 'sync'] },
+  { method: 'GET', url: '/routes?format=atom', needs: ['read', 'sync'] },
+  { method: 'POST', url: '/routes/walk/$run', needs: 'sync' },
+  { method: 'GET', url: '/routes/walk/runs/00000000-0000-4000-8000-000000000004', needs: ['read', 'sync'] },
 ];
 
 type Caller = { label: string; authorization?: string; roles: readonly string[] };
@@ -150,6 +165,8 @@ describeEachDatabase('roles on every route', (tdb) => {
   let t: TestApp;
   let key: string;
   let logger: Express;
+  let engineApp: Express;
+  let engine: RunningEngine;
 
   beforeAll(async () => {
     const security = await securitySection();
@@ -157,6 +174,14 @@ describeEachDatabase('roles on every route', (tdb) => {
     const created = await asText(request(t.app).post(path(EP)).set('Authorization', basic('root', 'root-pass')).set('Content-Type', 'application/atom+xml').send(ENTRY)).expect(201);
     key = /\('([^']+)'\)$/.exec(created.headers.location as string)![1];
     logger = createLoggerApp({ db: t.db, cfg: loggerSchema.parse({}), baseUrl: () => 'http://logger.test', security: securityPolicy(testConfig({ security }).security, '127.0.0.1') }).app;
+    // Its endpoints do not answer (port 9): a $run that gets through starts a pass that fails at once.
+    const nowhere = 'http://127.0.0.1:9/sdata/crm/test/-/accounts';
+    engine = await startEngine(engineSchema.parse({ passAttempts: 1, retry: { attempts: 1 }, routes: [{ name: 'walk', source: nowhere, target: nowhere.replace('crm', 'erp'), schedule: '0 0 0 1 1 *' }] }), { locks: inProcessLocks() });
+    engineApp = createEngineApp({ routes: engine.routes, registry: engine.metrics.registry, security: securityPolicy(testConfig({ security }).security, '127.0.0.1'), baseUrl: () => 'http://engine.test' });
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
   });
 
   for (const caller of CALLERS) {
@@ -186,6 +211,22 @@ describeEachDatabase('roles on every route', (tdb) => {
           expect(await loggerSnapshot(t.db)).toEqual(before);
         }
       }
+    });
+  }
+
+  for (const caller of CALLERS) {
+    test(`engine, ${caller.label}`, async () => {
+      for (const r of ENGINE_ROUTE_LIST) {
+        const runsBefore = engine.routes[0].activity.latest()?.id;
+        const res = await send(engineApp, r, caller.authorization);
+        if (allowed(caller, r.needs)) {
+          expectReachedHandler(res);
+        } else {
+          await expectRefused(res, caller);
+          expect(engine.routes[0].activity.latest()?.id).toBe(runsBefore);
+        }
+      }
+      await engine.runners[0].idle();
     });
   }
 
@@ -243,5 +284,10 @@ describe('the role tables', () => {
         .replace(/(\$\w+)\('[^']*'\)/, "$1('ID')");
     for (const r of serverRoutes('K')) expect([r.method, r.url, ENDPOINT_ROUTES[`${r.method === 'HEAD' ? 'GET' : r.method} ${pattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
     for (const r of LOGGER_ROUTE_LIST) expect([r.method, r.url, LOGGER_ROUTES[`${r.method} ${pattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
+    const enginePattern = (url: string) => engineRouteOf(url.replace(/\?.*$/, '')).pattern;
+    for (const r of ENGINE_ROUTE_LIST) expect([r.method, r.url, ENGINE_ROUTES[`${r.method} ${enginePattern(r.url)}`]]).toEqual([r.method, r.url, r.needs]);
+    // Every line of the engine's table is walked (beside the health probes, answered before any check).
+    const walked = new Set(ENGINE_ROUTE_LIST.map((r) => `${r.method} ${enginePattern(r.url)}`));
+    expect(Object.keys(ENGINE_ROUTES).filter((r) => !walked.has(r) && ENGINE_ROUTES[r] !== 'public')).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ export const ROLE_USERS: TestUser[] = [
   { name: 'writer', password: 'writer-pass', roles: ['write'] },
   { name: 'engine', password: 'engine:pass', roles: ['sync'] },
   { name: 'root', password: 'root-pass', roles: ['admin'] },
+  { name: 'scraper', password: 'scraper-pass', roles: ['metrics'] },
 ];
 
 export const ALICE: TestUser = { name: 'alice', password: 'alice-pass', roles: ['read', 'write'], applications: ['crm'] };

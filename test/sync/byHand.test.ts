@@ -9,6 +9,7 @@ import { openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
 import { CRM, ERP, testConfig } from '../endpoint/support/testConfig';
 import { getDigest, getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
 import { parseResultFeed } from '../../src/atom/resultFeed';
+import { parseExposition, sampleValue } from '../support/prometheus';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
 import { createApp, prepareRuntime } from '../../src/endpoint/server';
@@ -191,6 +192,12 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     expect(list.body as string).toContain('UnknownProperty');
     const [failure] = await t.db('failures').where({ endpoint_id: t.endpointId(C), status: 'open' });
     expect(failure).toBeDefined();
+    // The server's metrics count the page's entries by outcome, and the open failure.
+    const metrics = async (app: typeof t.app) => parseExposition((await request(app).get('/metrics').buffer(true).parse(textParser)).body as string);
+    const erpContacts = new URL(C).pathname;
+    const counted = await metrics(t.app);
+    expect(['applied', 'quarantined', 'skipped', 'conflict'].map((outcome) => sampleValue(counted, 'sdata_sync_entries_total', { endpoint: erpContacts, outcome }))).toEqual([1, 1, 0, 0]);
+    expect(sampleValue(counted, 'sdata_open_failures', { endpoint: erpContacts })).toBe(1);
     // The configuration learns the property; a retry applies the entry under the rules of this moment.
     const fixed = testConfig({ server: { port: 0, publicBaseUrl: 'http://sdata.test', bodyLimitBytes: 10_000_000, defaultPageSize: 100, maxPageSize: 500 } });
     for (const app of fixed.applications) for (const k of app.kinds) if (k.name === 'contacts') k.properties.nickname = { type: 'string', required: false };
@@ -200,6 +207,9 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     expect(retried.body as string).toContain('<x:status>applied</x:status>');
     const row = await t.db('resources').where({ endpoint_id: t.endpointId(C), uuid: failure.uuid }).first();
     expect(row.payload.nickname).toBe('B');
+    const afterRetry = await metrics(t2.app);
+    expect(sampleValue(afterRetry, 'sdata_sync_entries_total', { endpoint: erpContacts, outcome: 'applied' })).toBe(1);
+    expect(sampleValue(afterRetry, 'sdata_open_failures', { endpoint: erpContacts })).toBe(0);
   });
 
   it('a database failure in the middle of applying a page leaves none of it applied and the digest unmoved; posting it again applies it all', async () => {

@@ -13,6 +13,7 @@ import { getDigest, getDigestXml, pathOf } from '../support/syncByHand';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { linkHref } from '../../src/atom/feed';
 import { parseResultFeed } from '../../src/atom/resultFeed';
+import { parseExposition, sampleValue } from '../support/prometheus';
 import { parseXml } from '../../src/atom/xml';
 import { withFloorDigest } from '../../src/atom/changeFile';
 import { createResources } from '../../src/store/resources';
@@ -53,12 +54,14 @@ describeEachDatabase('prepared two-phase batches', (tdb) => {
   const prepare = (id: string, page: string, query = '') =>
     asText(request(t.app).post(pathOf(`${B}/$syncTarget?phase=prepare&trackingID=${id}${query}`)).set('Content-Type', 'application/atom+xml;type=feed').send(page));
   const decide = (id: string, action: '$commit' | '$abort') => asText(request(t.app).post(pathOf(`${B}/$syncTarget('${id}')/${action}`)));
+  const appliedAtB = async () => sampleValue(parseExposition(text(await asText(request(t.app).get('/metrics')))), 'sdata_sync_entries_total', { endpoint: new URL(B).pathname, outcome: 'applied' }) ?? NaN;
   const codes = (r: request.Response) => diagnosesIn(parseXml(text(r))).map((d) => d.applicationCode);
 
   it('a prepared page changes nothing until $commit, which applies it; a repeated $commit answers the same', async () => {
     await addAccounts(3, 'Commit');
     const [page] = await pagesForB();
     const before = await snapshot(t.db);
+    const appliedBefore = await appliedAtB();
     const id = randomUUID();
     const ack = await prepare(id, page);
     expect(ack.status).toBe(200);
@@ -67,13 +70,16 @@ describeEachDatabase('prepared two-phase batches', (tdb) => {
     // Only the batch's own rows exist: resources, digests, conflicts and failures are as they were.
     const during = (await snapshot(t.db)) as Record<string, unknown>;
     for (const table of ['resources', 'digest_entries', 'endpoints', 'conflicts', 'failures']) expect(during[table]).toEqual((before as Record<string, unknown>)[table]);
+    expect(await appliedAtB()).toBe(appliedBefore); // a prepare applies nothing: the metrics count nothing
     const commit = await decide(id, '$commit');
     expect(commit.status).toBe(200);
+    expect((await appliedAtB()) - appliedBefore).toBe(3);
     expect(parseResultFeed(text(commit)).entries.filter((e) => e.httpStatus === 201)).toHaveLength(3);
     expect((await getDigest(t.app, B)).entries.find((e) => e.endpoint === A)?.tick).toBe((await getDigest(t.app, A)).entries.find((e) => e.endpoint === A)?.tick);
     const again = await decide(id, '$commit');
     expect(again.status).toBe(200);
     expect(text(again)).toBe(text(commit));
+    expect((await appliedAtB()) - appliedBefore).toBe(3); // the repeated $commit applied nothing again
     expect(await t.db('prepared_locks')).toEqual([]);
   });
 

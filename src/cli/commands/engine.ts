@@ -2,13 +2,14 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { startEngine } from '../../engine/daemon';
+import { startEngineListener, type EngineListener } from '../../engine/listener';
 import { createLog } from '../log';
 import { onShutdown } from '../shutdown';
 import { UsageError } from '../usage';
 
 export function engineCommand(): Command {
   return new Command('engine')
-    .description('run the sync engine: every route of the configuration on its cron schedule')
+    .description('run the sync engine: every route of the configuration on its cron schedule, and its HTTP listener (engine.http)')
     .requiredOption('--config <file>', 'configuration file with an engine section')
     .option('--run-at-start', 'run every route once at start')
     .action(async (o: { config: string; runAtStart?: boolean }) => {
@@ -16,6 +17,17 @@ export function engineCommand(): Command {
       if (cfg.engine.routes.length === 0) throw new UsageError(`${o.config} declares no engine.routes`);
       const log = createLog(cfg.log.level, 'sdata-sync engine');
       const engine = await startEngine(cfg.engine, { log, runAtStart: o.runAtStart });
-      onShutdown(() => engine.stop(), log);
+      let listener: EngineListener;
+      try {
+        listener = await startEngineListener(cfg, engine, { log });
+      } catch (err) {
+        await engine.stop();
+        throw err;
+      }
+      process.stdout.write(`engine listening on ${listener.url}\n`);
+      onShutdown(async () => {
+        await listener.close();
+        await engine.stop();
+      }, log);
     });
 }

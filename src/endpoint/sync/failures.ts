@@ -91,7 +91,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
   }
   const def = ctx.endpoint.def;
-  await applySyncPage(db, syncTargetOf(ctx), {
+  const applied = await applySyncPage(db, syncTargetOf(ctx), {
     mode: 'catchUp',
     ceiling: { entries: [] },
     isLastPage: false,
@@ -99,6 +99,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
     retry: [id],
     decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
   });
+  ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
   const after = (await findFailure(db, ctx.endpoint.id, id))!;
   sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(after, ctx))));
 }

@@ -25,7 +25,7 @@ import { findContext, saveContext, updateContext, type SyncContext } from '../..
 import type { Tx } from '../../store/db';
 import { readDigest } from '../../store/digests';
 import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from '../../store/preparedBatches';
-import { applyPageIn, dryRunPages, uuidsOf, type PageToApply } from '../../store/syncApply';
+import { applyPageIn, dryRunPages, uuidsOf, type AppliedPage, type PageToApply } from '../../store/syncApply';
 import type { ServiceContext, ServiceHandler } from '../services';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
@@ -110,17 +110,17 @@ async function abortIfExpired(trx: Tx, c: SyncContext): Promise<boolean> {
   return true;
 }
 
-async function commitBatch(trx: Tx, ctx: ServiceContext, c: SyncContext): Promise<{ status: number; xml: string }> {
+async function commitBatch(trx: Tx, ctx: ServiceContext, c: SyncContext): Promise<{ status: number; xml: string; applied?: AppliedPage[] }> {
   if (c.status === 'committed') return { status: 200, xml: c.result ?? '' };
   if (c.status === 'aborted' || (await abortIfExpired(trx, c))) return closed(409, 'Aborted', `the two-phase batch ${c.id} was aborted (by $abort, a refused page or its timeout); nothing of it was applied`);
   const run = { runName: c.runName, runStamp: c.runStamp };
   const target = syncTargetOf(ctx);
-  const applied = [];
+  const applied: AppliedPage[] = [];
   for (const page of await batchPages(trx, ctx, c.id, run)) applied.push(await applyPageIn(trx, target, { ...page, ownBatch: c.id }));
   await releaseBatch(trx, c.id);
   const xml = resultFeedOf(ctx, c.id, applied, c.ceiling ?? { entries: [] }, run, `Committed at ${ctx.endpoint.url}`);
   await updateContext(trx, c.id, { status: 'committed', result: xml, resultStatus: 200 });
-  return { status: 200, xml };
+  return { status: 200, xml, applied };
 }
 
 async function abortBatch(trx: Tx, c: SyncContext): Promise<{ status: number; xml: string }> {
@@ -141,12 +141,14 @@ async function decideBatch(_req: Request, res: Response, ctx: ServiceContext): P
   }
   const id = contextIdOf(ctx.path.serviceArg, '$syncTarget');
   const { db } = ctx.endpoint;
-  const answer = await db.transaction(async (trx) => {
+  const answer = await db.transaction(async (trx): Promise<{ status: number; xml: string; applied?: AppliedPage[] }> => {
     await lockClock(trx, ctx.endpoint.id);
     const c = await findContext(trx, ctx.endpoint.id, 'prepared', id, { forUpdate: true });
     if (!c) throw unknownContext('$syncTarget', id);
     return action === '$commit' ? commitBatch(trx, ctx, c) : abortBatch(trx, c);
   });
+  // Counted once committed: the pages of the batch are applied only now.
+  for (const a of answer.applied ?? []) ctx.runtime.metrics.entries.applied(ctx.endpoint.url, a.plan.entries);
   res.setHeader('Location', contextUrl(ctx, id));
   sendXml(res, answer.status, answer.status === 200 && action === '$commit' ? FEED_TYPE : XML_TYPE, answer.xml);
 }

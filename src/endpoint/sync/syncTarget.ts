@@ -171,7 +171,10 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
       });
     },
   }).then(
-    () => ({ ok: true as const }),
+    (applied) => {
+      ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
+      return { ok: true as const };
+    },
     (err: unknown) => ({ ok: false as const, err }),
   );
 

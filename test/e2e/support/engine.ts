@@ -10,7 +10,8 @@ export interface EngineProcess {
 }
 
 export async function startEngineProcess(dir: string, engine: Record<string, unknown>, name = 'engine'): Promise<EngineProcess> {
-  const file = writeYaml(dir, `${name}.yaml`, { log: { level: 'info' }, engine });
+  // Its HTTP listener on a free port: several engines may run at once.
+  const file = writeYaml(dir, `${name}.yaml`, { log: { level: 'info' }, engine: { http: { port: 0 }, ...engine } });
   const proc = spawnCli(['engine', '--config', file], { LOG_LEVEL: 'info' });
   const lines = () =>
     proc

@@ -36,7 +36,7 @@ export interface CliProcess {
 /** Environment of a child: ours without database settings (each child gets its own, explicitly). */
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'LOGGER_PORT', 'PUBLIC_BASE_URL', 'DEMO_ENGINE']) delete out[k];
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'LOGGER_PORT', 'PUBLIC_BASE_URL', 'DEMO_ENGINE', 'ENGINE_PORT']) delete out[k];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   out.LOG_LEVEL ??= 'warn';
   return out;
