@@ -75,10 +75,8 @@ export class RouteRunner {
       for (const [source, target] of legs) {
         if (this.stopping()) break;
         try {
-          const summary = await this.passWithRetries(source, target);
-          passes.push(summary);
-          // A pass that moved nothing is routine: logged at debug, so an idle engine's log stays quiet.
-          this.log?.[summary.entries > 0 ? 'info' : 'debug']({ route: this.name, ...withoutKinds(summary) }, 'pass ended');
+          // Each pass writes its own line (pass.ts): route, outcome, counts, duration, request id.
+          passes.push(await this.passWithRetries(source, target));
         } catch (err) {
           failures.push({ source, target, error: describeError(err) });
           this.log?.error({ route: this.name, source, target, err: describeError(err) }, 'pass failed');
@@ -104,6 +102,7 @@ export class RouteRunner {
           postResults: this.route.postResults ?? e.postResults,
           pageSize: e.pageSize,
           shouldStop: this.stopping,
+          route: this.name,
           log: this.log,
         });
       },
@@ -134,11 +133,6 @@ async function runScheduledDistribution(d: DistributionConfig, engine: EngineCon
   } finally {
     await release();
   }
-}
-
-function withoutKinds(s: PassSummary): Omit<PassSummary, 'kinds' | 'ceiling'> {
-  const { kinds: _kinds, ceiling: _ceiling, ...rest } = s;
-  return rest;
 }
 
 export interface RunningEngine {

@@ -128,7 +128,7 @@ export class StreamingRoute {
 
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
-    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, route: this.name, log: this.log, shouldStop: () => this.stopped };
     return {
       catchUp: async () => {
         await runPass({ ...common, client: this.client('catch-up') });
