@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse } from 'yaml';
-import { loadConfig } from '../src/config/load';
+import { loadConfig, parseConfig } from '../src/config/load';
 import { serverSchema } from '../src/config/schema';
 import { hashPassword } from '../src/security/password';
 
@@ -177,6 +177,14 @@ describe('docker-compose.yml', () => {
 
     it('refuse to start without the password hashes in the environment', () => {
       expect(() => loadConfig(configFileOf('server'), {})).toThrow(/SDATA_ENGINE_PASSWORD_HASH is not set/);
+    });
+
+    it('take a hash from the environment only where the file names a variable, and not beside a hash of its own', () => {
+      const user = (extra: Record<string, unknown>) => ({ security: { users: [{ name: 'u', roles: ['read'], ...extra }] } });
+      expect(parseConfig(user({ passwordHashEnv: 'HASH' }), { HASH: env.SDATA_ENGINE_PASSWORD_HASH }).security.users[0].passwordHash).toBe(env.SDATA_ENGINE_PASSWORD_HASH);
+      expect(() => parseConfig(user({ passwordHashEnv: 'HASH', passwordHash: env.SDATA_ENGINE_PASSWORD_HASH }), { HASH: env.SDATA_ENGINE_PASSWORD_HASH })).toThrow(/passwordHash or passwordHashEnv, not both/);
+      expect(() => parseConfig(user({ passwordHashEnv: 'not a name' }), {})).toThrow(/must be an environment variable name/);
+      expect(() => parseConfig(user({ passwordHashEnv: 'HASH' }), { HASH: 'not-a-hash' })).toThrow(/security\.users\.0\.passwordHash/);
     });
   });
 });
