@@ -8,7 +8,8 @@
  * router (one middleware that parses URLs itself), by probing it bare (no access control) with every URL
  * shape, service name, action and method; an answer other than 404 BadUrlSyntax or 405 is a route. Then
  * real requests (a success and the main errors per route, on PGlite, security on) are checked against the
- * document: each answer's status must be documented for its operation, with the content type it documents.
+ * document: each answer's status must be documented for its operation, with the content type it documents,
+ * and a JSON body must fit its documented schema (ajv).
  *
  * Each app is a line of APPS; another app (the engine's listener) is one more line.
  *
@@ -19,6 +20,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Ajv from 'ajv';
 import express from 'express';
 import { buildResultFeed } from '../src/atom/resultFeed';
 import { parseConfig, type Config } from '../src/config/load';
@@ -43,7 +45,7 @@ const VALIDATE = `require('@apidevtools/swagger-parser').validate(process.argv[1
   (api) => process.stdout.write(JSON.stringify({ openapi: api.openapi, paths: api.paths })),
   (err) => { process.stderr.write(err.message); process.exit(1); })`;
 
-type Response = { content?: Record<string, unknown> };
+type Response = { content?: Record<string, { schema?: object }> };
 type Operation = { responses: Record<string, Response>; 'x-roles'?: string[] };
 type Api = { openapi: string; paths: Record<string, Record<string, Operation>> };
 
@@ -297,6 +299,8 @@ const normalType = (t: string) =>
     .filter((p) => p && !p.startsWith('charset='))
     .join(';');
 
+/** OpenAPI 3.0 schemas are JSON Schema with extensions (example, format xml, nullable): those are not checked. */
+const ajv = new Ajv({ strict: false, validateFormats: false });
 let api: Api;
 let ops: Map<string, { path: string; op: Operation }>;
 
@@ -371,6 +375,12 @@ describe.each(APPS)('the $name', (app) => {
         const types = Object.keys(response.content ?? {}).map(normalType);
         if (types.length === 0) expect([what, answer.body]).toEqual([what, '']);
         else expect([what, types]).toEqual([what, expect.arrayContaining([normalType(answer.type)])]);
+        // A JSON body is checked against its documented schema (XML bodies: their content type only).
+        const schema = Object.entries(response.content ?? {}).find(([t]) => normalType(t) === normalType(answer.type))?.[1].schema;
+        if (normalType(answer.type) === 'application/json' && schema) {
+          const validate = ajv.compile(schema);
+          expect([what, validate(JSON.parse(answer.body)) ? [] : validate.errors]).toEqual([what, []]);
+        }
         checked.push(route);
       }
       // Every route of the table got at least one real request.
