@@ -69,8 +69,8 @@ function engineRequests(servers: ServerProcess[], createsUrl: string, from: numb
   servers.forEach((s, i) => {
     for (const line of s.proc.stderr().split('\n').slice(from[i])) {
       if (!line.includes('"request answered"')) continue;
-      const r = JSON.parse(line) as { method: string; url: string; bytesIn: number; bytesOut: number };
-      if (r.url.includes('$syncNotify') || (r.method === 'POST' && createsUrl.endsWith(r.url.split('?')[0]))) continue;
+      const r = JSON.parse(line) as { req: { method: string; url: string }; bytesIn: number; bytesOut: number };
+      if (r.req.url.includes('$syncNotify') || (r.req.method === 'POST' && createsUrl.endsWith(r.req.url.split('?')[0]))) continue;
       requests += 1;
       bytes += r.bytesIn + r.bytesOut;
     }

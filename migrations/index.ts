@@ -6,6 +6,7 @@ import * as resourceOrder from './003_resource_order';
 import * as digestNotify from './004_digest_notify';
 import * as preparedBatches from './005_prepared_batches';
 import * as loggerVotes from './006_logger_votes';
+import * as loggerRequestId from './009_logger_request_id';
 import * as loggerRoutes from './010_logger_routes';
 
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRoutes];
+export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes];

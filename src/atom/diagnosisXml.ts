@@ -15,6 +15,7 @@ export function diagnosisNode(d: Diagnosis): XNode {
     d.applicationCode !== undefined && el('sdata:applicationCode', {}, d.applicationCode),
     el('sdata:message', {}, d.message),
     d.payloadPath !== undefined && el('sdata:payloadPath', {}, d.payloadPath),
+    d.requestId !== undefined && el('x:requestId', {}, d.requestId),
   );
 }
 
@@ -25,7 +26,8 @@ export function outcomeContentNode(title: string, diagnoses: readonly Diagnosis[
 
 /** A whole error body: `<sdata:diagnoses>` with each diagnosis. */
 export function diagnosesDocument(diagnoses: Diagnosis[]): string {
-  return renderXml(el('sdata:diagnoses', { 'xmlns:sdata': NS.sdata }, ...diagnoses.map(diagnosisNode)));
+  const ns = diagnoses.some((d) => d.requestId !== undefined) ? { 'xmlns:sdata': NS.sdata, 'xmlns:x': NS.x } : { 'xmlns:sdata': NS.sdata };
+  return renderXml(el('sdata:diagnoses', ns, ...diagnoses.map(diagnosisNode)));
 }
 
 /** Reads a `sdata:diagnosis` element. */
@@ -36,6 +38,7 @@ export function parseDiagnosis(e: XmlElement): Diagnosis {
     applicationCode: childText(e, NS.sdata, 'applicationCode'),
     message: childText(e, NS.sdata, 'message') ?? '',
     payloadPath: childText(e, NS.sdata, 'payloadPath'),
+    requestId: childText(e, NS.x, 'requestId'),
   };
 }
 

@@ -13,12 +13,33 @@ export class ConfigError extends Error {
 
 /** Validates a configuration object; throws ConfigError listing every bad key with its reason. */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(input ?? {});
+  const result = configSchema.safeParse(withHashesFromEnvironment(input ?? {}, env));
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return applyEnvironment(result.data, env);
+}
+
+/**
+ * A user of the security section may give `passwordHashEnv: VAR` instead of `passwordHash`: the hash is read
+ * from that environment variable (a container gets it from its orchestrator's secrets, not from the file).
+ */
+function withHashesFromEnvironment(input: unknown, env: NodeJS.ProcessEnv): unknown {
+  const users = (input as { security?: { users?: unknown } }).security?.users;
+  if (!Array.isArray(users)) return input;
+  const resolved = users.map((user: unknown, i) => {
+    if (user === null || typeof user !== 'object' || !('passwordHashEnv' in user)) return user;
+    const { passwordHashEnv, ...rest } = user as Record<string, unknown>;
+    const at = `security.users.${i}`;
+    if ('passwordHash' in rest) throw new ConfigError(`${at}: give passwordHash or passwordHashEnv, not both`);
+    if (typeof passwordHashEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordHashEnv)) throw new ConfigError(`${at}.passwordHashEnv: must be an environment variable name`);
+    const hash = env[passwordHashEnv];
+    if (!hash) throw new ConfigError(`${at}.passwordHashEnv: the environment variable ${passwordHashEnv} is not set (its value is the output of sdata-sync hash-password)`);
+    return { ...rest, passwordHash: hash };
+  });
+  const { security } = input as { security: Record<string, unknown> };
+  return { ...(input as object), security: { ...security, users: resolved } };
 }
 
 /** Environment variables override the file: PORT, DATABASE_URL, DATA_DIR, PUBLIC_BASE_URL, LOG_LEVEL. */

@@ -3,13 +3,14 @@
  * diagnoses; errors of the body reader (too large, bad charset, unreadable) as their 4xx diagnosis;
  * anything else as a 500 that says only that it failed, with a correlation id under which the error and its
  * stack are logged (http/internalError.ts). A request that asks for JSON (format.ts) gets
- * `{ "$diagnoses": [...] }` instead.
+ * `{ "$diagnoses": [...] }` instead. Every diagnosis carries the request id (`x:requestId`, `requestId`).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import { bodyReaderError, SDataError, type BodyReaderFailure, type Diagnosis } from '../protocol/diagnosis';
 import { internalErrorDiagnosis } from '../http/internalError';
+import { requestIdOfRequest } from '../http/requestId';
 import { XML_TYPE } from './http';
 import { answerFormat, sendJson } from './format';
 import { diagnosesJson } from '../json/diagnosisJson';
@@ -26,6 +27,9 @@ export function errorMiddleware(log: Logger) {
       status = 500;
       diagnoses = [internalErrorDiagnosis(err, req, res, log)];
     }
+    // Each diagnosis names the request it answers, so that it can be found in the server's log.
+    const requestId = requestIdOfRequest(req);
+    diagnoses = diagnoses.map((d) => ({ ...d, requestId: d.requestId ?? requestId }));
     if (res.headersSent) {
       res.end();
       return;

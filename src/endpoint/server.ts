@@ -21,6 +21,8 @@ import { openTableStores, type TableStore } from '../store/tableBacked/stores';
 import { verifyStore } from '../store/tableBacked/install';
 import { keyDefaultOf, type AppTable } from '../store/tableBacked/appRows';
 import { textBody } from '../http/textBody';
+import { requestIdMiddleware } from '../http/requestId';
+import { requestLog } from '../http/requestLog';
 import { templateValues } from '../atom/templateXml';
 import { ConfigError } from '../config/load';
 import { accessControl } from '../security/accessControl';
@@ -43,16 +45,9 @@ export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // At debug level every request is logged as it arrives and when answered, with its bytes (requests and
-  // their cost are counted from these lines; a $syncNotify stream is answered only when it closes).
-  if (runtime.log.isLevelEnabled('debug')) {
-    app.use((req, res, next) => {
-      const bytesIn = Number(req.get('content-length') ?? 0);
-      runtime.log.debug({ method: req.method, url: req.originalUrl, bytesIn }, 'request received');
-      res.once('finish', () => runtime.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, bytesIn, bytesOut: Number(res.getHeader('content-length') ?? 0) }, 'request answered'));
-      next();
-    });
-  }
+  // Every request has an id (the caller's X-Request-Id or a new one) for its log lines and its diagnoses.
+  app.use(requestIdMiddleware());
+  app.use(requestLog(runtime.log));
   // Counted first, so that refused requests are counted too.
   app.use(httpMetrics(runtime.metrics.registry, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Who may call what is decided here, once, before any body is read or any handler runs.

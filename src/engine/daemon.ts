@@ -116,9 +116,8 @@ export class RouteRunner {
       if (this.stopping()) break;
       try {
         const summary = await this.passWithRetries(run, source, target);
+        // Each pass writes its own line (pass.ts): route, outcome, counts, duration, request id.
         passes.push(summary);
-        // A pass that moved nothing is routine: logged at debug, so an idle engine's log stays quiet.
-        this.log?.[summary.entries > 0 ? 'info' : 'debug']({ route: this.name, ...withoutKinds(summary) }, 'pass ended');
       } catch (err) {
         failures.push({ source, target, error: describeError(err) });
         this.log?.error({ route: this.name, source, target, err: describeError(err) }, 'pass failed');
@@ -146,6 +145,7 @@ export class RouteRunner {
             pageSize: e.pageSize,
             shouldStop: this.stopping,
             onProgress: this.activity.progressOf(run),
+            route: this.name,
             log: this.log,
           });
           this.activity.passEnded(pass, summary.state, (performance.now() - started) / 1000);
@@ -182,11 +182,6 @@ async function runScheduledDistribution(d: DistributionConfig, engine: EngineCon
   } finally {
     await release();
   }
-}
-
-function withoutKinds(s: PassSummary): Omit<PassSummary, 'kinds' | 'ceiling'> {
-  const { kinds: _kinds, ceiling: _ceiling, ...rest } = s;
-  return rest;
 }
 
 /** A configured route as the engine's HTTP listener and metrics see it. */

@@ -9,9 +9,13 @@
  *   poll that outlives its timeout) is tried again whole with exponential backoff. Its URL is rebuilt for
  *   each attempt, so a retried `$syncSource`/`$syncTarget` POST gets a fresh trackingID.
  * - A final answer that is not 2xx is thrown as an EndpointError carrying the diagnoses it held.
+ * - Every request of a client carries the client's request id as `X-Request-Id` (polls and retries too). The
+ *   engine makes one client per pass or push, so one id names every request of that pass or push at every
+ *   endpoint and logger it talks to: one failed entry is traced across processes by that one id.
  * - A client may carry a credential (`withAuth`), sent as `Authorization: Basic` on each of its requests
  *   (polls included), and a dispatcher trusting extra certificate authorities (`trustingCaFile`).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +64,8 @@ export interface ClientOptions {
   auth?: Credential;
   /** Connection pool to use (e.g. one trusting extra certificate authorities). */
   dispatcher?: Dispatcher;
+  /** Sent as X-Request-Id on every request; a new UUID when not given. */
+  requestId?: string;
 }
 
 /** A connection pool trusting the system's certificate authorities and those of a PEM file. */
@@ -120,9 +126,12 @@ export class SDataClient {
   private readonly timeoutMillis: number;
   private readonly log?: Logger;
   private readonly authorization?: string;
+  /** The X-Request-Id of every request of this client. */
+  readonly requestId: string;
 
   constructor(private readonly opts: ClientOptions) {
     this.run = opts.run;
+    this.requestId = opts.requestId ?? randomUUID();
     this.authorization = opts.auth ? basicAuthorization(opts.auth) : undefined;
     this.retry = opts.retry ?? defaultRetry;
     this.poll = opts.poll ?? defaultPoll;
@@ -132,7 +141,7 @@ export class SDataClient {
 
   /** The same client (run, policies, connections) sending this credential, or none. */
   withAuth(auth: Credential | undefined): SDataClient {
-    return new SDataClient({ ...this.opts, auth });
+    return new SDataClient({ ...this.opts, auth, requestId: this.requestId });
   }
 
   /** One request, tagged with the run; no polling, no retry. Throws EndpointError when no answer comes. */
@@ -142,7 +151,7 @@ export class SDataClient {
     let res: Response;
     let text: string;
     try {
-      const headers: Record<string, string> = { accept: 'application/atom+xml, application/xml' };
+      const headers: Record<string, string> = { accept: 'application/atom+xml, application/xml', 'x-request-id': this.requestId };
       if (body) headers['content-type'] = body.type;
       if (this.authorization) headers.authorization = this.authorization;
       res = await fetch(tagged, {
@@ -165,7 +174,7 @@ export class SDataClient {
       );
     }
     const location = res.headers.get('location');
-    this.log?.debug({ method, url, status: res.status, bytes: text.length, millis: Math.round(performance.now() - started) }, 'request answered');
+    this.log?.debug({ requestId: this.requestId, method, url, status: res.status, bytes: text.length, millis: Math.round(performance.now() - started) }, 'request answered');
     return {
       status: res.status,
       url,

@@ -83,6 +83,8 @@ export interface PassOptions {
   /** Asked between pages: true stops the pass cleanly once the running page is applied. */
   shouldStop?: () => boolean;
   onProgress?: (p: PassProgress) => void;
+  /** The route named in the pass's log line (default: the client's runName). */
+  route?: string;
   log?: Logger;
 }
 
@@ -111,8 +113,8 @@ function rate(entries: number, seconds: number): number {
   return seconds > 0 ? Math.round(entries / seconds) : 0;
 }
 
-function failureDiagnoses(err: unknown): Diagnosis[] {
-  const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err) };
+function failureDiagnoses(err: unknown, requestId: string): Diagnosis[] {
+  const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err), requestId };
   return [own, ...(err instanceof EndpointError ? err.diagnoses : [])];
 }
 
@@ -237,7 +239,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
     if (state === 'cut') reporter.close('cut');
     return summary();
   } catch (err) {
-    reporter.close('failed', failureDiagnoses(err));
+    reporter.close('failed', failureDiagnoses(err, client.requestId));
     throw new PassFailed(aggregate(source, target, [summary()]), err);
   } finally {
     await Promise.all([dropContext(client, sourceContext, log), ...contextDrops]);
@@ -274,9 +276,49 @@ export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'cl
   return kinds.map((k) => ({ source: `${s.applicationUrl}/${k.name}`, target: `${t.applicationUrl}/${k.name}`, kind: k.name }));
 }
 
-/** Runs a pass; throws PassFailed (with the work done so far) when it cannot finish. */
+/**
+ * Runs a pass; throws PassFailed (with the work done so far) when it cannot finish. Either way it writes one
+ * info line (`pass ended`, or `push ended` for an immediate push) with the route, the outcome, the counts,
+ * the duration and the request id its requests carried.
+ */
 export async function runPass(opts: PassOptions): Promise<PassSummary> {
   const started = performance.now();
+  try {
+    const summary = await passOf(opts, started);
+    logPass(opts, summary, summary.state);
+    return summary;
+  } catch (err) {
+    if (err instanceof PassFailed) logPass(opts, { ...err.summary, seconds: (performance.now() - started) / 1000 }, 'failed', err.cause);
+    throw err;
+  }
+}
+
+function logPass(opts: PassOptions, s: PassSummary, outcome: 'done' | 'cut' | 'failed', err?: unknown): void {
+  const { client } = opts;
+  opts.log?.info(
+    {
+      route: opts.route ?? client.run.runName,
+      runStamp: client.run.runStamp,
+      requestId: client.requestId,
+      source: s.source,
+      target: s.target,
+      outcome,
+      created: s.created,
+      updated: s.updated,
+      deleted: s.deleted,
+      conflicts: s.conflicts,
+      failures: s.failures,
+      skipped: s.skipped,
+      entries: s.entries,
+      pages: s.pages,
+      seconds: Math.round(s.seconds * 1000) / 1000,
+      ...(err === undefined ? {} : { err: describeError(err) }),
+    },
+    opts.floor ? 'push ended' : 'pass ended',
+  );
+}
+
+async function passOf(opts: PassOptions, started: number): Promise<PassSummary> {
   let legs: Awaited<ReturnType<typeof passLegs>>;
   try {
     legs = await passLegs(opts);

@@ -131,7 +131,7 @@ export class StreamingRoute {
 
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
-    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, log: this.log, shouldStop: () => this.stopped };
+    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, route: this.name, log: this.log, shouldStop: () => this.stopped };
     const activity = this.activity;
     return {
       // Each catch-up pass is a run of the route (GET /routes shows it); pushes are counted in the metrics.

@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Diagnosis } from '../protocol/diagnosis';
+import { requestIdOfRequest } from './requestId';
 
 export const CORRELATION_HEADER = 'X-Correlation-Id';
 
 /** Logs the error under a new correlation id, sets the header, and answers the diagnosis to send. */
 export function internalErrorDiagnosis(err: unknown, req: Request, res: Response, log: Logger | undefined): Diagnosis {
   const correlationId = randomUUID();
-  log?.error({ err, correlationId, method: req.method, url: req.originalUrl }, 'request failed');
+  log?.error({ err, correlationId, requestId: requestIdOfRequest(req), method: req.method, url: req.originalUrl }, 'request failed');
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
   return {
     severity: 'Error',

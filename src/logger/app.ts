@@ -3,7 +3,7 @@
  *
  *   POST /logs/$syncResults   a result feed with run metadata (same shape a source's $syncResults accepts)
  *   GET  /logs/runs           run records, newest first; filters runName, runStamp, endpoint, state, since, until
- *   GET  /logs/events         diagnoses, newest first; filters runId, runName, runStamp, endpoint,
+ *   GET  /logs/events         diagnoses, newest first; filters runId, requestId, runName, runStamp, endpoint,
  *                             severity=Error,Fatal | minSeverity=Warning, since, until
  *   GET  /dashboard, /dashboard/data, ... the dashboard (dashboard.ts); POST /dashboard/resolve, /dashboard/retry
  *   GET  /metrics             Prometheus metrics: requests by route and status, database pool
@@ -21,6 +21,8 @@ import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
 import { internalErrorDiagnosis } from '../http/internalError';
 import { textBody } from '../http/textBody';
+import { acceptedRequestId, requestIdMiddleware, requestIdOfRequest } from '../http/requestId';
+import { requestLog } from '../http/requestLog';
 import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { accessControl, type RouteOf } from '../security/accessControl';
@@ -74,6 +76,8 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   const app = express();
   const pending = new Set<Promise<void>>();
   app.disable('x-powered-by');
+  app.use(requestIdMiddleware());
+  if (log) app.use(requestLog(log));
   const metrics = serviceRegistry('logger');
   poolMetrics(metrics, db);
   app.use(httpMetrics(metrics, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
@@ -95,6 +99,10 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
     textBody(cfg.bodyLimitBytes),
     wrap(async (req, res) => {
       const resultPost = resultPostOf(typeof req.body === 'string' ? req.body : '', req.query as Record<string, unknown>, opts.xmlLimits);
+      // An event keeps the request id its diagnosis names (the endpoint's answer it came in), else the post's
+      // (an engine posts with the request id of the pass or push the results are of).
+      const requestId = requestIdOfRequest(req);
+      resultPost.events = resultPost.events.map((e) => ({ ...e, requestId: acceptedRequestId(e.requestId) ?? requestId }));
       const { runId, events } = await recordResultPost(db, resultPost);
       res.status(200).end();
       const alerts = events.filter((e) => ALERT_SEVERITIES.has(e.severity));
@@ -136,7 +144,8 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = err instanceof SDataError ? err : bodyReaderError((err ?? {}) as BodyReaderFailure);
     const status = known ? known.status : 500;
-    const diagnoses = known ? known.diagnoses : [internalErrorDiagnosis(err, req, res, log)];
+    const requestId = requestIdOfRequest(req);
+    const diagnoses = (known ? known.diagnoses : [internalErrorDiagnosis(err, req, res, log)]).map((d) => ({ ...d, requestId }));
     res.status(status).type('application/xml').send(diagnosesDocument(diagnoses));
   });
 

@@ -1,4 +1,5 @@
 /** Query parameters of the logger's feeds: paging (startIndex, count) and the run and event filters. */
+import { acceptedRequestId } from '../http/requestId';
 import { SDataError, type Severity } from '../protocol/diagnosis';
 import { runStates, type EventFilter, type RunFilter, type RunState } from './store';
 
@@ -68,7 +69,9 @@ export function runFilterOf(q: Query): RunFilter & { state?: RunState } {
 
 export function eventFilterOf(q: Query): EventFilter {
   const { state: _state, ...run } = runFilterOf(q);
-  return { ...run, runId: positiveInt(q, 'runId'), severities: severitiesOf(q) };
+  const requestId = one(q, 'requestId');
+  if (requestId !== undefined && acceptedRequestId(requestId) === undefined) throw bad('requestId must be 1 to 128 letters, digits, dots, underscores, colons or hyphens');
+  return { ...run, runId: positiveInt(q, 'runId'), requestId, severities: severitiesOf(q) };
 }
 
 /** The filter parameters that were given, to repeat them in paging links. */
@@ -82,4 +85,4 @@ export function givenParams(q: Query, names: string[]): Record<string, string> {
 }
 
 export const RUN_FILTER_PARAMS = ['runName', 'runStamp', 'endpoint', 'state', 'since', 'until'];
-export const EVENT_FILTER_PARAMS = ['runName', 'runStamp', 'endpoint', 'runId', 'severity', 'minSeverity', 'since', 'until'];
+export const EVENT_FILTER_PARAMS = ['runName', 'runStamp', 'endpoint', 'runId', 'requestId', 'severity', 'minSeverity', 'since', 'until'];

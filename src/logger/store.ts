@@ -101,6 +101,8 @@ export interface RunFilter {
 
 export interface EventFilter extends Omit<RunFilter, 'state'> {
   runId?: number;
+  /** The X-Request-Id of the pass, push or request the events came from. */
+  requestId?: string;
   severities?: Severity[];
 }
 
@@ -172,6 +174,7 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
         http_status: e.httpStatus ?? null,
         http_method: e.httpMethod ?? null,
         location: e.location ?? null,
+        request_id: e.requestId ?? null,
       }));
       const ids = (await trx('log_events').insert(batch).returning('id')) as { id: number | string }[];
       ids.forEach((r, j) => stored.push({ ...post.events[i + j], id: Number(r.id), runId, receivedAt: now.toISOString(), run: post.run }));
@@ -282,6 +285,7 @@ interface EventRow {
   http_status: number | null;
   http_method: string | null;
   location: string | null;
+  request_id: string | null;
   run_name: string;
   run_stamp: string;
   source: string;
@@ -304,6 +308,7 @@ function eventOf(row: EventRow): EventRecord {
     httpStatus: row.http_status ?? undefined,
     httpMethod: row.http_method ?? undefined,
     location: row.location ?? undefined,
+    requestId: row.request_id ?? undefined,
     run: { runName: row.run_name, runStamp: row.run_stamp, source: row.source, target: row.target, kind: row.kind },
   };
 }
@@ -312,6 +317,7 @@ export async function listEvents(db: DbOrTx, f: EventFilter, page: Page): Promis
   const base = db('log_events as e').join('log_runs as r', 'r.id', 'e.run_id');
   whereRun(base, f, 'r');
   if (f.runId !== undefined) base.where('e.run_id', f.runId);
+  if (f.requestId !== undefined) base.where('e.request_id', f.requestId);
   if (f.severities?.length) base.whereIn('e.severity', f.severities);
   if (f.since !== undefined) base.where('e.received_at', '>=', f.since);
   if (f.until !== undefined) base.where('e.received_at', '<=', f.until);

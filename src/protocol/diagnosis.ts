@@ -31,6 +31,8 @@ export interface Diagnosis {
   message: string;
   /** XPath-like pointer into the payload, e.g. `account/balance`. */
   payloadPath?: string;
+  /** The X-Request-Id of the request whose answer carried the diagnosis (extension `x:requestId`). */
+  requestId?: string;
 }
 
 /** An error answered as an `sdata:diagnoses` body with the given HTTP status. */

@@ -158,7 +158,11 @@ describeEachDatabase('SData JSON', (tdb) => {
     expect(json.status).toBe(400);
     expect(xml.status).toBe(400);
     expect(json.body.$diagnoses.map((d: { payloadPath: string }) => d.payloadPath)).toEqual(['order/number', 'order/quantity', 'order/total', 'order/paid', 'order/placedOn', 'order/colour', 'order/account', 'order/lines/line[1]/product']);
-    expect(json.body.$diagnoses).toEqual(diagnosesIn(xmlOf(xml)).map((d) => JSON.parse(JSON.stringify(d))));
+    // The same diagnoses, each naming the request it answers (the two requests have their own ids).
+    const withoutRequestId = ({ requestId: _id, ...d }: { requestId?: string }) => JSON.parse(JSON.stringify(d));
+    expect(json.body.$diagnoses.map(withoutRequestId)).toEqual(diagnosesIn(xmlOf(xml)).map(withoutRequestId));
+    expect(new Set(json.body.$diagnoses.map((d: { requestId: string }) => d.requestId))).toEqual(new Set([json.headers['x-request-id']]));
+    expect(new Set(diagnosesIn(xmlOf(xml)).map((d) => d.requestId))).toEqual(new Set([xml.headers['x-request-id']]));
     expect(await snapshot(t.db)).toEqual(before);
   });
 

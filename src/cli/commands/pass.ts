@@ -5,7 +5,7 @@ import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
-import { commandLog } from '../log';
+import { commandLog, createLog } from '../log';
 import { progressView } from '../progress';
 import { formatSummary } from '../summary';
 import { collect, CommandExit, httpUrl, positiveInteger, UsageError } from '../usage';
@@ -71,7 +71,8 @@ async function runPassCommand(o: PassCliOptions): Promise<void> {
       stopAfterPages: o.stopAfterPages,
       shouldStop: () => stop,
       onProgress: (p) => progress.update(p),
-      log,
+      // The pass's own line (route, outcome, counts, request id) at the configured level, beside the summary.
+      log: createLog(cfg.log.level, 'sdata-sync pass'),
     });
   } catch (err) {
     if (!(err instanceof PassFailed)) throw err;

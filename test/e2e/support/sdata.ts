@@ -181,6 +181,7 @@ export interface LoggedEvent {
   message: string;
   uuid?: string;
   httpStatus?: string;
+  requestId?: string;
 }
 
 export async function loggedEvents(loggerUrl: string, filter: Record<string, string>): Promise<{ total: number; events: LoggedEvent[] }> {
@@ -196,6 +197,7 @@ export async function loggedEvents(loggerUrl: string, filter: Record<string, str
       message: childText(d, NS.sdata, 'message') ?? '',
       uuid: childText(re, NS.x, 'uuid'),
       httpStatus: childText(re, NS.x, 'httpStatus'),
+      requestId: childText(d, NS.x, 'requestId'),
     };
   });
   return { total: Number(childText(feed, NS.opensearch, 'totalResults') ?? '0'), events };
