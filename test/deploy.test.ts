@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { loadConfig, parseConfig } from '../src/config/load';
 import { serverSchema } from '../src/config/schema';
 import { hashPassword } from '../src/security/password';
+import { securityPolicy } from '../src/security/policy';
 
 const root = join(__dirname, '..');
 
@@ -174,7 +175,11 @@ describe('docker-compose.yml', () => {
       expect(logger.security.users.length).toBeGreaterThan(0);
       const engine = loadConfig(configFileOf('engine'), env);
       expect(engine.engine.routes.length).toBeGreaterThan(0);
-      expect(rawConfigOf('engine').engine.http).toEqual({ host: '0.0.0.0', port: 3200 });
+      expect(engine.engine.http).toMatchObject({ host: '0.0.0.0', port: 3200 });
+      // Listening on every address needs users: each process would refuse to start without them.
+      for (const [name, host, cfg] of [['server', server.server.host, server], ['logger', logger.logger.host, logger], ['engine', engine.engine.http.host, engine]] as const) {
+        expect(() => securityPolicy(cfg.security, host, name)).not.toThrow();
+      }
       for (const name of SDATA_SERVICES) expect([name, readFileSync(configFileOf(name), 'utf8')]).not.toEqual([name, expect.stringMatching(/127\.0\.0\.1|localhost:\d+\/sdata/)]);
     });
 

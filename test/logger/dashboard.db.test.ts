@@ -125,7 +125,9 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     const everything = logged.join('\n');
     expect(everything).not.toContain(auth(OPERATOR).slice('Basic '.length));
     expect(everything).not.toContain(OPERATOR.password);
-    expect(everything.toLowerCase()).not.toContain('authorization');
+    // A request log names the header at most with its value redacted.
+    const values = [...everything.matchAll(/"authorization":("[^"]*")/gi)].map((m) => JSON.parse(m[1]) as string);
+    expect(values.filter((v) => v !== '[redacted]')).toEqual([]);
   });
 
   it("passes the endpoint's refusal back with its status and diagnosis", async () => {
