@@ -129,6 +129,11 @@ describePostgres("table-backed endpoint in the application's own database, chang
     const parked = (await (await fetch(`${t.erp}/accounts/$conflicts`)).text()).replace(/&quot;/g, '"');
     expect(parked).toContain('Account 2 (erp)');
     expect(parked).toContain('Account 2 (crm)');
+    // Both stores number their endpoints from 1: the gauge counts each endpoint in its own store.
+    const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+    const gauge = (app: string, kind: string) => Number(new RegExp(`^sdata_open_conflicts\\{[^}]*endpoint="${new URL(endpointOf(app, kind).url).pathname}"[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect([endpointOf('crm', 'accounts').id, endpointOf('erp', 'accounts').id]).toEqual([endpointOf('crm', 'accounts').id, endpointOf('crm', 'accounts').id]);
+    expect([gauge('erp', 'accounts'), gauge('crm', 'accounts')]).toEqual([1, 0]);
     await pass(t.erp, t.crm);
     expect((await valuesByUuid(`${t.crm}/accounts`)).get(target.uuid)).toMatchObject({ name: 'Account 2 (crm)' });
     expect(await pass(t.erp, t.crm)).toMatchObject({ entries: 0 });
