@@ -40,7 +40,7 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     }
     if (path.service !== '$schema' || path.serviceArg !== undefined || path.action !== undefined) throw unknownService(path.service, 'a dataset');
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
-    return getDatasetSchema(req, res, runtime, endpoints);
+    return getDatasetSchema(req, res, endpoints);
   }
   const endpoint = runtime.catalog.endpoint({ ...path, kind: path.kind });
   const { url } = endpoint;

@@ -10,7 +10,6 @@ import type { EndpointDef } from '../config/catalog';
 import type { RegisteredEndpoint } from '../store/endpoints';
 import { XML_TYPE, sendXml } from './http';
 import { checkQuery } from './query';
-import type { Runtime } from './runtime';
 import type { ServiceContext } from './services';
 
 /** The endpoints' definitions with their current conflict priority. */
@@ -26,16 +25,16 @@ async function withCurrentPriorities(endpoints: RegisteredEndpoint[]): Promise<E
   return endpoints.map((e) => ({ ...e.def, priority: priority.get(e) ?? e.def.priority }));
 }
 
-async function sendSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {
+async function sendSchema(req: Request, res: Response, endpoints: RegisteredEndpoint[]): Promise<void> {
   checkQuery(req, []);
   const defs = await withCurrentPriorities(endpoints);
   sendXml(res, 200, XML_TYPE, schemaDocument(defs[0].app, defs));
 }
 
 export async function getKindSchema(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  await sendSchema(req, res, ctx.runtime, [ctx.endpoint]);
+  await sendSchema(req, res, [ctx.endpoint]);
 }
 
-export async function getDatasetSchema(req: Request, res: Response, runtime: Runtime, endpoints: RegisteredEndpoint[]): Promise<void> {
-  await sendSchema(req, res, runtime, endpoints);
+export async function getDatasetSchema(req: Request, res: Response, endpoints: RegisteredEndpoint[]): Promise<void> {
+  await sendSchema(req, res, endpoints);
 }
