@@ -8,6 +8,7 @@ import * as preparedBatches from './005_prepared_batches';
 import * as loggerVotes from './006_logger_votes';
 import * as loggerRequestId from './009_logger_request_id';
 import * as loggerRoutes from './010_logger_routes';
+import * as capturedChanges from './011_captured_changes';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes];
+export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes, capturedChanges];

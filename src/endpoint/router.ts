@@ -18,6 +18,7 @@ import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandl
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
 import { serviceNamed, type ServiceContext } from './services';
+import { foldCapturedChanges } from '../store/tableBacked/fold';
 
 const unknownService = (name: string, where: string): SDataError =>
   new SDataError(404, { sdataCode: 'BadUrlSyntax', applicationCode: 'ServiceNotFound', message: `no service ${name} on ${where}` });
@@ -43,6 +44,8 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     return getDatasetSchema(req, res, endpoints);
   }
   const endpoint = runtime.catalog.endpoint({ ...path, kind: path.kind });
+  // A table-backed endpoint is read with what its application's own statements changed until now.
+  await foldCapturedChanges(endpoint.db, endpoint.table);
   const { url } = endpoint;
   if (path.service !== undefined) {
     if (path.key !== undefined) throw unknownService(path.service, 'a single resource');

@@ -18,6 +18,7 @@ import { allocateKeys } from './keys';
 import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
 import { allocateAppKeys, lockAppRowKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
+import { foldCapturedChanges } from './tableBacked/fold';
 
 /** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
 export type ResourceValues = Record<string, unknown>;
@@ -157,9 +158,11 @@ async function plannedIdentities(trx: Tx, endpointId: number, items: NewResource
  */
 export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewResource[], user?: string): Promise<Resource[]> {
   if (items.length === 0) return [];
-  // Given keys or UUIDs are checked under the clock lock; without any, allocateKeys takes the lock first.
+  // Given keys or UUIDs are checked under the clock lock; without any, allocateKeys takes the lock first. A
+  // table-backed endpoint takes it first in any case, and then folds what its application changed.
   const givesIdentity = items.some((i) => i.key !== undefined || i.uuid !== undefined);
-  if (givesIdentity) await lockClock(trx, ep.id);
+  if (givesIdentity || ep.table) await lockClock(trx, ep.id);
+  await foldCapturedChanges(trx, ep.table);
   const planned = givesIdentity ? await plannedIdentities(trx, ep.id, items) : items.map(() => ({ key: undefined, uuid: randomUUID(), revives: false }));
   if (givesIdentity) await refuseLockedUuids(trx, ep.id, planned.map((p) => p.uuid));
   const missing = planned.filter((p) => p.key === undefined).length;
@@ -201,8 +204,10 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
  * The live resource with this key, checked against the precondition, under the clock lock (404 when
  * absent or deleted, 412 when the ETag does not match).
  */
-async function lockedLiveResource(trx: Tx, endpointId: number, key: string, ifMatch: IfMatch): Promise<Resource> {
+async function lockedLiveResource(trx: Tx, ep: LocalEndpoint, key: string, ifMatch: IfMatch): Promise<Resource> {
+  const endpointId = ep.id;
   await lockClock(trx, endpointId);
+  await foldCapturedChanges(trx, ep.table);
   const current = await findLiveResource(trx, endpointId, key);
   await refuseLockedUuids(trx, endpointId, [current.uuid]);
   if (!ifMatchHolds(ifMatch, current.etag)) {
@@ -237,7 +242,7 @@ async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, v
  */
 export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, values: ResourceValues, ifMatch: IfMatch, opts: { uuid?: string; user?: string } = {}): Promise<Resource> {
   await lockAppRow(trx, ep, key);
-  const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
+  const current = await lockedLiveResource(trx, ep, key, ifMatch);
   if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
   return writeLocalChange(trx, ep, current, values, false, opts.user);
 }
@@ -245,6 +250,6 @@ export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, va
 /** Deletes a live resource, leaving a tombstone with the new sync state (DELETE); takes a tick. */
 export async function deleteResource(trx: Tx, ep: LocalEndpoint, key: string, ifMatch: IfMatch, user?: string): Promise<Resource> {
   await lockAppRow(trx, ep, key);
-  const current = await lockedLiveResource(trx, ep.id, key, ifMatch);
+  const current = await lockedLiveResource(trx, ep, key, ifMatch);
   return writeLocalChange(trx, ep, current, {}, true, user);
 }

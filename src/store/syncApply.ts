@@ -22,6 +22,7 @@ import { openFailures, quarantineEntries, settleFailure, type FailureRecord } fr
 import { lockedUuids, refuseLockedUuids } from './preparedBatches';
 import { withRefusedWrites } from '../protocol/refusedWrites';
 import { allocateAppKeys, lockAppRows, writeAppRows, type AppTable } from './tableBacked/appRows';
+import { foldCapturedChanges } from './tableBacked/fold';
 
 export interface SyncTarget {
   id: number;
@@ -95,10 +96,12 @@ export async function dryRunPages(trx: Tx, target: SyncTarget, pages: PageToAppl
 
 /** Applies one page inside the caller's transaction (which holds the page's writes and its digest update). */
 export async function applyPageIn(trx: Tx, target: SyncTarget, page: PageToApply): Promise<AppliedPage> {
-  // A table-backed target: the application's rows first, then the clock (the order the capture takes them).
+  // A table-backed target: the application's rows first, then the clock (the order the capture takes them),
+  // then what the application's statements changed until now, folded (tableBacked/fold.ts).
   if (target.table) await lockAppRows(trx, target.table, uuidsOf(page.entries));
   const now = new Date().toISOString();
   const { clock } = await lockClock(trx, target.id);
+  await foldCapturedChanges(trx, target.table);
   const digest = await readDigest(trx, target.id, target.url);
 
   const gaps = immediateGaps(page.mode, page.floor, page.ceiling, digest, page.entries.map((e) => e.state));

@@ -18,6 +18,8 @@ import { CONFLICT_COLUMNS, decideConflict, findConflict, listConflicts, type Con
 import { takeTicks } from '../../store/clock';
 import { refuseLockedUuids } from '../../store/preparedBatches';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
+import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRows';
+import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../services';
 import { filterOf, sendListFeed } from './listFeed';
@@ -127,16 +129,19 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
       throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'AlreadyResolved', message: `conflict ${id} was already ${c.status}` });
     }
     if (action === 'keep') {
+      const { table } = ctx.endpoint;
+      // A table-backed endpoint: the application's row, then the clock, then its log folded (as a local change).
+      if (table) await lockAppRows(trx, table, [c.uuid]);
       const { first, stamp } = await takeTicks(trx, ctx.endpoint.id, 1);
+      await foldCapturedChanges(trx, table);
       await refuseLockedUuids(trx, ctx.endpoint.id, [c.uuid]);
       const current = (await loadVersionsByUuid(trx, ctx.endpoint.id, [c.uuid])).get(c.uuid);
       const loser = c.loserVersion;
+      const kept = { key: current?.key ?? c.key, uuid: c.uuid, values: loser.values, deleted: loser.deleted };
+      if (table) await writeAppRowsOrRefuse(trx, table, [kept]);
       await writeVersions(trx, ctx.endpoint.id, [
         {
-          key: current?.key ?? c.key,
-          uuid: c.uuid,
-          values: loser.values,
-          deleted: loser.deleted,
+          ...kept,
           state: { endpoint: ctx.endpoint.url, tick: first, stamp, ...(user ? { user } : {}) },
           knowledge: knowledgeOnRestamp(current?.knowledge, loser.knowledge),
         },

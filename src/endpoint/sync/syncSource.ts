@@ -20,6 +20,7 @@ import { readDigest } from '../../store/digests';
 import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
 import { stateOf } from '../../store/versions';
+import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import type { ServiceContext } from '../services';
 import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml } from '../http';
@@ -36,6 +37,8 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
   }
   const ceiling = await readDigest(db, ctx.endpoint.id, ctx.endpoint.url);
+  // Every tick below the ceiling is in the sync states before a page is read.
+  await foldCapturedChanges(db, ctx.endpoint.table);
   const context: SyncContext = {
     id,
     endpointId: ctx.endpoint.id,

@@ -3,10 +3,12 @@
  * leaves nothing behind. The application's tables are never altered: install only adds triggers on them.
  *
  * install  check the live tables; create the adapter schema; run our migrations in it (a store of its own);
- *          register the endpoints; lock the tables against writes (until commit); give every row without a
- *          sync state one tick, and every row whose stored payload no longer matches its mapped values (a
- *          changed mapping) a new one; replace the capture functions and triggers whose fingerprint
- *          changed; record the fingerprints. A second install changes nothing and takes no tick.
+ *          register the endpoints; lock the tables against writes (until commit); (re)create the store's
+ *          fold function and fold what an earlier capture logged; log every row without a sync state as a
+ *          change (one tick each), fold, log every row whose stored payload no longer matches its mapped
+ *          values (a changed mapping) as a new change, fold; replace the capture functions and triggers
+ *          whose fingerprint changed; record the fingerprints. A second install changes nothing and takes no
+ *          tick.
  * remove   drop the triggers, the adapter schema (functions, record and, for a store of its own, the store)
  *          and, in the server's own store, the endpoints' rows.
  * verify   at server start: the recorded fingerprints match the configuration, or start is refused.
@@ -15,21 +17,13 @@ import { ConfigError } from '../../config/load';
 import type { Db, DbOrTx, Tx } from '../db';
 import { registerEndpoints } from '../endpoints';
 import { runMigrations } from '../migrate';
-import {
-  backfillSql,
-  CAPTURE_EVENTS,
-  captureFingerprint,
-  captureFunctionName,
-  captureInstallSql,
-  captureRemoveSql,
-  captureTriggerName,
-  fillPayloadsSql,
-  reconcileSql,
-  type CaptureTarget,
-} from './captureSql';
+import { backfillSql, CAPTURE_EVENTS, captureFunctionName, captureInstallSql, captureRemoveSql, captureTriggerName, reconcileSql } from './captureSql';
+import { FOLD_FUNCTION, foldFunctionBody, foldFunctionSql, type CaptureTarget } from './foldSql';
+import { foldCapturedChanges } from './fold';
 import { checkLiveTables, type LiveTable } from './liveCheck';
 import type { TableMapping } from './mapping';
 import { ident, qualified } from './sqlText';
+import { createHash } from 'node:crypto';
 import type { TableStore, TableStores } from './stores';
 
 /** Name of the table, in the adapter schema, recording what install put on each application table. */
@@ -92,8 +86,9 @@ async function captureTargets(db: DbOrTx, store: TableStore, live: Map<string, L
       const id = target && ids.get(target.def.url);
       if (id !== undefined) referencedEndpointIds[c.referencedKind!] = id;
     }
-    const columnTypes = Object.fromEntries([...live.get(def.url)!.columns.values()].map((c) => [c.name, c.type]));
-    return { mapping, storeSchema: store.schema, endpointId, endpointUrl: def.url, referencedEndpointIds, columnTypes };
+    const table = live.get(def.url)!;
+    const columnTypes = Object.fromEntries([...table.columns.values()].map((c) => [c.name, c.type]));
+    return { mapping, storeSchema: store.schema, endpointId, endpointUrl: def.url, referencedEndpointIds, columnTypes, keyType: table.key.qualifiedType };
   });
 }
 
@@ -128,6 +123,27 @@ export interface InstalledTable {
   replaced: boolean;
 }
 
+/** Identifies what was installed for a table: a changed mapping, store or endpoint gives another fingerprint. */
+function captureFingerprint(t: CaptureTarget): string {
+  return createHash('sha256').update(captureInstallSql(t).join(';\n')).digest('hex');
+}
+
+/** The source of the store's fold function as installed; undefined when there is none. */
+async function installedFoldBody(db: DbOrTx, adapterSchema: string): Promise<string | undefined> {
+  const { rows } = await db.raw<{ rows: { src: string }[] }>(
+    `SELECT p.prosrc AS src FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ? AND p.proname = ?`,
+    [adapterSchema, FOLD_FUNCTION],
+  );
+  return rows[0]?.src;
+}
+
+/** Ticks the statement `sql` gave the endpoint (its clock before and after). */
+async function ticksTaken(trx: Tx, store: TableStore, endpointId: number, sql: string): Promise<number> {
+  const before = await clockOf(trx, store, endpointId);
+  await trx.raw(sql);
+  return (await clockOf(trx, store, endpointId)) - before;
+}
+
 async function clockOf(trx: Tx, store: TableStore, endpointId: number): Promise<number> {
   const row = await trx.withSchema(store.schema).from('endpoints').select('clock').where('id', endpointId).first<{ clock: number | string }>();
   return Number(row.clock);
@@ -152,21 +168,22 @@ export async function installStore(store: TableStore): Promise<InstalledTable[]>
     await trx.raw(`LOCK TABLE ${targets.map((t) => qualified(t.mapping.schema, t.mapping.table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
     const recorded = new Map((await installedRows(trx, store.adapterSchema)).map((r) => [`${r.table_schema}.${r.table_name}`, r]));
 
-    // Every kind's new rows get their UUIDs first, then the payloads, so references between them resolve.
-    const captured = new Map<CaptureTarget, { from: number; n: number }>();
-    for (const t of targets) {
-      const from = await clockOf(trx, store, t.endpointId);
-      await trx.raw(backfillSql(t));
-      captured.set(t, { from, n: (await clockOf(trx, store, t.endpointId)) - from });
-    }
-    for (const t of targets) if (captured.get(t)!.n > 0) await trx.raw(fillPayloadsSql(t, captured.get(t)!.from));
+    // Changes logged under an earlier install are folded with today's mapping; then every row without a sync
+    // state is logged and folded, every kind's rows together, so references between them resolve; then
+    // what differs from the stored versions (a changed mapping, rows changed while capture was off).
+    await trx.raw(foldFunctionSql(store.adapterSchema, store.schema, targets));
+    const fold = () => foldCapturedChanges(trx, targets[0]);
+    await fold();
+    const captured = new Map<CaptureTarget, number>();
+    for (const t of targets) captured.set(t, await ticksTaken(trx, store, t.endpointId, backfillSql(t)));
+    await fold();
+    const recaptured = new Map<CaptureTarget, number>();
+    for (const t of targets) recaptured.set(t, await ticksTaken(trx, store, t.endpointId, reconcileSql(t)));
+    await fold();
 
     const out: InstalledTable[] = [];
     for (const t of targets) {
       const m = t.mapping;
-      const before = await clockOf(trx, store, t.endpointId);
-      await trx.raw(reconcileSql(t));
-      const recaptured = (await clockOf(trx, store, t.endpointId)) - before;
       const fingerprint = captureFingerprint(t);
       const same = recorded.get(`${m.schema}.${m.table}`)?.fingerprint === fingerprint && (await triggersPresent(trx, m));
       if (!same) {
@@ -176,7 +193,7 @@ export async function installStore(store: TableStore): Promise<InstalledTable[]>
           .onConflict(['table_schema', 'table_name']).merge(['endpoint_url', 'fingerprint', 'installed_at']);
       }
       recorded.delete(`${m.schema}.${m.table}`);
-      out.push({ table: `${m.schema}.${m.table}`, endpointUrl: t.endpointUrl, captured: captured.get(t)!.n, recaptured, replaced: !same });
+      out.push({ table: `${m.schema}.${m.table}`, endpointUrl: t.endpointUrl, captured: captured.get(t)!, recaptured: recaptured.get(t)!, replaced: !same });
     }
     // Tables installed before but no longer configured in this adapter schema lose their capture.
     for (const r of recorded.values()) {
@@ -206,6 +223,8 @@ export async function removeStore(store: TableStore): Promise<{ tables: string[]
     for (const m of tables.values()) await dropCapture(trx, m);
     if (store.shared) {
       const urls = [...new Set([...recorded.map((r) => r.endpoint_url), ...store.endpoints.map((e) => e.def.url)])];
+      const ids = trx.withSchema(store.schema).from('endpoints').whereIn('url', urls).select('id');
+      await trx.withSchema(store.schema).from('captured_changes').whereIn('endpoint_id', ids).delete();
       await trx.withSchema(store.schema).from('endpoints').whereIn('url', urls).delete();
     }
     await trx.raw(`DROP SCHEMA ${ident(store.adapterSchema)} CASCADE`);
@@ -227,10 +246,14 @@ export async function verifyStore(store: TableStore): Promise<Map<string, LiveTa
     for (const e of store.endpoints) if (!present.get(e.def.url)) problems.push(`table ${e.mapping.schema}.${e.mapping.table}: the change capture of kind ${e.mapping.kind} is not installed`);
     throw new AdapterNotInstalled(problems);
   }
-  for (const t of await captureTargets(store.db, store, live)) {
+  const targets = await captureTargets(store.db, store, live);
+  for (const t of targets) {
     if (recorded.get(`${t.mapping.schema}.${t.mapping.table}`)!.fingerprint !== captureFingerprint(t)) {
       problems.push(`table ${t.mapping.schema}.${t.mapping.table}: the change capture installed does not match the configuration of kind ${t.mapping.kind}`);
     }
+  }
+  if ((await installedFoldBody(store.db, store.adapterSchema)) !== foldFunctionBody(store.schema, targets)) {
+    problems.push(`schema ${store.adapterSchema}: the fold function of the change log does not match the configuration`);
   }
   if (problems.length) throw new AdapterNotInstalled(problems);
   return live;

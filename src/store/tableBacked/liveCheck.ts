@@ -20,6 +20,8 @@ export interface LiveColumn {
   name: string;
   /** pg_type.typname of the column's type, a domain resolved to its base type. */
   type: string;
+  /** That type's name qualified by its schema, quoted (e.g. `"pg_catalog"."int8"`): a cast target in any search_path. */
+  qualifiedType: string;
   notNull: boolean;
   /** The column's default expression (e.g. `nextval('customers_id_seq'::regclass)`), or null. */
   defaultExpr: string | null;
@@ -50,6 +52,7 @@ export const ALLOWED_TYPES: Record<Exclude<ColumnMapping['type'], 'reference'>, 
 interface ColumnRow {
   name: string;
   type: string;
+  qualified_type: string;
   not_null: boolean;
   default_expr: string | null;
   identity: string;
@@ -66,6 +69,7 @@ async function liveColumns(db: DbOrTx, schema: string, table: string): Promise<C
   const { rows } = await db.raw<{ rows: ColumnRow[] }>(
     `SELECT a.attname AS name,
             COALESCE(bt.typname, t.typname) AS type,
+            quote_ident(COALESCE(btn.nspname, tn.nspname)) || '.' || quote_ident(COALESCE(bt.typname, t.typname)) AS qualified_type,
             a.attnotnull AS not_null,
             pg_get_expr(d.adbin, d.adrelid) AS default_expr,
             a.attidentity AS identity,
@@ -73,7 +77,9 @@ async function liveColumns(db: DbOrTx, schema: string, table: string): Promise<C
             EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS is_primary
        FROM pg_attribute a
        JOIN pg_type t ON t.oid = a.atttypid
+       JOIN pg_namespace tn ON tn.oid = t.typnamespace
        LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+       LEFT JOIN pg_namespace btn ON btn.oid = bt.typnamespace
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY a.attnum`,
@@ -95,7 +101,7 @@ async function primaryKeyColumns(db: DbOrTx, schema: string, table: string): Pro
 }
 
 function toLive(r: ColumnRow): LiveColumn {
-  return { name: r.name, type: r.type, notNull: r.not_null, defaultExpr: r.default_expr, identity: r.identity !== '', generated: r.generated !== '' };
+  return { name: r.name, type: r.type, qualifiedType: r.qualified_type, notNull: r.not_null, defaultExpr: r.default_expr, identity: r.identity !== '', generated: r.generated !== '' };
 }
 
 /**

@@ -9,6 +9,7 @@ import { parseConfig } from '../../../src/config/load';
 import type { Db } from '../../../src/store/db';
 import { etagOf } from '../../../src/store/versions';
 import { APPLYING_SETTING, markApplying } from '../../../src/store/tableBacked/captureSql';
+import { foldCapturedChanges } from '../../../src/store/tableBacked/fold';
 import { installStore } from '../../../src/store/tableBacked/install';
 import type { TableStore, TableStores } from '../../../src/store/tableBacked/stores';
 import { clockOf, createAppTables, ERP, onlyStore, resourcesOf, tableConfig, uniqueName } from './support';
@@ -106,6 +107,7 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).update({ knowledge: JSON.stringify(knowledge) });
     await db.raw(`UPDATE "${app}".customers SET visits = coalesce(visits, 0) + 1 WHERE id = 1`);
     await db.raw(`DELETE FROM "${app}".customers WHERE id = 1`);
+    await foldCapturedChanges(store.db, store.endpoints[0]);
     const row = await store.db.withSchema(store.schema).from('resources').where({ endpoint_id: endpointId, local_key: '1' }).first('knowledge', 'deleted');
     expect(row).toEqual({ knowledge, deleted: true });
     await db.raw(`INSERT INTO "${app}".customers (id, full_name, account_id) VALUES (1, 'Ann', 1)`);

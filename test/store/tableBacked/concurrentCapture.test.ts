@@ -3,12 +3,15 @@
  * make 500 changes each in single-row and multi-row INSERT, UPDATE and DELETE statements, some of them two
  * statements to a transaction, while a reader keeps selecting by tick.
  *
- * Prefix visibility (PROTOCOL.md 2.1): in the same transaction as each statement, the writer logs the ticks
- * the statement's rows took (read back from their sync states) into a log table of the test, so a log row
- * is visible exactly when the tick's transaction is. A reader snapshot must see the logged ticks from its
- * cursor on as one contiguous run, and every sync state it sees among them: tick t+k committed without tick
- * t would show as a hole. Every change takes exactly one tick: the clock moves by the number of changed rows
- * and the log holds each tick once.
+ * Prefix visibility (PROTOCOL.md 2.1): in the same transaction as each statement, the writer records the
+ * ticks the statement's rows took (read back from the change log) into a table of the test, so a recorded
+ * tick is visible exactly when its transaction is. A reader snapshot must see the recorded ticks from its
+ * cursor on as one contiguous run, and every tick it sees captured (in the change log or, once folded, in a
+ * sync state) among them: tick t+k committed without tick t would show as a hole. Between snapshots the
+ * reader folds the change log, as a server does before it reads, concurrently with the writers. Every
+ * change takes exactly one tick: the clock moves by the number of changed rows and each tick is recorded
+ * once. At the end, folded, every row's sync state holds the row's values, and every deleted row is a
+ * tombstone.
  */
 import pg from 'pg';
 import { describePostgres, postgresUrl } from '../../support/databases';
@@ -16,6 +19,7 @@ import type { Db } from '../../../src/store/db';
 import { installStore } from '../../../src/store/tableBacked/install';
 import type { TableStore, TableStores } from '../../../src/store/tableBacked/stores';
 import { clockOf, createAppTables, ERP, onlyStore, tableConfig, uniqueName } from './support';
+import { foldCapturedChanges } from '../../../src/store/tableBacked/fold';
 
 const WRITERS = 8;
 const CHANGES = Number(process.env.CAPTURE_CHANGES ?? 500);
@@ -51,10 +55,12 @@ describePostgres('table-backed capture under concurrent writers', (tdb) => {
     const clockBefore = await clockOf(store, 'customers');
     const customers = `"${app}".customers`;
     const resources = `"${store.schema}".resources`;
+    /** Every tick in the change log (not folded yet), as `tick`. */
+    const capturedTicks = `SELECT c.first_tick + k.i - 1 AS tick, k.key FROM "${store.schema}".captured_changes c CROSS JOIN LATERAL unnest(c.keys) WITH ORDINALITY AS k(key, i) WHERE c.endpoint_id = $1`;
 
-    /** Logs, in the writer's transaction, the ticks the rows `keys` hold now (the statement just gave them). */
+    /** Records, in the writer's transaction, the ticks the statement just gave the rows `keys` (their latest in the log). */
     const logTicks = async (c: pg.PoolClient, keys: (string | number)[]) => {
-      await c.query(`INSERT INTO "${app}".tick_log SELECT state_tick FROM ${resources} WHERE endpoint_id = $1 AND local_key = ANY ($2::text[])`, [endpointId, keys.map(String)]);
+      await c.query(`INSERT INTO "${app}".tick_log SELECT max(t.tick) FROM (${capturedTicks}) t WHERE t.key = ANY ($2::text[]) GROUP BY t.key`, [endpointId, keys.map(String)]);
     };
 
     const writer = async (w: number): Promise<number> => {
@@ -110,9 +116,12 @@ describePostgres('table-backed capture under concurrent writers', (tdb) => {
       const c = await pool.connect();
       try {
         while (writing) {
+          await foldCapturedChanges(store.db, store.endpoints[0]);
           await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
           const logged = (await c.query(`SELECT tick FROM "${app}".tick_log WHERE tick >= $1 ORDER BY tick`, [cursor])).rows.map((r) => Number(r.tick));
-          const states = (await c.query(`SELECT state_tick FROM ${resources} WHERE endpoint_id = $1 AND state_tick >= $2 ORDER BY state_tick`, [endpointId, cursor])).rows.map((r) => Number(r.state_tick));
+          const states = (
+            await c.query(`SELECT state_tick FROM ${resources} WHERE endpoint_id = $1 AND state_tick >= $2 UNION ALL SELECT t.tick FROM (${capturedTicks}) t WHERE t.tick >= $2`, [endpointId, cursor])
+          ).rows.map((r) => Number(r.state_tick));
           await c.query('COMMIT');
           snapshots += 1;
           logged.forEach((t, i) => {
@@ -139,5 +148,13 @@ describePostgres('table-backed capture under concurrent writers', (tdb) => {
     expect(clockAfter - clockBefore).toBe(changes);
     expect(rows[0]).toEqual({ n: changes, lo: clockBefore, hi: clockAfter - 1 });
     expect(snapshots).toBeGreaterThan(10);
+
+    // Folded, the sync states are the rows: values of every live row, a tombstone for every deleted one.
+    await foldCapturedChanges(store.db, store.endpoints[0]);
+    const live = (await db.raw(`SELECT id::text AS key, full_name, email FROM ${customers}`)).rows as { key: string; full_name: string; email: string | null }[];
+    const states = (await db.raw(`SELECT local_key, deleted, payload FROM ${resources} WHERE endpoint_id = ?`, [endpointId])).rows as { local_key: string; deleted: boolean; payload: Record<string, unknown> }[];
+    const byKey = new Map(states.map((s) => [s.local_key, s]));
+    for (const r of live) expect(byKey.get(r.key)).toMatchObject({ deleted: false, payload: expect.objectContaining({ name: r.full_name, email: r.email }) });
+    expect(states.filter((s) => !s.deleted)).toHaveLength(live.length);
   }, 120_000);
 });

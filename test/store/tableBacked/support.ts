@@ -8,6 +8,7 @@ import { parseConfig } from '../../../src/config/load';
 import type { Config } from '../../../src/config/schema';
 import type { Db } from '../../../src/store/db';
 import { openTableStores, type TableStore, type TableStores } from '../../../src/store/tableBacked/stores';
+import { foldCapturedChanges } from '../../../src/store/tableBacked/fold';
 
 export const BASE = 'http://sdata.test';
 export const ERP = `${BASE}/sdata/erp/test/-`;
@@ -100,8 +101,9 @@ export interface ResourceRow {
   state_user: string | null;
 }
 
-/** The sync states of an endpoint of a store, by local key. */
+/** The sync states of an endpoint of a store, by local key, as a reader sees them (the change log folded first). */
 export async function resourcesOf(store: TableStore, kind: string): Promise<Map<string, ResourceRow>> {
+  await foldCapturedChanges(store.db, store.endpoints[0]);
   const rows: ResourceRow[] = await store.db
     .withSchema(store.schema)
     .from('resources as r')
