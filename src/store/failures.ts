@@ -72,6 +72,11 @@ export async function quarantineEntries(
 }
 
 /** Open quarantined entries (oldest first); `ids` narrows to those. */
+/** True when the endpoint has an open quarantined entry (one index probe). */
+export async function hasOpenFailures(db: DbOrTx, endpointId: number): Promise<boolean> {
+  return (await db('failures').where({ endpoint_id: endpointId, status: 'open' }).first('id')) !== undefined;
+}
+
 export async function openFailures(db: DbOrTx, endpointId: number, limit: number, ids?: number[]): Promise<FailureRecord[]> {
   const q = db('failures').where({ endpoint_id: endpointId, status: 'open' });
   if (ids) q.whereIn('id', ids);

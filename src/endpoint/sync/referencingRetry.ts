@@ -7,6 +7,7 @@
 import type { RegisteredEndpoint } from '../../store/endpoints';
 import type { Tx } from '../../store/db';
 import { retryOpenIn, type PageToApply } from '../../store/syncApply';
+import { hasOpenFailures } from '../../store/failures';
 import type { ServiceContext } from '../services';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { syncTargetOf } from './syncTarget';
@@ -18,9 +19,13 @@ export function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] 
   return ctx.runtime.catalog.endpoints.filter((e) => e.db === endpoint.db && e !== endpoint && e.table && Object.values(e.table.referenced).includes(endpoint.id));
 }
 
-/** Tries the open quarantined entries of the referencing endpoints again, inside the page's transaction. */
+/**
+ * Tries the open quarantined entries of the referencing endpoints again, inside the page's transaction; an
+ * endpoint with none costs one index probe.
+ */
 export async function retryReferencing(trx: Tx, ctx: ServiceContext, run: Pick<PageToApply, 'runName' | 'runStamp'>): Promise<void> {
   for (const e of referencingEndpoints(ctx)) {
+    if (!(await hasOpenFailures(trx, e.id))) continue;
     await retryOpenIn(trx, syncTargetOf({ ...ctx, endpoint: e }), (q) => decodeEntry(q as QuarantinedEntry, e.def), run);
   }
 }
