@@ -1,7 +1,7 @@
 /**
  * The SQL text of change capture for one table-backed kind, generated from its mapping (pure; identifiers
  * always quoted). AFTER ... FOR EACH STATEMENT triggers, one per event (INSERT, UPDATE, DELETE with their
- * transition tables; TRUNCATE: every live row deleted), each running ONE statement:
+ * transition tables; TRUNCATE: every live row deleted), each running three short statements:
  *
  *   changes   the statement's changed local keys as one array, deleted rows first: an UPDATE row whose
  *             mapped columns are all IS NOT DISTINCT FROM before takes no part; an UPDATE that moves a key
@@ -50,6 +50,7 @@ const NEW_ROWS = 'sdata_new';
 const OLD_ROWS = 'sdata_old';
 const BODY_TAG = '$sdata_capture$';
 const STATEMENT_TAG = '$sdata_statement$';
+const INSTALL_TAG = '$sdata_install$';
 
 export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
@@ -72,24 +73,41 @@ function mappedColumnsDifferSql(t: CaptureTarget, a: string, b: string): string 
   return `ROW(${cols.map((c) => `${a}.${c}`).join(', ')}) IS DISTINCT FROM ROW(${cols.map((c) => `${b}.${c}`).join(', ')})`;
 }
 
+/** PL/pgSQL variables of the logging block: the changed keys, how many of them are deletions, the ticks given. */
+const KEYS = 'changed_keys';
+const DELETIONS = 'changed_deletions';
+const FIRST_TICK = 'first_tick_given';
+const STAMP = 'ticks_stamp';
+const DECLARE = `DECLARE ${KEYS} text[]; ${DELETIONS} integer; ${FIRST_TICK} bigint; ${STAMP} timestamptz;`;
+
+/** PL/pgSQL reading the one row of changes (`keys` text[] in tick order, NULL for none; `deletions`) into the block's variables. */
+function readChangesSql(changesSql: string): string {
+  return `SELECT ch.keys, ch.deletions INTO ${KEYS}, ${DELETIONS} FROM (${changesSql}) ch;`;
+}
+
 /**
- * One statement giving the changes of `changesSql` (ONE row: `keys` text[] in tick order, NULL for none, the
- * first `deletions` of them deleted rows) the next ticks of the endpoint, and logging them as one row of
- * captured_changes. Nothing changed: nothing is written and the clock is not touched.
+ * PL/pgSQL giving the changes read by readChangesSql the next ticks of the endpoint and logging them as one
+ * row of captured_changes. Nothing changed: nothing is written and the clock is not touched. Separate short
+ * statements, not one statement over the transition tables: PL/pgSQL keeps their plans, where it plans a
+ * statement reading a transition table again at every call.
  */
-export function logChangesSql(t: CaptureTarget, changesSql: string): string {
-  const log = storeTable(t, 'captured_changes');
-  return `WITH ch AS (${changesSql}),
-  clk AS (
+function logChangesSql(t: CaptureTarget): string {
+  return `IF ${KEYS} IS NOT NULL THEN
     UPDATE ${storeTable(t, 'endpoints')} e
-       SET clock = e.clock + cardinality(ch.keys),
+       SET clock = e.clock + cardinality(${KEYS}),
            clock_stamp = GREATEST(e.clock_stamp, date_trunc('milliseconds', clock_timestamp()))
-      FROM ch
-     WHERE e.id = ${t.endpointId} AND cardinality(ch.keys) > 0
-     RETURNING e.clock - cardinality(ch.keys) AS first, e.clock_stamp AS stamp
-  )
-  INSERT INTO ${log} (endpoint_id, first_tick, keys, deletions, stamp, state_user)
-  SELECT ${t.endpointId}, clk.first, ch.keys, ch.deletions, clk.stamp, session_user FROM ch CROSS JOIN clk`;
+     WHERE e.id = ${t.endpointId}
+     RETURNING e.clock - cardinality(${KEYS}), e.clock_stamp INTO ${FIRST_TICK}, ${STAMP};
+    INSERT INTO ${storeTable(t, 'captured_changes')} (endpoint_id, first_tick, keys, deletions, stamp, state_user)
+    VALUES (${t.endpointId}, ${FIRST_TICK}, ${KEYS}, ${DELETIONS}, ${STAMP}, session_user);
+  END IF;`;
+}
+
+/** A DO block logging the changes of `changesSql` (install: rows without a sync state, rows that differ). */
+function logChangesBlock(t: CaptureTarget, changesSql: string): string {
+  const body = `${DECLARE}\nBEGIN\n  ${readChangesSql(changesSql)}\n  ${logChangesSql(t)}\nEND`;
+  if (body.includes(INSTALL_TAG)) throw new Error(`the install of ${t.mapping.schema}.${t.mapping.table} would contain ${INSTALL_TAG}`);
+  return `DO ${INSTALL_TAG}${body}${INSTALL_TAG}`;
 }
 
 /** The one row of changes (keys, deletions) of one statement, from its transition tables. */
@@ -129,19 +147,22 @@ export const REPLAN_ABOVE_ROWS = 16;
 
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
 export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
-  const statement = logChangesSql(t, changesOfEvent(t, event));
-  const run =
+  const changes = changesOfEvent(t, event);
+  const statement = `SELECT ch.keys, ch.deletions FROM (${changes}) ch`;
+  const read =
     event === 'update'
       ? `IF (SELECT count(*) FROM ${NEW_ROWS}) > ${REPLAN_ABOVE_ROWS} THEN
-    EXECUTE ${STATEMENT_TAG}${statement}${STATEMENT_TAG};
+    EXECUTE ${STATEMENT_TAG}${statement}${STATEMENT_TAG} INTO ${KEYS}, ${DELETIONS};
   ELSE
-    ${statement};
+    ${readChangesSql(changes)}
   END IF;`
-      : `${statement};`;
+      : readChangesSql(changes);
   const body = `
+${DECLARE}
 BEGIN
   IF current_setting(${literal(APPLYING_SETTING)}, true) = 'on' THEN RETURN NULL; END IF;
-  ${run}
+  ${read}
+  ${logChangesSql(t)}
   RETURN NULL;
 END`;
   for (const tag of [BODY_TAG, STATEMENT_TAG]) {
@@ -189,7 +210,7 @@ export function backfillSql(t: CaptureTarget): string {
   const changes = `SELECT array_agg((${keySql(t, 'a')})::text ORDER BY ${keySql(t, 'a')}) AS keys, 0 AS deletions
       FROM ${qualified(m.schema, m.table)} a
      WHERE NOT EXISTS (SELECT 1 FROM ${storeTable(t, 'resources')} x WHERE x.endpoint_id = ${t.endpointId} AND x.local_key = (${keySql(t, 'a')})::text)`;
-  return logChangesSql(t, changes);
+  return logChangesBlock(t, changes);
 }
 
 /**
@@ -208,5 +229,5 @@ export function reconcileSql(t: CaptureTarget): string {
            (SELECT array_agg((${keySql(t, 'a')})::text) AS keys
               FROM ${rows} a JOIN ${resources} x ON x.endpoint_id = ${t.endpointId} AND x.local_key = (${keySql(t, 'a')})::text
              WHERE x.deleted OR x.payload IS DISTINCT FROM ${payloadSql(t, 'a')}) changed`;
-  return logChangesSql(t, changes);
+  return logChangesBlock(t, changes);
 }
