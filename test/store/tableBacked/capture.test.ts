@@ -169,6 +169,20 @@ function captureTests(tdb: TestDatabase, separate: boolean) {
     await db.raw(`INSERT INTO "${app}".customers (full_name) SELECT 'x' WHERE false`);
     expect(await clockOf(store, 'customers')).toBe(before);
   });
+
+  it('folds several logged changes of a row, read once, into its latest: last tick, last values, or a tombstone', async () => {
+    const before = await clockOf(store, 'customers');
+    const [{ id }] = (await db.raw(`INSERT INTO "${app}".customers (full_name, account_id) VALUES ('v1', 1) RETURNING id`)).rows;
+    await db.raw(`UPDATE "${app}".customers SET full_name = 'v2' WHERE id = ${id}`);
+    await db.raw(`UPDATE "${app}".customers SET full_name = 'v3', email = 'v3@x' WHERE id = ${id}`);
+    const [{ id: gone }] = (await db.raw(`INSERT INTO "${app}".customers (full_name) VALUES ('short-lived') RETURNING id`)).rows;
+    await db.raw(`UPDATE "${app}".customers SET full_name = 'still short-lived' WHERE id = ${gone}`);
+    await db.raw(`DELETE FROM "${app}".customers WHERE id = ${gone}`);
+    const states = await resourcesOf(store, 'customers');
+    expect(states.get(String(id))).toMatchObject({ deleted: false, state_tick: before + 2, payload: expect.objectContaining({ name: 'v3', email: 'v3@x' }) });
+    expect(states.get(String(gone))).toMatchObject({ deleted: true, state_tick: before + 5, payload: {} });
+    expect(await clockOf(store, 'customers')).toBe(before + 6);
+  });
 }
 
 describeEachDatabase('table-backed capture, store in the server database', (tdb) => captureTests(tdb, false));
