@@ -3,7 +3,7 @@
  * application's statement is served by the very next request (no pass, no other read in between), and a
  * page or a local change made right after an application's statement, with nothing read in between,
  * decides against the application's version: a conflict or a refused precondition, never a silent
- * overwrite of the application's change.
+ * overwrite of the application's change. A parked version kept by a person is written to the table.
  */
 import { describeEachDatabase } from '../support/databases';
 import { readAll } from '../e2e/support/sdata';
@@ -64,6 +64,14 @@ describeEachDatabase('the change log of a table-backed endpoint', (tdb) => {
     });
     expect(applied.plan.entries.map((e) => e.outcome.kind)).toEqual(['conflict']);
     expect(applied.plan.conflicts).toHaveLength(1);
+
+    // Keeping the parked version writes it to the application's table too, as a local change.
+    const [parked] = await accounts.db('conflicts').where({ endpoint_id: accounts.id, status: 'open', uuid: seen.uuid }).select('id', 'loser_version');
+    const kept = (typeof parked.loser_version === 'string' ? JSON.parse(parked.loser_version) : parked.loser_version).values.name;
+    const res = await fetch(`${t.erp}/accounts/$conflicts('${parked.id}')/$resolve?action=keep`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect((await t.sql<{ name: string }>(`SELECT name FROM "${app}".accounts WHERE id = ${key}`))[0].name).toBe(kept);
+    expect(await entryOf(key)).toMatchObject({ status: 200, body: expect.stringContaining(`<name>${kept}</name>`) });
   });
 
   it("a local change right after an application's change is refused by its precondition (412), not written over it", async () => {
