@@ -1,9 +1,11 @@
 /**
  * Runs a block of database tests on PGlite always, and on PostgreSQL too when DATABASE_URL is set.
- * Each run gets a fresh database: an in-memory PGlite, or its own PostgreSQL schema (dropped afterwards).
+ * Each run gets a fresh database: an in-memory PGlite (loaded from the test run's migrated database, see
+ * pgliteTemplate.ts), or its own PostgreSQL schema (dropped afterwards).
  */
 import { randomUUID } from 'node:crypto';
 import { closeDatabase, openDatabase, type Db, type DatabaseKind } from '../../src/store/db';
+import { openFromDump } from './pgliteTemplate';
 
 export interface TestDatabase {
   kind: DatabaseKind;
@@ -18,7 +20,7 @@ function testDatabase(kind: DatabaseKind): TestDatabase {
     kind,
     async open() {
       const schema = kind === 'postgres' ? `t_${randomUUID().replace(/-/g, '').slice(0, 16)}` : undefined;
-      const db = await openDatabase(kind === 'postgres' ? { databaseUrl: postgresUrl, schema } : { dataDir: 'memory://' });
+      const db = kind === 'postgres' ? await openDatabase({ databaseUrl: postgresUrl, schema }) : ((await openFromDump()) ?? (await openDatabase({ dataDir: 'memory://' })));
       opened.push({ db, schema });
       return db;
     },

@@ -1,0 +1,100 @@
+/**
+ * Fresh, migrated PGlite databases for the tests at a fraction of the cost of making them. A new PGlite
+ * database costs several seconds of initdb and then the migrations; one loaded from a dump of a freshly
+ * migrated one (PGlite's dumpDataDir, a tar of its data folder) is the same database in about a second.
+ *
+ * The dump is made once per test run, by the first test that needs a database (openDatabase on memory://,
+ * the migrations included, as a server would), while the other jest workers wait for it. jest's global
+ * setup names the run's folder in SDATA_TEST_PGLITE_DIR and its teardown removes it; without it (the
+ * benchmarks, which share the end-to-end helpers) there is no dump and every database is made afresh.
+ * Tests of a first start on a new data folder (initdb and migrations) make their own folder.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import knexFactory, { type Knex } from 'knex';
+import type { PGlite } from '@electric-sql/pglite';
+import { openDatabase, type Db } from '../../src/store/db';
+import { runMigrations } from '../../src/store/migrate';
+
+export const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
+
+const run = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let made: Promise<string | undefined> | undefined;
+
+/** The run's dump of a fresh, migrated database (a file); undefined outside a jest run. */
+export function pgliteDumpFile(): Promise<string | undefined> {
+  made ??= makeDump();
+  return made;
+}
+
+async function makeDump(): Promise<string | undefined> {
+  const dir = process.env[PGLITE_DIR_ENV];
+  if (!dir) return undefined;
+  const file = join(dir, 'migrated.tar');
+  const lock = join(dir, 'making');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (existsSync(file)) return file;
+    try {
+      mkdirSync(lock);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Another worker makes it (or failed and left: its lock goes with it, and this one tries).
+      if (Date.now() > deadline) throw new Error(`no PGlite dump in ${dir} after 5 minutes (lock ${lock})`);
+      await sleep(100);
+      continue;
+    }
+    try {
+      const db = await openDatabase({ dataDir: 'memory://' });
+      try {
+        const dump = await pgliteOf(db).dumpDataDir('none');
+        const partial = `${file}.${process.pid}`;
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+        renameSync(partial, file);
+      } finally {
+        await db.destroy();
+      }
+      return file;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The PGlite instance under a knex-pglite connection. */
+function pgliteOf(db: Db): PGlite {
+  return (db.client as unknown as { pglite: PGlite }).pglite;
+}
+
+/**
+ * A fresh, migrated in-memory database loaded from the run's dump, as openDatabase({ dataDir: 'memory://' })
+ * would answer it (the migrations run, finding nothing to do); undefined outside a jest run.
+ */
+export async function openFromDump(): Promise<Db | undefined> {
+  const file = await pgliteDumpFile();
+  if (!file) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite: PGliteClass } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const pglite = await PGliteClass.create({ loadDataDir: new Blob([readFileSync(file)]) });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('knex-pglite');
+  const db = knexFactory({ client: mod.default ?? mod, dialect: 'postgres', connection: { pglite } } as Knex.Config);
+  await runMigrations(db);
+  return db;
+}
+
+/**
+ * Unpacks the run's dump into `folder` (a PGlite data folder a server process opens as it is); false
+ * outside a jest run, the folder untouched.
+ */
+export async function unpackDump(folder: string): Promise<boolean> {
+  const file = await pgliteDumpFile();
+  if (!file) return false;
+  mkdirSync(folder, { recursive: true });
+  await run('tar', ['-xf', file, '-C', folder]);
+  return true;
+}
