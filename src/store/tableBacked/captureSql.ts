@@ -52,7 +52,7 @@ const BODY_TAG = '$sdata_capture$';
 const STATEMENT_TAG = '$sdata_statement$';
 const INSTALL_TAG = '$sdata_install$';
 
-export function shortHash(text: string): string {
+function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
