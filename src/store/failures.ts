@@ -71,12 +71,12 @@ export async function quarantineEntries(
   for (let i = 0; i < rows.length; i += 500) await db('failures').insert(rows.slice(i, i + 500));
 }
 
-/** Open quarantined entries (oldest first); `ids` narrows to those. */
 /** True when the endpoint has an open quarantined entry (one index probe). */
 export async function hasOpenFailures(db: DbOrTx, endpointId: number): Promise<boolean> {
   return (await db('failures').where({ endpoint_id: endpointId, status: 'open' }).first('id')) !== undefined;
 }
 
+/** Open quarantined entries (oldest first); `ids` narrows to those. */
 export async function openFailures(db: DbOrTx, endpointId: number, limit: number, ids?: number[]): Promise<FailureRecord[]> {
   const q = db('failures').where({ endpoint_id: endpointId, status: 'open' });
   if (ids) q.whereIn('id', ids);

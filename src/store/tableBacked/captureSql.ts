@@ -30,8 +30,6 @@ import { ident, literal, qualified } from './sqlText';
 import type { Tx } from '../db';
 import { keySql, latestCapturedSql, payloadSql, storeTable, type CaptureTarget } from './foldSql';
 
-export type { CaptureTarget } from './foldSql';
-
 /** Set to `on` (transaction-local) by a transaction whose writes of an application table are not local changes. */
 export const APPLYING_SETTING = 'sdata_sync.applying';
 
@@ -143,7 +141,7 @@ function changesOfEvent(t: CaptureTarget, event: CaptureEvent): string {
  * quadratic time. Small statements keep the cached plan, which suits them and saves the planning. The other
  * events read one table once and need no such care.
  */
-export const REPLAN_ABOVE_ROWS = 16;
+const REPLAN_ABOVE_ROWS = 16;
 
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
 export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
