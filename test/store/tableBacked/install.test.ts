@@ -105,6 +105,17 @@ function installTests(tdb: TestDatabase, separate: boolean) {
     await expect(verifyStore(store)).rejects.toThrow(`table ${app}.accounts: the change capture of kind accounts is not installed`);
   });
 
+  it("refuses to start when the change log's fold function is not the one the configuration makes", async () => {
+    const store = await storeFor();
+    await installStore(store);
+    await verifyStore(store);
+    await db.raw(`CREATE OR REPLACE FUNCTION "${store.adapterSchema}".fold_captured_changes() RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`);
+    await expect(verifyStore(store)).rejects.toThrow(`schema ${store.adapterSchema}: the fold function of the change log does not match the configuration`);
+    await installStore(store);
+    await verifyStore(store);
+    await removeStore(store);
+  });
+
   it('refuses an adapter schema that holds objects of the application', async () => {
     const store = await storeFor();
     await db.raw(`CREATE SCHEMA "${store.adapterSchema}"`);
