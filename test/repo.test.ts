@@ -1,6 +1,7 @@
 /** The repository's own promises: the README's commands are the ones npm has (deployment files: deploy.test.ts). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configSchema } from '../src/config/schema';
 
 const root = join(__dirname, '..');
 
@@ -25,3 +26,59 @@ describe('repository files', () => {
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start).toMatch(new RegExp(`^node ${limit} --import tsx src/cli/main\\.ts demo$`));
   });
 });
+
+describe('the protocol document', () => {
+  const doc = (): string => readFileSync(join(root, 'src/protocol/PROTOCOL.md'), 'utf8');
+
+  it('ships in the npm package, and the README points to it', () => {
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).files).toContain('src/protocol/PROTOCOL.md');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain('(src/protocol/PROTOCOL.md)');
+    expect(readme).not.toMatch(/shared with the project/);
+  });
+
+  it('names only files that exist and functions, constants and classes those files define', () => {
+    const text = doc();
+    const missing: string[] = [];
+    const refs = [...text.matchAll(/`(src\/[\w/.-]+\.ts)(?:#(\w+))?`/g)];
+    expect(refs.filter((m) => m[2] !== undefined).length).toBeGreaterThan(50);
+    for (const [, file, name] of refs) {
+      if (!existsSync(join(root, file))) {
+        missing.push(file);
+        continue;
+      }
+      if (name !== undefined && !new RegExp(`\\b(function|const|class)\\s+${name}\\b`).test(readFileSync(join(root, file), 'utf8'))) missing.push(`${file}#${name}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('names only configuration options that exist (the rules being added aside)', () => {
+    const [implemented, rest] = doc().split(/^## 9\. /m);
+    const after = rest.slice(rest.search(/^## 10\. /m));
+    const options = [...`${implemented}${after}`.matchAll(/`((?:server|sync|storage|log|xml|engine|logger|security)\.[\w.]+)`/g)].map((m) => m[1]);
+    expect(options.length).toBeGreaterThan(10);
+    expect(options.filter((o) => !isOption(o))).toEqual([]);
+  });
+});
+
+/** The object schema inside a zod schema wrapped in defaults, prefaults, optionals or pipes. */
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { _zod?: { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown } } } | undefined;
+  for (let depth = 0; depth < 10 && s?._zod; depth++) {
+    const def = s._zod.def;
+    if (def.type === 'object') return def.shape;
+    s = (def.innerType ?? def.in) as typeof s;
+  }
+  return undefined;
+}
+
+/** True when `a.b.c` is a key path of the configuration file's schema. */
+function isOption(path: string): boolean {
+  let s: unknown = configSchema;
+  for (const key of path.split('.')) {
+    const shape = objectShape(s);
+    if (!shape || !(key in shape)) return false;
+    s = shape[key];
+  }
+  return true;
+}
