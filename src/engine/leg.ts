@@ -32,7 +32,10 @@ export type LegMode = 'immediate' | 'watch';
 export interface LegOps {
   /** A catch-up pass S -> T; throws when it fails. */
   catchUp(): Promise<void>;
-  /** An immediate push from `floor`; answers the ceiling of its last page. Throws when it fails. */
+  /**
+   * An immediate push from `floor`; answers the ceiling of its last page once T applied every page (T merges
+   * the ceiling with the last page only). Throws when it fails or stops before its last page.
+   */
   push(floor: Digest): Promise<Digest | undefined>;
   /** T's digest now (GET $syncDigest). */
   targetDigest(): Promise<Digest>;

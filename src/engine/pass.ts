@@ -20,7 +20,9 @@
  *
  * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
  * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
- * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed.
+ * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed once the
+ * push is done (the target merges the ceiling with the last page only: a cut or failed push leaves it where
+ * the applied entries put it).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

@@ -3,9 +3,8 @@
  * digest moves as it takes a sync feed.
  *
  *   each entry, applied or ignored (or quarantined) ......... advanceForEntry
- *   end of the feed: the page without rel="next" ............ mergeAtEndOfFeed
+ *   end of the feed: the page without rel="next" ............ mergeAtEndOfFeed (both modes)
  *   a last page without entries that would change nothing .. emptyLastPageChangesNothing
- *     (an immediate page is a complete feed: the caller merges after every immediate page)
  *
  * Ticks only ever move up (GREATEST(old, new)); the target's own entry never moves here (it moves only
  * through the target's own local changes, restamps included); an entry's stamp is set to `now` when its
@@ -46,8 +45,8 @@ export function advanceForEntry(targetDigest: Digest, state: SyncState, ownEndpo
 
 /**
  * The merge at the end of a feed, in both modes. The caller calls it after the page without
- * `rel="next"` and after every immediate page (an immediate page is a complete feed); a pass that
- * stops before its last page never merges, and only the per-entry rule has moved the digest.
+ * `rel="next"` only (an immediate feed of several pages too); a pass that stops before its last page
+ * never merges, and only the per-entry rule has moved the digest.
  *
  * With a floor: each claim (X, [floor[X], ceiling[X])) that is contiguous (floor[X] <= target[X]) raises
  * X to ceiling[X]; the gapped claims' endpoints are returned in `gapped` and do not move (in catch-up

@@ -5,7 +5,7 @@
  *
  *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
  *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
- *   last page (or an immediate page) ──> end-of-feed merge with the ceiling, gapped endpoints reported
+ *   last page (no rel="next"), in both modes ──> end-of-feed merge with the ceiling, gapped endpoints reported
  */
 import type { Diagnosis } from './diagnosis';
 import type { Digest, SyncMode, SyncState } from './types';
@@ -181,7 +181,9 @@ export function planPage(input: PageInput): PagePlan {
   }
 
   const diagnoses: Diagnosis[] = [];
-  if (input.isLastPage || input.mode === 'immediate') {
+  // Only the last page merges, in immediate mode too: a feed of several pages that stops earlier leaves the
+  // digest where the per-entry rule put it, so the next pass resends what the feed did not deliver.
+  if (input.isLastPage) {
     const merged = mergeAtEndOfFeed(digest, ceiling, floor, input.mode, targetUrl, now);
     digest = merged.digest;
     if (merged.gapped.length > 0) {

@@ -10,7 +10,7 @@
  *   immediate and gapped? ──yes──> refused whole (the engine then runs a catch-up pass)
  *   each entry: decide ─> apply | ignore | conflict: restamp the winner at the target (new tick)
  *               then the per-entry digest rule
- *   last page (every immediate page) ─> end-of-feed merge; then stored knowledge is compacted
+ *   last page (an immediate push here is one page) ─> end-of-feed merge; then stored knowledge is compacted
  *
  * `rules` turns single rules off, to show that the property test catches their absence.
  */

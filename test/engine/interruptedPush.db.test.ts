@@ -1,0 +1,73 @@
+/**
+ * An immediate push of several pages (PROTOCOL.md 2.3, 6) against a real endpoint server, on PGlite and
+ * PostgreSQL: the target merges the feed's ceiling only with the last page, so a push abandoned after its
+ * first page leaves the target's digest where the applied entries put it, and the catch-up pass that
+ * follows delivers the rest. A push that completes leaves the target at the ceiling. Each test has its
+ * own pair of sites.
+ */
+import { startServer, type RunningServer } from '../../src/endpoint/server';
+import { SDataClient } from '../../src/engine/http';
+import { runPass, type PassOptions } from '../../src/engine/pass';
+import { tickOf } from '../../src/protocol/digest';
+import { describeEachDatabase } from '../support/databases';
+import { batchCreate, digestOf, readAll, valuesByUuid } from '../e2e/support/sdata';
+import { sitesConfig } from './support/sites';
+
+const fast = { attempts: 2, startingDelayMillis: 1, maxDelayMillis: 5 };
+
+describeEachDatabase('an immediate push of several pages', (tdb) => {
+  let server: RunningServer;
+  let runs = 0;
+  const ep = (site: string) => `${server.url}/sdata/${site}/test/-/accounts`;
+
+  /** A source site with 12 new accounts, a target site, and what the source's digest calls the source. */
+  async function burst(sourceSite: string, targetSite: string) {
+    const source = ep(sourceSite);
+    const target = ep(targetSite);
+    await batchCreate(source, 'account', Array.from({ length: 12 }, (_, i) => ({ key: `${i + 1}`, values: { name: `Burst ${i + 1}` } })));
+    const sourceName = (await digestOf(source)).origin!;
+    const options = (over: Partial<PassOptions> = {}): PassOptions => ({
+      source,
+      target,
+      client: new SDataClient({ run: { runName: `push ${++runs}`, runStamp: new Date().toISOString() }, retry: fast }),
+      pageSize: 5,
+      ...over,
+    });
+    return { source, target, sourceName, options };
+  }
+
+  beforeAll(async () => {
+    const db = await tdb.open();
+    server = await startServer(sitesConfig(['s1', 't1', 's2', 't2']), { db, port: 0 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('abandoned after its first page: the target is not at the ceiling, and a catch-up pass delivers all 12', async () => {
+    const { source, target, sourceName, options } = await burst('s1', 't1');
+    const floor = await digestOf(target);
+    const push = await runPass(options({ floor, stopAfterPages: 1 }));
+    expect(push).toMatchObject({ state: 'cut', pages: 1, entries: 5, created: 5 });
+    const ceilingTick = tickOf(push.ceiling!, sourceName, 0);
+    expect(ceilingTick).toBe(tickOf(floor, sourceName, 1) + 12);
+    // Only the per-entry rule moved the target: the tick after the fifth change, not the ceiling.
+    const after = tickOf(await digestOf(target), sourceName, 0);
+    expect(after).toBe(tickOf(floor, sourceName, 1) + 5);
+
+    const catchUp = await runPass(options());
+    expect(catchUp).toMatchObject({ state: 'done', created: 7, failures: 0 });
+    expect((await readAll(target)).length).toBe(12);
+    expect(Object.fromEntries(await valuesByUuid(target))).toEqual(Object.fromEntries(await valuesByUuid(source)));
+    expect(tickOf(await digestOf(target), sourceName, 0)).toBe(ceilingTick);
+  });
+
+  it('completed: every page applied and the target at the ceiling the push answers', async () => {
+    const { source, target, sourceName, options } = await burst('s2', 't2');
+    const push = await runPass(options({ floor: await digestOf(target) }));
+    expect(push).toMatchObject({ state: 'done', pages: 3, entries: 12, created: 12, failures: 0 });
+    expect(tickOf(await digestOf(target), sourceName, 0)).toBe(tickOf(push.ceiling!, sourceName, 0));
+    expect(Object.fromEntries(await valuesByUuid(target))).toEqual(Object.fromEntries(await valuesByUuid(source)));
+  });
+});
