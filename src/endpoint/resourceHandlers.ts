@@ -33,10 +33,7 @@ import { requestUser } from '../security/accessControl';
 import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
-import type { ServiceContext } from './services';
-
-/** The endpoint a resource request is for. */
-export type ResourceTarget = Pick<ServiceContext, 'runtime' | 'endpoint'>;
+import type { ResourceTarget } from './serviceContext';
 
 const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, table: t.endpoint.table });
 

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import type { DistributionConfig } from '../../config/engineSchema';
-import type { DistributionSummary } from '../../engine/distribute';
+import type { DistributionSummary } from '../../engine/distributionSummary';
 import { runScope } from '../../engine/scope';
 import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOf } from '../../engine/credentials';

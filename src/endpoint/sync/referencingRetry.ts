@@ -8,9 +8,9 @@ import type { RegisteredEndpoint } from '../../store/endpoints';
 import type { Tx } from '../../store/db';
 import { retryOpenIn, type PageToApply } from '../../store/syncApply';
 import { hasOpenFailures } from '../../store/failures';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
-import { syncTargetOf } from './syncTarget';
+import { syncTargetOf } from './syncTargetOf';
 
 /** The table-backed endpoints of the same store whose tables reference this endpoint's kind. */
 export function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] {
