@@ -16,7 +16,7 @@
  *
  * Written with write.ts like every other document of atom/ (one way of writing XML).
  */
-import { PROTOCOL_FILTERS } from '../query/kindSchema';
+import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';

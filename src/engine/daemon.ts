@@ -17,7 +17,7 @@ import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import type { DistributionConfig, EngineConfig, RouteConfig } from '../config/engineSchema';
 import { engineClient, engineConnections, loggerDestinations, routeParties, type EngineConnections, type RouteParties } from './configured';
-import { credentialOf } from './credentials';
+import { credentialOf } from '../security/credentials';
 import { describeError, isTransient } from './errors';
 import { PassFailed, runPass, type PassSummary } from './pass';
 import { routeKey, routeName } from './route';

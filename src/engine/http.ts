@@ -26,7 +26,7 @@ import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
-import { basicAuthorization, type Credential } from './credentials';
+import { basicAuthorization, type Credential } from '../security/credentials';
 import { describeError, EndpointError, isTransient } from './errors';
 
 export { FEED_TYPE } from '../atom/feed';

@@ -15,7 +15,7 @@
  * followed by `(` is refused at its position). Input is bounded: at most MAX_WHERE_LENGTH characters and
  * MAX_DEPTH nested operators, so no query can exhaust the stack.
  */
-import { readDate, readDatetime } from '../atom/payload';
+import { readDate, readDatetime } from '../protocol/values';
 import type { ArithmeticOp, ComparisonOp, Expr } from './ast';
 import { QueryError } from './errors';
 import { tokenize, type Token } from './lexer';

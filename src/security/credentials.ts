@@ -1,7 +1,7 @@
 /**
- * Credentials the engine and the CLI send (HTTP Basic): read from the environment variable the
- * configuration names, never from the file. The password lives only in memory and in the Authorization
- * header of requests; no message built here or elsewhere holds it.
+ * Credentials our own clients send (HTTP Basic): the engine, the CLI and the event logger's observer. Read
+ * from the environment variable the configuration names, never from the file. The password lives only in
+ * memory and in the Authorization header of requests; no message built here or elsewhere holds it.
  */
 import type { ClientAuthConfig } from '../config/securitySchema';
 
