@@ -36,7 +36,7 @@ import { NS } from './namespaces';
 import { el, type XChild, type XNode } from './write';
 import { attr, type XmlElement } from './xml';
 
-export type ScalarValue = string | number | boolean | null;
+type ScalarValue = string | number | boolean | null;
 
 /** A reference to another resource, by its UUID. */
 export interface Reference {

@@ -30,7 +30,7 @@ export interface SchemaKindDef {
   priority: number;
 }
 
-export const XS_TYPES: Record<ScalarType, string> = {
+const XS_TYPES: Record<ScalarType, string> = {
   string: 'xs:string',
   integer: 'xs:long',
   decimal: 'xs:decimal',

@@ -32,7 +32,7 @@ const passwordHash = z.string().superRefine((hash, ctx) => {
   }
 });
 
-export const userSchema = z.object({
+const userSchema = z.object({
   name: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
   passwordHash,
   roles: z.array(role).min(1),
@@ -67,6 +67,5 @@ export const tlsSchema = z.object({ cert: z.string().min(1), key: z.string().min
 export const schemeOf = (tls: TlsConfig | undefined): 'http' | 'https' => (tls ? 'https' : 'http');
 
 export type SecurityConfig = z.output<typeof securitySchema>;
-export type UserConfig = z.output<typeof userSchema>;
 export type ClientAuthConfig = z.output<typeof clientAuthSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;

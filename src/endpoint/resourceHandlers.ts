@@ -38,7 +38,7 @@ import type { ResourceTarget } from './serviceContext';
 const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, table: t.endpoint.table });
 
 /** `If-Match` as a list of entity tags; undefined when absent. */
-export function ifMatchOf(req: Request): IfMatch {
+function ifMatchOf(req: Request): IfMatch {
   const h = req.get('if-match');
   if (h === undefined || h.trim() === '') return undefined;
   return h.split(',').map((t) => t.trim()).filter(Boolean);

@@ -28,17 +28,17 @@ import { EngineMetrics } from '../metrics/engine';
 import { StreamingRoute } from './streamingRoute';
 import { runScope } from './scope';
 
-export type RouteRunOutcome =
+type RouteRunOutcome =
   | { route: string; skipped: true }
   | { route: string; skipped: false; passes: PassSummary[]; failures: { source: string; target: string; error: string }[] };
 
 /** A run just started, and its end. */
-export interface StartedRun {
+interface StartedRun {
   run: RouteRun;
   finished: Promise<RouteRunOutcome>;
 }
 
-export class RouteRunner {
+class RouteRunner {
   readonly name: string;
   private busy = false;
   private running: Promise<RouteRunOutcome> | undefined;

@@ -65,7 +65,7 @@ function diagnosesOf(body: string): Diagnosis[] {
 }
 
 /** A prepare answer as a vote. */
-export function voteOf(answer: Answer): { vote: TargetVote; diagnoses: Diagnosis[] } {
+function voteOf(answer: Answer): { vote: TargetVote; diagnoses: Diagnosis[] } {
   if (answer.status === 200) return { vote: 'Ack', diagnoses: [] };
   const diagnoses = diagnosesOf(answer.body);
   if (answer.status === 409 && diagnoses.some((d) => d.applicationCode === 'OutOfSync')) return { vote: 'OutOfSync', diagnoses };

@@ -3,7 +3,7 @@ import type { ResultSummary } from '../atom/resultFeed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { TargetVote } from '../protocol/twoPhase';
 
-export type TargetOutcome = 'committed' | 'aborted' | 'commitFailed' | 'done' | 'failed';
+type TargetOutcome = 'committed' | 'aborted' | 'commitFailed' | 'done' | 'failed';
 
 export interface TargetResult {
   target: string;

@@ -20,7 +20,7 @@ import type { ArithmeticOp, ComparisonOp, Expr } from './ast';
 import { QueryError } from './errors';
 import { tokenize, type Token } from './lexer';
 
-export const MAX_WHERE_LENGTH = 4000;
+const MAX_WHERE_LENGTH = 4000;
 const MAX_DEPTH = 100;
 const MAX_IN_ITEMS = 1000;
 

@@ -11,7 +11,7 @@ export interface Credential {
 }
 
 /** A missing password variable; the message names the variable and the user, never a password. */
-export class MissingPasswordError extends Error {
+class MissingPasswordError extends Error {
   constructor(variable: string, user: string) {
     super(`environment variable ${variable} (the password of user '${user}') is not set`);
     this.name = 'MissingPasswordError';

@@ -33,7 +33,7 @@ import { asPageToApply, contextUrl, decodePage, resultFeedOf } from './syncTarge
 import { syncTargetOf } from './syncTargetOf';
 
 /** `phase` of a `$syncTarget` POST: absent (apply the page now) or `prepare`; 400 for anything else. */
-export function phaseOf(req: Request): 'prepare' | undefined {
+function phaseOf(req: Request): 'prepare' | undefined {
   const v = req.query.phase;
   if (v === undefined) return undefined;
   if (v === 'prepare') return 'prepare';

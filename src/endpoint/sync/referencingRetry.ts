@@ -13,7 +13,7 @@ import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { syncTargetOf } from './syncTargetOf';
 
 /** The table-backed endpoints of the same store whose tables reference this endpoint's kind. */
-export function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] {
+function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] {
   const { endpoint } = ctx;
   if (!endpoint.table) return [];
   return ctx.runtime.catalog.endpoints.filter((e) => e.db === endpoint.db && e !== endpoint && e.table && Object.values(e.table.referenced).includes(endpoint.id));

@@ -34,7 +34,7 @@ export function contextUrl(ctx: ServiceContext, id: string): string {
 }
 
 /** The result-feed entry of one applied page entry. */
-export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, string>): ResultEntry {
+function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, string>): ResultEntry {
   const raw = p.entry.raw as QuarantinedEntry;
   const key = p.entry.uuid ? keys.get(p.entry.uuid) : undefined;
   const location = key !== undefined ? keyUrl(endpointUrl, key) : raw.id;
