@@ -21,8 +21,6 @@ import { isEntryElement, keyOfUrl, keyUrl, payloadElementOf, resourceEntryNode, 
 import { el, renderXml, type XNode } from './write';
 import { attr, child, childText, type XmlElement } from './xml';
 
-export type BatchMethod = 'POST' | 'PUT' | 'DELETE' | 'GET';
-
 interface BatchEntryBase {
   /** 1-based position of the entry in the request. */
   index: number;

@@ -31,7 +31,7 @@ export function diagnosesDocument(diagnoses: Diagnosis[]): string {
 }
 
 /** Reads a `sdata:diagnosis` element. */
-export function parseDiagnosis(e: XmlElement): Diagnosis {
+function parseDiagnosis(e: XmlElement): Diagnosis {
   return {
     severity: (childText(e, NS.sdata, 'severity') ?? 'Error') as Severity,
     sdataCode: (childText(e, NS.sdata, 'sdataCode') ?? 'ApplicationDiagnosis') as SDataCode,

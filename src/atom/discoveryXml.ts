@@ -21,10 +21,10 @@
 import { FEED_TYPE, feedNode, linkNode, textContentNode, categoryNode, sdataCategory, type AtomLink, type SDataCategoryTerm } from './feed';
 import { el, renderXml, type XNode } from './write';
 
-export type DiscoveryTerm = Exclude<SDataCategoryTerm, 'resource'>;
+type DiscoveryTerm = Exclude<SDataCategoryTerm, 'resource'>;
 
 /** How a resource kind takes part in synchronisation (what its `$schema` says with sme: attributes). */
-export interface KindSync {
+interface KindSync {
   isSyncSource: boolean;
   isSyncTarget: boolean;
   syncOrder: number;

@@ -19,7 +19,7 @@ export interface AtomLink {
 }
 
 /** `base?query&startIndex=s&count=c`, keeping the query parameters given (in their order). */
-export function pageUrl(baseUrl: string, query: Record<string, string>, startIndex: number, count: number): string {
+function pageUrl(baseUrl: string, query: Record<string, string>, startIndex: number, count: number): string {
   const params = new URLSearchParams(query);
   params.set('startIndex', String(startIndex));
   params.set('count', String(count));
@@ -58,10 +58,10 @@ export function linkNode(l: AtomLink): XNode {
 }
 
 /** Who writes every feed and standalone entry of this product (RFC 4287 4.1.1: a feed or entry MUST name an author). */
-export const AUTHOR_NAME = 'sdata-sync';
+const AUTHOR_NAME = 'sdata-sync';
 
 /** `<author><name>…</name></author>`. */
-export function authorNode(name: string = AUTHOR_NAME): XNode {
+function authorNode(name: string = AUTHOR_NAME): XNode {
   return el('author', undefined, el('name', undefined, name));
 }
 
@@ -82,7 +82,7 @@ export interface AtomCategory {
 }
 
 /** The terms of the SData scheme this product writes, with their labels. */
-export const SDATA_CATEGORY_LABELS = {
+const SDATA_CATEGORY_LABELS = {
   provider: 'Provider',
   application: 'Application',
   contract: 'Contract',

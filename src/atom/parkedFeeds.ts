@@ -11,7 +11,7 @@ import { parseSyncState } from './syncEntry';
 import { diagnosesIn } from './diagnosisXml';
 import { attr, child, childText, childrenNamed, parseXml, type XmlElement, type XmlLimits } from './xml';
 
-export interface ParkedVersion {
+interface ParkedVersion {
   state: SyncState;
   deleted: boolean;
   values: Record<string, string>;

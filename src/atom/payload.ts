@@ -31,11 +31,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { isUuid, readDate, readDatetime, readDecimal } from '../protocol/values';
 import { NS } from './namespaces';
 import { el, type XChild, type XNode } from './write';
 import { attr, type XmlElement } from './xml';
 
-export type ScalarValue = string | number | boolean | null;
+type ScalarValue = string | number | boolean | null;
 
 /** A reference to another resource, by its UUID. */
 export interface Reference {
@@ -89,49 +90,10 @@ export interface IncludedResource {
   kind: KindConfig;
 }
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** True for the canonical 8-4-4-4-12 hexadecimal UUID form (any case). */
-export function isUuid(text: string): boolean {
-  return UUID.test(text);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Scalar values
 
 const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$/;
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
-
-function isCalendarDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[m - 1];
-}
-
-function readDecimal(text: string): string | undefined {
-  const m = DECIMAL.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
-  const whole = m[2].replace(/^0+(?=\d)/, '') || '0';
-  const fraction = m[3] ? `.${m[3]}` : '';
-  const zero = /^0$/.test(whole) && /^\.?0*$/.test(fraction);
-  return `${m[1] === '-' && !zero ? '-' : ''}${whole}${fraction}`;
-}
-
-/** The canonical `YYYY-MM-DD` form of an xs:date text, or undefined. */
-export function readDate(text: string): string | undefined {
-  const m = DATE.exec(text);
-  return m && isCalendarDate(+m[1], +m[2], +m[3]) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
-}
-
-/** The canonical UTC form (`toISOString`) of an xs:dateTime text (no offset: UTC), or undefined. */
-export function readDatetime(text: string): string | undefined {
-  const m = DATETIME.exec(text);
-  if (!m || !isCalendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return undefined;
-  const t = new Date(m[8] ? text : `${text}Z`);
-  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
-}
 
 interface ScalarCodec {
   /** The value of a (trimmed, except for strings) non-empty text, or undefined when it is not valid. */

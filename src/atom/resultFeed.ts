@@ -30,7 +30,7 @@ import { isEntryElement } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
 import { childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
-export type ResultMethod = 'POST' | 'PUT' | 'DELETE';
+type ResultMethod = 'POST' | 'PUT' | 'DELETE';
 
 /** What the target did with one entry of the page. */
 export interface ResultEntry {

@@ -16,7 +16,7 @@
  *
  * Written with write.ts like every other document of atom/ (one way of writing XML).
  */
-import { PROTOCOL_FILTERS } from '../query/kindSchema';
+import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
@@ -30,7 +30,7 @@ export interface SchemaKindDef {
   priority: number;
 }
 
-export const XS_TYPES: Record<ScalarType, string> = {
+const XS_TYPES: Record<ScalarType, string> = {
   string: 'xs:string',
   integer: 'xs:long',
   decimal: 'xs:decimal',

@@ -22,7 +22,7 @@ import { namesResource } from '../protocol/pageIdentity';
 import type { Digest, SyncState } from '../protocol/types';
 import { digestNode, parseDigestElement, stampValue, tickValue } from './digestXml';
 import { NS } from './namespaces';
-import { isUuid } from './payload';
+import { isUuid } from '../protocol/values';
 import { el, type XNode } from './write';
 import { attr, child, childText, type XmlElement } from './xml';
 

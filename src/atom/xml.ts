@@ -43,7 +43,7 @@ const FORBIDDEN = /<!DOCTYPE|<!ENTITY/i;
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 const XML_URI = 'http://www.w3.org/XML/1998/namespace';
 
-export function malformedXml(message: string): SDataError {
+function malformedXml(message: string): SDataError {
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'MalformedXml', message });
 }
 
@@ -224,9 +224,4 @@ export function attr(el: XmlElement | undefined, ns: string, name: string): stri
   if (!el) return undefined;
   for (const a of el.attrs) if (a.name === name && a.ns === ns) return a.value;
   return undefined;
-}
-
-/** `{ns}name` for messages. */
-export function qualifiedName(el: XmlElement): string {
-  return el.prefix ? `${el.prefix}:${el.name}` : el.name;
 }

@@ -1,5 +1,5 @@
 /** The credential of the CLI's `--user NAME` option: the password comes from SDATA_PASSWORD, never from a flag. */
-import type { Credential } from '../engine/credentials';
+import type { Credential } from '../security/credentials';
 import { UsageError } from './usage';
 
 export const USER_OPTION_HELP = 'send Basic credentials as this user (password in SDATA_PASSWORD)';

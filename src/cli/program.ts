@@ -19,11 +19,11 @@ import { passCommand } from './commands/pass';
 import { serveCommand } from './commands/serve';
 import { CommandExit, UsageError } from './usage';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('sdata-sync')
     .description('SData-style Link & Sync endpoints, sync engine and event logger')
     .showHelpAfterError()

@@ -2,7 +2,7 @@
  * The endpoints a configuration declares: one per (application, kind), named by its absolute URL
  * `{baseUrl}/sdata/{app}/{contract}/{dataset}/{kind}`. The URL comes from configuration, never from a request.
  */
-import { schemeOf } from '../security/httpServer';
+import { schemeOf } from './securitySchema';
 import type { ApplicationConfig, Config, KeyStyle, KindConfig } from './schema';
 
 export interface EndpointDef {

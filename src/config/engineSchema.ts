@@ -59,7 +59,7 @@ const cronPattern = z.string().refine(
   { message: 'is not a valid cron pattern' },
 );
 
-export const retrySchema = z
+const retrySchema = z
   .object({
     /** Attempts of one exchange (a request and its polling) before the error is given up on. */
     attempts: z.number().int().min(1).default(6),
@@ -68,7 +68,7 @@ export const retrySchema = z
   })
   .prefault({});
 
-export const pollSchema = z
+const pollSchema = z
   .object({
     /** Bounds applied to an endpoint's `pollingMillis`. */
     minMillis: z.number().int().min(0).default(5),
@@ -79,13 +79,12 @@ export const pollSchema = z
   .prefault({});
 
 /** Safety-net catch-up pass of an immediate route, when it gives no schedule: every 5 minutes. */
-export const IMMEDIATE_SAFETY_NET = '0 */5 * * * *';
+const IMMEDIATE_SAFETY_NET = '0 */5 * * * *';
 const SCHEDULED_DEFAULT = '*/30 * * * * *';
 
-export const routeModes = ['scheduled', 'immediate', 'watch'] as const;
-export type RouteMode = (typeof routeModes)[number];
+const routeModes = ['scheduled', 'immediate', 'watch'] as const;
 
-export const routeSchema = z.object({
+const routeSchema = z.object({
   /** Used as the runName of the route's passes; defaults to `source -> target`. */
   name: z.string().min(1).optional(),
   source: httpUrl,
@@ -109,7 +108,7 @@ export const routeSchema = z.object({
   postResults: z.boolean().optional(),
 }).transform((r) => ({ ...r, schedule: r.schedule ?? (r.mode === 'immediate' ? IMMEDIATE_SAFETY_NET : SCHEDULED_DEFAULT) }));
 
-export const watchSchema = z
+const watchSchema = z
   .object({
     /** Interval of GET $syncDigest for an endpoint whose $syncNotify stream is unavailable (watch and immediate routes). */
     pollSeconds: z.number().positive().default(15),
@@ -118,7 +117,7 @@ export const watchSchema = z
   })
   .prefault({});
 
-export const clusterSchema = z.object({
+const clusterSchema = z.object({
   /** The cluster master endpoint: a target of the distribution and the source of its members' one. */
   master: httpUrl,
   members: z.array(httpUrl).min(1),
@@ -148,7 +147,7 @@ export const distributionSchema = z
   .refine((d) => d.targets.length + d.clusters.length > 0, { message: 'a distribution needs targets or clusters' });
 
 /** The engine's HTTP listener (health probes, /metrics, the routes for outside schedulers). */
-export const engineHttpSchema = z
+const engineHttpSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     /** 0: any free port (tests). */
@@ -186,7 +185,7 @@ export const engineSchema = z
   .prefault({});
 
 /** How the logger watches the endpoints named by the run records it holds (the dashboard and alerts read it). */
-export const observeSchema = z
+const observeSchema = z
   .object({
     intervalSeconds: z.number().positive().max(86_400).default(10),
     /** Each request to an endpoint gives up after this long; the error is kept with the endpoint. */
@@ -248,11 +247,7 @@ export const loggerSchema = z
 
 export type EngineConfig = z.output<typeof engineSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
-export type EngineHttpConfig = z.output<typeof engineHttpSchema>;
 export type DistributionConfig = z.output<typeof distributionSchema>;
-export type RetryConfig = z.output<typeof retrySchema>;
-export type PollConfig = z.output<typeof pollSchema>;
-export type WatchConfig = z.output<typeof watchSchema>;
 export type LoggerConfig = z.output<typeof loggerSchema>;
 export type LoggerTarget = z.output<typeof loggerTarget>;
 export type ObserveConfig = z.output<typeof observeSchema>;

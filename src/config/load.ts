@@ -1,7 +1,7 @@
 /** Reads, merges and validates the configuration; an error names the bad key and the reason. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type Config, type ConfigInput } from './schema';
+import { configSchema, type Config } from './schema';
 import { demoConfig } from './demo';
 
 export class ConfigError extends Error {
@@ -75,4 +75,4 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(doc ?? {}, env);
 }
 
-export type { Config, ConfigInput };
+export type { Config };

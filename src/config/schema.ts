@@ -10,13 +10,13 @@ import { securitySchema, tlsSchema } from './securitySchema';
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
 
-export const scalarTypes = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
+const scalarTypes = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
 export type ScalarType = (typeof scalarTypes)[number];
 
 /** A PostgreSQL identifier as written unquoted (at most 63 characters); always quoted in SQL. */
-export const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an SQL name: a letter or _, then letters, digits or _ (at most 63)');
+const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an SQL name: a letter or _, then letters, digits or _ (at most 63)');
 
-export const scalarProperty = z.object({
+const scalarProperty = z.object({
   type: z.enum(scalarTypes),
   /** Table-backed kinds: the column holding the property (defaults to the property name). */
   column: sqlIdentifier.optional(),
@@ -26,7 +26,7 @@ export const scalarProperty = z.object({
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
-export const referenceProperty = z.object({
+const referenceProperty = z.object({
   type: z.literal('reference'),
   kind: name,
   required: z.boolean().default(false),
@@ -35,13 +35,13 @@ export const referenceProperty = z.object({
 });
 
 /** A child list: `<lines><line sdata:uuid="...">...</line></lines>`; children carry scalar properties only. */
-export const childrenProperty = z.object({
+const childrenProperty = z.object({
   type: z.literal('children'),
   element: name,
   properties: z.record(name, scalarProperty),
 });
 
-export const property = z.discriminatedUnion('type', [
+const property = z.discriminatedUnion('type', [
   scalarProperty.extend({ type: z.enum(scalarTypes) }),
   referenceProperty,
   childrenProperty,
@@ -52,13 +52,13 @@ const keyStyleValue = z.discriminatedUnion('style', [
   z.object({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
 ]);
 
-export const keyStyle = keyStyleValue.default({ style: 'numeric' });
+const keyStyle = keyStyleValue.default({ style: 'numeric' });
 
 /**
  * A kind whose resources are the rows of an application's own PostgreSQL table (store/tableBacked).
  * `connection` absent: the table is in the server's own database.
  */
-export const tableSchema = z.object({
+const tableSchema = z.object({
   connection: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
   schema: sqlIdentifier.default('public'),
   name: sqlIdentifier,
@@ -68,7 +68,7 @@ export const tableSchema = z.object({
   adapterSchema: sqlIdentifier.default('sdata_sync'),
 });
 
-export const kindSchema = z.object({
+const kindSchema = z.object({
   name,
   element: name,
   syncOrder: z.number().int().min(0).default(0),
@@ -81,7 +81,7 @@ export const kindSchema = z.object({
   properties: z.record(name, property),
 });
 
-export const applicationSchema = z.object({
+const applicationSchema = z.object({
   name,
   baseUrl: z.url().optional(),
   contract: name,
@@ -111,7 +111,7 @@ export const serverSchema = z
   })
   .prefault({});
 
-export const syncSchema = z
+const syncSchema = z
   .object({
     /** Entries per page of a sync feed ($syncSource). */
     pageSize: z.number().int().positive().default(500),
@@ -135,7 +135,7 @@ export const syncSchema = z
   })
   .prefault({});
 
-export const storageSchema = z
+const storageSchema = z
   .object({
     /** PostgreSQL connection string; when absent, embedded PGlite in dataDir is used. DATABASE_URL overrides. */
     databaseUrl: z.string().optional(),
@@ -144,7 +144,7 @@ export const storageSchema = z
   })
   .prefault({});
 
-export const logSchema = z
+const logSchema = z
   .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
   .prefault({});
 

@@ -17,8 +17,10 @@
  * (the demo); on any other address it refuses to start.
  */
 import { z } from 'zod';
-import { ROLES } from '../security/roles';
-import { parsePasswordHash } from '../security/password';
+import { parsePasswordHash } from './passwordHash';
+
+/** The roles a user may be granted (security/roles.ts says what each may do). */
+export const ROLES = ['read', 'write', 'sync', 'admin', 'metrics'] as const;
 
 const role = z.enum(ROLES);
 
@@ -30,7 +32,7 @@ const passwordHash = z.string().superRefine((hash, ctx) => {
   }
 });
 
-export const userSchema = z.object({
+const userSchema = z.object({
   name: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
   passwordHash,
   roles: z.array(role).min(1),
@@ -61,7 +63,9 @@ export const clientAuthSchema = z.object({
 /** PEM files of a server's certificate (chain) and private key. */
 export const tlsSchema = z.object({ cert: z.string().min(1), key: z.string().min(1) });
 
+/** The scheme a server with this TLS setting answers. */
+export const schemeOf = (tls: TlsConfig | undefined): 'http' | 'https' => (tls ? 'https' : 'http');
+
 export type SecurityConfig = z.output<typeof securitySchema>;
-export type UserConfig = z.output<typeof userSchema>;
 export type ClientAuthConfig = z.output<typeof clientAuthSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;

@@ -11,7 +11,7 @@ import { requestUser } from '../security/accessControl';
 import { runBatch } from './batchRun';
 import { bodyText, FEED_TYPE, sendXml } from './http';
 import { checkQuery } from './query';
-import type { ServiceContext } from './services';
+import type { ServiceContext } from './serviceContext';
 
 export async function postBatch(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   checkQuery(req, []);

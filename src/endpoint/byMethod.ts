@@ -1,7 +1,7 @@
 /** A service handler that dispatches on the HTTP method; other methods get 405 with an Allow header. */
 import type { Request, Response } from 'express';
 import { SDataError } from '../protocol/diagnosis';
-import type { ServiceContext, ServiceHandler } from './services';
+import type { ServiceContext, ServiceHandler } from './serviceContext';
 
 export type MethodHandlers = Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE', ServiceHandler>>;
 

@@ -25,7 +25,7 @@ import { answerFormat, sendJson } from './format';
 import { discoveryJson } from '../json/discoveryJson';
 
 /** SData's link relations (core 3.7) and ours for `$syncDigest`. */
-export const LINK_RELATIONS = {
+const LINK_RELATIONS = {
   schema: 'http://schemas.sage.com/sdata/link-relations/schema',
   template: 'http://schemas.sage.com/sdata/link-relations/template',
   syncDigest: `${NS.x}/syncDigest`,
@@ -60,7 +60,7 @@ function kindEntry(e: RegisteredEndpoint): DiscoveryEntry {
 }
 
 /** The feed an intermediate URL answers (pure: the catalog and configuration only). */
-export function discoveryFeed(runtime: Runtime, path: UpperPath | Pick<SDataPath, 'app' | 'contract' | 'dataset'>, updated: string): DiscoveryFeed {
+function discoveryFeed(runtime: Runtime, path: UpperPath | Pick<SDataPath, 'app' | 'contract' | 'dataset'>, updated: string): DiscoveryFeed {
   const { catalog } = runtime;
   const root = providerUrl(runtime);
   if (path.app === undefined) {

@@ -14,7 +14,7 @@ export type AnswerFormat = 'atom' | 'json';
 const ATOM_FORMATS = new Set(['atom', 'atomfeed', 'atomentry', 'xml', 'application/atom+xml']);
 const JSON_FORMATS = new Set(['json', 'application/json']);
 
-export const JSON_TYPE = 'application/json';
+const JSON_TYPE = 'application/json';
 
 /** True when a route serves this `format` value (JSON only where `jsonServed`). */
 export function isServedFormat(format: string, jsonServed: boolean): boolean {

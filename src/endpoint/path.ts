@@ -38,7 +38,7 @@ export function isDatasetPath(path: SDataPath | UpperPath): path is SDataPath {
 const badUrl = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadUrlSyntax', message });
 
 /** One path segment percent-decoded; 400 BadUrlSyntax when its encoding is not valid. */
-export function decodeSegment(raw: string): string {
+function decodeSegment(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {

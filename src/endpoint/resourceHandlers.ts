@@ -33,15 +33,12 @@ import { requestUser } from '../security/accessControl';
 import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
-import type { ServiceContext } from './services';
-
-/** The endpoint a resource request is for. */
-export type ResourceTarget = Pick<ServiceContext, 'runtime' | 'endpoint'>;
+import type { ResourceTarget } from './serviceContext';
 
 const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, table: t.endpoint.table });
 
 /** `If-Match` as a list of entity tags; undefined when absent. */
-export function ifMatchOf(req: Request): IfMatch {
+function ifMatchOf(req: Request): IfMatch {
   const h = req.get('if-match');
   if (h === undefined || h.trim() === '') return undefined;
   return h.split(',').map((t) => t.trim()).filter(Boolean);

@@ -29,7 +29,7 @@ export interface ResourceFeedQuery extends ResourceQuery {
 }
 
 /** A QueryError as the 400 a client gets. */
-export function queryErrorAnswer(err: unknown): unknown {
+function queryErrorAnswer(err: unknown): unknown {
   if (!(err instanceof QueryError)) return err;
   const sdataCode = err.parameter === 'where' ? 'BadWhereSyntax' : 'BadQueryParameter';
   return new SDataError(400, { sdataCode, applicationCode: 'QueryPosition', message: err.message, payloadPath: `${err.parameter}[${err.position}]` });

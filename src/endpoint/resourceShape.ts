@@ -8,7 +8,7 @@ import { keyUrl } from '../atom/resourceXml';
 import type { IncludedResource } from '../atom/payload';
 import { findResourcesByUuid, type Resource } from '../store/resources';
 import type { ResourceFeedQuery } from './resourceQuery';
-import type { ResourceTarget } from './resourceHandlers';
+import type { ResourceTarget } from './serviceContext';
 
 export type ShapedResource = Resource & { included?: Record<string, IncludedResource> };
 

@@ -17,7 +17,8 @@ import { getDiscovery } from './discovery';
 import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
-import { serviceNamed, type ServiceContext } from './services';
+import { serviceNamed } from './services';
+import type { ServiceContext } from './serviceContext';
 import { foldCapturedChanges } from '../store/tableBacked/fold';
 
 const unknownService = (name: string, where: string): SDataError =>

@@ -6,24 +6,10 @@
  */
 import type { Request, Response } from 'express';
 import { schemaDocument } from '../atom/schemaXsd';
-import type { EndpointDef } from '../config/catalog';
-import type { RegisteredEndpoint } from '../store/endpoints';
+import { withCurrentPriorities, type RegisteredEndpoint } from '../store/endpoints';
 import { XML_TYPE, sendXml } from './http';
 import { checkQuery } from './query';
-import type { ServiceContext } from './services';
-
-/** The endpoints' definitions with their current conflict priority. */
-async function withCurrentPriorities(endpoints: RegisteredEndpoint[]): Promise<EndpointDef[]> {
-  const priority = new Map<RegisteredEndpoint, number>();
-  // Endpoint ids are unique within one store: one query per store.
-  for (const db of new Set(endpoints.map((e) => e.db))) {
-    const ofStore = endpoints.filter((e) => e.db === db);
-    const rows: { id: number; priority: number }[] = await db('endpoints').select('id', 'priority').whereIn('id', ofStore.map((e) => e.id));
-    const byId = new Map(rows.map((r) => [r.id, r.priority]));
-    for (const e of ofStore) if (byId.has(e.id)) priority.set(e, byId.get(e.id)!);
-  }
-  return endpoints.map((e) => ({ ...e.def, priority: priority.get(e) ?? e.def.priority }));
-}
+import type { ServiceContext } from './serviceContext';
 
 async function sendSchema(req: Request, res: Response, endpoints: RegisteredEndpoint[]): Promise<void> {
   checkQuery(req, []);

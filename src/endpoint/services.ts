@@ -1,12 +1,9 @@
 /**
  * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
- * ($batch, $schema, $template, $syncDigest, $syncNotify) merged with the sync services of ./sync. A handler answers the request
- * itself or throws an SDataError.
+ * ($batch, $schema, $template, $syncDigest, $syncNotify) merged with the sync services of ./sync. What a
+ * handler is handed: ./serviceContext.
  */
-import type { Request, Response } from 'express';
-import type { RegisteredEndpoint } from '../store/endpoints';
-import type { Runtime } from './runtime';
-import type { SDataPath } from './path';
+import type { ServiceHandler } from './serviceContext';
 import { byMethod } from './byMethod';
 import { postBatch } from './batch';
 import { getKindSchema } from './schema';
@@ -14,16 +11,6 @@ import { getTemplate } from './template';
 import { getSyncDigest, putSyncDigest } from './syncDigest';
 import { syncServices } from './sync';
 import { getSyncNotify } from './syncNotify';
-
-export interface ServiceContext {
-  runtime: Runtime;
-  /** The endpoint the URL names, with its store. */
-  endpoint: RegisteredEndpoint;
-  /** The parsed URL: service, serviceArg (inside `('...')`, decoded) and action included. */
-  path: SDataPath & { kind: string; service: string };
-}
-
-export type ServiceHandler = (req: Request, res: Response, ctx: ServiceContext) => Promise<void>;
 
 const resourceServices: Record<string, ServiceHandler> = {
   $batch: byMethod('$batch', { POST: postBatch }),

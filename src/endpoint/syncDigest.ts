@@ -13,7 +13,7 @@ import { ENTRY_TYPE, sendXml, bodyText } from './http';
 import { checkQuery } from './query';
 import { answerFormat, sendJson, type AnswerFormat } from './format';
 import { digestJson } from '../json/digestJson';
-import type { ServiceContext } from './services';
+import type { ServiceContext } from './serviceContext';
 
 async function sendDigest(res: Response, ctx: ServiceContext, format: AnswerFormat = 'atom'): Promise<void> {
   const digest = await readDigest(ctx.endpoint.db, ctx.endpoint.id, ctx.endpoint.url);

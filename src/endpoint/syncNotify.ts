@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { SDataError } from '../protocol/diagnosis';
 import { checkQuery } from './query';
-import type { ServiceContext } from './services';
+import type { ServiceContext } from './serviceContext';
 import { NotifyListener } from './notify/listener';
 
 /** Client reconnection delay announced in the stream (`retry:`). */

@@ -5,7 +5,7 @@ import { valuesJson } from '../json/resourceJson';
 import { ENTRY_TYPE, sendXml } from './http';
 import { answerFormat, sendJson } from './format';
 import { checkQuery } from './query';
-import type { ServiceContext } from './services';
+import type { ServiceContext } from './serviceContext';
 
 export async function getTemplate(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   checkQuery(req, ['format']);

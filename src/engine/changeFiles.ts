@@ -51,7 +51,7 @@ export class ChangeFileError extends Error {
   }
 }
 
-export type ChangeFileProgress = { file: string; number: number; entries: number; entriesDone: number; totalResults?: number };
+type ChangeFileProgress = { file: string; number: number; entries: number; entriesDone: number; totalResults?: number };
 
 export interface ExportOptions {
   client: SDataClient;
@@ -121,7 +121,7 @@ interface ChangeFile {
 }
 
 /** Reads and checks one change file: a well-formed sync feed with integer ticks, and the checksum beside it. */
-export async function readChangeFile(path: string): Promise<ChangeFile> {
+async function readChangeFile(path: string): Promise<ChangeFile> {
   let bytes: Buffer;
   let sidecar: string;
   try {

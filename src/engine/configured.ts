@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { EngineConfig, LoggerTarget, RouteConfig } from '../config/engineSchema';
-import { credentialOf, type Credential } from './credentials';
+import { credentialOf, type Credential } from '../security/credentials';
 import { SDataClient, trustingCaFile, type RunTag } from './http';
 import type { LoggerDestination } from './report';
 

@@ -17,7 +17,7 @@ import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import type { DistributionConfig, EngineConfig, RouteConfig } from '../config/engineSchema';
 import { engineClient, engineConnections, loggerDestinations, routeParties, type EngineConnections, type RouteParties } from './configured';
-import { credentialOf } from './credentials';
+import { credentialOf } from '../security/credentials';
 import { describeError, isTransient } from './errors';
 import { PassFailed, runPass, type PassSummary } from './pass';
 import { routeKey, routeName } from './route';
@@ -28,17 +28,17 @@ import { EngineMetrics } from '../metrics/engine';
 import { StreamingRoute } from './streamingRoute';
 import { runScope } from './scope';
 
-export type RouteRunOutcome =
+type RouteRunOutcome =
   | { route: string; skipped: true }
   | { route: string; skipped: false; passes: PassSummary[]; failures: { source: string; target: string; error: string }[] };
 
 /** A run just started, and its end. */
-export interface StartedRun {
+interface StartedRun {
   run: RouteRun;
   finished: Promise<RouteRunOutcome>;
 }
 
-export class RouteRunner {
+class RouteRunner {
   readonly name: string;
   private busy = false;
   private running: Promise<RouteRunOutcome> | undefined;

@@ -20,7 +20,7 @@ import type { Digest } from '../protocol/types';
 import { describeError } from './errors';
 import { serviceUrl } from './urls';
 
-export type DigestSource = 'stream' | 'poll';
+type DigestSource = 'stream' | 'poll';
 
 /** How the engine reaches an endpoint: its Basic credentials and its connection pool (engine.caFile). */
 export interface StreamConnection {

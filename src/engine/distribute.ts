@@ -23,7 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { readResultSummary, type ResultSummary } from '../atom/resultFeed';
+import { readResultSummary } from '../atom/resultFeed';
 import { parseDigestDocument } from '../atom/digestXml';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseXml } from '../atom/xml';
@@ -31,6 +31,7 @@ import type { Diagnosis } from '../protocol/diagnosis';
 import { distributionDecision, distributionFloor, type TargetVote } from '../protocol/twoPhase';
 import type { Digest } from '../protocol/types';
 import { reportDistribution } from './distributionReport';
+import type { DistributionSummary, TargetResult } from './distributionSummary';
 import { describeError, EndpointError } from './errors';
 import { FEED_TYPE, type Answer, type SDataClient } from './http';
 import { PassFailed, runPass, type PassOptions } from './pass';
@@ -52,31 +53,6 @@ export interface DistributionOptions {
   log?: PassOptions['log'];
 }
 
-export type TargetOutcome = 'committed' | 'aborted' | 'commitFailed' | 'done' | 'failed';
-
-export interface TargetResult {
-  target: string;
-  /** Two-phase: the target's vote; one-phase: Ack for a pass that finished, Failed otherwise. */
-  vote: TargetVote;
-  outcome: TargetOutcome;
-  diagnoses: Diagnosis[];
-  counts?: ResultSummary;
-  /** Two-phase: the tracking ID of the target's batch (`T/$syncTarget('ID')`). */
-  batch?: string;
-}
-
-export interface DistributionSummary {
-  source: string;
-  phases: 1 | 2;
-  decision: 'commit' | 'abort';
-  /** Pages read from the source (two-phase). */
-  pages: number;
-  /** Two-phase: why the source's selection could not be read to its end (then nothing is committed). */
-  sourceDiagnoses: Diagnosis[];
-  seconds: number;
-  targets: TargetResult[];
-}
-
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
 /** The diagnoses a 409 or an error carries. */
@@ -89,7 +65,7 @@ function diagnosesOf(body: string): Diagnosis[] {
 }
 
 /** A prepare answer as a vote. */
-export function voteOf(answer: Answer): { vote: TargetVote; diagnoses: Diagnosis[] } {
+function voteOf(answer: Answer): { vote: TargetVote; diagnoses: Diagnosis[] } {
   if (answer.status === 200) return { vote: 'Ack', diagnoses: [] };
   const diagnoses = diagnosesOf(answer.body);
   if (answer.status === 409 && diagnoses.some((d) => d.applicationCode === 'OutOfSync')) return { vote: 'OutOfSync', diagnoses };

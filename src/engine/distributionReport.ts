@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
-import type { DistributionSummary } from './distribute';
+import type { DistributionSummary } from './distributionSummary';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './http';
 import { loggerClient, type LoggerDestination } from './report';

@@ -26,7 +26,7 @@ import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
-import { basicAuthorization, type Credential } from './credentials';
+import { basicAuthorization, type Credential } from '../security/credentials';
 import { describeError, EndpointError, isTransient } from './errors';
 
 export { FEED_TYPE } from '../atom/feed';
@@ -49,8 +49,8 @@ export interface PollPolicy {
   timeoutSeconds: number;
 }
 
-export const defaultRetry: RetryPolicy = { attempts: 6, startingDelayMillis: 200, maxDelayMillis: 10_000 };
-export const defaultPoll: PollPolicy = { minMillis: 5, maxMillis: 5_000, timeoutSeconds: 600 };
+const defaultRetry: RetryPolicy = { attempts: 6, startingDelayMillis: 200, maxDelayMillis: 10_000 };
+const defaultPoll: PollPolicy = { minMillis: 5, maxMillis: 5_000, timeoutSeconds: 600 };
 /** Wait between polls when a 202 answer gives no pollingMillis. */
 const DEFAULT_POLL_MILLIS = 100;
 

@@ -26,7 +26,7 @@ import { isSourceAhead } from '../protocol/sourceAhead';
 import type { Digest } from '../protocol/types';
 import { describeError } from './errors';
 
-export type LegMode = 'immediate' | 'watch';
+type LegMode = 'immediate' | 'watch';
 
 /** What a leg does over HTTP (daemon.ts gives real passes; tests may give others). */
 export interface LegOps {

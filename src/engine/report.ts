@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { buildResultFeed } from '../atom/resultFeed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { ResultSummary as Counts } from '../atom/resultFeed';
-import type { Credential } from './credentials';
+import type { Credential } from '../security/credentials';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './http';
 import { serviceUrl, withParams } from './urls';

@@ -12,6 +12,7 @@
  * its passes): the sum of the pages' result counts, entriesRead the entries of the result feeds.
  */
 import { randomUUID } from 'node:crypto';
+import type { PassKind, PassListener, PassOutcome } from '../metrics/engine';
 import type { Counts, PassProgress } from './pass';
 
 export interface RunCounts extends Counts {
@@ -20,8 +21,6 @@ export interface RunCounts extends Counts {
 
 export type RunState = 'running' | 'done' | 'failed';
 export type RunTrigger = 'schedule' | 'request' | 'start' | 'catch-up';
-export type PassKind = 'pass' | 'push';
-export type PassOutcome = 'done' | 'cut' | 'failed';
 
 export interface PassRecord {
   source: string;
@@ -42,9 +41,6 @@ export interface RouteRun {
   counts: RunCounts;
   passes: PassRecord[];
 }
-
-/** Told of every pass and push that ended (the engine's metrics). */
-export type PassListener = (route: string, kind: PassKind, outcome: PassOutcome, seconds: number) => void;
 
 const MAX_RUNS = 50;
 

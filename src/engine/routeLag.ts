@@ -13,7 +13,7 @@ import type { EngineConfig, RouteConfig } from '../config/engineSchema';
 import { lagInTicks } from '../protocol/lag';
 import type { Digest } from '../protocol/types';
 import { engineClient, type EngineConnections } from './configured';
-import type { Credential } from './credentials';
+import type { Credential } from '../security/credentials';
 import type { SDataClient } from './http';
 import { passLegs } from './pass';
 import { routeName } from './route';

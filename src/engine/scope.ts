@@ -21,7 +21,8 @@
  */
 import type { DistributionConfig } from '../config/engineSchema';
 import { loggerDestinations } from './configured';
-import { runDistribution, type DistributionOptions, type DistributionSummary } from './distribute';
+import { runDistribution, type DistributionOptions } from './distribute';
+import type { DistributionSummary } from './distributionSummary';
 
 export type ScopeOptions = Omit<DistributionOptions, 'source' | 'targets' | 'twoPhase' | 'timeoutSeconds'>;
 

@@ -15,7 +15,7 @@ import { parseXml } from '../atom/xml';
 import type { EngineConfig, RouteConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
 import { engineClient, routeParties, type EngineConnections, type RouteParties } from './configured';
-import { basicAuthorization } from './credentials';
+import { basicAuthorization } from '../security/credentials';
 import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
 import type { SDataClient } from './http';

@@ -2,8 +2,6 @@
  * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` or an
  * application `{base}/sdata/{app}/{contract}/{dataset}`, and the sync service URLs built on an endpoint.
  */
-import { randomUUID } from 'node:crypto';
-
 export type SDataUrl =
   | { level: 'application'; applicationUrl: string }
   | { level: 'endpoint'; applicationUrl: string; endpointUrl: string; kind: string };
@@ -38,9 +36,4 @@ export function withParams(url: string, params: Record<string, string | number |
 /** `{ep}/$service` with query parameters. */
 export function serviceUrl(endpointUrl: string, service: string, params: Record<string, string | number | undefined> = {}): string {
   return withParams(`${endpointUrl.replace(/\/+$/, '')}/${service}`, params);
-}
-
-/** Builds `{ep}/$syncSource?trackingID=...` (or $syncTarget) with a fresh tracking ID at each call. */
-export function trackedServiceUrl(endpointUrl: string, service: '$syncSource' | '$syncTarget', params: Record<string, string | number | undefined> = {}): () => string {
-  return () => serviceUrl(endpointUrl, service, { trackingID: randomUUID(), ...params });
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { requestIdOfRequest } from './requestId';
 
-export const CORRELATION_HEADER = 'X-Correlation-Id';
+const CORRELATION_HEADER = 'X-Correlation-Id';
 
 /** Logs the error under a new correlation id, sets the header, and answers the diagnosis to send. */
 export function internalErrorDiagnosis(err: unknown, req: Request, res: Response, log: Logger | undefined): Diagnosis {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+const REQUEST_ID_HEADER = 'X-Request-Id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The given id when it is acceptable (1 to 128 of A-Z a-z 0-9 . _ : -), else undefined. */

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { requestIdOf } from './requestId';
 
-export const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers["x-authorization"]', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
+const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers["x-authorization"]', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
 
 const bytesIn = (req: Request) => Number(req.headers['content-length'] ?? 0);
 

@@ -24,7 +24,7 @@ import type { Diagnosis } from '../protocol/diagnosis';
 export type StartupState = 'starting' | 'ready' | 'failed' | 'stopping';
 
 /** Seconds a client is told to wait (Retry-After) while the server is starting. */
-export const RETRY_AFTER_SECONDS = 1;
+const RETRY_AFTER_SECONDS = 1;
 /** /readyz answers 503 when the database has not answered within this time. */
 const PING_TIMEOUT_MILLIS = 2_000;
 

@@ -11,7 +11,7 @@ import { SDataError } from '../protocol/diagnosis';
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 
 /** The charset a Content-Type header declares, lower-cased; undefined when it declares none. */
-export function declaredCharset(contentType: string | undefined): string | undefined {
+function declaredCharset(contentType: string | undefined): string | undefined {
   return contentType ? CHARSET.exec(contentType)?.[1].toLowerCase() : undefined;
 }
 
@@ -24,7 +24,7 @@ function invalidEncoding(charset: string): SDataError {
 }
 
 /** The body's text; throws a 415 or 400 diagnosis as described above. */
-export function decodeBody(bytes: Uint8Array, contentType: string | undefined): string {
+function decodeBody(bytes: Uint8Array, contentType: string | undefined): string {
   const charset = declaredCharset(contentType) ?? 'utf-8';
   if (charset === 'us-ascii' || charset === 'ascii') {
     if (bytes.some((b) => b > 0x7f)) throw invalidEncoding('US-ASCII');

@@ -9,7 +9,7 @@ import { badRequest } from '../protocol/diagnosis';
 export const MAX_JSON_DEPTH = 8;
 
 /** The nesting depth of a parsed JSON value (a scalar is 0), walked without recursion. */
-export function jsonDepth(value: unknown): number {
+function jsonDepth(value: unknown): number {
   let max = 0;
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {

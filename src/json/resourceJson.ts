@@ -125,7 +125,7 @@ function propertyElements(obj: JsonObject, ns: string, properties: Record<string
 }
 
 /** The payload element the XML reader would have built from this JSON entry. */
-export function payloadElementOfJson(entry: JsonObject, kind: KindConfig, app: ApplicationConfig): XmlElement {
+function payloadElementOfJson(entry: JsonObject, kind: KindConfig, app: ApplicationConfig): XmlElement {
   const name = typeof entry.$name === 'string' ? entry.$name : kind.element;
   const attrs = [...sdataAttr('key', entry.$key), ...sdataAttr('uuid', entry.$uuid)];
   return element(name, app.namespace, attrs, propertyElements(entry, app.namespace, kind.properties));

@@ -9,7 +9,7 @@ import { entryOf } from '../protocol/digest';
 import { lagInTicks } from '../protocol/lag';
 import type { Digest } from '../protocol/types';
 
-export interface MatrixCell {
+interface MatrixCell {
   tick: number;
   /** Ticks the column endpoint has given out that the row endpoint has not got; undefined when unknown. */
   behindBy?: number;

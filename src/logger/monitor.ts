@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
-import { basicAuthorization, credentialOf } from '../engine/credentials';
+import { basicAuthorization, credentialOf } from '../security/credentials';
 import type { Db } from '../store/db';
 import { Alerting, type PostAlert } from './alerting';
 import type { RouteFacts } from './alertRules';

@@ -6,7 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createHttpServer, schemeOf } from '../security/httpServer';
+import { createHttpServer } from '../security/httpServer';
+import { schemeOf } from '../config/securitySchema';
 import { securityPolicy } from '../security/policy';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';

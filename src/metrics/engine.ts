@@ -8,8 +8,13 @@
  *   sdata_route_running                   1 while a run of the route is going on (scheduled routes)
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PassListener } from '../engine/routeActivity';
 import { serviceRegistry } from './registry';
+
+export type PassKind = 'pass' | 'push';
+export type PassOutcome = 'done' | 'cut' | 'failed';
+
+/** Told of every pass and push that ended (the engine's metrics). */
+export type PassListener = (route: string, kind: PassKind, outcome: PassOutcome, seconds: number) => void;
 
 /** What the scrape-time gauges read of a route. */
 export interface RouteGauges {

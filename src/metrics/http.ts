@@ -14,7 +14,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** The `route` label of a request: its role-table pattern, or `unlisted`. */
-export function routeLabel(table: RoleTable, routeOf: (req: Request) => RouteOf, req: Request): string {
+function routeLabel(table: RoleTable, routeOf: (req: Request) => RouteOf, req: Request): string {
   let pattern: string;
   try {
     pattern = routeOf(req).pattern;

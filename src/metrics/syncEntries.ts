@@ -8,7 +8,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { EntryOutcome, PlannedEntry } from '../protocol/pagePlan';
 
-export type EntryOutcomeLabel = 'applied' | 'skipped' | 'conflict' | 'quarantined';
+type EntryOutcomeLabel = 'applied' | 'skipped' | 'conflict' | 'quarantined';
 
 const LABEL: Record<EntryOutcome['kind'], EntryOutcomeLabel> = { applied: 'applied', ignored: 'skipped', conflict: 'conflict', quarantined: 'quarantined' };
 

@@ -19,7 +19,7 @@ import type { PagePlan } from './pagePlan';
 import type { Claim } from './floorCeiling';
 import type { Digest, DigestEntry, SyncState } from './types';
 
-export type Vote = 'Ack' | 'Nak' | 'OutOfSync';
+type Vote = 'Ack' | 'Nak' | 'OutOfSync';
 
 /** A target's vote as the engine counts it: its answer, or why there is none (no answer, too late, another error). */
 export type TargetVote = Vote | 'Unreachable' | 'Late' | 'Failed';

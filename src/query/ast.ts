@@ -4,11 +4,11 @@
  * what a 400 answer points at.
  */
 
-export type LiteralType = 'string' | 'integer' | 'decimal' | 'date' | 'datetime' | 'boolean' | 'null';
+type LiteralType = 'string' | 'integer' | 'decimal' | 'date' | 'datetime' | 'boolean' | 'null';
 
 export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'mod';
 export type ComparisonOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-export type LogicalOp = 'and' | 'or';
+type LogicalOp = 'and' | 'or';
 
 export type Expr =
   /** `'text'`, `17`, `17.0`, `@2008-01-01@`, `true`, `null`: decimals and integers keep their text. */

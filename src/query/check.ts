@@ -3,7 +3,7 @@
  * unknown properties, operands of the wrong type, member access on something that is not a reference and
  * misplaced nulls are refused with the position of the operand at fault.
  */
-import { isUuid } from '../atom/payload';
+import { isUuid } from '../protocol/values';
 import type { Expr } from './ast';
 import { QueryError } from './errors';
 import type { Condition, FieldPath, QuerySchema, Value, ValueType } from './typed';

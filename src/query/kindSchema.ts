@@ -5,9 +5,8 @@
  * (core 2.12, advertised in `$schema` as sme:protocolFilters). Child lists are not queryable.
  */
 import type { ApplicationConfig, KindConfig } from '../config/schema';
+import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { QueryField, QuerySchema, ScalarFieldType } from './typed';
-
-export const PROTOCOL_FILTERS = ['$key', '$uuid'] as const;
 
 const SCALAR: Record<string, ScalarFieldType> = { string: 'string', integer: 'number', decimal: 'number', boolean: 'boolean', date: 'date', datetime: 'datetime' };
 

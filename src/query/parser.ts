@@ -15,12 +15,12 @@
  * followed by `(` is refused at its position). Input is bounded: at most MAX_WHERE_LENGTH characters and
  * MAX_DEPTH nested operators, so no query can exhaust the stack.
  */
-import { readDate, readDatetime } from '../atom/payload';
+import { readDate, readDatetime } from '../protocol/values';
 import type { ArithmeticOp, ComparisonOp, Expr } from './ast';
 import { QueryError } from './errors';
 import { tokenize, type Token } from './lexer';
 
-export const MAX_WHERE_LENGTH = 4000;
+const MAX_WHERE_LENGTH = 4000;
 const MAX_DEPTH = 100;
 const MAX_IN_ITEMS = 1000;
 

@@ -20,7 +20,7 @@ import { SDataError } from '../protocol/diagnosis';
 import type { Principal, SecurityPolicy } from './policy';
 import { describeAccess, listedMethods, requiredAccess, rolesGrant, type Access, type RoleTable } from './roles';
 
-export const REALM = 'sdata-sync';
+const REALM = 'sdata-sync';
 
 /** What the role table needs to know of a request: its route pattern, and the application it names. */
 export interface RouteOf {

@@ -16,6 +16,3 @@ export function createHttpServer(tls: TlsConfig | undefined): Server {
   };
   return createHttpsServer({ cert: read('certificate', tls.cert), key: read('key', tls.key) });
 }
-
-/** The scheme a server with this TLS setting answers. */
-export const schemeOf = (tls: TlsConfig | undefined): 'http' | 'https' => (tls ? 'https' : 'http');

@@ -13,7 +13,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import type { SecurityConfig } from '../config/securitySchema';
-import { checkPassword, DEFAULT_SCRYPT, hashPassword, parsePasswordHash } from './password';
+import { parsePasswordHash } from '../config/passwordHash';
+import { checkPassword, DEFAULT_SCRYPT, hashPassword } from './password';
 import type { Role } from './roles';
 
 /** Who a request is made by. */

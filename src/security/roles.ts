@@ -18,7 +18,8 @@
  * table is refused for everyone (answered 404, or 405 when the URL is there for other methods): adding a
  * route is adding its line here.
  */
-export const ROLES = ['read', 'write', 'sync', 'admin', 'metrics'] as const;
+import type { ROLES } from '../config/securitySchema';
+
 export type Role = (typeof ROLES)[number];
 /** `public`: answered without credentials (health checks); a list: any of these roles. */
 export type Access = Role | readonly Role[] | 'public';

@@ -23,10 +23,10 @@ import { affectedRows, type DbOrTx } from './db';
 import type { Digest, SyncMode } from '../protocol/types';
 
 export type ContextRole = 'source' | 'target' | 'prepared';
-export type ContextStatus = 'ready' | 'applying' | 'done' | 'failed' | 'prepared' | 'committed' | 'aborted';
+type ContextStatus = 'ready' | 'applying' | 'done' | 'failed' | 'prepared' | 'committed' | 'aborted';
 
 /** Keyset positions of a source selection: for a page's startIndex, the last (endpoint, tick) before it. */
-export interface SourceCursor {
+interface SourceCursor {
   /** startIndex -> the key after which that page starts (null: from the beginning). */
   pages: Record<string, [string, number] | null>;
 }

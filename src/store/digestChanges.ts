@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { databaseKind, type Db } from './db';
 
-export const DIGEST_CHANNEL = 'sdata_digest';
+const DIGEST_CHANNEL = 'sdata_digest';
 const RECONNECT_MILLIS = 500;
 
 export interface DigestChangeListener {

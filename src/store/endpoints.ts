@@ -2,7 +2,7 @@
  * Endpoint registration: at start, every endpoint the configuration declares gets its `endpoints` row,
  * found by URL (its identity). A registered endpoint keeps its clock, keys and digest across restarts.
  * Its conflict priority follows the configuration when the configuration changed it since the last start,
- * and otherwise stays as PUT $syncDigest may have set it.
+ * and otherwise stays as PUT $syncDigest may have set it; `$schema` shows the current one.
  */
 import type { Db } from './db';
 import type { EndpointDef } from '../config/catalog';
@@ -44,4 +44,17 @@ export async function registerEndpoints(db: Db, defs: EndpointDef[]): Promise<Re
     .returning(['id', 'url']);
   const ids = new Map(saved.map((r) => [r.url, r.id]));
   return defs.map((def) => ({ id: ids.get(def.url)!, url: def.url, def, db }));
+}
+
+/** The endpoints' definitions with their current conflict priority. */
+export async function withCurrentPriorities(endpoints: RegisteredEndpoint[]): Promise<EndpointDef[]> {
+  const priority = new Map<RegisteredEndpoint, number>();
+  // Endpoint ids are unique within one store: one query per store.
+  for (const db of new Set(endpoints.map((e) => e.db))) {
+    const ofStore = endpoints.filter((e) => e.db === db);
+    const rows: { id: number; priority: number }[] = await db('endpoints').select('id', 'priority').whereIn('id', ofStore.map((e) => e.id));
+    const byId = new Map(rows.map((r) => [r.id, r.priority]));
+    for (const e of ofStore) if (byId.has(e.id)) priority.set(e, byId.get(e.id)!);
+  }
+  return endpoints.map((e) => ({ ...e.def, priority: priority.get(e) ?? e.def.priority }));
 }

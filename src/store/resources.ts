@@ -114,7 +114,7 @@ function bareEtag(tag: string): string {
 }
 
 /** Whether a precondition holds for the resource's current ETag (`*` matches any live resource). */
-export function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {
+function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {
   if (ifMatch === undefined) return true;
   return ifMatch.some((t) => t.trim() === '*' || bareEtag(t) === etag);
 }

@@ -46,7 +46,7 @@ export function stateOf(r: VersionRow): SyncState {
   return s;
 }
 
-export function versionOf(r: VersionRow): StoredVersion & { key: string } {
+function versionOf(r: VersionRow): StoredVersion & { key: string } {
   return { key: r.local_key, uuid: r.uuid, values: r.payload, deleted: r.deleted, state: stateOf(r), knowledge: r.knowledge ?? undefined };
 }
 

@@ -32,8 +32,7 @@ input.applications![0].kinds = [...input.applications![0].kinds, orders] as neve
 
 export const config = parseConfig(input, {});
 export const crm: ApplicationConfig = config.applications[0];
-export const erp: ApplicationConfig = config.applications[1];
-export const kindOf = (app: ApplicationConfig, name: string): KindConfig => app.kinds.find((k) => k.name === name)!;
+const kindOf = (app: ApplicationConfig, name: string): KindConfig => app.kinds.find((k) => k.name === name)!;
 export const accounts = kindOf(crm, 'accounts');
 export const contacts = kindOf(crm, 'contacts');
 export const ordersKind = kindOf(crm, 'orders');

@@ -1,4 +1,5 @@
-import { checkPassword, hashPassword, parsePasswordHash } from '../../src/security/password';
+import { parsePasswordHash } from '../../src/config/passwordHash';
+import { checkPassword, hashPassword } from '../../src/security/password';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 

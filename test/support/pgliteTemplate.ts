@@ -18,7 +18,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { openDatabase, type Db } from '../../src/store/db';
 import { runMigrations } from '../../src/store/migrate';
 
-export const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
+const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 let made: Promise<string | undefined> | undefined;
 
 /** The run's dump of a fresh, migrated database (a file); undefined outside a jest run. */
-export function pgliteDumpFile(): Promise<string | undefined> {
+function pgliteDumpFile(): Promise<string | undefined> {
   made ??= makeDump();
   return made;
 }

@@ -9,7 +9,7 @@
  * bad answer nor read a histogram's series.
  */
 
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;

@@ -33,7 +33,7 @@ export function ticks(d: Digest | undefined): Record<string, number> {
   return Object.fromEntries((d?.entries ?? []).map((e) => [e.endpoint, e.tick]));
 }
 
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

@@ -20,7 +20,7 @@ import { freePort } from '../e2e/support/processes';
 export const uniqueName = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 /** The application's own tables (what an existing application would have). */
-export function appTablesSql(schema: string): string[] {
+function appTablesSql(schema: string): string[] {
   const s = `"${schema}"`;
   return [
     `CREATE TABLE ${s}.accounts (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE, balance numeric CHECK (balance >= 0), active boolean, opened_on date)`,
@@ -60,7 +60,7 @@ export async function install(cfg: Config, db: Db): Promise<void> {
 }
 
 /** A knex on the application's database (the server's own when the site has no connection). */
-export function appDatabase(site: Site, serverDb: Db): { db: Db; close(): Promise<void> } {
+function appDatabase(site: Site, serverDb: Db): { db: Db; close(): Promise<void> } {
   if (!site.connection) return { db: serverDb, close: async () => undefined };
   const db = knexFactory({ client: 'pg', connection: site.connection, pool: { min: 0, max: 2 } });
   return { db, close: () => db.destroy() };

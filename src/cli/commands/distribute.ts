@@ -6,10 +6,10 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import type { DistributionConfig } from '../../config/engineSchema';
-import type { DistributionSummary } from '../../engine/distribute';
+import type { DistributionSummary } from '../../engine/distributionSummary';
 import { runScope } from '../../engine/scope';
 import { commandClient, loggerDestinations } from '../../engine/configured';
-import { credentialOf } from '../../engine/credentials';
+import { credentialOf } from '../../security/credentials';
 import { credentialOfOption, USER_OPTION_HELP } from '../credentials';
 import { commandLog } from '../log';
 import { collect, CommandExit, durationSeconds, endpointUrlOption, httpUrl, positiveInteger, UsageError } from '../usage';

@@ -17,7 +17,7 @@ export interface DigestEvent {
 }
 
 /** The id of a digest's content: equal ids, equal ticks and priorities. */
-export function digestEventId(d: Digest): string {
+function digestEventId(d: Digest): string {
   const text = d.entries.map((e) => `${e.endpoint} ${e.tick} ${e.conflictPriority}`).join('\n');
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }

@@ -21,7 +21,7 @@ import { loadVersionsByUuid, writeVersions } from '../../store/versions';
 import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRows';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';

@@ -1,5 +1,5 @@
 /** Sync services of an endpoint ($syncSource, $syncTarget, $syncResults, $conflicts, $failures), by HTTP method. */
-import type { ServiceHandler } from '../services';
+import type { ServiceHandler } from '../serviceContext';
 import { byMethod } from '../byMethod';
 import { deleteSyncSource, getSyncSource, postSyncSource } from './syncSource';
 import { deleteSyncTarget, getSyncTarget, postSyncTarget } from './syncTarget';

@@ -7,7 +7,7 @@ import { feedNode, pagingLinks } from '../../atom/feed';
 import { renderXml, type XNode } from '../../atom/write';
 import { SDataError } from '../../protocol/diagnosis';
 import type { Paged } from '../../store/pagedList';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { positiveIntOf } from './params';
 import { FEED_TYPE, sendXml } from '../http';
 

@@ -26,13 +26,14 @@ import type { Tx } from '../../store/db';
 import { readDigest } from '../../store/digests';
 import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from '../../store/preparedBatches';
 import { applyPageIn, dryRunPages, uuidsOf, type AppliedPage, type PageToApply } from '../../store/syncApply';
-import type { ServiceContext, ServiceHandler } from '../services';
+import type { ServiceContext, ServiceHandler } from '../serviceContext';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
-import { asPageToApply, contextUrl, decodePage, resultFeedOf, syncTargetOf } from './syncTarget';
+import { asPageToApply, contextUrl, decodePage, resultFeedOf } from './syncTarget';
+import { syncTargetOf } from './syncTargetOf';
 
 /** `phase` of a `$syncTarget` POST: absent (apply the page now) or `prepare`; 400 for anything else. */
-export function phaseOf(req: Request): 'prepare' | undefined {
+function phaseOf(req: Request): 'prepare' | undefined {
   const v = req.query.phase;
   if (v === undefined) return undefined;
   if (v === 'prepare') return 'prepare';

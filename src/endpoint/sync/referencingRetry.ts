@@ -8,12 +8,12 @@ import type { RegisteredEndpoint } from '../../store/endpoints';
 import type { Tx } from '../../store/db';
 import { retryOpenIn, type PageToApply } from '../../store/syncApply';
 import { hasOpenFailures } from '../../store/failures';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
-import { syncTargetOf } from './syncTarget';
+import { syncTargetOf } from './syncTargetOf';
 
 /** The table-backed endpoints of the same store whose tables reference this endpoint's kind. */
-export function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] {
+function referencingEndpoints(ctx: ServiceContext): RegisteredEndpoint[] {
   const { endpoint } = ctx;
   if (!endpoint.table) return [];
   return ctx.runtime.catalog.endpoints.filter((e) => e.db === endpoint.db && e !== endpoint && e.table && Object.values(e.table.referenced).includes(endpoint.id));

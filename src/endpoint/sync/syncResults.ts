@@ -7,7 +7,7 @@ import { el } from '../../atom/write';
 import { parseResultFeed, readResultSummary, summaryNode } from '../../atom/resultFeed';
 import { SDataError } from '../../protocol/diagnosis';
 import { listSyncResults, storeSyncResult } from '../../store/syncResults';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { runOf } from './params';
 import { filterOf, sendListFeed } from './listFeed';
 

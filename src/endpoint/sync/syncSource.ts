@@ -21,7 +21,7 @@ import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
 import { stateOf } from '../../store/versions';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml } from '../http';
 

@@ -19,12 +19,13 @@ import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
 import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
 import { repeatedUuid } from '../../protocol/pageIdentity';
 import type { Digest, SyncMode } from '../../protocol/types';
-import { applySyncPage, type AppliedPage, type PageToApply, type SyncTarget } from '../../store/syncApply';
+import { applySyncPage, type AppliedPage, type PageToApply } from '../../store/syncApply';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
-import type { ServiceContext } from '../services';
+import type { ServiceContext } from '../serviceContext';
 import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEntries';
 import { retryReferencing } from './referencingRetry';
+import { syncTargetOf } from './syncTargetOf';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 
@@ -33,7 +34,7 @@ export function contextUrl(ctx: ServiceContext, id: string): string {
 }
 
 /** The result-feed entry of one applied page entry. */
-export function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, string>): ResultEntry {
+function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, string>): ResultEntry {
   const raw = p.entry.raw as QuarantinedEntry;
   const key = p.entry.uuid ? keys.get(p.entry.uuid) : undefined;
   const location = key !== undefined ? keyUrl(endpointUrl, key) : raw.id;
@@ -138,11 +139,6 @@ export const asPageToApply = (page: ReceivedPage, run: { runName?: string; runSt
   entries: page.entries,
   ...run,
 });
-
-/** The endpoint as the apply code sees it. */
-export function syncTargetOf(ctx: ServiceContext): SyncTarget {
-  return { id: ctx.endpoint.id, url: ctx.endpoint.url, priority: ctx.endpoint.def.priority, keys: ctx.endpoint.def.keys, table: ctx.endpoint.table };
-}
 
 export async function postSyncTarget(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const { cfg } = ctx.runtime;

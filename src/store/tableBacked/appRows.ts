@@ -237,7 +237,7 @@ const APPLICATION_CODES: Record<string, string> = {
 };
 
 /** The database's own message (without the statement knex puts before it), with a code naming the kind of refusal. */
-export function refusalDiagnosis(err: unknown): Diagnosis {
+function refusalDiagnosis(err: unknown): Diagnosis {
   const e = err as { code: string; message?: string; detail?: string; column?: string };
   const text = e.message ?? '';
   const at = text.lastIndexOf(`${END_OF_STATEMENT} - `);

@@ -144,7 +144,7 @@ function changesOfEvent(t: CaptureTarget, event: CaptureEvent): string {
 const REPLAN_ABOVE_ROWS = 16;
 
 /** CREATE OR REPLACE FUNCTION of one event's capture function. */
-export function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
+function captureFunctionSql(t: CaptureTarget, event: CaptureEvent): string {
   const changes = changesOfEvent(t, event);
   const statement = `SELECT ch.keys, ch.deletions FROM (${changes}) ch`;
   const read =
@@ -172,7 +172,7 @@ END`;
 }
 
 /** DROP + CREATE TRIGGER of one event on the application's table (statement level, transition table). */
-export function captureTriggerSql(t: CaptureTarget, event: CaptureEvent): string[] {
+function captureTriggerSql(t: CaptureTarget, event: CaptureEvent): string[] {
   const m = t.mapping;
   const table = qualified(m.schema, m.table);
   const trigger = ident(captureTriggerName(m, event));

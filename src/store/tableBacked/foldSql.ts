@@ -120,7 +120,7 @@ function rowOfKeySql(t: CaptureTarget, a: string, keyText: string): string {
  * One statement folding an endpoint's logged changes into its sync states; with `intoVar` (PL/pgSQL), the
  * local keys it wrote are stored in that variable.
  */
-export function foldStatementSql(t: CaptureTarget, intoVar?: string): string {
+function foldStatementSql(t: CaptureTarget, intoVar?: string): string {
   const url = literal(t.endpointUrl);
   const m = t.mapping;
   const gone = `${keySql(t, 'a')} IS NULL`;
@@ -157,7 +157,7 @@ function lateReferencesSql(t: CaptureTarget, late: ColumnMapping[], keysVar: str
 }
 
 /** The store's kinds in reference order: a referenced kind before the kinds referencing it (cycles: configuration order). */
-export function referenceOrder(targets: CaptureTarget[]): CaptureTarget[] {
+function referenceOrder(targets: CaptureTarget[]): CaptureTarget[] {
   const out: CaptureTarget[] = [];
   const placed = new Set<number>();
   const own = new Set(targets.map((t) => t.endpointId));

@@ -24,10 +24,10 @@ import { checkLiveTables, type LiveTable } from './liveCheck';
 import type { TableMapping } from './mapping';
 import { ident, qualified } from './sqlText';
 import { createHash } from 'node:crypto';
-import type { TableStore, TableStores } from './stores';
+import type { TableStore } from './stores';
 
 /** Name of the table, in the adapter schema, recording what install put on each application table. */
-export const INSTALLED_TABLE = 'installed_tables';
+const INSTALLED_TABLE = 'installed_tables';
 
 /** The capture installed does not match the configuration (or is missing): start is refused. */
 export class AdapterNotInstalled extends ConfigError {
@@ -257,11 +257,4 @@ export async function verifyStore(store: TableStore): Promise<Map<string, LiveTa
   }
   if (problems.length) throw new AdapterNotInstalled(problems);
   return live;
-}
-
-/** verifyStore for every store of a configuration: the live tables of every table-backed endpoint, by URL. */
-export async function verifyTableStores(stores: TableStores): Promise<Map<string, LiveTable>> {
-  const out = new Map<string, LiveTable>();
-  for (const store of stores.stores) for (const [url, live] of await verifyStore(store)) out.set(url, live);
-  return out;
 }

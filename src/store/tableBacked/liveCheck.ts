@@ -16,7 +16,7 @@ export class TableCheckError extends ConfigError {
   }
 }
 
-export interface LiveColumn {
+interface LiveColumn {
   name: string;
   /** pg_type.typname of the column's type, a domain resolved to its base type. */
   type: string;
@@ -37,10 +37,10 @@ export interface LiveTable {
 }
 
 /** Key column types: their text is a stable local key (a timestamp's text would follow the session's DateStyle). */
-export const KEY_TYPES: readonly string[] = ['int2', 'int4', 'int8', 'numeric', 'text', 'varchar', 'bpchar', 'uuid', 'citext'];
+const KEY_TYPES: readonly string[] = ['int2', 'int4', 'int8', 'numeric', 'text', 'varchar', 'bpchar', 'uuid', 'citext'];
 
 /** PostgreSQL types (typname) that can carry each property type; a reference takes its target key's type. */
-export const ALLOWED_TYPES: Record<Exclude<ColumnMapping['type'], 'reference'>, readonly string[]> = {
+const ALLOWED_TYPES: Record<Exclude<ColumnMapping['type'], 'reference'>, readonly string[]> = {
   string: ['text', 'varchar', 'bpchar', 'name', 'uuid', 'citext'],
   integer: ['int2', 'int4', 'int8'],
   decimal: ['numeric', 'int2', 'int4', 'int8', 'float4', 'float8'],

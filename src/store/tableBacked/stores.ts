@@ -15,7 +15,7 @@ import type { Config } from '../../config/schema';
 import type { Db, DbOrTx } from '../db';
 import { tableMappingOf, type TableMapping } from './mapping';
 
-export interface TableBackedEndpoint {
+interface TableBackedEndpoint {
   def: EndpointDef;
   mapping: TableMapping;
 }
@@ -42,7 +42,7 @@ export interface TableStores {
 }
 
 /** The table-backed endpoints of a configuration, grouped by store (connection + adapterSchema). */
-export function tableBackedGroups(cfg: Config): TableBackedEndpoint[][] {
+function tableBackedGroups(cfg: Config): TableBackedEndpoint[][] {
   const groups = new Map<string, TableBackedEndpoint[]>();
   for (const def of endpointDefs(cfg)) {
     const mapping = tableMappingOf(def.kind);
@@ -56,13 +56,13 @@ export function tableBackedGroups(cfg: Config): TableBackedEndpoint[][] {
 }
 
 /** The schema unqualified names of `db` resolve to (where its store tables are). */
-export async function currentSchema(db: DbOrTx): Promise<string> {
+async function currentSchema(db: DbOrTx): Promise<string> {
   const { rows } = await db.raw<{ rows: { schema: string }[] }>('SELECT current_schema() AS schema');
   return rows[0].schema;
 }
 
 /** A knex on the application's database whose unqualified names resolve in the adapter schema. */
-export function openAdapterDatabase(connection: string, adapterSchema: string, poolMax = 10): Db {
+function openAdapterDatabase(connection: string, adapterSchema: string, poolMax = 10): Db {
   return knexFactory({ client: 'pg', connection, searchPath: [adapterSchema], pool: { min: 0, max: poolMax } });
 }
 

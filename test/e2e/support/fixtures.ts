@@ -11,7 +11,7 @@ export const APPS = {
   erp: demoConfig.applications!.find((a) => a.name === 'erp')!,
 };
 
-export interface Application {
+interface Application {
   server: ServerProcess;
   name: 'crm' | 'erp';
   configFile: string;

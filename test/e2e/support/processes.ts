@@ -15,7 +15,7 @@ import { unpackDump } from '../../support/pgliteTemplate';
 
 export const ROOT = resolve(__dirname, '../../..');
 
-export interface ExitStatus {
+interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -44,7 +44,7 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 }
 
 /** The node options bin/sdata-sync.js gives itself on its `#!/usr/bin/env -S node …` line (the heap limit). */
-export function binNodeOptions(): string[] {
+function binNodeOptions(): string[] {
   const shebang = readFileSync(join(ROOT, 'bin/sdata-sync.js'), 'utf8').split('\n', 1)[0];
   return shebang.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
 }

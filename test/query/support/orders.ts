@@ -9,7 +9,7 @@ import { createResources } from '../../../src/store/resources';
 import type { TestApp } from '../../endpoint/support/app';
 import { CRM } from '../../endpoint/support/testConfig';
 
-export const ACCOUNTS = `${CRM}/accounts`;
+const ACCOUNTS = `${CRM}/accounts`;
 export const ORDERS = `${CRM}/orders`;
 
 export interface Account {

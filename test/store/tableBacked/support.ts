@@ -10,7 +10,7 @@ import type { Db } from '../../../src/store/db';
 import { openTableStores, type TableStore, type TableStores } from '../../../src/store/tableBacked/stores';
 import { foldCapturedChanges } from '../../../src/store/tableBacked/fold';
 
-export const BASE = 'http://sdata.test';
+const BASE = 'http://sdata.test';
 export const ERP = `${BASE}/sdata/erp/test/-`;
 
 export function uniqueName(prefix: string): string {

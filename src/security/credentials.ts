@@ -1,7 +1,7 @@
 /**
- * Credentials the engine and the CLI send (HTTP Basic): read from the environment variable the
- * configuration names, never from the file. The password lives only in memory and in the Authorization
- * header of requests; no message built here or elsewhere holds it.
+ * Credentials our own clients send (HTTP Basic): the engine, the CLI and the event logger's observer. Read
+ * from the environment variable the configuration names, never from the file. The password lives only in
+ * memory and in the Authorization header of requests; no message built here or elsewhere holds it.
  */
 import type { ClientAuthConfig } from '../config/securitySchema';
 
@@ -11,7 +11,7 @@ export interface Credential {
 }
 
 /** A missing password variable; the message names the variable and the user, never a password. */
-export class MissingPasswordError extends Error {
+class MissingPasswordError extends Error {
   constructor(variable: string, user: string) {
     super(`environment variable ${variable} (the password of user '${user}') is not set`);
     this.name = 'MissingPasswordError';
