@@ -9,6 +9,7 @@ import type { Config } from '../config/schema';
 import { StartupGate } from '../http/startup';
 import { createHttpServer, schemeOf } from '../security/httpServer';
 import { securityPolicy } from '../security/policy';
+import { loginMetrics } from '../metrics/logins';
 import type { RunningEngine } from './daemon';
 import { createEngineApp } from './httpApi';
 
@@ -21,6 +22,7 @@ export interface EngineListener {
 export async function startEngineListener(cfg: Pick<Config, 'engine' | 'security'>, engine: RunningEngine, opts: { port?: number; log?: Logger } = {}): Promise<EngineListener> {
   const http = cfg.engine.http;
   const security = securityPolicy(cfg.security, http.host, 'engine');
+  loginMetrics(engine.metrics.registry, security.loginCounts);
   const gate = new StartupGate();
   const server = createHttpServer(http.tls).on('request', gate.listener);
   await new Promise<void>((resolve, reject) => {

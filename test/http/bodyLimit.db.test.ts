@@ -82,7 +82,6 @@ describeEachDatabase('bodies over the limit', (tdb) => {
       }
     } finally {
       await closed(server);
-      await t.db.destroy();
     }
   });
 
@@ -97,7 +96,6 @@ describeEachDatabase('bodies over the limit', (tdb) => {
       }
     } finally {
       await closed(server);
-      await db.destroy();
     }
   });
 });
