@@ -12,6 +12,12 @@
  *         roles: [read, write]
  *         applications: [crm]                          # optional: only these applications
  *     anonymous: []                                    # roles granted without credentials
+ *     lockout:                                         # waits after wrong passwords (security/loginThrottle.ts)
+ *       failures: 10          # wrong passwords of one user from one address that make the pair wait
+ *       lockSeconds: 1        # its first wait; doubled at each further wrong password, up to maxLockSeconds
+ *       maxLockSeconds: 60
+ *       addressFailures: 100  # wrong passwords from one address, whatever the users, that make it wait maxLockSeconds
+ *       windowSeconds: 900    # failures (and waits already served) older than this are forgotten
  *
  * Without users and without `anonymous`, a server on a loopback address grants anonymous callers every role
  * (the demo); on any other address it refuses to start.
@@ -40,11 +46,23 @@ const userSchema = z.object({
   applications: z.array(z.string().min(1)).min(1).optional(),
 });
 
+export const lockoutSchema = z
+  .object({
+    failures: z.number().int().positive().default(10),
+    lockSeconds: z.number().positive().default(1),
+    maxLockSeconds: z.number().positive().default(60),
+    addressFailures: z.number().int().positive().default(100),
+    windowSeconds: z.number().positive().default(900),
+  })
+  .refine((l) => l.lockSeconds <= l.maxLockSeconds, { message: 'lockSeconds must not be over maxLockSeconds', path: ['lockSeconds'] })
+  .prefault({});
+
 export const securitySchema = z
   .object({
     users: z.array(userSchema).default([]),
     /** Roles granted to requests without credentials. */
     anonymous: z.array(role).optional(),
+    lockout: lockoutSchema,
   })
   .superRefine((s, ctx) => {
     const names = s.users.map((u) => u.name);
@@ -67,5 +85,6 @@ export const tlsSchema = z.object({ cert: z.string().min(1), key: z.string().min
 export const schemeOf = (tls: TlsConfig | undefined): 'http' | 'https' => (tls ? 'https' : 'http');
 
 export type SecurityConfig = z.output<typeof securitySchema>;
+export type LockoutConfig = z.output<typeof lockoutSchema>;
 export type ClientAuthConfig = z.output<typeof clientAuthSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;

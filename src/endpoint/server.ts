@@ -41,6 +41,7 @@ import { WorkInFlight } from './workInFlight';
 import { httpMetrics } from '../metrics/http';
 import { metricsHandler } from '../metrics/registry';
 import { serverMetrics } from '../metrics/server';
+import { loginMetrics } from '../metrics/logins';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -93,6 +94,7 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger;
   for (const store of stores) await abortExpiredBatches(store);
   const digestHub = new DigestHub({ coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
   const metrics = serverMetrics(stores, () => catalog.endpoints);
+  loginMetrics(metrics.registry, security.loginCounts);
   return { cfg, db, stores, closeStores: () => tableStores.close(), log, catalog, digestHub, work: new WorkInFlight(), security, metrics };
 }
 

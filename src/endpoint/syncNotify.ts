@@ -17,13 +17,14 @@ const MAX_EVENT_ID_LENGTH = 64;
 export async function getSyncNotify(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   checkQuery(req, []);
   const hub = ctx.runtime.digestHub;
-  if (hub.full) {
+  const lastEventId = req.get('last-event-id')?.slice(0, MAX_EVENT_ID_LENGTH);
+  const listener = new NotifyListener(res);
+  const subscribed = await hub.subscribe(ctx.endpoint.db, ctx.endpoint.id, ctx.endpoint.url, listener);
+  if (!subscribed) {
     res.setHeader('Retry-After', '5');
     throw new SDataError(503, { severity: 'Transient', sdataCode: 'ApplicationUnavailable', applicationCode: 'TooManyListeners', message: `this server serves ${hub.listenerCount} $syncNotify streams, its maximum; try again later` });
   }
-  const lastEventId = req.get('last-event-id')?.slice(0, MAX_EVENT_ID_LENGTH);
-  const listener = new NotifyListener(res);
-  const { current, unsubscribe } = await hub.subscribe(ctx.endpoint.db, ctx.endpoint.id, ctx.endpoint.url, listener);
+  const { current, unsubscribe } = subscribed;
   req.once('close', unsubscribe);
   res.once('close', unsubscribe);
   if (res.destroyed) {

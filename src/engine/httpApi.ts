@@ -13,6 +13,7 @@
  *   GET  /routes/{name}/runs/{id}   a run's state (running | done | failed) and counts, as the logger's
  *                                   run records count them
  *
+ * No route takes a body: a body over ENGINE_BODY_LIMIT_BYTES is answered 413 (read and discarded first).
  * `{name}` is a configured route name, percent-encoded (`demo%20crm%3C-%3Eerp`). Errors are `sdata:diagnoses`
  * bodies, or SData JSON diagnoses when JSON was asked for.
  */
@@ -22,6 +23,7 @@ import type { Registry } from 'prom-client';
 import { diagnosesDocument } from '../atom/diagnosisXml';
 import { FEED_TYPE } from '../atom/feed';
 import { internalErrorDiagnosis } from '../http/internalError';
+import { rawBody } from '../http/textBody';
 import { diagnosesJson } from '../json/diagnosisJson';
 import { httpMetrics } from '../metrics/http';
 import { metricsHandler } from '../metrics/registry';
@@ -48,6 +50,8 @@ const RUN = /^\/routes\/([^/]+)\/(?:\$|%24)run\/?$/i;
 const RUN_STATUS = /^\/routes\/([^/]+)\/runs\/([^/]+)\/?$/;
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JSON_TYPE = 'application/json';
+/** No route takes a body; one up to this size (a client's habitual `{}`) is read and ignored, a larger one is a 413. */
+export const ENGINE_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** The route of a request as ENGINE_ROUTES names it. */
 export function engineRouteOf(pathname: string): RouteOf {
@@ -88,6 +92,7 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
   app.use(httpMetrics(opts.registry, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
   app.use(accessControl(opts.security, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
   app.get('/metrics', metricsHandler(opts.registry));
+  app.use(rawBody(ENGINE_BODY_LIMIT_BYTES));
 
   const routeNamed = (encoded: string): EngineRoute => {
     if (encoded.length > MAX_ENCODED_NAME) throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: `a route name is at most ${MAX_NAME} characters` });

@@ -10,6 +10,7 @@ import { StartupGate } from '../http/startup';
 import { createHttpServer } from '../security/httpServer';
 import { schemeOf } from '../config/securitySchema';
 import { securityPolicy } from '../security/policy';
+import { loginMetrics } from '../metrics/logins';
 import type { RunningEngine } from './daemon';
 import { createEngineApp } from './httpApi';
 
@@ -22,6 +23,7 @@ export interface EngineListener {
 export async function startEngineListener(cfg: Pick<Config, 'engine' | 'security'>, engine: RunningEngine, opts: { port?: number; log?: Logger } = {}): Promise<EngineListener> {
   const http = cfg.engine.http;
   const security = securityPolicy(cfg.security, http.host, 'engine');
+  loginMetrics(engine.metrics.registry, security.loginCounts);
   const gate = new StartupGate();
   const server = createHttpServer(http.tls).on('request', gate.listener);
   await new Promise<void>((resolve, reject) => {

@@ -38,6 +38,15 @@ function decodeBody(bytes: Uint8Array, contentType: string | undefined): string 
   }
 }
 
+/**
+ * Middleware: reads the body (whatever its content type) into `req.body` as bytes. A body over `limitBytes`
+ * is read to its end and discarded, then answered 413 (express's body limit; the error reaches the app's
+ * error handler as a body reader failure): the client, still sending, can read that answer.
+ */
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
+
 /** Middleware: `req.body` becomes the checked text of the body (unset when the request has none). */
 export function textBody(limitBytes: number): RequestHandler[] {
   const decode = (req: Request, _res: Response, next: NextFunction) => {
@@ -51,5 +60,5 @@ export function textBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [express.raw({ type: () => true, limit: limitBytes }), decode];
+  return [rawBody(limitBytes), decode];
 }

@@ -30,6 +30,7 @@ import type { SecurityPolicy } from '../security/policy';
 import { LOGGER_ROUTES } from '../security/roles';
 import { httpMetrics } from '../metrics/http';
 import { poolMetrics } from '../metrics/pool';
+import { loginMetrics } from '../metrics/logins';
 import { metricsHandler, serviceRegistry } from '../metrics/registry';
 import { EVENT_FILTER_PARAMS, eventFilterOf, givenParams, pagingOf, RUN_FILTER_PARAMS, runFilterOf } from './filters';
 import { eventsFeed, runsFeed } from './feeds';
@@ -80,6 +81,7 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   if (log) app.use(requestLog(log));
   const metrics = serviceRegistry('logger');
   poolMetrics(metrics, db);
+  loginMetrics(metrics, opts.security.loginCounts);
   app.use(httpMetrics(metrics, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
   app.use(accessControl(opts.security, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
   app.get('/metrics', metricsHandler(metrics));

@@ -5,6 +5,8 @@
  *     │                                                                 for other methods)
  *     ├─ public ──> handler
  *     ├─ credentials given (Authorization or X-Authorization: Basic)
+ *     │    ├─ too many wrong passwords of that user from that address, or from that address ──> 429
+ *     │    │    + Retry-After (the password is not checked)
  *     │    ├─ unknown user / wrong password ──> 401
  *     │    └─ the user ──> has the role (admin has all) and may use the application? ── no ──> 403
  *     └─ none: the anonymous roles grant it? ── no ──> 401                             └─ yes ──> handler
@@ -17,6 +19,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse as parseBasic } from 'basic-auth';
 import { SDataError } from '../protocol/diagnosis';
+import { clientAddress } from './loginThrottle';
 import type { Principal, SecurityPolicy } from './policy';
 import { describeAccess, listedMethods, requiredAccess, rolesGrant, type Access, type RoleTable } from './roles';
 
@@ -68,8 +71,14 @@ async function check(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Re
     if (why) throw unauthorized(req, res, `credentials needed (HTTP Basic): ${why}`);
     return;
   }
-  const who = await policy.authenticate(given.name, given.pass);
-  if (!who) throw unauthorized(req, res, 'unknown user or wrong password');
+  const outcome = await policy.authenticate(given.name, given.pass, clientAddress(req.socket.remoteAddress));
+  if ('refused' in outcome) {
+    if (outcome.refused === 'credentials') throw unauthorized(req, res, 'unknown user or wrong password');
+    const seconds = Math.max(1, Math.ceil(outcome.retryAfterMillis / 1000));
+    res.setHeader('Retry-After', String(seconds));
+    throw new SDataError(429, { sdataCode: 'Unauthorized', applicationCode: 'TooManyFailedLogins', message: `too many wrong passwords for this user from this address: try again in ${seconds} s` });
+  }
+  const who = outcome.principal;
   const why = refusal(who, needed, route, req.method);
   if (why) throw new SDataError(403, { sdataCode: 'Forbidden', message: `user '${who.user}' is refused: ${why}` });
   res.locals.user = who.user;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { describeEachDatabase, describePostgres, postgresUrl } from '../support/databases';
-import { openDatabase } from '../../src/store/db';
+import { openDatabase, type Db } from '../../src/store/db';
 import { createApp, prepareRuntime } from '../../src/endpoint/server';
 import { readEvents, type EventReader } from '../support/sse';
 import { NS } from '../../src/atom/namespaces';
@@ -126,6 +126,61 @@ describePostgres('$syncNotify across server processes', (tdb) => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await otherDb.destroy();
+    }
+  });
+});
+
+/** Takes every connection of the database's pool until the returned function gives them back. */
+async function holdPool(db: Db): Promise<() => void> {
+  const pool = (db.client as { pool: { max: number } }).pool;
+  const held = await Promise.all(Array.from({ length: pool.max }, () => db.client.acquireConnection()));
+  return () => {
+    for (const connection of held) db.client.releaseConnection(connection);
+  };
+}
+
+describeEachDatabase('$syncNotify stream cap', (tdb) => {
+  it('a burst of 200 stream opens against a cap of 50 gets exactly 50 streams, the rest a 503 with a diagnosis', async () => {
+    const t = await openTestApp(tdb, testConfig({ sync: { heartbeatSeconds: 60, maxNotifyListeners: 50 } }));
+    const server = createServer(t.app);
+    let arrived = 0;
+    server.on('request', () => (arrived += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${EP}/$syncNotify`;
+    const abort = new AbortController();
+    const open = () => fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    try {
+      // The database is slow to answer while the burst arrives: every stream's set-up waits on it.
+      const release = await holdPool(t.db);
+      const burst = Array.from({ length: 200 }, async () => {
+        const res = await open();
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: res.status === 200 ? '' : await res.text() };
+      });
+      while (arrived < 200) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      const answers = await Promise.all(burst);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(50);
+      const refused = answers.filter((a) => a.status !== 200);
+      expect(refused).toHaveLength(150);
+      for (const a of refused) {
+        expect(a.status).toBe(503);
+        expect(a.retryAfter).toBe('5');
+        expect(a.body).toContain('TooManyListeners');
+      }
+      expect(t.runtime.digestHub.listenerCount).toBe(50);
+      abort.abort();
+      const deadline = Date.now() + 30_000;
+      while (t.runtime.digestHub.listenerCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(t.runtime.digestHub.listenerCount).toBe(0);
+      const again = await fetch(url, { headers: { accept: 'text/event-stream' } });
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+    } finally {
+      abort.abort();
+      await t.runtime.digestHub.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -23,10 +23,14 @@ export const ROLE_USERS: TestUser[] = [
 
 export const ALICE: TestUser = { name: 'alice', password: 'alice-pass', roles: ['read', 'write'], applications: ['crm'] };
 
+/** Enough wrong passwords for the tests that walk every route with them: none of them locks (lockout.db.test.ts tests the locks). */
+const LENIENT_LOCKOUT = { failures: 100_000, addressFailures: 100_000 };
+
 /** The `security` section declaring these users (anonymous callers get nothing). */
 export async function securitySection(users: TestUser[] = [...ROLE_USERS, ALICE], anonymous?: Role[]): Promise<NonNullable<ConfigInput['security']>> {
   return {
     users: await Promise.all(users.map(async (u) => ({ name: u.name, passwordHash: await hashPassword(u.password, FAST), roles: u.roles, applications: u.applications }))),
+    lockout: LENIENT_LOCKOUT,
     ...(anonymous ? { anonymous } : {}),
   };
 }

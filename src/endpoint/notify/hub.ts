@@ -61,43 +61,47 @@ export class DigestHub {
     return this.listeners;
   }
 
-  get full(): boolean {
-    return this.listeners >= this.opts.maxListeners;
-  }
-
   /**
    * Adds a listener to an endpoint and answers the endpoint's current digest event (read now), which the
    * caller sends first unless the client already saw it. The returned function removes the listener.
+   * Answers undefined when the hub serves `maxListeners` already: the place is taken before anything is
+   * awaited, so a burst of subscriptions cannot all pass the check while the first ones are being set up;
+   * it is given back when the set-up fails.
    */
-  async subscribe(db: Db, endpointId: number, url: string, listener: NotifyListener): Promise<{ current: DigestEvent; unsubscribe: () => void }> {
-    const store = this.storeOf(db);
-    await this.ensureListening(db, store);
-    const { channels } = store;
-    let channel = channels.get(endpointId);
-    if (!channel) {
-      channel = { db, endpointId, url, listeners: new Set(), busy: false, dirty: false, heartbeatDue: false, heartbeat: setInterval(() => this.beat(store, endpointId), this.opts.heartbeatSeconds * 1000) };
-      channel.heartbeat.unref();
-      channels.set(endpointId, channel);
-    }
-    channel.listeners.add(listener);
+  async subscribe(db: Db, endpointId: number, url: string, listener: NotifyListener): Promise<{ current: DigestEvent; unsubscribe: () => void } | undefined> {
+    if (this.listeners >= this.opts.maxListeners) return undefined;
     this.listeners += 1;
-    const current = digestEvent(await readDigest(db, endpointId, url), url);
-    channel.current ??= current;
-    const ch = channel;
+    const store = this.storeOf(db);
+    let channel: Channel | undefined;
     let subscribed = true;
-    return {
-      current,
-      unsubscribe: () => {
-        if (!subscribed) return;
-        subscribed = false;
-        ch.listeners.delete(listener);
-        this.listeners -= 1;
-        if (ch.listeners.size === 0) {
-          clearInterval(ch.heartbeat);
-          channels.delete(endpointId);
-        }
-      },
+    const unsubscribe = (): void => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.listeners -= 1;
+      if (!channel) return;
+      channel.listeners.delete(listener);
+      if (channel.listeners.size === 0) {
+        clearInterval(channel.heartbeat);
+        if (store.channels.get(endpointId) === channel) store.channels.delete(endpointId);
+      }
     };
+    try {
+      await this.ensureListening(db, store);
+      const { channels } = store;
+      channel = channels.get(endpointId);
+      if (!channel) {
+        channel = { db, endpointId, url, listeners: new Set(), busy: false, dirty: false, heartbeatDue: false, heartbeat: setInterval(() => this.beat(store, endpointId), this.opts.heartbeatSeconds * 1000) };
+        channel.heartbeat.unref();
+        channels.set(endpointId, channel);
+      }
+      channel.listeners.add(listener);
+      const current = digestEvent(await readDigest(db, endpointId, url), url);
+      channel.current ??= current;
+      return { current, unsubscribe };
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
   }
 
   /** A committed change of the digest of an endpoint of this store was heard. */
