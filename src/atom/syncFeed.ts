@@ -24,7 +24,7 @@ import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, type Pa
 import { el, renderXml } from './write';
 import { childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
-export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
+export { syncEntryNode, syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
 
 const SYNC_MODES: readonly SyncMode[] = ['catchUp', 'immediate'];
 

@@ -19,7 +19,7 @@ import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
 
-const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded'];
+const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];
 
 function failureUrl(ctx: ServiceContext, id: number): string {
   return `${ctx.endpoint.url}/$failures('${id}')`;
