@@ -9,10 +9,13 @@ import request from 'supertest';
 import { describeEachDatabase } from '../support/databases';
 import { asText, openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
 import { CRM, ERP } from '../endpoint/support/testConfig';
-import { getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
+import { getDigest, getDigestXml, pathOf, syncByHand } from '../support/syncByHand';
 import { parseFailureFeed } from '../../src/atom/parkedFeeds';
 import { parseXml } from '../../src/atom/xml';
 import { createResources } from '../../src/store/resources';
+import { parseResultFeed } from '../../src/atom/resultFeed';
+import { parseDigestDocument } from '../../src/atom/digestXml';
+import { tickOf } from '../../src/protocol/digest';
 
 const A = `${CRM}/accounts`;
 const B = `${ERP}/accounts`;
@@ -92,5 +95,46 @@ describeEachDatabase('characters XML cannot carry', (tdb) => {
     const later = await syncByHand(t.app, A, B);
     expect(later.completed).toBe(true);
     expect(await namesAt(t, B, 'T3')).toEqual(['T3 first', 'T3 later 1', 'T3 later 2', 'T3 later 3', 'T3 third']);
+  });
+
+  /** The second entry of a page, spoilt. */
+  const spoilSecond = (page: string, spoil: (entry: string) => string): string => {
+    const entries = [...page.matchAll(/<entry>[\s\S]*?<\/entry>/g)];
+    expect(entries).toHaveLength(3);
+    const second = entries[1];
+    const spoilt = spoil(second[0]);
+    expect(spoilt).not.toBe(second[0]);
+    return page.slice(0, second.index) + spoilt + page.slice(second.index! + second[0].length);
+  };
+
+  it.each<[string, (entry: string) => string, string]>([
+    ['an unknown element in its sync metadata', (e) => e.replace('</sync:syncState>', '<sync:bogus>1</sync:bogus></sync:syncState>'), 'InvalidSyncFeed'],
+    ['a tick that is not a number', (e) => e.replace(/<sync:tick>\d+<\/sync:tick>/, '<sync:tick>x7</sync:tick>'), 'InvalidSyncFeed'],
+    ['no sync metadata at all', (e) => e.replace(/<sync:syncState>[\s\S]*?<\/sync:syncState>/, ''), 'InvalidSyncFeed'],
+    ['a value its kind refuses', (e) => e.replace(/<name>([^<]*)<\/name>/, '<name>$1</name><balance>not a number</balance>'), 'InvalidValue'],
+  ])('a page whose middle entry has %s: that entry is quarantined, the other two apply, the digest moves, three later changes arrive', async (name, spoil, code) => {
+    const tag = `T5 ${name}`;
+    await syncByHand(t.app, A, B);
+    await t.db.transaction((trx) => createResources(trx, local(t, A), [{ values: { name: `${tag} 1` } }, { values: { name: `${tag} 2` } }, { values: { name: `${tag} 3` } }]));
+    const selected = await asText(request(t.app).post(pathOf(`${A}/$syncSource?count=500`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B)));
+    expect(selected.status).toBe(200);
+    const page = spoilSecond(selected.body as string, spoil);
+    const ceiling = parseDigestDocument(parseXml(await getDigestXml(t.app, A)));
+
+    const posted = await asText(request(t.app).post(pathOf(`${B}/$syncTarget`)).set('Content-Type', 'application/atom+xml;type=feed').send(page));
+    expect(posted.status).toBe(200);
+    const results = parseResultFeed(posted.body as string).entries;
+    expect(results.map((r) => r.httpStatus)).toEqual([201, 422, 201]);
+    expect(results[1].diagnoses).toEqual([expect.objectContaining({ applicationCode: code })]);
+    expect(await namesAt(t, B, tag)).toEqual([`${tag} 1`, `${tag} 3`]);
+    // The digest moved past the quarantined entry as for an applied one.
+    expect(tickOf(await getDigest(t.app, B), A, 0)).toBe(tickOf(ceiling, A, 0));
+    const failures = parseFailureFeed((await asText(request(t.app).get(pathOf(`${B}/$failures?status=open`)))).body as string).items;
+    expect(failures.some((f) => f.diagnoses.some((d) => d.applicationCode === code && (d.payloadPath ?? '').includes(code === 'InvalidValue' ? 'balance' : 'entry[2]')))).toBe(true);
+
+    for (const n of [4, 5, 6]) expect((await postJson(t, JSON.stringify({ name: `${tag} ${n}` }))).status).toBe(201);
+    const later = await syncByHand(t.app, A, B);
+    expect(later.completed).toBe(true);
+    expect(await namesAt(t, B, tag)).toEqual([`${tag} 1`, `${tag} 3`, `${tag} 4`, `${tag} 5`, `${tag} 6`]);
   });
 });
