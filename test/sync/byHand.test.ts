@@ -109,7 +109,8 @@ describeEachDatabase('sync feeds by hand', (tdb) => {
     const bad = [
       '<!DOCTYPE x [<!ENTITY e "x">]><feed xmlns="http://www.w3.org/2005/Atom"/>',
       '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><sync:digest><sync:digestEntry><sync:endpoint>x</sync:endpoint><sync:tick>1</sync:tick><sync:stamp>2026-01-01T00:00:00Z</sync:stamp><sync:conflictPriority>12</sync:conflictPriority></sync:digestEntry></sync:digest></feed>',
-      '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><sync:digest/><entry><id>x</id></entry></feed>',
+      // No sync:digest (an entry without sync:syncState alone would be quarantined: xmlChars.test.ts).
+      '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><entry><id>x</id></entry></feed>',
       '<feed',
     ];
     for (const body of bad) {
