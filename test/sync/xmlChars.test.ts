@@ -82,7 +82,7 @@ describeEachDatabase('characters XML cannot carry', (tdb) => {
     expect(listed).toEqual([
       expect.objectContaining({
         status: 'withheld',
-        diagnoses: [expect.objectContaining({ applicationCode: 'UnservableValue', payloadPath: 'entry/sdata:payload/account/name', message: expect.stringContaining('U+FFFF at character 8') })],
+        diagnoses: [expect.objectContaining({ applicationCode: 'UnservableValue', payloadPath: 'account/name', message: expect.stringContaining('U+FFFF at character 8') })],
       }),
     ]);
     // The same version selected again (for another target): still listed once.

@@ -178,9 +178,11 @@ async function withoutUnservable(ctx: ServiceContext, context: SyncContext, entr
       servable.push(e);
       continue;
     }
-    const diagnosis = unservableDiagnosis(hit.path, forbiddenCharMessage(hit.found));
+    // A path into the payload reads as payload paths do elsewhere (`account/name`).
+    const path = hit.path.replace(/^entry\/sdata:payload\//, '');
+    const diagnosis = unservableDiagnosis(path, forbiddenCharMessage(hit.found));
     withheld.push({ uuid: e.uuid, entry: { index: 0, id: e.id, uuid: e.uuid, state: e.state, deleted: e.deleted }, ceiling: context.ceiling!, diagnoses: [diagnosis] });
-    ctx.runtime.log.warn({ endpoint: ctx.endpoint.url, uuid: e.uuid, tick: e.state.tick, payloadPath: hit.path }, 'a version holding a character XML cannot carry was left out of a sync feed');
+    ctx.runtime.log.warn({ endpoint: ctx.endpoint.url, uuid: e.uuid, tick: e.state.tick, payloadPath: path }, 'a version holding a character XML cannot carry was left out of a sync feed');
   }
   if (withheld.length > 0) await withholdVersions(ctx.endpoint.db, ctx.endpoint.id, withheld, context);
   return servable;
