@@ -10,14 +10,14 @@
  *     <sdata:payload><account sdata:key sdata:uuid sdata:url [sdata:isDeleted="true"]>…</account></sdata:payload>
  *   </entry>
  *
- * Reading separates two kinds of problem. The sync metadata (syncState and knowledge) decides where the
- * target's digest goes, so an error there refuses the whole feed: SDataError 400, applicationCode
- * `InvalidSyncFeed`, payloadPath such as `entry[3]/syncState/tick`. The payload is returned unread (an
- * XmlElement): it is checked per entry by the target, which quarantines a bad entry alone. A missing or
- * malformed or nil UUID is such a per-entry problem too: the entry's `uuid` is then undefined, and
- * `givenUuid` keeps what it wrote.
+ * Reading an entry's sync metadata (syncState and knowledge) throws on any error: SDataError 400,
+ * applicationCode `InvalidSyncFeed`, payloadPath such as `entry[3]/syncState/tick`. A reader of a whole
+ * feed decides what that means (a target quarantines such an entry alone: `unreadableSyncEntry` keeps what
+ * can still be read of it). The payload is returned unread (an XmlElement): it is checked per entry by the
+ * target, which quarantines a bad entry alone. A missing or malformed or nil UUID is such a per-entry
+ * problem too: the entry's `uuid` is then undefined, and `givenUuid` keeps what it wrote.
  */
-import { SDataError } from '../protocol/diagnosis';
+import { SDataError, type Diagnosis } from '../protocol/diagnosis';
 import { namesResource } from '../protocol/pageIdentity';
 import type { Digest, SyncState } from '../protocol/types';
 import { digestNode, parseDigestElement, stampValue, tickValue } from './digestXml';
@@ -168,22 +168,13 @@ export function parseSyncState(s: XmlElement, at: string): { state: SyncState; k
 }
 
 
-/** Reads one `<entry>` of a sync feed (`index` is its 1-based position). */
-export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntry {
-  const at = `entry[${index}]`;
-  const s = child(entry, NS.sync, 'syncState');
-  if (!s) throw invalidSyncFeed('the entry has no sync:syncState', `${at}/syncState`);
-  if (entry.children.filter((c) => c.ns === NS.sync && c.name === 'syncState').length > 1) {
-    throw invalidSyncFeed('sync:syncState appears more than once in the entry', `${at}/syncState`);
-  }
-  const { state, knowledge } = parseSyncState(s, `${at}/syncState`);
+/** What an entry says of the resource, whatever its sync metadata holds: id, UUID, key, payload, deletion. */
+type EntryIdentity = Omit<ParsedSyncEntry, 'index' | 'state' | 'knowledge'>;
+
+function entryIdentity(entry: XmlElement): EntryIdentity {
   const payload = child(entry, NS.sdata, 'payload')?.children[0];
   const httpMethod = childText(entry, NS.http, 'httpMethod')?.toUpperCase() || undefined;
-  const parsed: ParsedSyncEntry = {
-    index,
-    state,
-    deleted: isTrue(attr(payload, NS.sdata, 'isDeleted')) || httpMethod === 'DELETE',
-  };
+  const parsed: EntryIdentity = { deleted: isTrue(attr(payload, NS.sdata, 'isDeleted')) || httpMethod === 'DELETE' };
   const id = childText(entry, NS.atom, 'id') ?? childText(entry, '', 'id');
   if (id) parsed.id = id;
   const givenUuid = (attr(payload, NS.sdata, 'uuid') ?? childText(entry, NS.sdata, 'uuid'))?.trim().toLowerCase();
@@ -193,8 +184,32 @@ export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntr
   }
   const key = attr(payload, NS.sdata, 'key');
   if (key !== undefined) parsed.key = key;
-  if (knowledge) parsed.knowledge = knowledge;
   if (payload) parsed.payload = payload;
   if (httpMethod) parsed.httpMethod = httpMethod;
   return parsed;
+}
+
+/** Reads one `<entry>` of a sync feed (`index` is its 1-based position); 400 InvalidSyncFeed when its sync metadata is wrong. */
+export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntry {
+  const at = `entry[${index}]`;
+  const s = child(entry, NS.sync, 'syncState');
+  if (!s) throw invalidSyncFeed('the entry has no sync:syncState', `${at}/syncState`);
+  if (entry.children.filter((c) => c.ns === NS.sync && c.name === 'syncState').length > 1) {
+    throw invalidSyncFeed('sync:syncState appears more than once in the entry', `${at}/syncState`);
+  }
+  const { state, knowledge } = parseSyncState(s, `${at}/syncState`);
+  const parsed: ParsedSyncEntry = { index, state, ...entryIdentity(entry) };
+  if (knowledge) parsed.knowledge = knowledge;
+  return parsed;
+}
+
+/** An entry whose sync metadata cannot be read: what it says of the resource, and why it cannot be used. */
+export interface UnreadableSyncEntry extends EntryIdentity {
+  index: number;
+  problems: Diagnosis[];
+}
+
+/** What can still be read of an entry `parseSyncEntry` refused with `err`. */
+export function unreadableSyncEntry(entry: XmlElement, index: number, err: SDataError): UnreadableSyncEntry {
+  return { index, ...entryIdentity(entry), problems: err.diagnoses };
 }

@@ -11,20 +11,23 @@
  *   </feed>
  *
  * Elements are matched by namespace URI only (`sync:`, `sdatasync:` or a default namespace all read the
- * same). Sync metadata errors refuse the whole feed with 400 `InvalidSyncFeed` and a payloadPath
- * (`syncMode`, `digest/digestEntry[2]/tick`, `entry[3]/syncState/tick`, …); payloads are left for the
- * target to check per entry. It is written through write.ts, the feed hot path.
+ * same). Errors in the feed's own metadata refuse the whole feed with 400 `InvalidSyncFeed` and a payloadPath
+ * (`syncMode`, `digest/digestEntry[2]/tick`, …); so does an error in an entry's sync metadata
+ * (`entry[3]/syncState/tick`), unless the reader takes such entries one by one (`onUnreadable`: a target
+ * quarantines them alone). Payloads are left for the target to check per entry. It is written through
+ * write.ts, the feed hot path.
  */
 import type { Digest, SyncMode } from '../protocol/types';
 import { digestNode } from './digestXml';
 import { feedNode, linkHref, readOpensearch, type AtomLink } from './feed';
 import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
-import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
+import { SDataError } from '../protocol/diagnosis';
+import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, unreadableSyncEntry, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
 import { el, renderXml } from './write';
 import { childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
-export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut } from './syncEntry';
+export { syncEntryNode, syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
 
 const SYNC_MODES: readonly SyncMode[] = ['catchUp', 'immediate'];
 
@@ -100,11 +103,13 @@ function digestOf(root: XmlElement, ns: string, name: string): Digest | undefine
 /**
  * Reads a page of a sync feed; 400 (MalformedXml, InvalidSyncFeed, …) when it cannot be used at all.
  * Each entry is read as soon as it is complete and handed to `mapEntry` (for instance to decode its payload),
- * so only what `mapEntry` keeps of an entry outlives it: a page is never one tree in memory.
+ * so only what `mapEntry` keeps of an entry outlives it: a page is never one tree in memory. With
+ * `onUnreadable`, an entry whose sync metadata is wrong is handed to it (in its place among the entries)
+ * instead of refusing the feed.
  */
 export function parseSyncFeed(text: string): ParsedSyncFeed;
-export function parseSyncFeed<T>(text: string, mapEntry: (e: ParsedSyncEntry) => T, limits?: XmlLimits): ParsedSyncFeed<T>;
-export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) => T, limits?: XmlLimits): ParsedSyncFeed<T | ParsedSyncEntry> {
+export function parseSyncFeed<T>(text: string, mapEntry: (e: ParsedSyncEntry) => T, limits?: XmlLimits, onUnreadable?: (e: UnreadableSyncEntry) => T): ParsedSyncFeed<T>;
+export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) => T, limits?: XmlLimits, onUnreadable?: (e: UnreadableSyncEntry) => T): ParsedSyncFeed<T | ParsedSyncEntry> {
   const entries: (T | ParsedSyncEntry)[] = [];
   let index = 0;
   // The first bad entry is reported once the whole text is known to be XML and the feed's head is read, so
@@ -116,8 +121,15 @@ export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) =
       if (!isEntryElement(el)) return false;
       index += 1;
       if (entryError !== undefined) return true;
+      let entry: ParsedSyncEntry;
       try {
-        const entry = parseSyncEntry(el, index);
+        entry = parseSyncEntry(el, index);
+      } catch (err) {
+        if (onUnreadable && err instanceof SDataError) entries.push(onUnreadable(unreadableSyncEntry(el, index, err)));
+        else entryError = err;
+        return true;
+      }
+      try {
         entries.push(mapEntry ? mapEntry(entry) : entry);
       } catch (err) {
         entryError = err;

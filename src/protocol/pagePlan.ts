@@ -5,6 +5,8 @@
  *
  *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
  *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
+ *   entry without a sync state (its sync metadata could not be read) ──> quarantine; the digest moves
+ *     for it at the end of the feed only, with the ceiling
  *   last page (no rel="next"), in both modes ──> end-of-feed merge with the ceiling, gapped endpoints reported
  */
 import type { Diagnosis } from './diagnosis';
@@ -32,7 +34,8 @@ export interface DecodedEntry {
   uuid?: string;
   /** The sdata:uuid as the entry wrote it (trimmed, lower case), usable or not: what a page names once. */
   givenUuid?: string;
-  state: SyncState;
+  /** Absent when the entry's sync metadata could not be read (then a problem says why). */
+  state?: SyncState;
   knowledge?: Digest;
   deleted: boolean;
   values?: unknown;
@@ -96,10 +99,10 @@ export interface PageInput {
 }
 
 /** Gaps that make an immediate page be refused whole (PROTOCOL.md 2.4); empty when none. */
-export function immediateGaps(mode: SyncMode, floor: Digest | undefined, ceiling: Digest, targetDigest: Digest, states: SyncState[]): string[] {
+export function immediateGaps(mode: SyncMode, floor: Digest | undefined, ceiling: Digest, targetDigest: Digest, states: (SyncState | undefined)[]): string[] {
   if (mode !== 'immediate') return [];
   if (floor) return gapsIn(claimsOf(floor, ceiling), targetDigest).map((g) => g.endpoint);
-  return immediateGapsWithoutFloor(states, targetDigest).map((s) => s.endpoint);
+  return immediateGapsWithoutFloor(states.filter((s): s is SyncState => s !== undefined), targetDigest).map((s) => s.endpoint);
 }
 
 const conflictDiagnosis = (winner: 'source' | 'target', reason: string): Diagnosis => ({
@@ -129,11 +132,12 @@ export function planPage(input: PageInput): PagePlan {
     const cur = entry.uuid ? current.get(entry.uuid) : undefined;
     let result: PlannedEntry;
     const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
-    const d = entry.uuid ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: entry.state, targetState: cur?.state }) : undefined;
+    const state = entry.state;
+    const d = entry.uuid && state ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: state, targetState: cur?.state }) : undefined;
     if (d?.outcome === 'ignore') {
       // Decided on sync state alone: a version the target already has (or supersedes) is skipped, valid or not.
       result = { entry, outcome: { kind: 'ignored', reason: d.reason }, diagnoses: [] };
-    } else if (!d || !entry.uuid || entry.problems.length > 0) {
+    } else if (!d || !entry.uuid || !state || entry.problems.length > 0) {
       result = { entry, outcome: { kind: 'quarantined' }, diagnoses: entry.problems };
     } else {
       if (d.outcome === 'apply') {
@@ -142,12 +146,12 @@ export function planPage(input: PageInput): PagePlan {
           uuid: entry.uuid,
           values: entry.values,
           deleted: entry.deleted,
-          state: entry.state,
+          state,
           knowledge: knowledgeOnApply(sourceCeiling, entry.knowledge),
         };
         result = { entry, outcome: { kind: 'applied', method: methodFor(cur, entry) }, diagnoses: [], stored };
       } else {
-        const incoming: StoredVersion = { key: cur?.key, uuid: entry.uuid, values: entry.values, deleted: entry.deleted, state: entry.state, knowledge: entry.knowledge };
+        const incoming: StoredVersion = { key: cur?.key, uuid: entry.uuid, values: entry.values, deleted: entry.deleted, state, knowledge: entry.knowledge };
         const target = cur!;
         const [winner, loser] = d.winner === 'source' ? [incoming, target] : [target, incoming];
         const stored: StoredVersion = {
@@ -173,9 +177,9 @@ export function planPage(input: PageInput): PagePlan {
       current.set(result.stored.uuid, result.stored);
       written.set(result.stored.uuid, result.stored);
     }
-    if (!entry.retry) {
-      const x = entry.state.endpoint;
-      digest = advanceForEntry(digest, entry.state, targetUrl, floor, now, priorityOf(ceiling, x) ?? priorityOf(digest, x) ?? 5);
+    if (!entry.retry && state) {
+      const x = state.endpoint;
+      digest = advanceForEntry(digest, state, targetUrl, floor, now, priorityOf(ceiling, x) ?? priorityOf(digest, x) ?? 5);
     }
     planned.push(result);
   }

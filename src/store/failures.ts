@@ -1,4 +1,9 @@
-/** The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later. */
+/**
+ * The quarantine: feed entries that could not be applied, kept whole with their diagnoses and retried later
+ * (status open, then applied or superseded). A source lists here too the versions of its own it holds back
+ * from its feeds (status withheld: a value XML cannot carry); those are never retried, a later version of
+ * the resource is served instead.
+ */
 import type { DbOrTx } from './db';
 import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
 import { utcText, whereOnTable, type TableColumns } from './querySql';
@@ -6,7 +11,7 @@ import type { Condition } from '../query/typed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 
-export type FailureStatus = 'open' | 'applied' | 'superseded';
+export type FailureStatus = 'open' | 'applied' | 'superseded' | 'withheld';
 
 export interface FailureRecord {
   id: number;
@@ -69,6 +74,35 @@ export async function quarantineEntries(
     run_stamp: run.runStamp ?? null,
   }));
   for (let i = 0; i < rows.length; i += 500) await db('failures').insert(rows.slice(i, i + 500));
+}
+
+/** A version a source holds back: its entry (sync state, UUID, id; no payload), the ceiling of the selection, why. */
+export interface WithheldVersion {
+  uuid: string;
+  entry: { state: { endpoint: string; tick: number }; [field: string]: unknown };
+  ceiling: Digest;
+  diagnoses: Diagnosis[];
+}
+
+/** Records versions a source holds back from its feeds, each once (a version is its sync state: endpoint and tick). */
+export async function withholdVersions(db: DbOrTx, endpointId: number, items: WithheldVersion[], run: { runName?: string; runStamp?: string } = {}): Promise<void> {
+  for (const i of items) {
+    const known = await db('failures')
+      .where({ endpoint_id: endpointId, status: 'withheld', uuid: i.uuid })
+      .whereRaw(`entry->'state'->>'endpoint' = ? AND entry->'state'->>'tick' = ?`, [i.entry.state.endpoint, String(i.entry.state.tick)])
+      .first('id');
+    if (known) continue;
+    await db('failures').insert({
+      endpoint_id: endpointId,
+      uuid: i.uuid,
+      entry: JSON.stringify(i.entry),
+      ceiling: JSON.stringify(i.ceiling),
+      diagnosis: JSON.stringify(i.diagnoses),
+      status: 'withheld',
+      run_name: run.runName ?? null,
+      run_stamp: run.runStamp ?? null,
+    });
+  }
 }
 
 /** True when the endpoint has an open quarantined entry (one index probe). */

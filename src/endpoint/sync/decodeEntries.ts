@@ -1,9 +1,10 @@
 /**
  * Turns the entries of a received sync feed into decoded entries for the page planner: each payload is
- * read against the kind's configuration; an entry whose payload is wrong (or has no UUID) carries its
- * diagnoses and is quarantined alone. The raw form kept in quarantine can be decoded again later.
+ * read against the kind's configuration; an entry whose payload is wrong (or has no UUID), or whose sync
+ * metadata cannot be read (then it has no sync state), carries its diagnoses and is quarantined alone. The
+ * raw form kept in quarantine can be decoded again later.
  */
-import type { ParsedSyncEntry } from '../../atom/syncFeed';
+import type { ParsedSyncEntry, UnreadableSyncEntry } from '../../atom/syncFeed';
 import { readPayload } from '../../atom/payload';
 import type { XmlElement } from '../../atom/xml';
 import type { EndpointDef } from '../../config/catalog';
@@ -18,10 +19,13 @@ export interface QuarantinedEntry {
   id?: string;
   uuid?: string;
   givenUuid?: string;
-  state: SyncState;
+  /** Absent when the entry's sync metadata could not be read (`unreadable` says why). */
+  state?: SyncState;
   knowledge?: Digest;
   deleted: boolean;
   payload?: XmlElement;
+  /** Why the entry's sync metadata could not be read: it stays quarantined, whatever its payload. */
+  unreadable?: Diagnosis[];
 }
 
 function problemsOf(err: unknown): Diagnosis[] {
@@ -37,7 +41,7 @@ function uuidProblem(e: QuarantinedEntry): Diagnosis {
 }
 
 export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry {
-  const problems: Diagnosis[] = [];
+  const problems: Diagnosis[] = [...(e.unreadable ?? [])];
   let values: unknown;
   if (!e.uuid) problems.push(uuidProblem(e));
   if (!e.deleted) {
@@ -61,4 +65,9 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
 /** Decodes one entry of a received sync feed (given to parseSyncFeed, so each entry is decoded as it is read). */
 export function decodeSyncEntry(e: ParsedSyncEntry, def: EndpointDef): DecodedEntry {
   return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, payload: e.payload }, def);
+}
+
+/** Decodes an entry whose sync metadata could not be read: quarantined with that diagnosis (and any other). */
+export function decodeUnreadableEntry(e: UnreadableSyncEntry, def: EndpointDef): DecodedEntry {
+  return decodeEntry({ index: e.index, id: e.id, uuid: e.uuid, givenUuid: e.givenUuid, deleted: e.deleted, payload: e.payload, unreadable: e.problems }, def);
 }

@@ -1,7 +1,8 @@
 /**
  * `$failures` (EXT): the quarantine of an endpoint — feed entries that could not be applied, kept whole
  * with their diagnoses — and `$failures('ID')/$retry` to apply one now under today's configuration and the
- * conflict rules of this moment.
+ * conflict rules of this moment. Versions of its own a source does not serve (status withheld: a value XML
+ * cannot carry) are listed here too; they are not retried.
  */
 import type { Request, Response } from 'express';
 import { el, renderXml, type XNode } from '../../atom/write';
@@ -19,7 +20,7 @@ import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
 
-const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded'];
+const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];
 
 function failureUrl(ctx: ServiceContext, id: number): string {
   return `${ctx.endpoint.url}/$failures('${id}')`;
@@ -46,7 +47,7 @@ function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
       el('x:createdAt', {}, f.createdAt),
       f.runName && el('x:runName', {}, f.runName),
       f.runStamp && el('x:runStamp', {}, f.runStamp),
-      syncStateNode(e.state, e.knowledge),
+      e.state && syncStateNode(e.state, e.knowledge),
     ),
     el('sdata:diagnoses', {}, ...f.diagnoses.map(diagnosisNode)),
   );

@@ -77,7 +77,7 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
     }
     await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), id);
     const digest = await readDigest(trx, target.id, target.url);
-    const gaps = page.floor ? gapsIn(claimsOf(page.floor, page.ceiling), digest) : immediateGapsWithoutFloor(page.entries.map((e) => e.state), digest);
+    const gaps = page.floor ? gapsIn(claimsOf(page.floor, page.ceiling), digest) : immediateGapsWithoutFloor(page.entries.flatMap((e) => (e.state ? [e.state] : [])), digest);
     let verdict: Verdict;
     let applied: Awaited<ReturnType<typeof dryRunPages>> = [];
     if (gaps.length > 0) verdict = prepareVerdict({ entries: [] }, gaps);

@@ -5,21 +5,29 @@
  * engine's, PROTOCOL.md 6: the floor is the target digest it last knew, not one it just read).
  *
  *   POST ──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
+ *
+ * A version holding a character XML cannot carry (a table-backed kind's row written by its application, or
+ * a value stored before such values were refused) is never served: it is left out of its page, listed at
+ * this endpoint's `$failures` as withheld with its diagnosis, and the rest of the page is served. A later
+ * version of the resource is served as usual.
  */
 import type { Request, Response } from 'express';
 import { parseXml } from '../../atom/xml';
 import { parseDigestDocument } from '../../atom/digestXml';
-import { buildSyncFeed, type SyncFeedEntryOut } from '../../atom/syncFeed';
+import { buildSyncFeed, syncEntryNode, type SyncFeedEntryOut } from '../../atom/syncFeed';
+import { forbiddenInNode } from '../../atom/write';
 import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { selectionRanges } from '../../protocol/selection';
 import { knowledgeToSend } from '../../protocol/knowledge';
-import { SDataError } from '../../protocol/diagnosis';
+import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
+import { forbiddenCharMessage } from '../../protocol/xmlText';
 import type { Digest } from '../../protocol/types';
 import { readDigest } from '../../store/digests';
 import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
 import { stateOf } from '../../store/versions';
+import { withholdVersions, type WithheldVersion } from '../../store/failures';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import type { ServiceContext } from '../serviceContext';
 import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
@@ -111,7 +119,7 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
   const self = contextUrl(ctx, context.id);
   const link = (s: number) => `${self}?startIndex=${s}&count=${count}`;
   const updated = new Date().toISOString();
-  const entries: SyncFeedEntryOut[] = page.map((r) => {
+  const built: SyncFeedEntryOut[] = page.map((r) => {
     const entryUrl = keyUrl(url, r.local_key);
     const knowledge = knowledgeToSend(r.knowledge ?? undefined, ceiling);
     return {
@@ -126,6 +134,7 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
       payload: payloadNode({ key: r.local_key, uuid: r.uuid, url: entryUrl, values: r.payload as ResourceValues, deleted: r.deleted }, def.kind, def.app),
     };
   });
+  const entries = await withoutUnservable(ctx, context, built);
   const links = [
     { rel: 'self', href: link(startIndex) },
     { rel: 'first', href: link(1) },
@@ -146,4 +155,35 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
     entries,
   });
   sendXml(res, 200, FEED_TYPE, xml);
+}
+
+/** The diagnosis of a version that is not served. */
+function unservableDiagnosis(path: string, message: string): Diagnosis {
+  return {
+    severity: 'Error',
+    sdataCode: 'ApplicationDiagnosis',
+    applicationCode: 'UnservableValue',
+    message: `this version holds ${message}: it is not served in sync feeds; correct the value at this endpoint (its next version is served)`,
+    payloadPath: path,
+  };
+}
+
+/** The entries XML can carry; the others are recorded as withheld (store/failures.ts) and logged. */
+async function withoutUnservable(ctx: ServiceContext, context: SyncContext, entries: SyncFeedEntryOut[]): Promise<SyncFeedEntryOut[]> {
+  const servable: SyncFeedEntryOut[] = [];
+  const withheld: WithheldVersion[] = [];
+  for (const e of entries) {
+    const hit = forbiddenInNode(syncEntryNode(e));
+    if (!hit) {
+      servable.push(e);
+      continue;
+    }
+    // A path into the payload reads as payload paths do elsewhere (`account/name`).
+    const path = hit.path.replace(/^entry\/sdata:payload\//, '');
+    const diagnosis = unservableDiagnosis(path, forbiddenCharMessage(hit.found));
+    withheld.push({ uuid: e.uuid, entry: { index: 0, id: e.id, uuid: e.uuid, state: e.state, deleted: e.deleted }, ceiling: context.ceiling!, diagnoses: [diagnosis] });
+    ctx.runtime.log.warn({ endpoint: ctx.endpoint.url, uuid: e.uuid, tick: e.state.tick, payloadPath: path }, 'a version holding a character XML cannot carry was left out of a sync feed');
+  }
+  if (withheld.length > 0) await withholdVersions(ctx.endpoint.db, ctx.endpoint.id, withheld, context);
+  return servable;
 }

@@ -23,7 +23,7 @@ import { applySyncPage, type AppliedPage, type PageToApply } from '../../store/s
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../serviceContext';
-import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from './decodeEntries';
+import { decodeEntry, decodeSyncEntry, decodeUnreadableEntry, type QuarantinedEntry } from './decodeEntries';
 import { retryReferencing } from './referencingRetry';
 import { syncTargetOf } from './syncTargetOf';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
@@ -86,9 +86,14 @@ function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
   return decodePage(text, ctx);
 }
 
-/** Parses and decodes one page of a sync feed for this endpoint (400 when it is not a valid one; 403 when the endpoint is no sync target). */
+/**
+ * Parses and decodes one page of a sync feed for this endpoint (400 when it is not a valid one; 403 when the
+ * endpoint is no sync target). An entry that cannot be read (its sync metadata, its payload) does not make
+ * the page invalid: it is quarantined alone, so one bad entry never stops a route.
+ */
 export function decodePage(xml: string, ctx: ServiceContext): ReceivedPage {
-  const feed = parseSyncFeed(xml, (e) => decodeSyncEntry(e, ctx.endpoint.def), ctx.runtime.cfg.xml);
+  const def = ctx.endpoint.def;
+  const feed = parseSyncFeed(xml, (e) => decodeSyncEntry(e, def), ctx.runtime.cfg.xml, (e) => decodeUnreadableEntry(e, def));
   if (!ctx.endpoint.def.kind.isSyncTarget) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncTarget', message: `${ctx.endpoint.url} is not a sync target` });
   }
