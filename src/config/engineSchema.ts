@@ -220,9 +220,12 @@ export const loggerSchema = z
     publicBaseUrl: httpUrl.optional(),
     /** Serve HTTPS with these PEM files. */
     tls: tlsSchema.optional(),
-    /** The logger's own database; defaults to storage.databaseUrl / storage.dataDir. */
+    /**
+     * The logger's own database: PostgreSQL (defaults to storage.databaseUrl), else a PGlite folder of its
+     * own (DATA_DIR overrides), not the server's: one process per PGlite folder.
+     */
     databaseUrl: z.string().optional(),
-    dataDir: z.string().optional(),
+    dataDir: z.string().default('./data-logger'),
     /** Called (POST, JSON) with every Error and Fatal diagnosis received. */
     webhookUrl: httpUrl.optional(),
     webhookTimeoutMillis: z.number().int().positive().default(5_000),

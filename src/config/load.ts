@@ -51,7 +51,8 @@ function applyEnvironment(cfg: Config, env: NodeJS.ProcessEnv): Config {
     out.server.port = port;
   }
   if (env.DATABASE_URL) out.storage.databaseUrl = env.DATABASE_URL;
-  if (env.DATA_DIR) out.storage.dataDir = env.DATA_DIR;
+  // The data folder of the process: the server's (storage) or the event logger's.
+  if (env.DATA_DIR) out.storage.dataDir = out.logger.dataDir = env.DATA_DIR;
   if (env.PUBLIC_BASE_URL) out.server.publicBaseUrl = env.PUBLIC_BASE_URL;
   if (env.LOG_LEVEL) out.log.level = env.LOG_LEVEL as Config['log']['level'];
   return out;

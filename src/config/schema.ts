@@ -141,6 +141,11 @@ export const storageSchema = z
     databaseUrl: z.string().optional(),
     /** PGlite data folder; DATA_DIR overrides; `memory://` keeps everything in memory. */
     dataDir: z.string().default('./data'),
+    /**
+     * A PGlite folder is held by one process at a time (a second one refuses to start); the lock of a process
+     * that died without releasing it (SIGKILL) is taken over after this many seconds.
+     */
+    lockStaleSeconds: z.number().min(2).max(3600).default(10),
   })
   .prefault({});
 
