@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config, type ConfigInput } from './schema';
 import { demoConfig } from './demo';
+import { parseConfigDocument } from './issues';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -11,13 +12,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a configuration object; throws ConfigError listing every bad key with its reason. */
+/** Validates a configuration object; throws ConfigError listing every bad or unknown key with its reason. */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(withHashesFromEnvironment(input ?? {}, env));
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
+  const result = parseConfigDocument(configSchema, withHashesFromEnvironment(input ?? {}, env));
+  if ('problems' in result) throw new ConfigError(`invalid configuration:\n  ${result.problems.join('\n  ')}`);
   return applyEnvironment(result.data, env);
 }
 
