@@ -21,8 +21,8 @@ COPY --from=build /src/dist/migrations ./dist/migrations
 COPY bin ./bin
 COPY public ./public
 COPY README.md ./
-# PGlite's folder (when no DATABASE_URL is given) belongs to the runtime user.
-RUN mkdir -p /app/data && chown node:node /app/data
+# The PGlite folders (when no DATABASE_URL is given), the server's and the logger's, belong to the runtime user.
+RUN mkdir -p /app/data /app/data-logger && chown node:node /app/data /app/data-logger
 USER node
 # The same heap limit bin/sdata-sync.js gives itself (see README "Running it in production").
 ENTRYPOINT ["node", "--max-old-space-size=1024", "/app/bin/sdata-sync.js"]

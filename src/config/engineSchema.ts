@@ -45,7 +45,7 @@ import { clientAuthSchema, tlsSchema } from './securitySchema';
 const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not hold credentials: give them as auth: { user, passwordEnv }');
 
 /** An event logger: its URL, or its URL and the credentials to post with. */
-const loggerTarget = z.union([httpUrl, z.object({ url: httpUrl, auth: clientAuthSchema.optional() })]);
+const loggerTarget = z.union([httpUrl, z.strictObject({ url: httpUrl, auth: clientAuthSchema.optional() })]);
 
 const cronPattern = z.string().refine(
   (pattern) => {
@@ -60,7 +60,7 @@ const cronPattern = z.string().refine(
 );
 
 const retrySchema = z
-  .object({
+  .strictObject({
     /** Attempts of one exchange (a request and its polling) before the error is given up on. */
     attempts: z.number().int().min(1).default(6),
     startingDelayMillis: z.number().int().min(0).default(200),
@@ -69,7 +69,7 @@ const retrySchema = z
   .prefault({});
 
 const pollSchema = z
-  .object({
+  .strictObject({
     /** Bounds applied to an endpoint's `pollingMillis`. */
     minMillis: z.number().int().min(0).default(5),
     maxMillis: z.number().int().min(1).default(5_000),
@@ -84,7 +84,7 @@ const SCHEDULED_DEFAULT = '*/30 * * * * *';
 
 const routeModes = ['scheduled', 'immediate', 'watch'] as const;
 
-const routeSchema = z.object({
+const routeSchema = z.strictObject({
   /** Used as the runName of the route's passes; defaults to `source -> target`. */
   name: z.string().min(1).optional(),
   source: httpUrl,
@@ -109,7 +109,7 @@ const routeSchema = z.object({
 }).transform((r) => ({ ...r, schedule: r.schedule ?? (r.mode === 'immediate' ? IMMEDIATE_SAFETY_NET : SCHEDULED_DEFAULT) }));
 
 const watchSchema = z
-  .object({
+  .strictObject({
     /** Interval of GET $syncDigest for an endpoint whose $syncNotify stream is unavailable (watch and immediate routes). */
     pollSeconds: z.number().positive().default(15),
     /** First wait before a failed catch-up pass of an immediate or watch route is run again (doubling up to maxDelayMillis of retry). */
@@ -117,7 +117,7 @@ const watchSchema = z
   })
   .prefault({});
 
-const clusterSchema = z.object({
+const clusterSchema = z.strictObject({
   /** The cluster master endpoint: a target of the distribution and the source of its members' one. */
   master: httpUrl,
   members: z.array(httpUrl).min(1),
@@ -129,7 +129,7 @@ const clusterSchema = z.object({
  * masters, then each master to its members.
  */
 export const distributionSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1),
     source: httpUrl,
     targets: z.array(httpUrl).default([]),
@@ -148,7 +148,7 @@ export const distributionSchema = z
 
 /** The engine's HTTP listener (health probes, /metrics, the routes for outside schedulers). */
 const engineHttpSchema = z
-  .object({
+  .strictObject({
     host: z.string().default('127.0.0.1'),
     /** 0: any free port (tests). */
     port: z.number().int().min(0).max(65535).default(3200),
@@ -158,7 +158,7 @@ const engineHttpSchema = z
   .prefault({});
 
 export const engineSchema = z
-  .object({
+  .strictObject({
     http: engineHttpSchema,
     /**
      * PostgreSQL used for route locks (pg_try_advisory_lock), so that engine processes sharing it never run
@@ -186,7 +186,7 @@ export const engineSchema = z
 
 /** How the logger watches the endpoints named by the run records it holds (the dashboard and alerts read it). */
 const observeSchema = z
-  .object({
+  .strictObject({
     intervalSeconds: z.number().positive().max(86_400).default(10),
     /** Each request to an endpoint gives up after this long; the error is kept with the endpoint. */
     timeoutMillis: z.number().int().positive().max(120_000).default(5_000),
@@ -205,23 +205,26 @@ const observeSchema = z
 const alertName = z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -');
 /** An alert rule of the logger: which condition of a route, each firing once per episode (logger/alertEpisode.ts). */
 export const alertRuleSchema = z.union([
-  z.object({ name: alertName, when: z.literal('routeBehind'), ticks: z.number().int().min(0) }).strict(),
-  z.object({ name: alertName, when: z.literal('routeBehind'), seconds: z.number().positive() }).strict(),
-  z.object({ name: alertName, when: z.literal('passFailed') }).strict(),
-  z.object({ name: alertName, when: z.literal('newConflict') }).strict(),
+  z.strictObject({ name: alertName, when: z.literal('routeBehind'), ticks: z.number().int().min(0) }).strict(),
+  z.strictObject({ name: alertName, when: z.literal('routeBehind'), seconds: z.number().positive() }).strict(),
+  z.strictObject({ name: alertName, when: z.literal('passFailed') }).strict(),
+  z.strictObject({ name: alertName, when: z.literal('newConflict') }).strict(),
 ]);
 
 export const loggerSchema = z
-  .object({
+  .strictObject({
     port: z.number().int().min(0).max(65535).default(3100),
     host: z.string().default('127.0.0.1'),
     /** Base URL written in the logger's feeds; defaults to http(s)://localhost:{port}. */
     publicBaseUrl: httpUrl.optional(),
     /** Serve HTTPS with these PEM files. */
     tls: tlsSchema.optional(),
-    /** The logger's own database; defaults to storage.databaseUrl / storage.dataDir. */
+    /**
+     * The logger's own database: PostgreSQL (defaults to storage.databaseUrl), else a PGlite folder of its
+     * own (DATA_DIR overrides), not the server's: one process per PGlite folder.
+     */
     databaseUrl: z.string().optional(),
-    dataDir: z.string().optional(),
+    dataDir: z.string().default('./data-logger'),
     /** Called (POST, JSON) with every Error and Fatal diagnosis received. */
     webhookUrl: httpUrl.optional(),
     webhookTimeoutMillis: z.number().int().positive().default(5_000),

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema';
 import { demoConfig } from './demo';
+import { parseConfigDocument } from './issues';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -11,13 +12,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a configuration object; throws ConfigError listing every bad key with its reason. */
+/** Validates a configuration object; throws ConfigError listing every bad or unknown key with its reason. */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(withHashesFromEnvironment(input ?? {}, env));
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
+  const result = parseConfigDocument(configSchema, withHashesFromEnvironment(input ?? {}, env));
+  if ('problems' in result) throw new ConfigError(`invalid configuration:\n  ${result.problems.join('\n  ')}`);
   return applyEnvironment(result.data, env);
 }
 
@@ -51,7 +49,8 @@ function applyEnvironment(cfg: Config, env: NodeJS.ProcessEnv): Config {
     out.server.port = port;
   }
   if (env.DATABASE_URL) out.storage.databaseUrl = env.DATABASE_URL;
-  if (env.DATA_DIR) out.storage.dataDir = env.DATA_DIR;
+  // The data folder of the process: the server's (storage) or the event logger's.
+  if (env.DATA_DIR) out.storage.dataDir = out.logger.dataDir = env.DATA_DIR;
   if (env.PUBLIC_BASE_URL) out.server.publicBaseUrl = env.PUBLIC_BASE_URL;
   if (env.LOG_LEVEL) out.log.level = env.LOG_LEVEL as Config['log']['level'];
   return out;

@@ -16,7 +16,7 @@ export type ScalarType = (typeof scalarTypes)[number];
 /** A PostgreSQL identifier as written unquoted (at most 63 characters); always quoted in SQL. */
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an SQL name: a letter or _, then letters, digits or _ (at most 63)');
 
-const scalarProperty = z.object({
+const scalarProperty = z.strictObject({
   type: z.enum(scalarTypes),
   /** Table-backed kinds: the column holding the property (defaults to the property name). */
   column: sqlIdentifier.optional(),
@@ -26,7 +26,7 @@ const scalarProperty = z.object({
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
-const referenceProperty = z.object({
+const referenceProperty = z.strictObject({
   type: z.literal('reference'),
   kind: name,
   required: z.boolean().default(false),
@@ -35,7 +35,7 @@ const referenceProperty = z.object({
 });
 
 /** A child list: `<lines><line sdata:uuid="...">...</line></lines>`; children carry scalar properties only. */
-const childrenProperty = z.object({
+const childrenProperty = z.strictObject({
   type: z.literal('children'),
   element: name,
   properties: z.record(name, scalarProperty),
@@ -48,8 +48,8 @@ const property = z.discriminatedUnion('type', [
 ]);
 
 const keyStyleValue = z.discriminatedUnion('style', [
-  z.object({ style: z.literal('numeric') }),
-  z.object({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
+  z.strictObject({ style: z.literal('numeric') }),
+  z.strictObject({ style: z.literal('prefixed'), prefix: z.string().min(1), width: z.number().int().min(1).max(18).default(5) }),
 ]);
 
 const keyStyle = keyStyleValue.default({ style: 'numeric' });
@@ -58,7 +58,7 @@ const keyStyle = keyStyleValue.default({ style: 'numeric' });
  * A kind whose resources are the rows of an application's own PostgreSQL table (store/tableBacked).
  * `connection` absent: the table is in the server's own database.
  */
-const tableSchema = z.object({
+const tableSchema = z.strictObject({
   connection: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
   schema: sqlIdentifier.default('public'),
   name: sqlIdentifier,
@@ -68,7 +68,7 @@ const tableSchema = z.object({
   adapterSchema: sqlIdentifier.default('sdata_sync'),
 });
 
-const kindSchema = z.object({
+const kindSchema = z.strictObject({
   name,
   element: name,
   syncOrder: z.number().int().min(0).default(0),
@@ -81,7 +81,7 @@ const kindSchema = z.object({
   properties: z.record(name, property),
 });
 
-const applicationSchema = z.object({
+const applicationSchema = z.strictObject({
   name,
   baseUrl: z.url().optional(),
   contract: name,
@@ -93,7 +93,7 @@ const applicationSchema = z.object({
 });
 
 export const serverSchema = z
-  .object({
+  .strictObject({
     port: z.number().int().min(0).max(65535).default(3000),
     host: z.string().default('127.0.0.1'),
     /** Public base URL of the applications that give none; defaults to http://localhost:{port}. */
@@ -112,7 +112,7 @@ export const serverSchema = z
   .prefault({});
 
 const syncSchema = z
-  .object({
+  .strictObject({
     /** Entries per page of a sync feed ($syncSource). */
     pageSize: z.number().int().positive().default(500),
     maxPageSize: z.number().int().positive().default(5000),
@@ -136,20 +136,25 @@ const syncSchema = z
   .prefault({});
 
 const storageSchema = z
-  .object({
+  .strictObject({
     /** PostgreSQL connection string; when absent, embedded PGlite in dataDir is used. DATABASE_URL overrides. */
     databaseUrl: z.string().optional(),
     /** PGlite data folder; DATA_DIR overrides; `memory://` keeps everything in memory. */
     dataDir: z.string().default('./data'),
+    /**
+     * A PGlite folder is held by one process at a time (a second one refuses to start); the lock of a process
+     * that died without releasing it (SIGKILL) is taken over after this many seconds.
+     */
+    lockStaleSeconds: z.number().min(2).max(3600).default(60),
   })
   .prefault({});
 
 const logSchema = z
-  .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+  .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
   .prefault({});
 
 export const configSchema = z
-  .object({
+  .strictObject({
     server: serverSchema,
     sync: syncSchema,
     storage: storageSchema,

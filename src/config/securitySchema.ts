@@ -38,7 +38,7 @@ const passwordHash = z.string().superRefine((hash, ctx) => {
   }
 });
 
-const userSchema = z.object({
+const userSchema = z.strictObject({
   name: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
   passwordHash,
   roles: z.array(role).min(1),
@@ -47,7 +47,7 @@ const userSchema = z.object({
 });
 
 export const lockoutSchema = z
-  .object({
+  .strictObject({
     failures: z.number().int().positive().default(10),
     lockSeconds: z.number().positive().default(1),
     maxLockSeconds: z.number().positive().default(60),
@@ -58,7 +58,7 @@ export const lockoutSchema = z
   .prefault({});
 
 export const securitySchema = z
-  .object({
+  .strictObject({
     users: z.array(userSchema).default([]),
     /** Roles granted to requests without credentials. */
     anonymous: z.array(role).optional(),
@@ -73,13 +73,13 @@ export const securitySchema = z
   .prefault({});
 
 /** Credentials a client of ours sends: the password is read from the environment variable, never the file. */
-export const clientAuthSchema = z.object({
+export const clientAuthSchema = z.strictObject({
   user: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
 });
 
 /** PEM files of a server's certificate (chain) and private key. */
-export const tlsSchema = z.object({ cert: z.string().min(1), key: z.string().min(1) });
+export const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
 
 /** The scheme a server with this TLS setting answers. */
 export const schemeOf = (tls: TlsConfig | undefined): 'http' | 'https' => (tls ? 'https' : 'http');

@@ -8,7 +8,7 @@ import { z } from 'zod';
 const positive = z.number().int().positive();
 
 export const xmlLimitsSchema = z
-  .object({
+  .strictObject({
     /** Elements open at once (the root is depth 1). */
     maxDepth: positive.default(64),
     /** Elements in one document (a 1,000-entry sync page of a rich kind holds about 50,000). */

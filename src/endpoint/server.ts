@@ -66,11 +66,24 @@ export function createApp(runtime: Runtime): Express {
   return app;
 }
 
-/** Opens (or takes) the database, migrates it and registers the configuration's endpoints. */
+/**
+ * Opens (or takes) the database, migrates it and registers the configuration's endpoints. A start refused
+ * on the way closes what it opened (the database it was not given, the table stores), so that the process
+ * that asked can end.
+ */
 export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger; security?: SecurityPolicy } = {}): Promise<Runtime> {
   const security = opts.security ?? securityPolicy(cfg.security, cfg.server.host);
   const log = opts.log ?? pino({ level: cfg.log.level, name: 'sdata-sync' });
-  const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false }));
+  const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, migrate: false }));
+  try {
+    return await prepareRuntimeIn(db, cfg, log, security);
+  } catch (err) {
+    if (!opts.db) await db.destroy();
+    throw err;
+  }
+}
+
+async function prepareRuntimeIn(db: Db, cfg: Config, log: Logger, security: SecurityPolicy): Promise<Runtime> {
   await runMigrations(db);
   const defs = endpointDefs(cfg);
   // A configured default that does not fit its property's type stops the start, naming the property.
@@ -83,15 +96,15 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger;
   }
   const tableStores = await openTableStores(cfg, db);
   let catalog: EndpointCatalog;
+  const stores = [db, ...tableStores.stores.map((s) => s.db).filter((s) => s !== db)];
   try {
     catalog = new EndpointCatalog(await registerAll(db, defs, tableStores.stores));
+    // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
+    for (const store of stores) await abortExpiredBatches(store);
   } catch (err) {
     await tableStores.close();
     throw err;
   }
-  const stores = [db, ...tableStores.stores.map((s) => s.db).filter((s) => s !== db)];
-  // A server stopped between a prepare and its commit finds the batches whose timeout has passed aborted.
-  for (const store of stores) await abortExpiredBatches(store);
   const digestHub = new DigestHub({ coalesceMillis: cfg.sync.notifyCoalesceMillis, heartbeatSeconds: cfg.sync.heartbeatSeconds, maxListeners: cfg.sync.maxNotifyListeners }, log);
   const metrics = serverMetrics(stores, () => catalog.endpoints);
   loginMetrics(metrics.registry, security.loginCounts);

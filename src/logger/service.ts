@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createHttpServer } from '../security/httpServer';
 import { schemeOf } from '../config/securitySchema';
-import { securityPolicy } from '../security/policy';
+import { securityPolicy, type SecurityPolicy } from '../security/policy';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import { StartupGate } from '../http/startup';
@@ -53,26 +53,43 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   });
   const port = (server.address() as AddressInfo).port;
   const url = (lc.publicBaseUrl ?? `${schemeOf(lc.tls)}://localhost:${port}`).replace(/\/+$/, '');
-  let db: Db;
+  let db: Db | undefined;
   try {
-    db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir ?? cfg.storage.dataDir }));
+    db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds }));
+    return await serveLogger(db, cfg, { ...opts, server, gate, url, port, security, ownDb });
   } catch (err) {
+    // A refused start closes what it opened, so that the process that asked can end.
     gate.failed();
     server.close();
     server.closeAllConnections();
+    if (ownDb) await db?.destroy();
     throw err;
   }
-  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, security, log: opts.log, xmlLimits: cfg.xml });
+}
 
+interface Listening {
+  server: Server;
+  gate: StartupGate;
+  url: string;
+  port: number;
+  security: SecurityPolicy;
+  ownDb: boolean;
+  log?: Logger;
+}
+
+/** The logger on its open database: the app behind the gate, a first retention pass, then its timer and the observer. */
+async function serveLogger(db: Db, cfg: Config, { server, gate, url, port, security, ownDb, log }: Listening): Promise<RunningLogger> {
+  const lc = cfg.logger;
+  const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, security, log, xmlLimits: cfg.xml });
   const prune = async () => {
     const cutoff = new Date(Date.now() - lc.retentionDays * 86_400_000);
     const removed = await pruneBefore(db, cutoff);
-    if (removed.events + removed.runs > 0) opts.log?.info({ ...removed, cutoff: cutoff.toISOString() }, 'old events deleted');
+    if (removed.events + removed.runs > 0) log?.info({ ...removed, cutoff: cutoff.toISOString() }, 'old events deleted');
     return removed;
   };
-  const timer = setInterval(() => void prune().catch((err) => opts.log?.warn({ err: (err as Error).message }, 'retention pass failed')), lc.pruneIntervalSeconds * 1000);
-  timer.unref();
   await prune();
+  const timer = setInterval(() => void prune().catch((err) => log?.warn({ err: (err as Error).message }, 'retention pass failed')), lc.pruneIntervalSeconds * 1000);
+  timer.unref();
   gate.ready(logger.app, () => pingDatabase(db));
   logger.monitor.start();
 

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { lockDataDir } from './dataDirLock';
 import { runMigrations } from './migrate';
 import { initialisePgliteDir } from './pgliteInit';
 
@@ -26,6 +27,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** Run migrations after connecting (default true). */
   migrate?: boolean;
+  /** A PGlite folder's lock left by a process that died is taken over after this long (store/dataDirLock.ts). */
+  lockStaleSeconds?: number;
 }
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -58,14 +61,47 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     const ClientPgLite = mod.default ?? mod;
     const dir = opts.dataDir ?? './data';
     const inMemory = dir === 'memory://' || dir === '';
-    if (!inMemory) {
+    if (inMemory) {
+      db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: {} } as Knex.Config);
+    } else {
       mkdirSync(dir, { recursive: true });
-      await initialisePgliteDir(dir);
+      // Before anything touches the folder, initdb included: one process per folder.
+      const unlock = await lockDataDir(dir, { staleSeconds: opts.lockStaleSeconds });
+      try {
+        await initialisePgliteDir(dir);
+      } catch (err) {
+        await unlock();
+        throw err;
+      }
+      db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dir } } as Knex.Config);
+      releasedOnDestroy(db, unlock);
     }
-    db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: inMemory ? {} : { filename: dir } } as Knex.Config);
   }
-  if (opts.migrate !== false) await runMigrations(db);
+  if (opts.migrate !== false) {
+    try {
+      await runMigrations(db);
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
   return db;
+}
+
+/** `db.destroy()` also releases the folder's lock, once PGlite has closed it. */
+function releasedOnDestroy(db: Db, unlock: () => Promise<void>): void {
+  const destroy = db.destroy.bind(db);
+  let released: Promise<void> | undefined;
+  const destroyAndRelease = async () => {
+    try {
+      await destroy();
+    } finally {
+      released ??= unlock();
+      await released;
+    }
+  };
+  // knex defines its methods read-only (but configurable).
+  Object.defineProperty(db, 'destroy', { value: destroyAndRelease, configurable: true });
 }
 
 /** Drops a test schema and closes the connection. */

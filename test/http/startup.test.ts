@@ -3,13 +3,20 @@
  * (503 + Retry-After + a diagnosis, /healthz 200, /readyz 503), never left hanging; once the start-up is
  * done the real answers come. The start-up is held back for real: a transaction of the test holds a lock
  * that the migrations (server) or the first retention pass (logger) need, so they wait on the database.
+ * A start refused on the way closes what it opened.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load';
 import { startServer } from '../../src/endpoint/server';
+import { lockDataDir } from '../../src/store/dataDirLock';
 import { startLogger } from '../../src/logger/service';
 import type { Db } from '../../src/store/db';
 import { describeEachDatabase } from '../support/databases';
 import { testConfig } from '../endpoint/support/testConfig';
 import { freePort } from '../e2e/support/processes';
+import { unpackDump } from '../support/pgliteTemplate';
 
 interface Answer {
   status: number;
@@ -134,6 +141,23 @@ describeEachDatabase('start-up gate', (tdb) => {
       expect((await get(`${base}/logs/runs`)).status).toBe(200);
     } finally {
       await logger.close();
+    }
+  });
+});
+
+describe('[pglite] a refused start', () => {
+  it('closes the database it opened: its data folder is free for the next process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdata-refused-'));
+    try {
+      const folder = join(dir, 'data');
+      if (!(await unpackDump(folder))) throw new Error('no PGlite dump in this run');
+      const tableBacked = { name: 'shop', contract: 'test', namespace: 'urn:shop', kinds: [{ name: 'customers', element: 'customer', table: { name: 'absent', key: 'id' }, properties: { name: { type: 'string' } } }] };
+      const cfg = parseConfig({ server: { port: 0 }, storage: { dataDir: folder }, log: { level: 'silent' }, applications: [tableBacked] }, {});
+      await expect(startServer(cfg)).rejects.toThrow('table public.absent does not exist (kind customers)');
+      const release = await lockDataDir(folder);
+      await release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

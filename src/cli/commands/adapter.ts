@@ -13,7 +13,7 @@ import { UsageError } from '../usage';
 /** Runs `work` on every store of the configuration's table-backed kinds, then closes what it opened. */
 async function eachStore(cfg: Config, work: (store: TableStore) => Promise<void>): Promise<void> {
   let serverDb: Db | undefined;
-  if (needsServerStore(cfg)) serverDb = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir });
+  if (needsServerStore(cfg)) serverDb = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds });
   try {
     const stores = await openTableStores(cfg, serverDb);
     try {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load';
 import { startEngine } from '../../engine/daemon';
 import { startEngineListener, type EngineListener } from '../../engine/listener';
 import { createLog } from '../log';
+import { checkPortsFree } from '../ports';
 import { onShutdown } from '../shutdown';
 import { UsageError } from '../usage';
 
@@ -15,6 +16,7 @@ export function engineCommand(): Command {
     .action(async (o: { config: string; runAtStart?: boolean }) => {
       const cfg = loadConfig(o.config);
       if (cfg.engine.routes.length === 0) throw new UsageError(`${o.config} declares no engine.routes`);
+      await checkPortsFree([{ port: cfg.engine.http.port, host: cfg.engine.http.host, setBy: 'engine.http.port' }]);
       const log = createLog(cfg.log.level, 'sdata-sync engine');
       const engine = await startEngine(cfg.engine, { log, runAtStart: o.runAtStart });
       let listener: EngineListener;

@@ -3,15 +3,8 @@ import { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { startLogger } from '../../logger/service';
 import { createLog } from '../log';
+import { checkPortsFree, portValue } from '../ports';
 import { onShutdown } from '../shutdown';
-import { UsageError } from '../usage';
-
-function portOf(given: string | undefined): number | undefined {
-  const v = given ?? process.env.LOGGER_PORT;
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`logger port '${v}' is not a port number`);
-  return Number(v);
-}
 
 export function loggerCommand(): Command {
   return new Command('logger')
@@ -19,8 +12,9 @@ export function loggerCommand(): Command {
     .option('--config <file>', 'configuration file')
     .option('--port <port>', 'port to listen on (else LOGGER_PORT, else logger.port)')
     .action(async (o: { config?: string; port?: string }) => {
-      const port = portOf(o.port);
+      const port = portValue('--port', o.port) ?? portValue('LOGGER_PORT', process.env.LOGGER_PORT);
       const cfg = loadConfig(o.config);
+      await checkPortsFree([{ port: port ?? cfg.logger.port, host: cfg.logger.host, setBy: port === undefined ? 'logger.port' : o.port !== undefined ? '--port' : 'LOGGER_PORT' }]);
       const log = createLog(cfg.log.level, 'sdata-sync logger');
       const logger = await startLogger(cfg, { port, log });
       process.stdout.write(`event logger at ${logger.url}, posting URL ${logger.ingestUrl}\n`);

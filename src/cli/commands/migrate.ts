@@ -10,7 +10,7 @@ export function migrateCommand(): Command {
     .option('--config <file>', 'configuration file')
     .action(async (o: { config?: string }) => {
       const cfg = loadConfig(o.config);
-      const db = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, migrate: false });
+      const db = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, migrate: false });
       try {
         const applied = await runMigrations(db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');

@@ -4,6 +4,7 @@ import { endpointDefs } from '../../config/catalog';
 import { loadConfig } from '../../config/load';
 import { startServer } from '../../endpoint/server';
 import { createLog } from '../log';
+import { checkPortsFree } from '../ports';
 import { onShutdown } from '../shutdown';
 
 export function serveCommand(): Command {
@@ -12,6 +13,7 @@ export function serveCommand(): Command {
     .option('--config <file>', 'configuration file (default: the built-in demo)')
     .action(async (o: { config?: string }) => {
       const cfg = loadConfig(o.config);
+      await checkPortsFree([{ port: cfg.server.port, host: cfg.server.host, setBy: process.env.PORT !== undefined ? 'PORT' : 'server.port' }]);
       const log = createLog(cfg.log.level, 'sdata-sync serve');
       const server = await startServer(cfg, { log });
       process.stdout.write(`listening on ${server.url}\n`);

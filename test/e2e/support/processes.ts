@@ -133,6 +133,24 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
+/**
+ * The exit status of a process that must end by itself (a refused start); a process still running after
+ * `millis` is killed and the test fails, showing its output.
+ */
+export async function exitWithin(proc: CliProcess, millis: number): Promise<ExitStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), millis);
+  });
+  const status = await Promise.race([proc.exited, late]);
+  clearTimeout(timer);
+  if (status === 'late') {
+    await proc.stop('SIGKILL');
+    throw new Error(`still running after ${millis} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`);
+  }
+  return status;
+}
+
 export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((done) => srv.listen(0, '127.0.0.1', () => done()));
