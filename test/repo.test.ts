@@ -1,5 +1,5 @@
 /** The repository's own promises: the README's commands are the ones npm has (deployment files: deploy.test.ts). */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../src/config/schema';
 
@@ -24,6 +24,17 @@ describe('repository files', () => {
     const shebang = readFileSync(join(root, 'bin/sdata-sync.js'), 'utf8').split('\n', 1)[0];
     const limit = /^#!\/usr\/bin\/env -S node .*(--max-old-space-size=\d+)/.exec(shebang)![1];
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start).toMatch(new RegExp(`^node ${limit} --import tsx src/cli/main\\.ts demo$`));
+  });
+
+  it('every production dependency of package.json is loaded by the code it ships (src/, bin/)', () => {
+    const code = ['src', 'bin']
+      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(root, dir, f)))
+      .filter((f) => /\.(ts|js)$/.test(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const loaded = (name: string) => [`from '${name}`, `require('${name}`, `import('${name}`, `require.resolve('${name}`].some((s) => code.includes(s + "'") || code.includes(s + '/'));
+    const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
+    expect(dependencies.filter((name) => !loaded(name))).toEqual([]);
   });
 });
 

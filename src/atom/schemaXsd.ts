@@ -14,13 +14,17 @@
  * element carrying `sdata:uuid`) and `sme:relationship="reference"`; a child list has type
  * `{element}--{property}--list` of rows `{element}--{property}--type` and `sme:relationship="child"`.
  *
- * Written with write.ts like every other document of atom/ (one way of writing XML).
+ * Written with xmlbuilder2 (a DOM built with `create()`, serialised by `end()`), not with write.ts: an XSD
+ * is a small document about namespaces (elements in xs, attributes in sme, QName values resolved against the
+ * default namespace), which a namespace-aware DOM states as it is, each element and `sme:` attribute
+ * created in its namespace. It is written once per request, never on the feed path. The prefixes are the
+ * ones declared on the root (`xs`, `sme`, `sdata`): SData clients read them literally.
  */
+import { create } from 'xmlbuilder2';
 import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
-import { el, renderXml, type XNode } from './write';
 import { attr, childrenNamed, type XmlElement } from './xml';
 
 /** A kind as its schema shows it; an EndpointDef of the catalog fits as it is. */
@@ -29,6 +33,15 @@ export interface SchemaKindDef {
   /** The endpoint's conflict priority (1..9). */
   priority: number;
 }
+
+/** An element of the document being built. */
+type XsdNode = ReturnType<typeof create>;
+
+/** Attributes in writing order; a name `sme:*` is in the sme namespace, any other in none. */
+type Attributes = Record<string, string | number | boolean>;
+
+/** Where namespace declarations (`xmlns`, `xmlns:*`) live in a DOM. */
+const XMLNS = 'http://www.w3.org/2000/xmlns/';
 
 const XS_TYPES: Record<ScalarType, string> = {
   string: 'xs:string',
@@ -39,55 +52,80 @@ const XS_TYPES: Record<ScalarType, string> = {
   datetime: 'xs:dateTime',
 };
 
-/** Payload elements carry sdata:key, sdata:uuid, sdata:url, sdata:uri, sdata:isDeleted. */
-const SDATA_ATTRIBUTES = el('xs:anyAttribute', { namespace: NS.sdata, processContents: 'lax' });
+/** Appends `<xs:{name}>` to `parent`, with its attributes in the order given; returns the new element. */
+function xs(parent: XsdNode, name: string, attributes: Attributes = {}): XsdNode {
+  const e = parent.ele(NS.xs, `xs:${name}`);
+  for (const [qname, value] of Object.entries(attributes)) {
+    if (qname.startsWith('sme:')) e.att(NS.sme, qname, String(value));
+    else e.att(qname, String(value));
+  }
+  return e;
+}
 
-function occurs(required: boolean): XNode['attrs'] {
+/** Payload elements carry sdata:key, sdata:uuid, sdata:url, sdata:uri, sdata:isDeleted. */
+function sdataAttributes(complexType: XsdNode): void {
+  xs(complexType, 'anyAttribute', { namespace: NS.sdata, processContents: 'lax' });
+}
+
+function occurs(required: boolean): Attributes {
   return required ? { minOccurs: 1 } : { minOccurs: 0, nillable: true };
 }
 
 /** What a resource query may do with a kind's own property (core 2.12, 6.3): filter on it, sort by it. */
 const QUERYABLE = { 'sme:canFilter': true, 'sme:canSort': true } as const;
 
-function scalarElement(name: string, def: ScalarPropertyConfig, queryable: XNode['attrs'] = {}): XNode {
+function scalarElement(parent: XsdNode, name: string, def: ScalarPropertyConfig, queryable: Attributes = {}): void {
   const attrs = { name, ...occurs(def.required), ...queryable };
-  if (def.maxLength === undefined) return el('xs:element', { ...attrs, type: XS_TYPES[def.type] });
-  const restriction = el('xs:restriction', { base: XS_TYPES[def.type] }, el('xs:maxLength', { value: def.maxLength }));
-  return el('xs:element', attrs, el('xs:simpleType', {}, restriction));
+  if (def.maxLength === undefined) {
+    xs(parent, 'element', { ...attrs, type: XS_TYPES[def.type] });
+    return;
+  }
+  const restriction = xs(xs(xs(parent, 'element', attrs), 'simpleType'), 'restriction', { base: XS_TYPES[def.type] });
+  xs(restriction, 'maxLength', { value: def.maxLength });
 }
 
-function complexType(name: string, properties: XNode[]): XNode {
-  return el('xs:complexType', { name }, el('xs:all', {}, ...properties), SDATA_ATTRIBUTES);
+/** `<xs:complexType name>` holding `<xs:all>` (filled by `properties`) and the sdata attributes. */
+function complexType(parent: XsdNode, name: string, properties: (all: XsdNode) => void): void {
+  const type = xs(parent, 'complexType', { name });
+  properties(xs(type, 'all'));
+  sdataAttributes(type);
 }
 
-function listType(name: string, element: string, type: string): XNode {
-  return el('xs:complexType', { name }, el('xs:sequence', {}, el('xs:element', { name: element, type, minOccurs: 0, maxOccurs: 'unbounded' })));
+function listType(parent: XsdNode, name: string, element: string, type: string): void {
+  xs(xs(xs(parent, 'complexType', { name }), 'sequence'), 'element', { name: element, type, minOccurs: 0, maxOccurs: 'unbounded' });
 }
 
-/** The type definitions a kind needs, and the element types its references point at. */
-function kindTypes(kind: KindConfig, app: ApplicationConfig, referenced: Set<string>): XNode[] {
-  const extra: XNode[] = [];
-  const propertyElement = (name: string, def: PropertyConfig): XNode => {
+type ChildrenPropertyConfig = Extract<PropertyConfig, { type: 'children' }>;
+
+/** The type definitions a kind needs; adds the element types its references point at to `referenced`. */
+function kindTypes(schema: XsdNode, kind: KindConfig, app: ApplicationConfig, referenced: Set<string>): void {
+  const childLists: [string, ChildrenPropertyConfig][] = [];
+  const propertyElement = (all: XsdNode, name: string, def: PropertyConfig): void => {
     if (def.type === 'reference') {
       const target = app.kinds.find((k) => k.name === def.kind)?.element ?? def.kind;
       referenced.add(target);
-      return el('xs:element', { name, type: `${target}--reference`, ...occurs(def.required), 'sme:relationship': 'reference', 'sme:canFilter': true });
-    }
-    if (def.type === 'children') {
-      const prefix = `${kind.element}--${name}`;
-      const rows = Object.entries(def.properties).map(([n, d]) => scalarElement(n, d));
-      extra.push(listType(`${prefix}--list`, def.element, `${prefix}--type`), complexType(`${prefix}--type`, rows));
-      return el('xs:element', { name, type: `${prefix}--list`, ...occurs(false), 'sme:relationship': 'child' });
-    }
-    return scalarElement(name, def, QUERYABLE);
+      xs(all, 'element', { name, type: `${target}--reference`, ...occurs(def.required), 'sme:relationship': 'reference', 'sme:canFilter': true });
+    } else if (def.type === 'children') {
+      childLists.push([name, def]);
+      xs(all, 'element', { name, type: `${kind.element}--${name}--list`, ...occurs(false), 'sme:relationship': 'child' });
+    } else scalarElement(all, name, def, QUERYABLE);
   };
-  const properties = Object.entries(kind.properties).map(([name, def]) => propertyElement(name, def));
-  return [complexType(`${kind.element}--type`, properties), listType(`${kind.element}--list`, kind.element, `${kind.element}--type`), ...extra];
+  complexType(schema, `${kind.element}--type`, (all) => {
+    for (const [name, def] of Object.entries(kind.properties)) propertyElement(all, name, def);
+  });
+  listType(schema, `${kind.element}--list`, kind.element, `${kind.element}--type`);
+  for (const [name, def] of childLists) {
+    const prefix = `${kind.element}--${name}`;
+    listType(schema, `${prefix}--list`, def.element, `${prefix}--type`);
+    complexType(schema, `${prefix}--type`, (all) => {
+      for (const [n, d] of Object.entries(def.properties)) scalarElement(all, n, d);
+    });
+  }
 }
 
-function kindElement(def: SchemaKindDef): XNode {
+function kindElement(schema: XsdNode, def: SchemaKindDef): void {
   const { kind } = def;
-  return el('xs:element', {
+  xs(schema, 'element', {
     name: kind.element,
     type: `${kind.element}--type`,
     'sme:role': 'resourceKind',
@@ -102,25 +140,20 @@ function kindElement(def: SchemaKindDef): XNode {
 
 /** The XSD of the given kinds of an application (one kind for `{ep}/$schema`, all for the application's). */
 export function schemaDocument(app: ApplicationConfig, defs: SchemaKindDef[]): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const schema = doc
+    .ele(NS.xs, 'xs:schema')
+    .att(XMLNS, 'xmlns:xs', NS.xs)
+    .att(XMLNS, 'xmlns:sme', NS.sme)
+    .att(XMLNS, 'xmlns:sdata', NS.sdata)
+    .att(XMLNS, 'xmlns', app.namespace)
+    .att('targetNamespace', app.namespace)
+    .att('elementFormDefault', 'qualified');
+  for (const def of defs) kindElement(schema, def);
   const referenced = new Set<string>();
-  const types = defs.flatMap((d) => kindTypes(d.kind, app, referenced));
-  const references = [...referenced].map((target) => el('xs:complexType', { name: `${target}--reference` }, SDATA_ATTRIBUTES));
-  return renderXml(
-    el(
-      'xs:schema',
-      {
-        'xmlns:xs': NS.xs,
-        'xmlns:sme': NS.sme,
-        'xmlns:sdata': NS.sdata,
-        xmlns: app.namespace,
-        targetNamespace: app.namespace,
-        elementFormDefault: 'qualified',
-      },
-      ...defs.map(kindElement),
-      ...types,
-      ...references,
-    ),
-  );
+  for (const def of defs) kindTypes(schema, def.kind, app, referenced);
+  for (const target of referenced) sdataAttributes(xs(schema, 'complexType', { name: `${target}--reference` }));
+  return doc.end();
 }
 
 /** A kind as an application's schema declares it. */

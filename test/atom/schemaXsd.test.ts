@@ -18,6 +18,15 @@ describe('schemaDocument', () => {
     expect(attr(schema, '', 'elementFormDefault')).toBe('qualified');
   });
 
+  it('writes the prefixes xs, sme and sdata as SData clients read them, declared on the root only', () => {
+    const text = schemaDocument(crm, defs);
+    const root = `<?xml version="1.0" encoding="UTF-8"?><xs:schema xmlns:xs="${NS.xs}" xmlns:sme="${NS.sme}" xmlns:sdata="${NS.sdata}" xmlns="${crm.namespace}" targetNamespace="${crm.namespace}" elementFormDefault="qualified">`;
+    expect(text.startsWith(root)).toBe(true);
+    expect(text.match(/xmlns/g)).toHaveLength(4);
+    expect(new Set([...text.matchAll(/<\/?([\w-]+):/g)].map((m) => m[1]))).toEqual(new Set(['xs']));
+    expect(new Set([...text.matchAll(/\s([\w-]+):[\w-]+="/g)].map((m) => m[1]))).toEqual(new Set(['xmlns', 'sme']));
+  });
+
   it('declares every kind element with the sme sync attributes', () => {
     expect(attrsOf(named(schema, 'element', 'account'))).toEqual({
       name: 'account',
