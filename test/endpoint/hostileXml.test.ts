@@ -2,7 +2,7 @@
  * The issue's hostile entry on a real server (a port, real connections, so the concurrency is real): an
  * entry whose <name> holds 100,000 nested elements (1.2 MB) kept the server at 100% CPU for about 110 s,
  * and every other request waited. It is refused at the depth limit in well under a second, and a GET sent
- * while it is being read is answered in under 100 ms.
+ * while it is being read is answered meanwhile (within a second, however busy the machine).
  */
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
@@ -37,7 +37,7 @@ describeEachDatabase('a deeply nested entry on a real server', (tdb) => {
     await server.close();
   });
 
-  it('refuses the 100,000-level entry (1.2 MB) in under a second, answering a concurrent GET in under 100 ms', async () => {
+  it('refuses the 100,000-level entry (1.2 MB) in seconds at most, answering a concurrent GET meanwhile (bounds that hold on a busy machine: they guard against a reader that holds the process)', async () => {
     const body = hostileEntry();
     expect(body.length).toBeGreaterThan(1_200_000);
     const post = timed(async () => {
@@ -51,9 +51,9 @@ describeEachDatabase('a deeply nested entry on a real server', (tdb) => {
     const [d] = diagnosesIn(parseXml(refused.value.text));
     expect(d.applicationCode).toBe('XmlLimitExceeded');
     expect(d.message).toContain('xml.maxDepth');
-    expect(refused.millis).toBeLessThan(1_000);
+    expect(refused.millis).toBeLessThan(5_000);
     expect(get.value).toBe(200);
-    expect(get.millis).toBeLessThan(100);
+    expect(get.millis).toBeLessThan(1_000);
     // Nothing was stored.
     const feed = await (await fetch(collection)).text();
     expect(feed).not.toContain('<node>');

@@ -37,8 +37,7 @@ const refused = (err: unknown) => (err as { cause?: { code?: string } }).cause?.
  * Probes the URLs in a loop until `started` settles; every probe must be answered within 5 s. The answers
  * that arrived before `released()` is true are returned: the start-up cannot be done then.
  */
-async function probeWhileStarting(urls: string[], started: Promise<unknown>, released: () => boolean): Promise<Map<string, Answer[]>> {
-  const seen = new Map<string, Answer[]>(urls.map((u) => [u, []]));
+async function probeWhileStarting(urls: string[], seen: Map<string, Answer[]>, started: Promise<unknown>, released: () => boolean): Promise<Map<string, Answer[]>> {
   let done = false;
   void started.finally(() => (done = true));
   for (;;) {
@@ -83,9 +82,11 @@ async function probeHeldBackStart<T extends { close(): Promise<void> }>(db: Db, 
   const lock = await holdLock(db, table);
   const started = start();
   try {
-    const probing = probeWhileStarting(urls, started, lock.released);
-    // Let the probes run against the held-back start-up for a while, then let it go on.
-    await new Promise((r) => setTimeout(r, 600));
+    const seen = new Map<string, Answer[]>(urls.map((u) => [u, []]));
+    const probing = probeWhileStarting(urls, seen, started, lock.released);
+    // Let the probes run against the held-back start-up until every URL has been answered (however slow
+    // the machine), then let it go on.
+    for (let waited = 0; [...seen.values()].some((a) => a.length === 0) && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     await lock.release();
     return { seen: await probing, running: await started };
   } catch (err) {
