@@ -1,7 +1,7 @@
 /**
  * The issue's hostile entry on a real server (a port, real connections, so the concurrency is real): an
  * entry whose <name> holds 100,000 nested elements (1.2 MB) kept the server at 100% CPU for about 110 s,
- * and every other request waited. It is refused at the depth limit in well under a second, and a GET sent
+ * and every other request waited. It is refused at the depth limit within seconds at most, and a GET sent
  * while it is being read is answered meanwhile (within a second, however busy the machine).
  */
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
