@@ -5,6 +5,7 @@
  * a JSON list of `{ target, vote, outcome }`. Delivered by the outbox (resultOutbox.ts), as a pass's results
  * are: kept while a logger is down; logging never fails a distribution.
  */
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
 import type { DistributionSummary } from './distribute';
 import { loggerClient, passOutbox, type Reporting } from './report';
@@ -26,7 +27,7 @@ export async function reportDistribution(r: Reporting, s: DistributionSummary): 
   if (loggers.length === 0) return;
   const totals = Object.fromEntries(COUNTS.map((k) => [k, s.targets.reduce((n, t) => n + (t.counts?.[k] ?? 0), 0)])) as unknown as ResultSummary;
   const ok = s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done');
-  const target = s.targets.map((t) => t.target).join(' ');
+  const target = s.targets.map((t) => canonicalUrl(t.target)).join(' ');
   const feed = buildResultFeed({
     id: `${s.source}/$distribution`,
     title: `${s.phases === 2 ? 'Two-phase' : 'One-phase'} distribution from ${s.source}: ${s.decision}`,
@@ -40,13 +41,13 @@ export async function reportDistribution(r: Reporting, s: DistributionSummary): 
     kind: kindOf(s.source),
   });
   const meta = {
-    source: s.source,
+    source: canonicalUrl(s.source),
     target,
     kind: kindOf(s.source),
     state: ok ? 'done' : 'failed',
     entries: COUNTS.reduce((n, k) => n + totals[k], 0),
     ...totals,
-    votes: JSON.stringify(s.targets.map((t) => ({ target: t.target, vote: t.vote, outcome: t.outcome }))),
+    votes: JSON.stringify(s.targets.map((t) => ({ target: canonicalUrl(t.target), vote: t.vote, outcome: t.outcome }))),
   };
   const outbox = r.outbox ?? passOutbox(r.log);
   await Promise.all(

@@ -31,6 +31,7 @@ import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
 import type { Digest } from '../protocol/types';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
@@ -269,11 +270,12 @@ function aggregate(source: string, target: string, kinds: KindPassSummary[]): Pa
  * kind, or an application pair with no kind (the records of its kinds say the rest).
  */
 export function passIdentity(source: string, target: string): { source: string; target: string; kind: string } {
+  const pair = { source: canonicalUrl(source), target: canonicalUrl(target) };
   try {
     const s = parseSDataUrl(source);
-    return { source, target, kind: s.level === 'endpoint' ? s.kind : '' };
+    return { ...pair, kind: s.level === 'endpoint' ? s.kind : '' };
   } catch {
-    return { source, target, kind: '' };
+    return { ...pair, kind: '' };
   }
 }
 

@@ -18,6 +18,7 @@ import { inProcessLocks } from '../../src/engine/routeLock';
 import { SDataClient } from '../../src/engine/http';
 import { runPass, type PassSummary } from '../../src/engine/pass';
 import { ResultOutbox } from '../../src/engine/resultOutbox';
+import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import { startLogger, type RunningLogger } from '../../src/logger/service';
 import type { AlertPost } from '../../src/logger/alerting';
 import { describeEachDatabase } from '../support/databases';
@@ -171,30 +172,30 @@ describeEachDatabase('results the event logger gets', (tdb) => {
   }
 
   it('a scheduled route given by application URLs whose target is down is a failed run at the logger, and passFailed fires', async () => {
-    const deadTarget = `http://127.0.0.1:${await freePort()}/sdata/erp/test/-`;
+    const deadTarget = canonicalUrl(`http://127.0.0.1:${await freePort()}/sdata/erp/test/-`);
     const engine = await startEngine(
       engineSchema.parse({ loggers: [logger.ingestUrl], retry: fast, passAttempts: 1, routes: [{ name: 'dead target', source: crm, target: deadTarget, schedule: '0 0 1 1 *' }] }),
       { locks: inProcessLocks() },
     );
     try {
       const outcome = await engine.runners[0].runOnce('request');
-      expect(outcome).toMatchObject({ skipped: false, passes: [], failures: [{ source: crm, target: deadTarget }] });
+      expect(outcome).toMatchObject({ skipped: false, passes: [], failures: [{ source: crm }] });
       await engine.stop();
     } catch (err) {
       await engine.stop();
       throw err;
     }
     const [run] = await loggedRuns(logger.url, { runName: 'dead target' });
-    expect(run).toMatchObject({ state: 'failed', source: crm, target: deadTarget, kind: '' });
+    expect(run).toMatchObject({ state: 'failed', source: canonicalUrl(crm), target: deadTarget, kind: '' });
     const fired = await until('passFailed fires', async () => {
       await logger.idle();
       return alerts.find((a) => a.alert.name === 'failed' && a.alert.state === 'firing' && a.alert.route.target === deadTarget);
     });
-    expect(fired.alert.route).toEqual({ source: crm, target: deadTarget, kind: '' });
+    expect(fired.alert.route).toEqual({ source: canonicalUrl(crm), target: deadTarget, kind: '' });
   });
 
   it('an immediate route given by application URLs whose target is down is a failed run at the logger until it can start', async () => {
-    const deadTarget = `http://127.0.0.1:${await freePort()}/sdata/erp/test/-`;
+    const deadTarget = canonicalUrl(`http://127.0.0.1:${await freePort()}/sdata/erp/test/-`);
     const engine = await startEngine(
       engineSchema.parse({
         loggers: [logger.ingestUrl],
@@ -206,7 +207,7 @@ describeEachDatabase('results the event logger gets', (tdb) => {
     );
     try {
       const run = await until('a failed run is logged', async () => (await loggedRuns(logger.url, { runName: 'dead immediate schema' })).find((r) => r.state === 'failed'));
-      expect(run).toMatchObject({ source: crm, target: deadTarget, kind: '' });
+      expect(run).toMatchObject({ source: canonicalUrl(crm), target: deadTarget, kind: '' });
       await until('passFailed fires', async () => {
         await logger.idle();
         return alerts.find((a) => a.alert.name === 'failed' && a.alert.state === 'firing' && a.alert.route.target === deadTarget);
