@@ -156,14 +156,18 @@ export class ResultOutbox {
     } catch (err) {
       if (this.closed) return 'closed';
       if (q.posts[0] === p) q.posts.shift();
+      this.markUp(q); // it answered: it is there, it refused this post
       this.drop(q, p, 'refused', err);
       return 'refused';
     }
-    if (q.down) {
-      q.down = false;
-      q.wentDown = signal();
-      this.opts.log?.info({ destination: q.name, queued: q.posts.length - 1 }, 'destination is back; posting what was kept');
-    }
+    this.markUp(q);
     return 'delivered';
+  }
+
+  private markUp(q: Queue): void {
+    if (!q.down) return;
+    q.down = false;
+    q.wentDown = signal();
+    this.opts.log?.info({ destination: q.name, queued: q.posts.length }, 'destination is back; posting what was kept');
   }
 }
