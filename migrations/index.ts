@@ -9,6 +9,7 @@ import * as loggerVotes from './006_logger_votes';
 import * as loggerRequestId from './009_logger_request_id';
 import * as loggerRoutes from './010_logger_routes';
 import * as capturedChanges from './011_captured_changes';
+import * as contextsPerEndpoint from './012_contexts_per_endpoint';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes, capturedChanges];
+export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes, capturedChanges, contextsPerEndpoint];

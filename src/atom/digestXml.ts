@@ -4,6 +4,7 @@
  */
 import type { Digest, DigestEntry } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { asDocumentRoot, textContentNode } from './feed';
 import { NS } from './namespaces';
 import { ENTRY_TYPE } from './resourceXml';
@@ -69,7 +70,7 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
   let origin: string | undefined;
   for (const c of d.children) {
     if (c.ns === NS.sync && c.name === 'origin') {
-      origin = c.text.trim();
+      origin = canonicalUrl(c.text.trim());
       continue;
     }
     if (!(c.ns === NS.sync && c.name === 'digestEntry')) throw invalidDigest(`unknown element <${c.name}> in a digest`, `${path}/${c.name}`);
@@ -79,7 +80,8 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
         throw invalidDigest(`unknown element <${f.name}> in a digest entry`, `${at}/${f.name}`);
       }
     }
-    const endpoint = childText(c, NS.sync, 'endpoint');
+    const named = childText(c, NS.sync, 'endpoint');
+    const endpoint = named && canonicalUrl(named);
     if (!endpoint) throw invalidDigest('a digest entry needs sync:endpoint', `${at}/endpoint`);
     const tickText = childText(c, NS.sync, 'tick');
     const tick = tickValue(tickText);

@@ -18,6 +18,7 @@
  * problem too: the entry's `uuid` is then undefined, and `givenUuid` keeps what it wrote.
  */
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { namesResource } from '../protocol/pageIdentity';
 import type { Digest, SyncState } from '../protocol/types';
 import { digestNode, parseDigestElement, stampValue, tickValue } from './digestXml';
@@ -148,7 +149,8 @@ function checkSyncStateChildren(s: XmlElement, at: string): void {
 /** Reads a `sync:syncState` element; 400 InvalidSyncFeed on anything wrong. */
 export function parseSyncState(s: XmlElement, at: string): { state: SyncState; knowledge?: Digest } {
   checkSyncStateChildren(s, at);
-  const endpoint = childText(s, NS.sync, 'endpoint');
+  const named = childText(s, NS.sync, 'endpoint');
+  const endpoint = named && canonicalUrl(named);
   if (!endpoint) throw invalidSyncFeed('sync:syncState needs sync:endpoint', `${at}/endpoint`);
   const tickText = childText(s, NS.sync, 'tick');
   const tick = tickValue(tickText);

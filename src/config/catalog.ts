@@ -1,7 +1,9 @@
 /**
  * The endpoints a configuration declares: one per (application, kind), named by its absolute URL
- * `{baseUrl}/sdata/{app}/{contract}/{dataset}/{kind}`. The URL comes from configuration, never from a request.
+ * `{baseUrl}/sdata/{app}/{contract}/{dataset}/{kind}`. The URL comes from configuration, never from a request,
+ * in its one spelling (protocol/endpointUrl.ts): a digest naming it by another (127.0.0.1 for localhost) names it too.
  */
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { schemeOf } from './securitySchema';
 import type { ApplicationConfig, Config, KeyStyle, KindConfig } from './schema';
 
@@ -14,9 +16,9 @@ export interface EndpointDef {
   keys: KeyStyle;
 }
 
+/** The base of an application's endpoint URLs, in the one spelling of URLs (protocol/endpointUrl.ts). */
 export function applicationBaseUrl(cfg: Config, app: ApplicationConfig): string {
-  const base = app.baseUrl ?? cfg.server.publicBaseUrl ?? `${schemeOf(cfg.server.tls)}://localhost:${cfg.server.port}`;
-  return base.replace(/\/+$/, '');
+  return canonicalUrl(app.baseUrl ?? cfg.server.publicBaseUrl ?? `${schemeOf(cfg.server.tls)}://localhost:${cfg.server.port}`);
 }
 
 export function applicationUrl(cfg: Config, app: ApplicationConfig): string {

@@ -167,6 +167,11 @@ export const engineSchema = z
     databaseUrl: z.string().optional(),
     /** Event logger URLs (a logger's `/logs/$syncResults` or any source's `$syncResults`) given every result feed. */
     loggers: z.array(loggerTarget).default([]),
+    /**
+     * Result posts the engine keeps per logger (and per source `$syncResults`) while it is down, delivered once
+     * it is back; beyond it the oldest is dropped (a warning and `sdata_engine_result_posts_dropped_total`).
+     */
+    loggerQueueSize: z.number().int().min(1).max(1_000_000).default(1000),
     /** A PEM file of extra certificate authorities trusted for https URLs (beside the system's). */
     caFile: z.string().min(1).optional(),
     /** Also post result feeds to the source's `$syncResults`. */

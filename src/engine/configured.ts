@@ -9,10 +9,13 @@ import type { EngineConfig, LoggerTarget, RouteConfig } from '../config/engineSc
 import { credentialOf, type Credential } from '../security/credentials';
 import { SDataClient, trustingCaFile, type RunTag } from './http';
 import type { LoggerDestination } from './report';
+import type { ResultOutbox } from './resultOutbox';
 
 export interface EngineConnections {
   /** Connection pool trusting engine.caFile (undefined: Node's default). */
   dispatcher?: Dispatcher;
+  /** The delivery queue of result feeds that the engine's passes share (a daemon's; a pass makes its own when absent). */
+  outbox?: ResultOutbox;
 }
 
 export function engineConnections(engine: EngineConfig): EngineConnections {

@@ -25,6 +25,7 @@ import { inProcessLocks, postgresLocks, type Release, type RouteLocks } from './
 import { RouteActivity, type RouteRun, type RunTrigger } from './routeActivity';
 import { RouteLag } from './routeLag';
 import { EngineMetrics } from '../metrics/engine';
+import { ResultOutbox } from './resultOutbox';
 import { StreamingRoute } from './streamingRoute';
 import { runScope } from './scope';
 
@@ -141,6 +142,7 @@ class RouteRunner {
             client,
             kinds: this.route.kinds,
             loggers: this.parties.loggers,
+            outbox: this.connections.outbox,
             postResults: this.route.postResults ?? e.postResults,
             pageSize: e.pageSize,
             shouldStop: this.stopping,
@@ -177,7 +179,7 @@ async function runScheduledDistribution(d: DistributionConfig, engine: EngineCon
   if (!release) return;
   try {
     const client = engineClient(engine, connections, { runName: d.name, runStamp: new Date().toISOString() }, log, credentialOf(d.auth));
-    const summaries = await runScope(d, { client, loggers: loggerDestinations(engine.loggers), pageSize: engine.pageSize, log });
+    const summaries = await runScope(d, { client, loggers: loggerDestinations(engine.loggers), outbox: connections.outbox, pageSize: engine.pageSize, log });
     for (const s of summaries) log?.info({ distribution: d.name, source: s.source, decision: s.decision, votes: s.targets.map((t) => `${t.target}: ${t.vote}, ${t.outcome}`) }, 'distribution ended');
   } finally {
     await release();
@@ -224,9 +226,11 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
   let streaming: StreamingRoute[];
   let connections: EngineConnections;
   let routes: EngineRoute[];
+  let outbox: ResultOutbox | undefined;
   const metrics = new EngineMetrics();
   try {
-    connections = engineConnections(engine);
+    outbox = new ResultOutbox({ capacity: engine.loggerQueueSize, retry: engine.retry, onDropped: metrics.resultPostDropped, log });
+    connections = { ...engineConnections(engine), outbox };
     const activity = (r: RouteConfig) => new RouteActivity(routeName(r), metrics.passEnded);
     runners = engine.routes.filter((r) => r.mode === 'scheduled').map((r) => new RouteRunner(r, engine, locks, () => stopping, connections, log, activity(r)));
     streaming = engine.routes.filter((r) => r.mode !== 'scheduled').map((r) => new StreamingRoute(r, engine, locks, connections, log, activity(r)));
@@ -237,6 +241,7 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
     // Read once, at start: a missing password variable stops the engine before anything runs.
     for (const d of engine.distributions) credentialOf(d.auth);
   } catch (err) {
+    outbox?.close();
     await locks.close();
     throw err;
   }
@@ -275,6 +280,8 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
       stopping = true;
       for (const job of jobs) job.stop();
       await Promise.all([...runners.map((r) => r.idle()), ...streaming.map((r) => r.stop()), ...[...runningDistributions].map((p) => p.catch(() => undefined))]);
+      // What a logger that is down still misses is not delivered after the engine stopped.
+      outbox!.close();
       await locks.close();
       log?.info('engine stopped');
     },

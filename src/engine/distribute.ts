@@ -36,6 +36,7 @@ import { describeError, EndpointError } from './errors';
 import { FEED_TYPE, type Answer, type SDataClient } from './http';
 import { PassFailed, runPass, type PassOptions } from './pass';
 import type { LoggerDestination } from './report';
+import type { ResultOutbox } from './resultOutbox';
 import { selectionPages } from './selection';
 import { serviceUrl } from './urls';
 
@@ -47,6 +48,8 @@ export interface DistributionOptions {
   /** Two-phase: every target must have Acked every page within this time. */
   timeoutSeconds?: number;
   loggers?: LoggerDestination[];
+  /** Delivers the distribution's record (the engine's); its own when absent. */
+  outbox?: ResultOutbox;
   pageSize?: number;
   /** Called when every target has Acked every page, before the first commit (tests stop a target here). */
   onPrepared?: (targets: string[]) => Promise<void> | void;
@@ -199,6 +202,6 @@ export async function runDistribution(opts: DistributionOptions): Promise<Distri
   const started = performance.now();
   const partial = opts.twoPhase ? await runTwoPhase(opts) : await runOnePhase(opts);
   const summary: DistributionSummary = { ...partial, seconds: (performance.now() - started) / 1000 };
-  await reportDistribution(opts.client, opts.loggers ?? [], summary, opts.log);
+  await reportDistribution({ client: opts.client, loggers: opts.loggers, outbox: opts.outbox, log: opts.log }, summary);
   return summary;
 }

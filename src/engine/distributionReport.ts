@@ -2,15 +2,15 @@
  * The one event-logger record of a distribution (PROTOCOL.md 7): posted as a result feed without entries
  * whose diagnoses are every target's, each message naming its target, with the run metadata of a pass
  * (`source`, `target` = the targets separated by spaces, `kind`, `state`, the summed counts) and `votes`,
- * a JSON list of `{ target, vote, outcome }`. A logger that cannot be reached is skipped: logging never
- * fails a distribution.
+ * a JSON list of `{ target, vote, outcome }`. Delivered by the outbox (resultOutbox.ts), as a pass's results
+ * are: kept while a logger is down; logging never fails a distribution.
  */
-import type { Logger } from 'pino';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
 import type { DistributionSummary } from './distributionSummary';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './http';
-import { loggerClient, type LoggerDestination } from './report';
+import { loggerClient, passOutbox, type Reporting } from './report';
 import { parseSDataUrl, withParams } from './urls';
 
 const COUNTS: (keyof ResultSummary)[] = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'];
@@ -24,11 +24,12 @@ function kindOf(url: string): string {
   }
 }
 
-export async function reportDistribution(client: SDataClient, loggers: LoggerDestination[], s: DistributionSummary, log?: Logger): Promise<void> {
+export async function reportDistribution(r: Reporting, s: DistributionSummary): Promise<void> {
+  const { client, loggers = [] } = r;
   if (loggers.length === 0) return;
   const totals = Object.fromEntries(COUNTS.map((k) => [k, s.targets.reduce((n, t) => n + (t.counts?.[k] ?? 0), 0)])) as unknown as ResultSummary;
   const ok = s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done');
-  const target = s.targets.map((t) => t.target).join(' ');
+  const target = s.targets.map((t) => canonicalUrl(t.target)).join(' ');
   const feed = buildResultFeed({
     id: `${s.source}/$distribution`,
     title: `${s.phases === 2 ? 'Two-phase' : 'One-phase'} distribution from ${s.source}: ${s.decision}`,
@@ -42,20 +43,20 @@ export async function reportDistribution(client: SDataClient, loggers: LoggerDes
     kind: kindOf(s.source),
   });
   const meta = {
-    source: s.source,
+    source: canonicalUrl(s.source),
     target,
     kind: kindOf(s.source),
     state: ok ? 'done' : 'failed',
     entries: COUNTS.reduce((n, k) => n + totals[k], 0),
     ...totals,
-    votes: JSON.stringify(s.targets.map((t) => ({ target: t.target, vote: t.vote, outcome: t.outcome }))),
+    votes: JSON.stringify(s.targets.map((t) => ({ target: canonicalUrl(t.target), vote: t.vote, outcome: t.outcome }))),
   };
+  const outbox = r.outbox ?? passOutbox(r.log);
   await Promise.all(
     loggers.map((destination) => {
       const { url, client: poster } = loggerClient(client, destination);
-      return poster.exchange('POST', withParams(url, meta), { text: feed, type: FEED_TYPE }).catch((err: unknown) => {
-        log?.warn({ logger: url, err: describeError(err) }, 'cannot post the distribution record');
-      });
+      return outbox.post(poster, withParams(url, meta), feed);
     }),
   );
+  if (!r.outbox) outbox.close();
 }

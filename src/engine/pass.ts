@@ -33,11 +33,13 @@ import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
 import type { Digest } from '../protocol/types';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './feedHead';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './http';
 import { kindsToSync } from './kinds';
-import { ResultReporter, type LoggerDestination, type PassState } from './report';
+import { reportFailure, ResultReporter, type LoggerDestination, type PassState } from './report';
+import type { ResultOutbox } from './resultOutbox';
 import { parseSDataUrl, serviceUrl } from './urls';
 
 /** What a target did with the entries of a pass (summariseResults of its result feeds). */
@@ -74,6 +76,8 @@ export interface PassOptions {
   loggers?: LoggerDestination[];
   /** Post result feeds to the source's $syncResults too. */
   postResults?: boolean;
+  /** Delivers the result feeds (the engine's, so that what a logger missed is posted once it is back); the pass's own when absent. */
+  outbox?: ResultOutbox;
   /** With application URLs: only these kinds (still in syncOrder). */
   kinds?: string[];
   /** Entries per page asked of the source (`count`). */
@@ -113,11 +117,6 @@ function addCounts(into: Counts, more: Counts): void {
 
 function rate(entries: number, seconds: number): number {
   return seconds > 0 ? Math.round(entries / seconds) : 0;
-}
-
-function failureDiagnoses(err: unknown, requestId: string): Diagnosis[] {
-  const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err), requestId };
-  return [own, ...(err instanceof EndpointError ? err.diagnoses : [])];
 }
 
 /** Runs the work once pending I/O callbacks have run (so a request just sent is on its way first). */
@@ -167,7 +166,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   const { client, log } = opts;
   const started = performance.now();
   const counts = zeroCounts();
-  const reporter = new ResultReporter(client, { source, target, kind }, opts.loggers ?? [], opts.postResults ?? false, log);
+  const reporter = new ResultReporter({ source, target, kind }, opts);
   const contextDrops: Promise<void>[] = [];
   let sourceContext: string | undefined;
   let pages = 0;
@@ -241,7 +240,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
     if (state === 'cut') reporter.close('cut');
     return summary();
   } catch (err) {
-    reporter.close('failed', failureDiagnoses(err, client.requestId));
+    reporter.fail(err);
     throw new PassFailed(aggregate(source, target, [summary()]), err);
   } finally {
     await Promise.all([dropContext(client, sourceContext, log), ...contextDrops]);
@@ -266,6 +265,20 @@ function aggregate(source: string, target: string, kinds: KindPassSummary[]): Pa
   const seconds = kinds.reduce((n, k) => n + k.seconds, 0);
   const state = kinds.every((k) => k.state === 'done') ? 'done' : 'cut';
   return { source, target, state, ceiling: kinds.length === 1 ? kinds[0].ceiling : undefined, ...counts, pages, entries, seconds, entriesPerSecond: rate(entries, seconds), kinds };
+}
+
+/**
+ * What the loggers call a pass between these URLs before its kinds are known: an endpoint pair with its
+ * kind, or an application pair with no kind (the records of its kinds say the rest).
+ */
+export function passIdentity(source: string, target: string): { source: string; target: string; kind: string } {
+  const pair = { source: canonicalUrl(source), target: canonicalUrl(target) };
+  try {
+    const s = parseSDataUrl(source);
+    return { ...pair, kind: s.level === 'endpoint' ? s.kind : '' };
+  } catch {
+    return { ...pair, kind: '' };
+  }
 }
 
 /** The (source, target, kind) endpoint pairs of a pass, in syncOrder. */
@@ -325,7 +338,9 @@ async function passOf(opts: PassOptions, started: number): Promise<PassSummary> 
   try {
     legs = await passLegs(opts);
   } catch (err) {
-    throw new PassFailed(aggregate(opts.source, opts.target, []), err); // e.g. a $schema that cannot be read
+    // e.g. a $schema that cannot be read: no kind's record will say it, so the pair's own record does.
+    await reportFailure(passIdentity(opts.source, opts.target), opts, err);
+    throw new PassFailed(aggregate(opts.source, opts.target, []), err);
   }
   const budget: Budget = { pagesLeft: opts.stopAfterPages ?? Number.POSITIVE_INFINITY };
   const done: KindPassSummary[] = [];

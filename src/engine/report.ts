@@ -1,6 +1,7 @@
 /**
- * Posting a pass's result feeds (PROTOCOL.md 6, step 3) to every event logger URL and, when asked, to the
- * source's `$syncResults`, in page order, one post at a time per destination, without holding up the pass.
+ * Reporting a pass's result feeds (PROTOCOL.md 6, step 3) to every event logger URL and, when asked, to the
+ * source's `$syncResults`, in page order, without holding up the pass: delivery is the outbox's
+ * (resultOutbox.ts), which keeps what a logger that is down misses and posts it once the logger is back.
  *
  * Run metadata travels as query parameters (beside runName/runStamp, which every request carries):
  * `source`, `target`, `kind`, `page`, `totalResults`, `state` (running | done | cut | failed) and the page's
@@ -8,17 +9,18 @@
  * `skipped`), which spare our logger reading a feed without diagnoses a second time. A pass
  * that ends without posting a last page (cut, stopped, failed, or nothing to post) sends loggers one closing feed with no entries,
  * carrying the failure's diagnoses, so the logger's run record is closed and Errors reach its webhook.
- * A destination that still fails after the client's retries is skipped for the rest of the pass: logging
- * never fails a pass. The reporter is given the client of the source (its credentials go to the source's
- * `$syncResults`); each logger gets its own credentials, or none.
+ * Every failure of a pass, a push or a route that could not start is told to the loggers by `fail` (or
+ * `reportFailure` when nothing was reported of it before). The reporter is given the client of the source
+ * (its credentials go to the source's `$syncResults`); each logger gets its own credentials, or none.
  */
 import type { Logger } from 'pino';
 import { buildResultFeed } from '../atom/resultFeed';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { ResultSummary as Counts } from '../atom/resultFeed';
 import type { Credential } from '../security/credentials';
-import { describeError } from './errors';
-import { FEED_TYPE, type SDataClient } from './http';
+import { describeError, EndpointError } from './errors';
+import type { SDataClient } from './http';
+import { ResultOutbox } from './resultOutbox';
 import { serviceUrl, withParams } from './urls';
 
 export type PassState = 'running' | 'done' | 'cut' | 'failed';
@@ -46,8 +48,6 @@ interface Destination {
   client: SDataClient;
   /** Loggers get run metadata and closing feeds; a source's $syncResults gets result feeds only. */
   isLogger: boolean;
-  down: boolean;
-  chain: Promise<void>;
 }
 
 /** A logger's URL and the client that posts to it: the logger's own credentials or none, never the source's. */
@@ -56,22 +56,47 @@ export function loggerClient(client: SDataClient, l: LoggerDestination): { url: 
   return { url, client: client.withAuth(auth) };
 }
 
+/** The diagnoses a failure is reported with: the engine's own (with the request id of the pass), then the endpoint's. */
+export function failureDiagnoses(err: unknown, requestId: string): Diagnosis[] {
+  const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err), requestId };
+  return [own, ...(err instanceof EndpointError ? err.diagnoses : [])];
+}
+
+/** Where a pass's results go. */
+export interface Reporting {
+  client: SDataClient;
+  loggers?: LoggerDestination[];
+  /** Post result feeds to the source's $syncResults too. */
+  postResults?: boolean;
+  /** The delivery queue to use (the engine's, outliving the pass); without one, the pass's own, closed at its end. */
+  outbox?: ResultOutbox;
+  log?: Logger;
+}
+
+/** The outbox of a pass that was given none: it keeps posts while the pass runs, and is closed with it. */
+export function passOutbox(log?: Logger): ResultOutbox {
+  return new ResultOutbox({ capacity: 1000, retry: { startingDelayMillis: 200, maxDelayMillis: 10_000 }, log });
+}
+
 export class ResultReporter {
+  private readonly client: SDataClient;
   private readonly destinations: Destination[];
+  private readonly outbox: ResultOutbox;
+  private readonly ownOutbox: boolean;
+  private readonly posted: Promise<void>[] = [];
   private lastState: PassState | undefined;
   private pages = 0;
 
   constructor(
-    private readonly client: SDataClient,
     private readonly pass: PassIdentity,
-    loggers: LoggerDestination[],
-    postToSource: boolean,
-    private readonly log?: Logger,
+    r: Reporting,
   ) {
-    const toLogger = (l: LoggerDestination): Destination => ({ ...loggerClient(client, l), isLogger: true, down: false, chain: Promise.resolve() });
+    this.client = r.client;
+    this.ownOutbox = r.outbox === undefined;
+    this.outbox = r.outbox ?? passOutbox(r.log);
     this.destinations = [
-      ...loggers.map(toLogger),
-      ...(postToSource ? [{ url: serviceUrl(pass.source, '$syncResults'), client, isLogger: false, down: false, chain: Promise.resolve() }] : []),
+      ...(r.loggers ?? []).map((l) => ({ ...loggerClient(r.client, l), isLogger: true })),
+      ...(r.postResults ? [{ url: serviceUrl(pass.source, '$syncResults'), client: r.client, isLogger: false }] : []),
     ];
   }
 
@@ -103,20 +128,28 @@ export class ResultReporter {
     for (const d of this.destinations) if (d.isLogger) this.enqueue(d, withParams(d.url, meta), feed);
   }
 
-  /** Waits until every queued post is done (or given up). */
+  /** Closes the run at the loggers as failed, with the failure's diagnoses. */
+  fail(err: unknown): void {
+    this.close('failed', failureDiagnoses(err, this.client.requestId));
+  }
+
+  /** Waits until every queued post is delivered, dropped, or waiting for its destination to be back. */
   async flush(): Promise<void> {
-    await Promise.all(this.destinations.map((d) => d.chain));
+    await Promise.all(this.posted);
+    if (this.ownOutbox) this.outbox.close();
   }
 
   private enqueue(d: Destination, url: string, feed: string): void {
-    d.chain = d.chain.then(async () => {
-      if (d.down) return;
-      try {
-        await d.client.exchange('POST', url, { text: feed, type: FEED_TYPE });
-      } catch (err) {
-        d.down = true;
-        this.log?.warn({ destination: d.url, err: describeError(err) }, 'cannot post results; skipping this destination for the rest of the pass');
-      }
-    });
+    this.posted.push(this.outbox.post(d.client, url, feed));
   }
+}
+
+/**
+ * Tells the loggers that a pass (or a route) of this identity failed before anything of it was reported: the
+ * one run record it gets is failed, with the failure's diagnoses.
+ */
+export async function reportFailure(pass: PassIdentity, r: Reporting, err: unknown): Promise<void> {
+  const reporter = new ResultReporter(pass, { ...r, postResults: false });
+  reporter.fail(err);
+  await reporter.flush();
 }

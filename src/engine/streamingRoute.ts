@@ -3,7 +3,8 @@
  * the digest streams of its endpoints (each endpoint's announcements go to the legs it is the source of and
  * to those it is the target of). An immediate route also runs a catch-up pass of every leg on its schedule.
  *
- *   resolving (the kinds of application URLs, from $schema; retried until it works)
+ *   resolving (the kinds of application URLs, from $schema; retried until it works, each failure told to the
+ *              loggers as a failed run of the application pair)
  *     ──> locking (the route lock; while another engine holds it, tried again every lockRetrySeconds)
  *     ──> running (legs and streams) ──stop()──> stopped (streams closed, running steps awaited, lock released)
  */
@@ -20,7 +21,8 @@ import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
 import type { SDataClient } from './http';
 import { RouteLeg, type LegOps } from './leg';
-import { passLegs, runPass } from './pass';
+import { passIdentity, passLegs, runPass } from './pass';
+import { reportFailure } from './report';
 import { routeKey, routeName } from './route';
 import { RouteActivity } from './routeActivity';
 import type { RouteLocks } from './routeLock';
@@ -114,14 +116,16 @@ export class StreamingRoute {
   private async resolve(): Promise<{ source: string; target: string }[] | undefined> {
     let delay = this.engine.watch.retryMillis;
     while (!this.stopped) {
+      const client = this.client('schema', this.engine.retry.attempts);
       try {
-        const client = this.client('schema', this.engine.retry.attempts);
         const forward = await passLegs({ source: this.route.source, target: this.route.target, client, kinds: this.route.kinds });
         const pairs = forward.map(({ source, target }) => ({ source, target }));
         if (this.route.direction === 'bothWays') pairs.push(...forward.map(({ source, target }) => ({ source: target, target: source })));
         return pairs;
       } catch (err) {
         this.log?.warn({ route: this.name, err: describeError(err) }, 'kinds of the route cannot be read yet; trying again');
+        // The route cannot start: the loggers get a failed run of it at each attempt (alerts see it).
+        await reportFailure(passIdentity(this.route.source, this.route.target), { client, loggers: this.parties.loggers, outbox: this.connections.outbox, log: this.log }, err);
         await sleep(delay);
         delay = Math.min(delay * 2, this.engine.retry.maxDelayMillis);
       }
@@ -131,7 +135,7 @@ export class StreamingRoute {
 
   private opsOf(source: string, target: string): LegOps {
     const e = this.engine;
-    const common = { source, target, loggers: this.parties.loggers, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, route: this.name, log: this.log, shouldStop: () => this.stopped };
+    const common = { source, target, loggers: this.parties.loggers, outbox: this.connections.outbox, postResults: this.route.postResults ?? e.postResults, pageSize: e.pageSize, route: this.name, log: this.log, shouldStop: () => this.stopped };
     const activity = this.activity;
     return {
       // Each catch-up pass is a run of the route (GET /routes shows it); pushes are counted in the metrics.

@@ -2,15 +2,18 @@
  * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` or an
  * application `{base}/sdata/{app}/{contract}/{dataset}`, and the sync service URLs built on an endpoint.
  */
+import { randomUUID } from 'node:crypto';
+import { canonicalUrl } from '../protocol/endpointUrl';
+
 export type SDataUrl =
   | { level: 'application'; applicationUrl: string }
   | { level: 'endpoint'; applicationUrl: string; endpointUrl: string; kind: string };
 
-/** Classifies an SData URL; throws a plain Error naming the URL when it is neither form. */
+/** Classifies an SData URL (in its one spelling, protocol/endpointUrl.ts); throws a plain Error naming the URL when it is neither form. */
 export function parseSDataUrl(url: string): SDataUrl {
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(canonicalUrl(url));
   } catch {
     throw new Error(`'${url}' is not a URL`);
   }

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseXml } from '../atom/xml';
 import type { LoggerConfig } from '../config/engineSchema';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { dashboardData } from './dashboardData';
@@ -95,7 +96,8 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
   const json = express.json({ limit: '4kb', strict: true });
 
   /** Calls the endpoint with the operator's Authorization header and answers with its outcome. */
-  async function forward(req: Request, res: Response, endpoint: string, path: string): Promise<void> {
+  async function forward(req: Request, res: Response, given: string, path: string): Promise<void> {
+    const endpoint = canonicalUrl(given);
     if (!monitor.observer.observes(endpoint)) throw badBody(`${endpoint} is not an endpoint this logger observes`);
     const headers: Record<string, string> = { accept: 'application/atom+xml' };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;

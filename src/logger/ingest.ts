@@ -11,6 +11,7 @@
 import { parseResultFeed, summariseResults, type ResultRunMetadata } from '../atom/resultFeed';
 import type { XmlLimits } from '../atom/xml';
 import { SDataError } from '../protocol/diagnosis';
+import { canonicalUrl } from '../protocol/endpointUrl';
 import { z } from 'zod';
 import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState, type TargetVoteRecord } from './store';
 
@@ -65,11 +66,15 @@ function countOf(q: Query, name: string): number | undefined {
 
 /** The run a post belongs to: from the query, else from the feed's own metadata. */
 function runKeyOf(q: Query, feed: ResultRunMetadata): RunKey {
+  const source = text(q, 'source') ?? feed.source ?? '';
+  // A distribution's record names its targets separated by spaces.
+  const target = text(q, 'target') ?? feed.target ?? '';
   return {
     runName: text(q, 'runName') ?? feed.runName ?? '',
     runStamp: text(q, 'runStamp') ?? feed.runStamp ?? '',
-    source: text(q, 'source') ?? feed.source ?? '',
-    target: text(q, 'target') ?? feed.target ?? '',
+    // One endpoint, one route key, however the engine reached it (protocol/endpointUrl.ts).
+    source: canonicalUrl(source),
+    target: target.split(' ').filter((t) => t !== '').map(canonicalUrl).join(' '),
     kind: text(q, 'kind') ?? feed.kind ?? '',
   };
 }

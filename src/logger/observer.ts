@@ -15,6 +15,7 @@ import { parseConflictFeed, parseFailureFeed, type ListedFeed, type ParkedConfli
 import { parseXml, type XmlLimits } from '../atom/xml';
 import type { ObserveConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
+import { canonicalUrl } from '../protocol/endpointUrl';
 
 export interface ObservedEndpoint {
   url: string;
@@ -92,7 +93,7 @@ export class EndpointObserver {
 
   private allowed(url: string): boolean {
     const origins = this.opts.cfg.origins;
-    return !origins || origins.some((o) => url === o.replace(/\/+$/, '') || url.startsWith(`${o.replace(/\/+$/, '')}/`));
+    return !origins || origins.map(canonicalUrl).some((o) => url === o || url.startsWith(`${o}/`));
   }
 
   private async refreshAll(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * What the logger says of each route (source, target, kind), from the latest run records and the digests
  * its observer read: the last run's state and counts, the lag in ticks (protocol/lag.ts; unknown until both
- * digests were read) and the seconds since the route's last done run. Pure.
+ * digests were read) and the seconds since the route's last done run. Pure. A failed application-level record
+ * leaves the view once a kind of that route has run since.
  */
 import { lagInTicks } from '../protocol/lag';
 import type { Digest } from '../protocol/types';
@@ -37,8 +38,17 @@ export function endpointsOfRun(r: { source: string; target: string }): string[] 
   return [r.source, ...r.target.split(' ')].filter((u) => u !== '');
 }
 
+/**
+ * A record of an application pair (kind empty: the engine could not read the kinds of a route given by
+ * application URLs) stands for that route until a run of one of its kinds starts after it.
+ */
+function supersededByItsKinds(r: LatestRun, latest: readonly LatestRun[]): boolean {
+  if (r.kind !== '') return false;
+  return latest.some((k) => k !== r && k.source.startsWith(`${r.source}/`) && k.target.startsWith(`${r.target}/`) && k.startedAt > r.startedAt);
+}
+
 export function routeViews(latest: readonly LatestRun[], digests: ReadonlyMap<string, Digest>, now: Date): RouteView[] {
-  return latest.map((r) => {
+  return latest.filter((r) => !supersededByItsKinds(r, latest)).map((r) => {
     const sourceDigest = digests.get(r.source);
     const targetDigest = digests.get(r.target);
     const view: RouteView = {

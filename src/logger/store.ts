@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { affectedRows, type Db, type DbOrTx } from '../store/db';
 import type { Diagnosis, Severity } from '../protocol/diagnosis';
+import { canonicalUrl } from '../protocol/endpointUrl';
 
 export type RunState = 'running' | 'done' | 'cut' | 'failed';
 export const runStates: readonly RunState[] = ['running', 'done', 'cut', 'failed'];
@@ -191,7 +192,7 @@ function whereRun(b: Knex.QueryBuilder, f: RunFilter, r: string): void {
   if (f.runName !== undefined) b.where(`${r}.run_name`, f.runName);
   if (f.runStamp !== undefined) b.where(`${r}.run_stamp`, f.runStamp);
   if (f.endpoint !== undefined) {
-    const ep = f.endpoint.replace(/\/+$/, '');
+    const ep = canonicalUrl(f.endpoint);
     const under = `${escapeLike(ep)}/%`;
     // A distribution's record names its targets separated by spaces.
     const among = `% ${escapeLike(ep)} %`;

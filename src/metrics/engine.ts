@@ -6,6 +6,10 @@
  *                                         at scrape time; absent while it cannot be told
  *   sdata_route_seconds_since_success     since a pass or push of the route last succeeded
  *   sdata_route_running                   1 while a run of the route is going on (scheduled routes)
+ *   sdata_engine_result_posts_dropped_total  result posts given up, by destination (a logger's or a source's
+ *                                         `$syncResults` URL, without query: bounded by the configuration) and
+ *                                         reason (overflow: the queue of a destination that is down was full;
+ *                                         refused: the destination answered a 4xx)
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { serviceRegistry } from './registry';
@@ -15,6 +19,10 @@ export type PassOutcome = 'done' | 'cut' | 'failed';
 
 /** Told of every pass and push that ended (the engine's metrics). */
 export type PassListener = (route: string, kind: PassKind, outcome: PassOutcome, seconds: number) => void;
+
+/** Why a result post was given up: its destination's queue was full, or the destination refused it (4xx). */
+export type DropReason = 'overflow' | 'refused';
+export type DropListener = (destination: string, reason: DropReason) => void;
 
 /** What the scrape-time gauges read of a route. */
 export interface RouteGauges {
@@ -31,6 +39,12 @@ export class EngineMetrics {
   readonly registry: Registry = serviceRegistry('engine');
   private readonly passes = new Counter({ name: 'sdata_route_passes_total', help: 'Passes and pushes that ended, by route, kind (pass | push) and outcome (done | cut | failed)', labelNames: ['route', 'kind', 'outcome'], registers: [this.registry] });
   private readonly durations = new Histogram({ name: 'sdata_route_pass_duration_seconds', help: 'Duration of passes and pushes, by route, kind and outcome', labelNames: ['route', 'kind', 'outcome'], buckets: BUCKETS, registers: [this.registry] });
+
+  private readonly dropped = new Counter({ name: 'sdata_engine_result_posts_dropped_total', help: 'Result posts to event loggers (or sources) given up, by destination and reason (overflow | refused)', labelNames: ['destination', 'reason'], registers: [this.registry] });
+
+  readonly resultPostDropped: DropListener = (destination, reason) => {
+    this.dropped.inc({ destination, reason });
+  };
 
   readonly passEnded: PassListener = (route, kind, outcome, seconds) => {
     this.passes.inc({ route, kind, outcome });

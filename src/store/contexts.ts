@@ -18,8 +18,13 @@
  *   aborted once its timeout has passed, and nothing of it was ever visible.
  *
  * Any context idle longer than the configured time expires (deleted by `expireContexts`).
+ *
+ * A context is named by its endpoint and its tracking ID together: the same ID at two endpoints names two
+ * contexts, and nothing done at one endpoint reaches a context of another. At one endpoint an ID names one
+ * context: a request with an ID that names a context of another role there is refused (409 TrackingIdInUse).
  */
 import { affectedRows, type DbOrTx } from './db';
+import { SDataError } from '../protocol/diagnosis';
 import type { Digest, SyncMode } from '../protocol/types';
 
 export type ContextRole = 'source' | 'target' | 'prepared';
@@ -100,8 +105,9 @@ export type NewContext = Omit<SyncContext, 'createdAt' | 'touchedAt'>;
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 /**
- * Creates a context, or replaces one with the same tracking ID at the same endpoint and role; with
- * `ifAbsent`, an existing context is left as it is.
+ * Creates a context, or replaces the one with the same tracking ID at the same endpoint and role; with
+ * `ifAbsent`, an existing context is left as it is. 409 TrackingIdInUse when the ID names a context of
+ * another role at this endpoint (which is left as it is).
  */
 export async function saveContext(db: DbOrTx, c: NewContext, opts: { ifAbsent?: boolean } = {}): Promise<void> {
   const row = {
@@ -123,8 +129,18 @@ export async function saveContext(db: DbOrTx, c: NewContext, opts: { ifAbsent?: 
     created_at: db.fn.now(),
     touched_at: db.fn.now(),
   };
-  const insert = db('contexts').insert(row).onConflict('id');
-  await (opts.ifAbsent ? insert.ignore() : insert.merge());
+  // An existing context of the same role is replaced (or, ifAbsent, kept by a no-op update); one of another
+  // role matches no row of the update, so nothing comes back.
+  const insert = db('contexts').insert(row).onConflict(['endpoint_id', 'id']);
+  const merged = opts.ifAbsent ? insert.merge({ touched_at: db.raw('??', ['contexts.touched_at']) }) : insert.merge();
+  const saved = (await merged.where('contexts.role', c.role).returning('id')) as unknown[];
+  if (saved.length === 0) {
+    throw new SDataError(409, {
+      sdataCode: 'ApplicationDiagnosis',
+      applicationCode: 'TrackingIdInUse',
+      message: `tracking ID '${c.id}' already names another context at this endpoint; use a new tracking ID`,
+    });
+  }
 }
 
 export async function findContext(db: DbOrTx, endpointId: number, role: ContextRole, id: string, opts: { forUpdate?: boolean } = {}): Promise<SyncContext | undefined> {
@@ -135,6 +151,7 @@ export async function findContext(db: DbOrTx, endpointId: number, role: ContextR
 
 export async function updateContext(
   db: DbOrTx,
+  endpointId: number,
   id: string,
   changes: Partial<Pick<NewContext, 'status' | 'cursor' | 'progress' | 'result' | 'resultStatus' | 'total' | 'expiresAt'>>,
 ): Promise<void> {
@@ -146,7 +163,7 @@ export async function updateContext(
   if (changes.resultStatus !== undefined) row.result_status = changes.resultStatus;
   if (changes.total !== undefined) row.total = changes.total;
   if (changes.expiresAt !== undefined) row.expires_at = changes.expiresAt;
-  await db('contexts').where({ id }).update(row);
+  await db('contexts').where({ endpoint_id: endpointId, id }).update(row);
 }
 
 /** Deletes a context; false when there was none. */

@@ -7,11 +7,11 @@
 import { affectedRows, type Db, type DbOrTx, type Tx } from './db';
 import { SDataError } from '../protocol/diagnosis';
 
-/** Appends a page to a batch and locks the UUIDs it touches (already locked by this batch: kept). */
+/** Appends a page to a batch (the context `contextId` of the endpoint) and locks the UUIDs it touches (already locked by this batch: kept). */
 export async function addPreparedPage(trx: Tx, contextId: string, endpointId: number, body: string, uuids: string[]): Promise<number> {
-  const row = await trx('prepared_pages').where({ context_id: contextId }).max<{ seq: number | null }>('seq as seq').first();
+  const row = await trx('prepared_pages').where({ endpoint_id: endpointId, context_id: contextId }).max<{ seq: number | null }>('seq as seq').first();
   const seq = Number(row?.seq ?? 0) + 1;
-  await trx('prepared_pages').insert({ context_id: contextId, seq, body });
+  await trx('prepared_pages').insert({ endpoint_id: endpointId, context_id: contextId, seq, body });
   const LOCK_CHUNK = 1000;
   for (let i = 0; i < uuids.length; i += LOCK_CHUNK) {
     const rows = uuids.slice(i, i + LOCK_CHUNK).map((uuid) => ({ endpoint_id: endpointId, uuid, context_id: contextId }));
@@ -21,15 +21,15 @@ export async function addPreparedPage(trx: Tx, contextId: string, endpointId: nu
 }
 
 /** The pages of a batch, in the order they were prepared. */
-export async function preparedPages(db: DbOrTx, contextId: string): Promise<string[]> {
-  const rows = await db('prepared_pages').select('body').where({ context_id: contextId }).orderBy('seq');
+export async function preparedPages(db: DbOrTx, endpointId: number, contextId: string): Promise<string[]> {
+  const rows = await db('prepared_pages').select('body').where({ endpoint_id: endpointId, context_id: contextId }).orderBy('seq');
   return rows.map((r: { body: string }) => r.body);
 }
 
 /** Drops a batch's pages and locks (on commit, abort or timeout). */
-export async function releaseBatch(db: DbOrTx, contextId: string): Promise<void> {
-  await db('prepared_locks').where({ context_id: contextId }).delete();
-  await db('prepared_pages').where({ context_id: contextId }).delete();
+export async function releaseBatch(db: DbOrTx, endpointId: number, contextId: string): Promise<void> {
+  await db('prepared_locks').where({ endpoint_id: endpointId, context_id: contextId }).delete();
+  await db('prepared_pages').where({ endpoint_id: endpointId, context_id: contextId }).delete();
 }
 
 /** The UUIDs among these that a prepared batch (other than `ownBatch`) holds at this endpoint, with the batch holding each. */
@@ -66,14 +66,14 @@ export async function refuseLockedUuids(db: DbOrTx, endpointId: number, uuids: s
 export async function abortExpiredBatches(db: Db): Promise<number> {
   return db.transaction(async (trx) => {
     const expired = (await trx('contexts')
-      .select('id')
+      .select('endpoint_id', 'id')
       .where({ role: 'prepared', status: 'prepared' })
       .where('expires_at', '<=', trx.fn.now())
-      .forUpdate()) as { id: string }[];
+      .forUpdate()) as { endpoint_id: number; id: string }[];
     if (expired.length === 0) return 0;
-    const ids = expired.map((r) => r.id);
-    await trx('prepared_locks').whereIn('context_id', ids).delete();
-    await trx('prepared_pages').whereIn('context_id', ids).delete();
-    return affectedRows(await trx('contexts').whereIn('id', ids).update({ status: 'aborted', result_status: 409, touched_at: trx.fn.now() }));
+    const keys = expired.map((r) => [r.endpoint_id, r.id]);
+    await trx('prepared_locks').whereIn(['endpoint_id', 'context_id'], keys).delete();
+    await trx('prepared_pages').whereIn(['endpoint_id', 'context_id'], keys).delete();
+    return affectedRows(await trx('contexts').whereIn(['endpoint_id', 'id'], keys).update({ status: 'aborted', result_status: 409, touched_at: trx.fn.now() }));
   });
 }

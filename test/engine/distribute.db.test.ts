@@ -4,6 +4,7 @@
  * payload, one too slow to answer), resources held while prepared, a prepared batch's own timeout, a target
  * ahead of the others, one-phase passes, and the one logger record with every target's vote.
  */
+import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
@@ -38,7 +39,7 @@ describeEachDatabase('distribution', (tdb) => {
   let server: RunningServer;
   let logger: RunningLogger;
   let runs = 0;
-  const ep = (site: string) => `${server.url}/sdata/${site}/test/-/accounts`;
+  const ep = (site: string) => canonicalUrl(`${server.url}/sdata/${site}/test/-/accounts`);
 
   const options = (over: Partial<DistributionOptions> & Pick<DistributionOptions, 'source' | 'targets'>): DistributionOptions => ({
     client: new SDataClient({ run: { runName: `distribution ${++runs}`, runStamp: new Date().toISOString() }, retry: fast }),

@@ -2,11 +2,11 @@ import { parseSDataUrl, serviceUrl, withParams } from '../../src/engine/urls';
 
 describe('SData URLs', () => {
   it.each([
-    ['http://127.0.0.1:3000/sdata/crm/test/-', { level: 'application', applicationUrl: 'http://127.0.0.1:3000/sdata/crm/test/-' }],
-    ['http://127.0.0.1:3000/sdata/crm/test/-/', { level: 'application', applicationUrl: 'http://127.0.0.1:3000/sdata/crm/test/-' }],
+    ['http://127.0.0.1:3000/sdata/crm/test/-', { level: 'application', applicationUrl: 'http://localhost:3000/sdata/crm/test/-' }],
+    ['http://127.0.0.1:3000/sdata/crm/test/-/', { level: 'application', applicationUrl: 'http://localhost:3000/sdata/crm/test/-' }],
     [
       'http://127.0.0.1:3000/base/sdata/erp/test/-/accounts',
-      { level: 'endpoint', applicationUrl: 'http://127.0.0.1:3000/base/sdata/erp/test/-', endpointUrl: 'http://127.0.0.1:3000/base/sdata/erp/test/-/accounts', kind: 'accounts' },
+      { level: 'endpoint', applicationUrl: 'http://localhost:3000/base/sdata/erp/test/-', endpointUrl: 'http://localhost:3000/base/sdata/erp/test/-/accounts', kind: 'accounts' },
     ],
   ])('classifies %s', (url, expected) => {
     expect(parseSDataUrl(url)).toEqual(expected);

@@ -16,6 +16,7 @@ import { createLoggerApp, type LoggerApp } from '../../src/logger/app';
 import type { AlertPost } from '../../src/logger/alerting';
 import type { Digest } from '../../src/protocol/types';
 import { securityPolicy } from '../../src/security/policy';
+import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import { describeEachDatabase } from '../support/databases';
 
 const STAMP = '2026-12-01T10:00:00.000Z';
@@ -103,7 +104,7 @@ describeEachDatabase('alert rules of the logger', (tdb) => {
     ticks.source = 15; // 5 ticks the target lacks, over the threshold of 2
     await observe();
     expect(seen('behind')).toEqual(['firing']);
-    expect(posts[0].alert).toMatchObject({ when: 'routeBehind', ticks: 2, value: 5, route: { source, target, kind: 'accounts' } });
+    expect(posts[0].alert).toMatchObject({ when: 'routeBehind', ticks: 2, value: 5, route: { source: canonicalUrl(source), target: canonicalUrl(target), kind: 'accounts' } });
     await observe();
     await postRun('2026-12-01T10:01:00.000Z', 'done');
     await observe();

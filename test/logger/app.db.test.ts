@@ -12,8 +12,8 @@ import { describeEachDatabase } from '../support/databases';
 import type { Db } from '../../src/store/db';
 import { securityPolicy } from '../../src/security/policy';
 
-const SOURCE = 'http://127.0.0.1:3000/sdata/crm/test/-/contacts';
-const TARGET = 'http://127.0.0.1:3001/sdata/erp/test/-/contacts';
+const SOURCE = 'http://localhost:3000/sdata/crm/test/-/contacts';
+const TARGET = 'http://localhost:3001/sdata/erp/test/-/contacts';
 
 function resultFeed(entries: ResultEntry[]): string {
   return buildResultFeed({ id: `${TARGET}/$syncTarget('x')`, title: 'result', updated: new Date().toISOString(), entries, diagnoses: [], runName: 'r', runStamp: 's', source: SOURCE, target: TARGET, kind: 'contacts' });

@@ -4,6 +4,7 @@
  * an endpoint the logger observes, never logged, with the endpoint's refusal passed back. An HTTP server
  * stands in for the endpoints and records what reaches it.
  */
+import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
@@ -55,7 +56,8 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     endpoints = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
-    base = `http://127.0.0.1:${(endpoints.address() as AddressInfo).port}`;
+    // Named as the logger names it (one spelling of an endpoint URL: 127.0.0.1 is localhost).
+    base = canonicalUrl(`http://127.0.0.1:${(endpoints.address() as AddressInfo).port}`);
     source = `${base}/sdata/crm/test/-/accounts`;
     target = `${base}/sdata/erp/test/-/accounts`;
     const sink = new Writable({

@@ -33,6 +33,18 @@ describe('routeViews', () => {
     expect(v.secondsSinceSuccess).toBeUndefined();
   });
 
+  it('keeps a failed application-level record (its kinds could not be read) until a kind of that route runs after it', () => {
+    const app = (u: string) => u.slice(0, u.lastIndexOf('/'));
+    const failed = run({ id: 2, source: app(A), target: app(B), kind: '', state: 'failed', startedAt: '2026-12-01T10:00:10.000Z' });
+    const before = run({ id: 1, startedAt: '2026-12-01T10:00:00.000Z' });
+    expect(routeViews([failed, before], new Map(), now).map((v) => [v.kind, v.lastRun.state])).toEqual([['', 'failed'], ['accounts', 'done']]);
+    const after = run({ id: 3, startedAt: '2026-12-01T10:00:20.000Z' });
+    expect(routeViews([failed, after], new Map(), now).map((v) => [v.kind, v.lastRun.state])).toEqual([['accounts', 'done']]);
+    // A kind of another pair of applications does not stand for it.
+    const elsewhere = run({ id: 4, source: A, target: C, startedAt: '2026-12-01T10:00:20.000Z' });
+    expect(routeViews([failed, elsewhere], new Map(), now).map((v) => v.kind)).toEqual(['', 'accounts']);
+  });
+
   it('names the endpoints of a run, a distribution\'s targets each', () => {
     expect(endpointsOfRun({ source: A, target: `${B} ${C}` })).toEqual([A, B, C]);
   });

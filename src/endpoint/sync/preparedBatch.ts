@@ -56,7 +56,7 @@ const closed = (status: number, applicationCode: string, message: string): { sta
 
 /** The pages of a prepared batch, decoded again as they were received. */
 async function batchPages(trx: Tx, ctx: ServiceContext, id: string, run: { runName?: string; runStamp?: string }): Promise<PageToApply[]> {
-  return (await preparedPages(trx, id)).map((xml) => asPageToApply(decodePage(xml, ctx), run));
+  return (await preparedPages(trx, ctx.endpoint.id, id)).map((xml) => asPageToApply(decodePage(xml, ctx), run));
 }
 
 async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -87,13 +87,13 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
       verdict = prepareVerdict(applied[applied.length - 1].plan, []);
     }
     if (verdict.vote !== 'Ack') {
-      if (existing) await releaseBatch(trx, id);
+      if (existing) await releaseBatch(trx, target.id, id);
       const xml = diagnosesDocument(verdict.diagnoses);
       await saveContext(trx, { id, endpointId: target.id, role: 'prepared', status: 'aborted', ...run, mode: page.statedMode, result: xml, resultStatus: 409 });
       return { verdict, xml };
     }
     const expiresAt = new Date(Date.now() + timeoutSeconds * 1000);
-    if (existing) await updateContext(trx, id, { expiresAt });
+    if (existing) await updateContext(trx, target.id, id, { expiresAt });
     else await saveContext(trx, { id, endpointId: target.id, role: 'prepared', status: 'prepared', ...run, mode: page.statedMode, floor: page.floor, ceiling: page.ceiling, expiresAt });
     await addPreparedPage(trx, id, target.id, body, uuidsOf(page.entries));
     return { verdict, xml: resultFeedOf(ctx, id, applied, page.ceiling, run, `Prepared at ${ctx.endpoint.url}: what the commit will apply`) };
@@ -106,8 +106,8 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
 /** A prepared batch past its timeout, aborted now (the sweep may not have come yet). */
 async function abortIfExpired(trx: Tx, c: SyncContext): Promise<boolean> {
   if (c.status !== 'prepared' || !c.expiresAt || c.expiresAt.getTime() > Date.now()) return false;
-  await releaseBatch(trx, c.id);
-  await updateContext(trx, c.id, { status: 'aborted', resultStatus: 409 });
+  await releaseBatch(trx, c.endpointId, c.id);
+  await updateContext(trx, c.endpointId, c.id, { status: 'aborted', resultStatus: 409 });
   return true;
 }
 
@@ -118,17 +118,17 @@ async function commitBatch(trx: Tx, ctx: ServiceContext, c: SyncContext): Promis
   const target = syncTargetOf(ctx);
   const applied: AppliedPage[] = [];
   for (const page of await batchPages(trx, ctx, c.id, run)) applied.push(await applyPageIn(trx, target, { ...page, ownBatch: c.id }));
-  await releaseBatch(trx, c.id);
+  await releaseBatch(trx, c.endpointId, c.id);
   const xml = resultFeedOf(ctx, c.id, applied, c.ceiling ?? { entries: [] }, run, `Committed at ${ctx.endpoint.url}`);
-  await updateContext(trx, c.id, { status: 'committed', result: xml, resultStatus: 200 });
+  await updateContext(trx, c.endpointId, c.id, { status: 'committed', result: xml, resultStatus: 200 });
   return { status: 200, xml, applied };
 }
 
 async function abortBatch(trx: Tx, c: SyncContext): Promise<{ status: number; xml: string }> {
   if (c.status === 'committed') return closed(409, 'AlreadyCommitted', `the two-phase batch ${c.id} is already committed`);
   if (c.status === 'prepared') {
-    await releaseBatch(trx, c.id);
-    await updateContext(trx, c.id, { status: 'aborted', resultStatus: 409 });
+    await releaseBatch(trx, c.endpointId, c.id);
+    await updateContext(trx, c.endpointId, c.id, { status: 'aborted', resultStatus: 409 });
   }
   const info: Diagnosis = { severity: 'Info', sdataCode: 'ApplicationDiagnosis', applicationCode: 'Aborted', message: `the two-phase batch ${c.id} is aborted; nothing of it was applied` };
   return { status: 200, xml: diagnosesDocument([info]) };

@@ -80,7 +80,7 @@ export async function getSyncSource(req: Request, res: Response, ctx: ServiceCon
   if (!context) throw unknownContext('$syncSource', id);
   const startIndex = positiveIntOf(req, 'startIndex', 1);
   const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
-  await sendPage(res, ctx, context, startIndex, count, (cursor) => updateContext(db, context.id, cursor ? { cursor } : {}));
+  await sendPage(res, ctx, context, startIndex, count, (cursor) => updateContext(db, context.endpointId, context.id, cursor ? { cursor } : {}));
 }
 
 export async function deleteSyncSource(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {

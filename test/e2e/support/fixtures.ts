@@ -2,6 +2,7 @@
  * The processes most end-to-end tests need: endpoint server A (application crm) and B (erp), each with its
  * own database, and an event logger (optionally with a webhook), all on loopback.
  */
+import { canonicalUrl } from '../../../src/protocol/endpointUrl';
 import { rmSync } from 'node:fs';
 import { demoConfig } from '../../../src/config/demo';
 import { databaseEnv, startLoggerProcess, startServe, tempDir, writeYaml, type CliProcess, type DatabaseKind, type ServerProcess } from './processes';
@@ -48,7 +49,8 @@ async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKi
       app.server = await startServe(configFile, dbEnv, app.server.port);
     },
   };
-  app.appUrl = `${app.server.url}/sdata/${name}/test/-`;
+  // Written as the logger and the digests write it (one spelling of an endpoint URL: 127.0.0.1 is localhost).
+  app.appUrl = canonicalUrl(`${app.server.url}/sdata/${name}/test/-`);
   return app;
 }
 

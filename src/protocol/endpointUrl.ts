@@ -1,0 +1,47 @@
+/**
+ * The one spelling of an endpoint URL (PROTOCOL.md 1: the URL is the endpoint's identity inside every
+ * digest), so that two spellings of one endpoint are never two endpoints: in digests, in sync states, in
+ * the engine's routes and in the logger's route keys. Pure.
+ *
+ *   scheme and host     lower case                      HTTP://CRM.Example  -> http://crm.example
+ *   loopback host       localhost, 127.0.0.0/8, [::1]   -> localhost (the same machine by any of its loopback
+ *                       names; `localhost` is the name the product's own default URLs use)
+ *   port                the scheme's default removed    http://x:80, https://x:443 -> http://x, https://x
+ *   path                trailing slashes removed        .../accounts/ -> .../accounts
+ *   percent-encoding    unreserved characters decoded   %7Euser -> ~user, %41 -> A
+ *                       (ALPHA DIGIT - . _ ~), other escapes upper-case hex: %2f -> %2F
+ *   query, fragment     kept (a filter may partition an endpoint), their escapes normalised the same way
+ *
+ * A string that is not an absolute http(s) URL is returned as it is (a digest may name endpoints otherwise).
+ */
+
+const LOOPBACK_V4 = /^127(?:\.\d{1,3}){3}$/;
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || LOOPBACK_V4.test(hostname);
+}
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/** Decodes escapes of unreserved characters and writes the others' hex digits in upper case. */
+export function normalisePercentEncoding(s: string): string {
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(c) ? c : `%${hex.toUpperCase()}`;
+  });
+}
+
+export function canonicalUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return url;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return url;
+  // The URL parser has lower-cased the scheme and host and dropped a default port.
+  const host = isLoopback(u.hostname) ? `localhost${u.port ? `:${u.port}` : ''}` : u.host;
+  const userinfo = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+  const path = normalisePercentEncoding(u.pathname).replace(/\/+$/, '');
+  return `${u.protocol}//${userinfo}${host}${path}${normalisePercentEncoding(u.search)}${normalisePercentEncoding(u.hash)}`;
+}
