@@ -31,10 +31,13 @@ export function invalidSyncFeed(message: string, payloadPath: string): SDataErro
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message, payloadPath });
 }
 
-/** Reads a digest-shaped element (`sync:digest`, `x:floorDigest`, `x:knowledge`), its errors as InvalidSyncFeed. */
-export function readSyncDigest(e: XmlElement, path: string): Digest {
+/**
+ * Reads a digest-shaped element (`sync:digest`, `x:floorDigest`, `x:knowledge`), its errors as InvalidSyncFeed
+ * (a digest over `maxEntries` entries too, its message naming the setting).
+ */
+export function readSyncDigest(e: XmlElement, path: string, maxEntries?: number): Digest {
   try {
-    return parseDigestElement(e, path);
+    return parseDigestElement(e, path, maxEntries);
   } catch (err) {
     if (!(err instanceof SDataError)) throw err;
     const [first] = err.diagnoses;
@@ -146,7 +149,7 @@ function checkSyncStateChildren(s: XmlElement, at: string): void {
 }
 
 /** Reads a `sync:syncState` element; 400 InvalidSyncFeed on anything wrong. */
-export function parseSyncState(s: XmlElement, at: string): { state: SyncState; knowledge?: Digest } {
+export function parseSyncState(s: XmlElement, at: string, maxDigestEntries?: number): { state: SyncState; knowledge?: Digest } {
   checkSyncStateChildren(s, at);
   const endpoint = childText(s, NS.sync, 'endpoint');
   if (!endpoint) throw invalidSyncFeed('sync:syncState needs sync:endpoint', `${at}/endpoint`);
@@ -164,19 +167,19 @@ export function parseSyncState(s: XmlElement, at: string): { state: SyncState; k
   const user = childText(s, NS.sync, 'user');
   const state: SyncState = user ? { endpoint, tick, stamp, user } : { endpoint, tick, stamp };
   const k = child(s, NS.x, 'knowledge');
-  return k ? { state, knowledge: readSyncDigest(k, `${at}/knowledge`) } : { state };
+  return k ? { state, knowledge: readSyncDigest(k, `${at}/knowledge`, maxDigestEntries) } : { state };
 }
 
 
-/** Reads one `<entry>` of a sync feed (`index` is its 1-based position). */
-export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntry {
+/** Reads one `<entry>` of a sync feed (`index` is its 1-based position; `x:knowledge` holds at most `maxDigestEntries`). */
+export function parseSyncEntry(entry: XmlElement, index: number, maxDigestEntries?: number): ParsedSyncEntry {
   const at = `entry[${index}]`;
   const s = child(entry, NS.sync, 'syncState');
   if (!s) throw invalidSyncFeed('the entry has no sync:syncState', `${at}/syncState`);
   if (entry.children.filter((c) => c.ns === NS.sync && c.name === 'syncState').length > 1) {
     throw invalidSyncFeed('sync:syncState appears more than once in the entry', `${at}/syncState`);
   }
-  const { state, knowledge } = parseSyncState(s, `${at}/syncState`);
+  const { state, knowledge } = parseSyncState(s, `${at}/syncState`, maxDigestEntries);
   const payload = child(entry, NS.sdata, 'payload')?.children[0];
   const httpMethod = childText(entry, NS.http, 'httpMethod')?.toUpperCase() || undefined;
   const parsed: ParsedSyncEntry = {
