@@ -31,6 +31,7 @@ import type { SecurityPolicy } from '../security/policy';
 import { ENGINE_ROUTES } from '../security/roles';
 import type { EngineRoute } from './daemon';
 import { routeRunJson, routesFeed, routesJson } from './routesView';
+import { storableQuery } from '../http/storableQuery';
 
 export interface EngineAppOptions {
   routes: readonly EngineRoute[];
@@ -87,6 +88,7 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
   app.set('etag', false);
   app.use(httpMetrics(opts.registry, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
   app.use(accessControl(opts.security, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
+  app.use(storableQuery());
   app.get('/metrics', metricsHandler(opts.registry));
 
   const routeNamed = (encoded: string): EngineRoute => {
