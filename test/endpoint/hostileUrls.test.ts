@@ -7,7 +7,10 @@
 import request from 'supertest';
 import { NS } from '../../src/atom/namespaces';
 import { child, childrenNamed, parseXml } from '../../src/atom/xml';
-import { loggerSchema } from '../../src/config/engineSchema';
+import { engineSchema, loggerSchema } from '../../src/config/engineSchema';
+import { startEngine, type RunningEngine } from '../../src/engine/daemon';
+import { createEngineApp } from '../../src/engine/httpApi';
+import { inProcessLocks } from '../../src/engine/routeLock';
 import { createLoggerApp } from '../../src/logger/app';
 import { securityPolicy } from '../../src/security/policy';
 import { describeEachDatabase } from '../support/databases';
@@ -87,5 +90,28 @@ describeEachDatabase('URLs that once answered 500', (tdb) => {
     const res = await asText(method === 'post' ? req.set('Content-Type', 'application/atom+xml;type=feed').send(`<feed xmlns="${NS.atom}"/>`) : req);
     expectDiagnosed4xx(res);
     expect(await snapshot(t.db)).toEqual(before);
+  });
+});
+
+const NOWHERE = 'http://127.0.0.1:9/sdata/crm/test/-/accounts';
+
+describe("engine listener URLs that once answered an XML diagnosis it could not write", () => {
+  let engine: RunningEngine;
+  let app: ReturnType<typeof createEngineApp>;
+
+  beforeAll(async () => {
+    const cfg = engineSchema.parse({ retry: { attempts: 1 }, routes: [{ name: 'nightly', source: NOWHERE, target: NOWHERE.replace('crm', 'erp'), schedule: '0 0 3 * * *' }] });
+    engine = await startEngine(cfg, { locks: inProcessLocks() });
+    app = createEngineApp({ routes: engine.routes, registry: engine.metrics.registry, security: securityPolicy({ users: [] }, '127.0.0.1'), baseUrl: () => 'http://engine.test' });
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it.each([
+    ['get', '/routes/%00/runs/00000000-0000-4000-8000-000000000000'],
+    ['post', '/routes/a%00/$run'],
+  ] as const)('%s %s: a diagnosed 4xx', async (method, url) => {
+    expectDiagnosed4xx(await asText(request(app)[method](url)));
   });
 });
