@@ -19,19 +19,20 @@ export interface HostileClasses {
   forbiddenCharacters: boolean;
 }
 
-/** Every query parameter name the OpenAPI document lists, for any route. */
-export function openApiQueryNames(): string[] {
-  const doc = parse(readFileSync(join(__dirname, '../../openapi/openapi.yaml'), 'utf8')) as unknown;
+/** The query parameter names the OpenAPI document lists for the paths `paths` accepts (`$ref`s followed). */
+export function openApiQueryNames(paths: (path: string) => boolean = () => true): string[] {
+  const doc = parse(readFileSync(join(__dirname, '../../openapi/openapi.yaml'), 'utf8')) as { paths: Record<string, unknown>; components?: { parameters?: Record<string, unknown> } };
   const names = new Set<string>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (typeof v === 'object' && v !== null) {
       const o = v as Record<string, unknown>;
+      if (typeof o.$ref === 'string' && o.$ref.startsWith('#/components/parameters/')) walk(doc.components?.parameters?.[o.$ref.slice('#/components/parameters/'.length)]);
       if (o.in === 'query' && typeof o.name === 'string') names.add(o.name);
       Object.values(o).forEach(walk);
     }
   };
-  walk(doc);
+  for (const [path, item] of Object.entries(doc.paths)) if (paths(path)) walk(item);
   return [...names].sort();
 }
 
@@ -51,13 +52,24 @@ const HOSTILE_TEXT = [
 
 const isForbiddenInXml = (s: string): boolean => /[\u0001-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/.test(s);
 
+/** The classes of hostile values, each drawn as often as the others. */
+const VALUE_CLASSES: string[][] = [
+  ['\u0000', 'a\u0000'],
+  ['99999999999999999999', '999999999999999999999', '9007199254740992', '9223372036854775808', '2147483648', '18446744073709551616', '9'.repeat(1_000)],
+  ['-1', '-0', '-9223372036854775809', '0', '1.5', '1e3', '0x10', 'NaN', 'Infinity', 'true', 'null', '[]', '{}', '', ' '],
+  ['desc desc', 'name desc desc', 'name asc desc', 'name name', 'asc asc', 'keep keep', 'json json', 'name,name', ',', 'a,,b'],
+  ['x'.repeat(10_000), "name eq 'x' and", "' or 1=1 --", '00000000-0000-0000-0000-000000000000'],
+];
+
 /** One part of a URL: a hostile value percent-encoded, or raw junk as it is. */
 export function urlPartArb(classes: HostileClasses): fc.Arbitrary<string> {
   const texts = [...HOSTILE_TEXT, ...(classes.forbiddenCharacters ? FORBIDDEN_STRINGS.filter((f) => !f.startsWith('&')) : [])];
+  const encoded = (v: string): string => (isWellFormedText(v) ? encodeURIComponent(v) : '%ED%A0%80');
   return fc.oneof(
-    fc.constantFrom(...texts).map((v) => (isWellFormedText(v) ? encodeURIComponent(v) : '%ED%A0%80')),
+    ...VALUE_CLASSES.map((values) => fc.constantFrom(...values).map(encoded)),
+    fc.constantFrom(...texts).map(encoded),
     fc.constantFrom(...RAW_JUNK, ...(classes.forbiddenCharacters ? RAW_FORBIDDEN : [])),
-    fc.string({ maxLength: 30 }).filter((v) => classes.forbiddenCharacters || !isForbiddenInXml(v)).map((v) => (isWellFormedText(v) ? encodeURIComponent(v) : '%ED%A0%80')),
+    fc.string({ maxLength: 30 }).filter((v) => classes.forbiddenCharacters || !isForbiddenInXml(v)).map(encoded),
   );
 }
 
@@ -66,9 +78,9 @@ function isWellFormedText(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
-/** `name=value` pairs (zero to four) for a query string: known and unknown names, hostile values, sometimes repeated. */
-export function queryArb(names: string[], classes: HostileClasses): fc.Arbitrary<string> {
-  const name = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: fc.constantFrom('unknown', '', '%00', 'startindex', '_', '$x') });
+/** `name=value` pairs (zero to four) for a query string: the route's names mostly, others and unknown ones too, hostile values, sometimes repeated. */
+export function queryArb(names: string[], others: string[], classes: HostileClasses): fc.Arbitrary<string> {
+  const name = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: fc.constantFrom(...others, 'unknown', '', '%00', 'startindex', '_', '$x') });
   const pair = fc.tuple(name, urlPartArb(classes)).map(([n, v]) => `${n}=${v}`);
   return fc.array(pair, { maxLength: 4 }).map((pairs) => pairs.join('&'));
 }
