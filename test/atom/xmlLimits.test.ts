@@ -24,7 +24,7 @@ const nested = (n: number, name = 'b') => `${`<${name}>`.repeat(n)}${`</${name}>
 
 describe('XML limits', () => {
   it('has the documented defaults', () => {
-    expect(DEFAULT_XML_LIMITS).toEqual({ maxDepth: 64, maxElements: 1_000_000, maxAttributes: 256, maxNameLength: 256, maxTextLength: 1024 * 1024 });
+    expect(DEFAULT_XML_LIMITS).toEqual({ maxDepth: 64, maxElements: 1_000_000, maxAttributes: 256, maxNameLength: 256, maxTextLength: 1024 * 1024, maxDigestEntries: 500 });
   });
 
   it('accepts 64 levels and refuses 65 by default (maxDepth)', () => {
