@@ -68,6 +68,14 @@ describeEachDatabase('digest entries are capped wherever a digest comes in', (td
     expect((await post(digestEntryDoc(entries(CAP)))).status).toBe(200);
   });
 
+  it('a request sent while a 30,000-entry digest is refused is answered, within the same bound', async () => {
+    const huge = asText(t.http().post(pathOf(`${CRM}/accounts/$syncSource?${run()}`)).set('Content-Type', ENTRY).send(digestEntryDoc(entries(30_000))));
+    const other = timed(() => asText(t.http().get(pathOf(`${ERP}/accounts/$syncDigest`))));
+    const [refusedRes, otherRes] = await Promise.all([huge, other]);
+    expectCapRefusal(refusedRes);
+    expect(otherRes.status).toBe(200);
+  });
+
   it('PUT $syncDigest: 10,000 entries are refused, nothing stored; a digest at the cap is stored', async () => {
     const before = await snapshot(t.db);
     const put = (body: string) => asText(t.http().put(pathOf(`${ERP}/orders/$syncDigest`)).set('Content-Type', ENTRY).send(body));
