@@ -9,7 +9,8 @@ import { asDocumentRoot, textContentNode } from './feed';
 import { NS } from './namespaces';
 import { ENTRY_TYPE } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
-import { child, childText, type XmlElement } from './xml';
+import { child, childText, limitExceeded, type XmlElement } from './xml';
+import { DEFAULT_XML_LIMITS } from '../config/xmlLimits';
 
 function digestEntryNodes(d: Digest): XNode[] {
   return d.entries.map((e) =>
@@ -46,6 +47,7 @@ function invalidDigest(message: string, path: string): SDataError {
 }
 
 const INTEGER = /^[+]?\d+$/;
+const ENTRY_FIELDS = new Set(['endpoint', 'tick', 'stamp', 'conflictPriority']);
 
 /** A tick as written in XML: a non-negative (safe) integer; undefined for anything else or no text. */
 export function tickValue(text: string | undefined): number | undefined {
@@ -64,9 +66,16 @@ export function stampValue(text: string): string | undefined {
   return /^\d{4}-/.test(iso) && !iso.startsWith('0000') ? iso : undefined;
 }
 
-/** Reads a digest element of any tag; 400 with a diagnosis on unknown elements, bad ticks or priorities. */
-export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
+/**
+ * Reads a digest element of any tag; 400 with a diagnosis on unknown elements, bad ticks or priorities, an
+ * endpoint given twice, or more than `maxEntries` entries (refused before any entry is read). Linear in the
+ * number of entries.
+ */
+export function parseDigestElement(d: XmlElement, path = 'digest', maxEntries = DEFAULT_XML_LIMITS.maxDigestEntries): Digest {
+  const count = d.children.reduce((n, c) => (c.ns === NS.sync && c.name === 'digestEntry' ? n + 1 : n), 0);
+  if (count > maxEntries) throw limitExceeded('maxDigestEntries', maxEntries, `the number of entries of a digest (${count})`);
   const entries: DigestEntry[] = [];
+  const endpoints = new Set<string>();
   let origin: string | undefined;
   for (const c of d.children) {
     if (c.ns === NS.sync && c.name === 'origin') {
@@ -76,7 +85,7 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
     if (!(c.ns === NS.sync && c.name === 'digestEntry')) throw invalidDigest(`unknown element <${c.name}> in a digest`, `${path}/${c.name}`);
     const at = `${path}/digestEntry[${entries.length + 1}]`;
     for (const f of c.children) {
-      if (f.ns !== NS.sync || !['endpoint', 'tick', 'stamp', 'conflictPriority'].includes(f.name)) {
+      if (f.ns !== NS.sync || !ENTRY_FIELDS.has(f.name)) {
         throw invalidDigest(`unknown element <${f.name}> in a digest entry`, `${at}/${f.name}`);
       }
     }
@@ -92,18 +101,19 @@ export function parseDigestElement(d: XmlElement, path = 'digest'): Digest {
     const stampText = childText(c, NS.sync, 'stamp');
     const stamp = stampText ? stampValue(stampText) : new Date(0).toISOString();
     if (stamp === undefined) throw invalidDigest(`stamp '${stampText}' is not a date-time of the years 1 to 9999`, `${at}/stamp`);
-    if (entries.some((e) => e.endpoint === endpoint)) throw invalidDigest(`endpoint ${endpoint} appears twice`, `${at}/endpoint`);
+    if (endpoints.has(endpoint)) throw invalidDigest(`endpoint ${endpoint} appears twice`, `${at}/endpoint`);
+    endpoints.add(endpoint);
     entries.push({ endpoint, tick, stamp, conflictPriority: prio });
   }
   return origin === undefined ? { entries } : { origin, entries };
 }
 
 /** Finds the `sync:digest` inside an Atom entry (`sdata:payload/sync:digest`) or a bare `sync:digest` document. */
-export function parseDigestDocument(root: XmlElement): Digest {
-  if (root.ns === NS.sync && root.name === 'digest') return parseDigestElement(root);
+export function parseDigestDocument(root: XmlElement, maxEntries = DEFAULT_XML_LIMITS.maxDigestEntries): Digest {
+  if (root.ns === NS.sync && root.name === 'digest') return parseDigestElement(root, 'digest', maxEntries);
   const payload = child(root, NS.sdata, 'payload');
   const d = child(payload, NS.sync, 'digest') ?? child(root, NS.sync, 'digest');
   if (!d) throw invalidDigest('expected an entry whose sdata:payload holds a sync:digest', 'entry/payload/digest');
-  return parseDigestElement(d);
+  return parseDigestElement(d, 'digest', maxEntries);
 }
 

@@ -23,7 +23,8 @@
  * Reading collects every problem as a diagnosis (sdataCode BadRequest, applicationCode UnknownProperty,
  * InvalidValue, RequiredMissing, DuplicateProperty or UnknownElement, payloadPath such as `account/balance`
  * or `order/lines/line[2]/qty`): `readPayloadValues` returns them, `readPayload` throws one SDataError
- * listing them all. A sync target reports them per entry, so one bad entry fails alone.
+ * listing them all. A sync target reports them per entry, so one bad entry fails alone. A payload element or
+ * child row with more than MAX_PROPERTIES child elements is one TooManyProperties problem, its children unread.
  *
  * Reading and writing precompute each property list once (per configuration object), so building a feed of many
  * entries does no per-call configuration work.
@@ -142,6 +143,9 @@ function layoutOf(properties: Record<string, PropertyConfig>): PropertyLayout {
 // ---------------------------------------------------------------------------------------------------------
 // Reading
 
+/** The most child elements one payload element or child row may hold (JSON objects: keys, json/jsonBody.ts). */
+export const MAX_PROPERTIES = 1000;
+
 function problem(applicationCode: string, message: string, payloadPath: string): Diagnosis {
   return { severity: 'Error', sdataCode: 'BadRequest', applicationCode, message, payloadPath };
 }
@@ -204,6 +208,7 @@ function readReference(e: XmlElement, path: string, out: Diagnosis[]): Reference
 
 /** Checks that every required property is given and not null (a given but invalid one is already reported). */
 function checkRequired(properties: [string, PropertyConfig][], read: PropertiesRead, path: string, out: Diagnosis[]): void {
+  if (read.unread) return;
   for (const [name, def] of properties) {
     if (def.type === 'children' || !def.required) continue;
     if (!read.given.has(name) || read.values[name] === null) out.push(problem('RequiredMissing', `<${name}> is required`, `${path}/${name}`));
@@ -214,6 +219,8 @@ interface PropertiesRead {
   values: ResourceValues;
   /** Names of the property elements present, valid or not. */
   given: Set<string>;
+  /** The element held too many children to read (TooManyProperties): nothing is known of its properties. */
+  unread?: true;
 }
 
 /** Reads the property elements of `parent`; `readOne` gives undefined for a value it reported as wrong. */
@@ -226,6 +233,10 @@ function readProperties(
 ): PropertiesRead {
   const values: ResourceValues = {};
   const seen = new Set<string>();
+  if (parent.children.length > MAX_PROPERTIES) {
+    out.push(problem('TooManyProperties', `<${parent.name}> holds ${parent.children.length} elements, over the limit of ${MAX_PROPERTIES}`, path));
+    return { values, given: seen, unread: true };
+  }
   for (const e of parent.children) {
     const at = `${path}/${e.name}`;
     const def = inPropertyNamespace(e, parent) ? byName.get(e.name) : undefined;

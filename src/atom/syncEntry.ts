@@ -32,10 +32,13 @@ export function invalidSyncFeed(message: string, payloadPath: string): SDataErro
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'InvalidSyncFeed', message, payloadPath });
 }
 
-/** Reads a digest-shaped element (`sync:digest`, `x:floorDigest`, `x:knowledge`), its errors as InvalidSyncFeed. */
-export function readSyncDigest(e: XmlElement, path: string): Digest {
+/**
+ * Reads a digest-shaped element (`sync:digest`, `x:floorDigest`, `x:knowledge`), its errors as InvalidSyncFeed
+ * (a digest over `maxEntries` entries too, its message naming the setting).
+ */
+export function readSyncDigest(e: XmlElement, path: string, maxEntries?: number): Digest {
   try {
-    return parseDigestElement(e, path);
+    return parseDigestElement(e, path, maxEntries);
   } catch (err) {
     if (!(err instanceof SDataError)) throw err;
     const [first] = err.diagnoses;
@@ -147,7 +150,7 @@ function checkSyncStateChildren(s: XmlElement, at: string): void {
 }
 
 /** Reads a `sync:syncState` element; 400 InvalidSyncFeed on anything wrong. */
-export function parseSyncState(s: XmlElement, at: string): { state: SyncState; knowledge?: Digest } {
+export function parseSyncState(s: XmlElement, at: string, maxDigestEntries?: number): { state: SyncState; knowledge?: Digest } {
   checkSyncStateChildren(s, at);
   const named = childText(s, NS.sync, 'endpoint');
   const endpoint = named && canonicalUrl(named);
@@ -166,7 +169,7 @@ export function parseSyncState(s: XmlElement, at: string): { state: SyncState; k
   const user = childText(s, NS.sync, 'user');
   const state: SyncState = user ? { endpoint, tick, stamp, user } : { endpoint, tick, stamp };
   const k = child(s, NS.x, 'knowledge');
-  return k ? { state, knowledge: readSyncDigest(k, `${at}/knowledge`) } : { state };
+  return k ? { state, knowledge: readSyncDigest(k, `${at}/knowledge`, maxDigestEntries) } : { state };
 }
 
 
@@ -191,15 +194,18 @@ function entryIdentity(entry: XmlElement): EntryIdentity {
   return parsed;
 }
 
-/** Reads one `<entry>` of a sync feed (`index` is its 1-based position); 400 InvalidSyncFeed when its sync metadata is wrong. */
-export function parseSyncEntry(entry: XmlElement, index: number): ParsedSyncEntry {
+/**
+ * Reads one `<entry>` of a sync feed (`index` is its 1-based position; `x:knowledge` holds at most
+ * `maxDigestEntries`); 400 InvalidSyncFeed when its sync metadata is wrong.
+ */
+export function parseSyncEntry(entry: XmlElement, index: number, maxDigestEntries?: number): ParsedSyncEntry {
   const at = `entry[${index}]`;
   const s = child(entry, NS.sync, 'syncState');
   if (!s) throw invalidSyncFeed('the entry has no sync:syncState', `${at}/syncState`);
   if (entry.children.filter((c) => c.ns === NS.sync && c.name === 'syncState').length > 1) {
     throw invalidSyncFeed('sync:syncState appears more than once in the entry', `${at}/syncState`);
   }
-  const { state, knowledge } = parseSyncState(s, `${at}/syncState`);
+  const { state, knowledge } = parseSyncState(s, `${at}/syncState`, maxDigestEntries);
   const parsed: ParsedSyncEntry = { index, state, ...entryIdentity(entry) };
   if (knowledge) parsed.knowledge = knowledge;
   return parsed;

@@ -95,9 +95,9 @@ function modeOf(root: XmlElement): SyncMode | undefined {
   return mode as SyncMode;
 }
 
-function digestOf(root: XmlElement, ns: string, name: string): Digest | undefined {
+function digestOf(root: XmlElement, ns: string, name: string, maxEntries: number | undefined): Digest | undefined {
   const e = single(root, ns, name);
-  return e ? readSyncDigest(e, name) : undefined;
+  return e ? readSyncDigest(e, name, maxEntries) : undefined;
 }
 
 /**
@@ -123,7 +123,7 @@ export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) =
       if (entryError !== undefined) return true;
       let entry: ParsedSyncEntry;
       try {
-        entry = parseSyncEntry(el, index);
+        entry = parseSyncEntry(el, index, limits?.maxDigestEntries);
       } catch (err) {
         if (onUnreadable && err instanceof SDataError) entries.push(onUnreadable(unreadableSyncEntry(el, index, err)));
         else entryError = err;
@@ -145,9 +145,9 @@ export function parseSyncFeed<T>(text: string, mapEntry?: (e: ParsedSyncEntry) =
   if (id) feed.id = id;
   const mode = modeOf(root);
   if (mode) feed.mode = mode;
-  const ceiling = digestOf(root, NS.sync, 'digest');
+  const ceiling = digestOf(root, NS.sync, 'digest', limits?.maxDigestEntries);
   if (ceiling) feed.ceiling = ceiling;
-  const floor = digestOf(root, NS.x, 'floorDigest');
+  const floor = digestOf(root, NS.x, 'floorDigest', limits?.maxDigestEntries);
   if (floor) feed.floor = floor;
   const next = linkHref(root, 'next');
   if (next) feed.next = next;

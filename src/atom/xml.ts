@@ -51,7 +51,8 @@ function doctypeRefused(): SDataError {
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'DoctypeRefused', message: 'DOCTYPE and entity declarations are not accepted' });
 }
 
-function limitExceeded(limit: keyof XmlLimits, value: number, what: string): SDataError {
+/** The 400 for a document over one of the limits of the `xml` section, naming the setting. */
+export function limitExceeded(limit: keyof XmlLimits, value: number, what: string): SDataError {
   return new SDataError(400, {
     sdataCode: 'BadRequest',
     applicationCode: 'XmlLimitExceeded',

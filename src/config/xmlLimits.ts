@@ -19,6 +19,8 @@ export const xmlLimitsSchema = z
     maxNameLength: positive.default(256),
     /** Characters of one value: the text of one element, or one attribute value. */
     maxTextLength: positive.default(1024 * 1024),
+    /** Entries of one digest (`sync:digest`, `x:floorDigest`, `x:knowledge`): one per endpoint of a network. */
+    maxDigestEntries: positive.default(500),
   })
   .prefault({});
 

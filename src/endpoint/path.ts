@@ -11,6 +11,7 @@
  * parentheses (`('12')` or `(12)`) is accepted too.
  */
 import { SDataError } from '../protocol/diagnosis';
+import { isStorableText } from '../protocol/boundedValues';
 
 export interface SDataPath {
   app: string;
@@ -37,13 +38,16 @@ export function isDatasetPath(path: SDataPath | UpperPath): path is SDataPath {
 
 const badUrl = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadUrlSyntax', message });
 
-/** One path segment percent-decoded; 400 BadUrlSyntax when its encoding is not valid. */
-function decodeSegment(raw: string): string {
+/** One path segment percent-decoded; 400 BadUrlSyntax when its encoding is not valid or it holds U+0000 (no name or key can). */
+export function decodeSegment(raw: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(raw);
+    decoded = decodeURIComponent(raw);
   } catch {
-    throw badUrl(`path segment '${raw}' is not valid percent-encoding`);
+    throw badUrl(`path segment '${raw.slice(0, 200)}' is not valid percent-encoding`);
   }
+  if (!isStorableText(decoded)) throw badUrl(`path segment '${raw.slice(0, 200)}' holds U+0000, which no name or key can hold`);
+  return decoded;
 }
 
 const SELECTOR = /^([^()]+?)(?:\((.*)\))?$/s;

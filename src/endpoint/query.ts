@@ -17,6 +17,7 @@
 import type { Request } from 'express';
 import { SDataError } from '../protocol/diagnosis';
 import { isServedFormat } from './format';
+import { boundedIntegerOf } from '../protocol/boundedValues';
 
 const IGNORED = new Set(['select', 'include', 'precedence', 'language', 'runName', 'runStamp']);
 
@@ -46,8 +47,9 @@ export function checkQuery(req: Request, used: readonly string[]): void {
 function integerParam(req: Request, name: string, min: number): number | undefined {
   const v = singleParam(req, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw badParam(`${name} must be an integer >= ${min}, not '${v}'`);
-  return Number(v);
+  const n = boundedIntegerOf(v, min);
+  if (n === undefined) throw badParam(`${name} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}, not '${v.slice(0, 40)}'`);
+  return n;
 }
 
 export interface Paging {

@@ -42,6 +42,7 @@ import { httpMetrics } from '../metrics/http';
 import { metricsHandler } from '../metrics/registry';
 import { serverMetrics } from '../metrics/server';
 import { loginMetrics } from '../metrics/logins';
+import { storableQuery } from '../http/storableQuery';
 
 export function createApp(runtime: Runtime): Express {
   const app = express();
@@ -54,6 +55,7 @@ export function createApp(runtime: Runtime): Express {
   app.use(httpMetrics(runtime.metrics.registry, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
   // Who may call what is decided here, once, before any body is read or any handler runs.
   app.use(accessControl(runtime.security, ENDPOINT_ROUTES, (req) => endpointRouteOf(req.path)));
+  app.use(storableQuery());
   app.get('/metrics', metricsHandler(runtime.metrics.registry));
   // Bodies are read as checked UTF-8 text whatever their content type; the XML readers decide the rest.
   app.use(textBody(runtime.cfg.server.bodyLimitBytes));

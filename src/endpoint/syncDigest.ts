@@ -32,7 +32,7 @@ export async function putSyncDigest(req: Request, res: Response, ctx: ServiceCon
   checkQuery(req, []);
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('PUT $syncDigest needs an entry whose sdata:payload holds a sync:digest', 'MissingBody');
-  const digest = parseDigestDocument(parseXml(body, { limits: ctx.runtime.cfg.xml }));
+  const digest = parseDigestDocument(parseXml(body, { limits: ctx.runtime.cfg.xml }), ctx.runtime.cfg.xml.maxDigestEntries);
   await ctx.endpoint.db.transaction((trx) => putDigest(trx, ctx.endpoint.id, ctx.endpoint.url, digest));
   await sendDigest(res, ctx);
 }

@@ -121,7 +121,7 @@ interface ChangeFile {
 }
 
 /** Reads and checks one change file: a well-formed sync feed with integer ticks, and the checksum beside it. */
-async function readChangeFile(path: string): Promise<ChangeFile> {
+export async function readChangeFile(path: string): Promise<ChangeFile> {
   let bytes: Buffer;
   let sidecar: string;
   try {

@@ -33,6 +33,8 @@ import type { SecurityPolicy } from '../security/policy';
 import { ENGINE_ROUTES } from '../security/roles';
 import type { EngineRoute } from './daemon';
 import { routeRunJson, routesFeed, routesJson } from './routesView';
+import { storableQuery } from '../http/storableQuery';
+import { isStorableText } from '../protocol/boundedValues';
 
 export interface EngineAppOptions {
   routes: readonly EngineRoute[];
@@ -91,6 +93,7 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
   app.set('etag', false);
   app.use(httpMetrics(opts.registry, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
   app.use(accessControl(opts.security, ENGINE_ROUTES, (req) => engineRouteOf(req.path)));
+  app.use(storableQuery());
   app.get('/metrics', metricsHandler(opts.registry));
   app.use(rawBody(ENGINE_BODY_LIMIT_BYTES));
 
@@ -99,6 +102,7 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
     // A name that is not correctly percent-encoded never gets here: express refuses it (400) when it matches the route.
     const name = decodeURIComponent(encoded);
     if (name.length > MAX_NAME) throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: `a route name is at most ${MAX_NAME} characters` });
+    if (!isStorableText(name)) throw new SDataError(400, { sdataCode: 'BadUrlSyntax', message: 'a route name cannot hold U+0000' });
     const route = opts.routes.find((r) => r.name === name);
     if (!route) throw new SDataError(404, { sdataCode: 'ResourceNotFound', message: `the engine has no route named '${name}' (GET /routes lists them)` });
     return route;

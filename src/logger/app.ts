@@ -40,6 +40,7 @@ import { ALERT_SEVERITIES, callWebhook, type WebhookPayload } from './webhook';
 import type { AlertPost } from './alerting';
 import { dashboardRouter } from './dashboard';
 import { LoggerMonitor } from './monitor';
+import { storableQuery } from '../http/storableQuery';
 
 export interface LoggerAppOptions {
   db: Db;
@@ -84,6 +85,7 @@ export function createLoggerApp(opts: LoggerAppOptions): LoggerApp {
   loginMetrics(metrics, opts.security.loginCounts);
   app.use(httpMetrics(metrics, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
   app.use(accessControl(opts.security, LOGGER_ROUTES, (req) => loggerRouteOf(req.path)));
+  app.use(storableQuery());
   app.get('/metrics', metricsHandler(metrics));
 
   const post = (payload: WebhookPayload | AlertPost): void => {

@@ -2,6 +2,7 @@
 import { acceptedRequestId } from '../http/requestId';
 import { SDataError, type Severity } from '../protocol/diagnosis';
 import { runStates, type EventFilter, type RunFilter, type RunState } from './store';
+import { boundedIntegerOf } from '../protocol/boundedValues';
 
 type Query = Record<string, unknown>;
 
@@ -19,8 +20,9 @@ function one(q: Query, name: string): string | undefined {
 function positiveInt(q: Query, name: string): number | undefined {
   const v = one(q, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw bad(`${name} must be a positive integer, not '${v}'`);
-  return Number(v);
+  const n = boundedIntegerOf(v, 1);
+  if (n === undefined) throw bad(`${name} must be a positive integer up to ${Number.MAX_SAFE_INTEGER}, not '${v.slice(0, 40)}'`);
+  return n;
 }
 
 function date(q: Query, name: string): Date | undefined {

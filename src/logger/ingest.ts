@@ -14,6 +14,7 @@ import { SDataError } from '../protocol/diagnosis';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { z } from 'zod';
 import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState, type TargetVoteRecord } from './store';
+import { boundedIntegerOf, MAX_INT4 } from '../protocol/boundedValues';
 
 export type Query = Record<string, unknown>;
 
@@ -34,8 +35,9 @@ function stateOf(q: Query): RunState {
 function totalOf(q: Query): number | undefined {
   const v = text(q, 'totalResults');
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `totalResults must be a non-negative integer, not '${v}'` });
-  return Number(v);
+  const n = boundedIntegerOf(v, 0, MAX_INT4);
+  if (n === undefined) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `totalResults must be an integer from 0 to ${MAX_INT4}, not '${v.slice(0, 40)}'` });
+  return n;
 }
 
 const MAX_VOTES_CHARS = 200_000;
@@ -61,7 +63,10 @@ const FEED_ROOT = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[A-Za-z_][\w.-]*:)?feed[\s>]/;
 
 function countOf(q: Query, name: string): number | undefined {
   const v = text(q, name);
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  const n = boundedIntegerOf(v, 0, MAX_INT4);
+  if (n === undefined) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be an integer from 0 to ${MAX_INT4}, not '${v.slice(0, 40)}'` });
+  return n;
 }
 
 /** The run a post belongs to: from the query, else from the feed's own metadata. */

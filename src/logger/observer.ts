@@ -123,7 +123,7 @@ export class EndpointObserver {
         this.get(`${url}/$failures?status=open&count=${count}`),
       ]);
       const limits = this.opts.xmlLimits;
-      seen.digest = parseDigestDocument(parseXml(digest, { limits }));
+      seen.digest = parseDigestDocument(parseXml(digest, { limits }), limits?.maxDigestEntries);
       seen.conflicts = parseConflictFeed(conflicts, limits);
       seen.failures = parseFailureFeed(failures, limits);
       seen.readAt = new Date().toISOString();

@@ -35,7 +35,24 @@ export interface Diagnosis {
   requestId?: string;
 }
 
-/** An error answered as an `sdata:diagnoses` body with the given HTTP status. */
+/** The most diagnoses one answer lists; the rest are counted in one last diagnosis. */
+export const MAX_DIAGNOSES = 20;
+
+/**
+ * `diagnoses` as one answer lists them: all of them when there are at most MAX_DIAGNOSES, else the first
+ * MAX_DIAGNOSES and a last one (applicationCode `MoreDiagnoses`) saying how many more there were.
+ */
+export function cappedDiagnoses(diagnoses: readonly Diagnosis[]): Diagnosis[] {
+  if (diagnoses.length <= MAX_DIAGNOSES) return [...diagnoses];
+  const left = diagnoses.length - MAX_DIAGNOSES;
+  const first = diagnoses[0];
+  return [
+    ...diagnoses.slice(0, MAX_DIAGNOSES),
+    { severity: first.severity, sdataCode: first.sdataCode, applicationCode: 'MoreDiagnoses', message: `${left} more diagnos${left === 1 ? 'is' : 'es'} of this request left out (an answer lists the first ${MAX_DIAGNOSES})` },
+  ];
+}
+
+/** An error answered as an `sdata:diagnoses` body with the given HTTP status (at most MAX_DIAGNOSES and a count of the rest). */
 export class SDataError extends Error {
   readonly status: number;
   readonly diagnoses: Diagnosis[];
@@ -44,7 +61,7 @@ export class SDataError extends Error {
     super(diagnosis.message);
     this.name = 'SDataError';
     this.status = status;
-    this.diagnoses = [{ severity: diagnosis.severity ?? 'Error', ...diagnosis } as Diagnosis, ...more];
+    this.diagnoses = cappedDiagnoses([{ severity: diagnosis.severity ?? 'Error', ...diagnosis } as Diagnosis, ...more]);
   }
 }
 

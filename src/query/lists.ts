@@ -36,7 +36,8 @@ function unknown(parameter: QueryError['parameter'], pos: number, name: string, 
 export function parseOrderBy(text: string, schema: QuerySchema): SortKey[] {
   const seen = new Set<string>();
   return itemsOf('orderBy', text).map(({ text: item, pos }) => {
-    const m = ITEM.exec(item)!;
+    const m = ITEM.exec(item);
+    if (!m) throw new QueryError('orderBy', pos, `expected a property name and at most one direction (asc or desc), not '${item.trim().slice(0, 80)}'`);
     const [, name, direction] = m;
     const field = Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
     if (!field) unknown('orderBy', pos, name, schema);

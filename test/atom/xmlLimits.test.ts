@@ -24,7 +24,7 @@ const nested = (n: number, name = 'b') => `${`<${name}>`.repeat(n)}${`</${name}>
 
 describe('XML limits', () => {
   it('has the documented defaults', () => {
-    expect(DEFAULT_XML_LIMITS).toEqual({ maxDepth: 64, maxElements: 1_000_000, maxAttributes: 256, maxNameLength: 256, maxTextLength: 1024 * 1024 });
+    expect(DEFAULT_XML_LIMITS).toEqual({ maxDepth: 64, maxElements: 1_000_000, maxAttributes: 256, maxNameLength: 256, maxTextLength: 1024 * 1024, maxDigestEntries: 500 });
   });
 
   it('accepts 64 levels and refuses 65 by default (maxDepth)', () => {
@@ -64,7 +64,7 @@ describe('XML limits', () => {
 });
 
 describe('reading time is linear in the size of a hostile document', () => {
-  const unlimited: XmlLimits = { maxDepth: Infinity, maxElements: Infinity, maxAttributes: Infinity, maxNameLength: Infinity, maxTextLength: Infinity };
+  const unlimited: XmlLimits = { maxDepth: Infinity, maxElements: Infinity, maxAttributes: Infinity, maxNameLength: Infinity, maxTextLength: Infinity, maxDigestEntries: Infinity };
   // A collection before each run, and the best of several runs of each size taken in turn, keep the garbage
   // of one run and the load of a shared machine out of the figures.
   v8.setFlagsFromString('--expose-gc');

@@ -14,8 +14,9 @@
  * - a body that is not valid UTF-8, holds a character XML forbids, or nests deeper than 64 levels must be
  *   refused (4xx).
  *
- * FUZZ_RUNS=n runs n documents per URL (default 30). FUZZ_SKIP_CLASSES=invalidUtf8,deepNesting leaves the
- * named classes of damage out (to look at the others alone).
+ * FUZZ_RUNS=n runs n documents per URL (default 30). FUZZ_SEED=s replays the run a failure names (fast-check
+ * prints its seed and path). FUZZ_SKIP_CLASSES=invalidUtf8,deepNesting leaves the named classes of damage out
+ * (to look at the others alone).
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -34,6 +35,7 @@ import { CRM, ERP } from './support/testConfig';
 import { entriesOf, entryWith } from './support/xmlBodies';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
 jest.setTimeout(Math.max(60_000, RUNS * 3_000));
 
 /** Every class of damage is drawn, but those FUZZ_SKIP_CLASSES names. */
@@ -172,7 +174,7 @@ describeEachDatabase('fuzzed request bodies', (tdb) => {
           await expectConsistent();
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
     );
   });
 });

@@ -44,25 +44,25 @@ export interface DocumentKind {
 
 // ---- values ----------------------------------------------------------------------------------------------
 
-const EXTREME_NUMBERS = [
+export const EXTREME_NUMBERS = [
   '1e309', '-1e309', 'NaN', 'Infinity', '-Infinity', '-0', '0', '-1', '+3', '007', '0x10', '1_000', '1e-400', '5e-324',
   '1.7976931348623157e308', '2147483648', '4294967296', '9007199254740992', '9007199254740993', '9223372036854775807',
   '9223372036854775808', '-9223372036854775809', '18446744073709551616', '1'.repeat(400), '0.' + '3'.repeat(400), ' 7 ', '',
 ];
 
 /** Dates and times at and beyond the ends of what JavaScript and PostgreSQL can hold. */
-const EXTREME_DATES = [
+export const EXTREME_DATES = [
   '-271821-04-20T00:00:00Z', '-005000-01-01T00:00:00Z', '-000001-01-01', '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '+275760-09-13T00:00:00.001Z',
   '99999', '9999-12-31T23:59:59.999+14:00', '2026-02-30', '2026-13-01T00:00:00Z', '2026-11-30T24:00:00Z', '2026-11-30T10:00:00', '1970-01-01T00:00:00-14:00',
 ];
 
-const ODD_STRINGS = [
+export const ODD_STRINGS = [
   '😀𝕏𝄞', '\u{10FFFF}', 'e\u0301\u0308\u0327\u0323', '\u202Eevil\u202C', 'שלום עולם', 'مرحبا', '\u200B\u200D\uFEFF', 'ǅ ß İ ﬃ',
   '&amp;', '&lt;x/&gt;', ']]>', '\t\r\n', '  ', "'\"", '<x/>', '&nope;', '&#x1F600;', '&#65;',
 ];
 
 /** Characters XML 1.0 does not allow in a document (production [2] Char), with the char references to them. */
-const FORBIDDEN_STRINGS = ['\u0000', 'a\u0001b', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDC00x', '&#0;', '&#x1;', '&#xFFFE;', '&#xD800;', '&#xDFFF;'];
+export const FORBIDDEN_STRINGS = ['\u0000', 'a\u0001b', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDC00x', '&#0;', '&#x1;', '&#xFFFE;', '&#xD800;', '&#xDFFF;'];
 
 function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);

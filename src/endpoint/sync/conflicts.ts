@@ -26,6 +26,7 @@ import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
+import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];
 
@@ -92,8 +93,9 @@ export async function getConflicts(req: Request, res: Response, ctx: ServiceCont
 
 function conflictIdOf(ctx: ServiceContext): number {
   const arg = ctx.path.serviceArg ?? '';
-  if (!/^\d+$/.test(arg)) throw notFound(arg);
-  return Number(arg);
+  const id = boundedIntegerOf(arg, 1);
+  if (id === undefined) throw notFound(arg);
+  return id;
 }
 
 function notFound(id: string): SDataError {

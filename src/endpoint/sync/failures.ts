@@ -19,6 +19,7 @@ import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
 import { ENTRY_TYPE, sendXml } from '../http';
+import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];
 
@@ -55,8 +56,9 @@ function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
 
 function failureIdOf(ctx: ServiceContext): number {
   const arg = ctx.path.serviceArg ?? '';
-  if (!/^\d+$/.test(arg)) throw notFound(arg);
-  return Number(arg);
+  const id = boundedIntegerOf(arg, 1);
+  if (id === undefined) throw notFound(arg);
+  return id;
 }
 
 function notFound(id: string): SDataError {

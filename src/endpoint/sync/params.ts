@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { SDataError } from '../../protocol/diagnosis';
 import type { SyncMode } from '../../protocol/types';
+import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,8 +40,8 @@ export function runOf(req: Request): { runName?: string; runStamp?: string } {
 export function positiveIntOf(req: Request, name: string, fallback: number, max?: number): number {
   const v = single(req, name);
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be a positive integer, not '${v}'` });
-  const n = Number(v);
+  const n = boundedIntegerOf(v, 1);
+  if (n === undefined) throw new SDataError(400, { sdataCode: 'BadQueryParameter', message: `${name} must be a positive integer up to ${Number.MAX_SAFE_INTEGER}, not '${v.slice(0, 40)}'` });
   return max !== undefined ? Math.min(n, max) : n;
 }
 

@@ -40,7 +40,7 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
   const id = trackingIdOf(req);
   const run = runOf(req);
   const mode = syncModeOf(req);
-  const floor: Digest = parseDigestDocument(parseXml(bodyText(req), { limits: cfg.xml }));
+  const floor: Digest = parseDigestDocument(parseXml(bodyText(req), { limits: cfg.xml }), cfg.xml.maxDigestEntries);
   if (!ctx.endpoint.def.kind.isSyncSource) {
     throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'NotSyncSource', message: `${ctx.endpoint.url} is not a sync source` });
   }
