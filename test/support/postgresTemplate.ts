@@ -5,8 +5,8 @@
  * drops it. A test's schema is then the dump run under the test's schema name, in one statement; a server or
  * a test opening it runs the migrations, which find nothing to do.
  *
- * Without the dump (no DATABASE_URL in the global setup, or no pg_dump: a warning says so) every schema is
- * migrated afresh.
+ * Without the dump (no DATABASE_URL in the global setup, or no pg_dump or database: a warning says so) every
+ * schema is migrated afresh.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -14,18 +14,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { closeDatabase, openDatabase } from '../../src/store/db';
+import { closeDatabase, openDatabase, type Db } from '../../src/store/db';
 
 export const POSTGRES_DUMP_ENV = 'SDATA_TEST_POSTGRES_DUMP';
 
 const run = promisify(execFile);
 
-/** Migrates a template schema, dumps it into `dir`; answers the dump's file, undefined when pg_dump fails. */
+/** Migrates a template schema, dumps it into `dir`; answers the dump's file, undefined (and a warning) on failure. */
 export async function makePostgresDump(url: string, dir: string): Promise<string | undefined> {
   // A name that occurs nowhere else in the dump, so that renaming it renames the schema only.
   const template = `sdata_test_template_${randomUUID().replace(/-/g, '')}`;
-  const db = await openDatabase({ databaseUrl: url, schema: template });
+  let db: Db | undefined;
   try {
+    db = await openDatabase({ databaseUrl: url, schema: template });
     const { stdout } = await run('pg_dump', ['--schema', template, '--no-owner', '--no-privileges', '--inserts', '--dbname', url], { maxBuffer: 64 * 1024 * 1024 });
     const file = join(dir, 'postgres-schema.sql');
     // Recent pg_dump versions fence a plain dump in psql's \restrict and \unrestrict commands, which are not SQL.
@@ -33,10 +34,10 @@ export async function makePostgresDump(url: string, dir: string): Promise<string
     writeFileSync(file, JSON.stringify({ template, sql }));
     return file;
   } catch (err) {
-    process.stderr.write(`pg_dump failed, every PostgreSQL test schema runs the migrations: ${(err as Error).message}\n`);
+    process.stderr.write(`no dump of a migrated PostgreSQL schema, every test schema runs the migrations: ${(err as Error).message}\n`);
     return undefined;
   } finally {
-    await closeDatabase(db, template);
+    if (db) await closeDatabase(db, template);
   }
 }
 
