@@ -10,4 +10,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   maxWorkers: 2,
   verbose: true,
+  // The ten slowest test files at the end of every run, so that a file growing slow shows.
+  reporters: ['default', '<rootDir>/test/support/slowestFiles.js'],
 };

@@ -1,7 +1,8 @@
 /**
  * End to end under load, real server processes on loopback (crm and erp, each with its own database):
  *
- * 1. LOAD_WRITERS writers (default 8) make LOAD_CHANGES changes each (default 500) at crm: creates, updates,
+ * 1. LOAD_WRITERS writers (default 4; 8 in `npm run test:soak`) make LOAD_CHANGES changes each (default 100;
+ *    500 in `npm run test:soak`) at crm: creates, updates,
  *    deletes and `$batch` feeds mixing the three, while passes crm -> erp run back to back in pages of 25 (so
  *    that a pass reads pages while the writers change what they select). No answer is a
  *    5xx (none is logged either), and after a final pass erp holds every change: crm holds exactly what the
@@ -25,8 +26,8 @@ import { batchCreate, DEMO_NS, digestOf, readAll, valuesByUuid, waitUntil, type 
 
 jest.setTimeout(900_000);
 
-const WRITERS = Number(process.env.LOAD_WRITERS ?? 8);
-const CHANGES = Number(process.env.LOAD_CHANGES ?? 500);
+const WRITERS = Number(process.env.LOAD_WRITERS ?? 4);
+const CHANGES = Number(process.env.LOAD_CHANGES ?? 100);
 const databases: DatabaseKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 afterAll(async () => {

@@ -8,7 +8,7 @@
  * `sdata:diagnoses` document, or `$diagnoses` in JSON) with a code and a message; but a 431, which Node's
  * HTTP parser answers without a body to a request head over 16 KB before the app sees it.
  *
- * FUZZ_RUNS=n draws n requests per server and n JSON bodies (default 40; FUZZ_RUNS=1500 is a soak of 6,000
+ * FUZZ_ROUTE_RUNS=n draws n requests per server and n JSON bodies (default 40; 1500 in `npm run test:soak`, 6,000
  * requests). FUZZ_SEED=s replays the run a failure names (fast-check prints its seed and path).
  * FUZZ_SKIP_CLASSES=forbiddenCharacters leaves characters XML forbids out of the JSON values.
  */
@@ -30,7 +30,7 @@ import { applyJsonDamage, jsonDamageArb, openApiQueryNames, queryArb, urlArb, ur
 import { asText, openTestApp, type TestApp } from './support/app';
 import { entryWith } from './support/xmlBodies';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.FUZZ_ROUTE_RUNS ?? 40);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
 jest.setTimeout(Math.max(60_000, RUNS * 4 * 1_000));
 

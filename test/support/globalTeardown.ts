@@ -1,7 +1,8 @@
-/** jest's global teardown: removes the folder of this run's migrated PGlite database (see globalSetup.ts). */
+/** jest's global teardown: removes the run's folder and the CLI build its global setup made (globalSetup.ts). */
 import { rmSync } from 'node:fs';
+import { CLI_BUILT_ENV } from './globalSetup';
+import { PGLITE_DIR_ENV } from './pgliteTemplate';
 
 export default function globalTeardown(): void {
-  const dir = process.env.SDATA_TEST_PGLITE_DIR;
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [process.env[PGLITE_DIR_ENV], process.env[CLI_BUILT_ENV]]) if (dir) rmSync(dir, { recursive: true, force: true });
 }

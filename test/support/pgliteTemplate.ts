@@ -3,8 +3,9 @@
  * database costs several seconds of initdb and then the migrations; one loaded from a dump of a freshly
  * migrated one (PGlite's dumpDataDir, a tar of its data folder) is the same database in about a second.
  *
- * The dump is made once per test run, by the first test that needs a database (openDatabase on memory://,
- * the migrations included, as a server would), while the other jest workers wait for it. jest's global
+ * The dump is made once per test run (a new in-memory database and the migrations, as a server makes one)
+ * by jest's global setup, before any test and outside their time limits (initdb takes minutes on a busy
+ * machine); should a worker find none, the first to need it makes it while the others wait. The global
  * setup names the run's folder in SDATA_TEST_PGLITE_DIR and its teardown removes it; without it (the
  * benchmarks, which share the end-to-end helpers) there is no dump and every database is made afresh.
  * Tests of a first start on a new data folder (initdb and migrations) make their own folder.
@@ -15,10 +16,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
 import type { PGlite } from '@electric-sql/pglite';
-import { openDatabase, type Db } from '../../src/store/db';
+import type { Db } from '../../src/store/db';
 import { runMigrations } from '../../src/store/migrate';
 
-const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
+export const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,7 +27,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 let made: Promise<string | undefined> | undefined;
 
 /** The run's dump of a fresh, migrated database (a file); undefined outside a jest run. */
-function pgliteDumpFile(): Promise<string | undefined> {
+export function pgliteDumpFile(): Promise<string | undefined> {
   made ??= makeDump();
   return made;
 }
@@ -49,9 +50,12 @@ async function makeDump(): Promise<string | undefined> {
       continue;
     }
     try {
-      const db = await openDatabase({ dataDir: 'memory://' });
+      // initdb first, then knex over it: knex would count initdb against its time to acquire a connection.
+      const pglite = await pgliteClass().create();
+      const db = knexOver(pglite);
       try {
-        const dump = await pgliteOf(db).dumpDataDir('none');
+        await runMigrations(db);
+        const dump = await pglite.dumpDataDir('none');
         const partial = `${file}.${process.pid}`;
         writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
         renameSync(partial, file);
@@ -65,9 +69,16 @@ async function makeDump(): Promise<string | undefined> {
   }
 }
 
-/** The PGlite instance under a knex-pglite connection. */
-function pgliteOf(db: Db): PGlite {
-  return (db.client as unknown as { pglite: PGlite }).pglite;
+function pgliteClass(): typeof PGlite {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite;
+}
+
+/** knex over a PGlite instance, as openDatabase makes it (knex-pglite, loaded only when used). */
+function knexOver(pglite: PGlite): Db {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('knex-pglite');
+  return knexFactory({ client: mod.default ?? mod, dialect: 'postgres', connection: { pglite } } as Knex.Config);
 }
 
 /**
@@ -77,12 +88,7 @@ function pgliteOf(db: Db): PGlite {
 export async function openFromDump(): Promise<Db | undefined> {
   const file = await pgliteDumpFile();
   if (!file) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { PGlite: PGliteClass } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-  const pglite = await PGliteClass.create({ loadDataDir: new Blob([readFileSync(file)]) });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('knex-pglite');
-  const db = knexFactory({ client: mod.default ?? mod, dialect: 'postgres', connection: { pglite } } as Knex.Config);
+  const db = knexOver(await pgliteClass().create({ loadDataDir: new Blob([readFileSync(file)]) }));
   await runMigrations(db);
   return db;
 }

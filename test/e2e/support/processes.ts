@@ -1,7 +1,8 @@
 /**
- * Real processes on loopback for the end-to-end tests and the catch-up benchmark: the CLI run by node with
- * tsx (one process, so its pid is the one whose memory we read), configuration files, free ports, a
- * database per process (a PGlite folder, or a PostgreSQL schema chosen through the connection string).
+ * Real processes on loopback for the end-to-end tests and the catch-up benchmark: the CLI run by node (one
+ * process, so its pid is the one whose memory we read; compiled, or the sources through tsx), configuration
+ * files, free ports, a database per process (a PGlite folder, or a PostgreSQL schema chosen through the
+ * connection string).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { unpackDump } from '../../support/pgliteTemplate';
+import { createMigratedSchema } from '../../support/postgresTemplate';
 
 export const ROOT = resolve(__dirname, '../../..');
 
@@ -59,8 +61,9 @@ export function childNodeArgs(opts: { tsx?: boolean } = {}): string[] {
 }
 
 /**
- * The CLI a child runs: the TypeScript sources through tsx (tests), or with SDATA_CLI_COMPILED set to a
- * build folder (the benchmarks compile into one of their own) the compiled JavaScript, as a deployment runs it.
+ * The CLI a child runs: with SDATA_CLI_COMPILED set to a build folder the compiled JavaScript, as a deployment
+ * runs it (jest's global setup compiles one per test run, test/support/compiledCli.ts; the benchmarks compile
+ * into one of their own), else the TypeScript sources through tsx.
  */
 function cliCommand(): string[] {
   if (!process.env.SDATA_CLI_COMPILED) return [...childNodeArgs(), join(ROOT, 'src/cli/main.ts')];
@@ -174,7 +177,8 @@ export type DatabaseKind = 'pglite' | 'postgres';
 /**
  * Environment giving one process its own database: a PGlite folder under `dir` (in memory when not
  * persistent and there is no migrated database to copy), or a fresh PostgreSQL schema (selected through
- * the connection string's search_path) that `dropDatabases` removes.
+ * the connection string's search_path; in a test run, a copy of the run's migrated schema) that
+ * `dropDatabases` removes.
  */
 export async function databaseEnv(kind: DatabaseKind, dir: string, name: string, opts: { persistent?: boolean } = {}): Promise<Record<string, string>> {
   if (kind === 'pglite') {
@@ -186,12 +190,14 @@ export async function databaseEnv(kind: DatabaseKind, dir: string, name: string,
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('PostgreSQL needs DATABASE_URL');
   const schema = `e2e_${name.replace(/\W/g, '_')}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-  } finally {
-    await admin.end();
+  if (!(await createMigratedSchema(url, schema))) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA "${schema}"`);
+    } finally {
+      await admin.end();
+    }
   }
   createdSchemas.push(schema);
   const u = new URL(url);

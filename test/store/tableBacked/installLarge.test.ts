@@ -1,7 +1,8 @@
 /**
  * Install on tables that already hold many rows: each row gets one sync state, ticks 1..n in key order, its
  * values as payload and its references as the UUIDs of the referenced rows' sync states (set-based: a few
- * statements for the whole table, whatever its size).
+ * statements for the whole table, whatever its size). INSTALL_ROWS=n rows (default 1,000; 10,000 in
+ * `npm run test:soak`).
  */
 import { describeEachDatabase } from '../../support/databases';
 import type { Db } from '../../../src/store/db';
@@ -9,7 +10,7 @@ import { installStore } from '../../../src/store/tableBacked/install';
 import type { TableStore, TableStores } from '../../../src/store/tableBacked/stores';
 import { clockOf, createAppTables, ERP, onlyStore, resourcesOf, tableConfig, uniqueName } from './support';
 
-const ROWS = Number(process.env.INSTALL_ROWS ?? 10_000);
+const ROWS = Number(process.env.INSTALL_ROWS ?? 1_000);
 const ACCOUNTS = 100;
 
 describeEachDatabase(`adapter install on ${ROWS} existing rows`, (tdb) => {
