@@ -147,19 +147,28 @@ async function listen(app: express.Express): Promise<{ url: string; close(): Pro
   };
 }
 
+/** A request not answered (its body included) within this long fails its test, named, instead of the test timing out. */
+const ANSWER_WITHIN_MILLIS = 20_000;
+
 /** One request; the body is read unless it is an event stream (which never ends). */
 async function send(base: string, s: Omit<Sample, 'status'>, passwords: Record<string, string>): Promise<{ status: number; type: string; body: string; location?: string }> {
   const headers: Record<string, string> = {};
   if (s.user) headers.authorization = basic(s.user, passwords[s.user]);
   if (s.body) headers['content-type'] = s.body.type;
   const abort = new AbortController();
-  const res = await fetch(`${base}${s.url}`, { method: s.method, headers, body: s.body?.text, signal: abort.signal });
-  const type = res.headers.get('content-type') ?? '';
-  if (type.startsWith('text/event-stream')) {
-    abort.abort();
-    return { status: res.status, type, body: '' };
+  const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(ANSWER_WITHIN_MILLIS)]);
+  try {
+    const res = await fetch(`${base}${s.url}`, { method: s.method, headers, body: s.body?.text, signal });
+    const type = res.headers.get('content-type') ?? '';
+    if (type.startsWith('text/event-stream')) {
+      abort.abort();
+      return { status: res.status, type, body: '' };
+    }
+    return { status: res.status, type, body: await res.text(), location: res.headers.get('location') ?? undefined };
+  } catch (err) {
+    if (signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') throw new Error(`${s.method} ${s.url}: no answer within ${ANSWER_WITHIN_MILLIS} ms`);
+    throw err;
   }
-  return { status: res.status, type, body: await res.text(), location: res.headers.get('location') ?? undefined };
 }
 
 const PASSWORDS = { admin: 'admin-pass', reader: 'reader pass é' };
@@ -201,13 +210,18 @@ const APPS: AppUnderTest[] = [
       const served = (r: { status: number; body: string }) => !(r.status === 405 || (r.status === 404 && r.body.includes('<sdata:sdataCode>BadUrlSyntax</sdata:sdataCode>')));
       const probe = (method: string, url: string) => send(server.url, { method, url, ...(method === 'POST' || method === 'PUT' ? { body: { type: 'application/xml', text: '<x/>' } } : {}) }, {});
       try {
+        // The probes of one method are sent together: whether a route is served (neither 405 nor BadUrlSyntax)
+        // is decided by routing, never by what another probe did.
         for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
-          for (const url of SHAPES) if (served(await probe(method, url))) found.push(`${method} ${endpointRouteOf(url).pattern}`);
-          for (const service of [...serviceNames(), '$noSuchService']) {
-            const answers = [];
-            for (const url of [`${EP}/${service}`, `${EP}/${service}('x')`, ...ACTIONS.map((a) => `${EP}/${service}('x')/${a}`)]) answers.push(await probe(method, url));
-            if (answers.some(served)) found.push(`${method} {ep}/${service}*`);
-          }
+          const shapes = await Promise.all(SHAPES.map((url) => probe(method, url)));
+          SHAPES.forEach((url, i) => {
+            if (served(shapes[i])) found.push(`${method} ${endpointRouteOf(url).pattern}`);
+          });
+          const services = [...serviceNames(), '$noSuchService'];
+          const answers = await Promise.all(services.map((service) => Promise.all([`${EP}/${service}`, `${EP}/${service}('x')`, ...ACTIONS.map((a) => `${EP}/${service}('x')/${a}`)].map((url) => probe(method, url)))));
+          services.forEach((service, i) => {
+            if (answers[i].some(served)) found.push(`${method} {ep}/${service}*`);
+          });
         }
       } finally {
         await server.close();
