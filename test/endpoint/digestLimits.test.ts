@@ -103,11 +103,25 @@ describeEachDatabase('digest entries are capped wherever a digest comes in', (td
     return withKnowledge.slice(0, end) + entries(n - has) + withKnowledge.slice(end);
   }
 
-  it.each(places)('$syncTarget: a page whose %s holds 30,000 entries is refused quickly, nothing applied', async (place) => {
+  it.each(['ceiling', 'floor'] as const)('$syncTarget: a page whose %s holds 30,000 entries is refused quickly, nothing applied', async (place) => {
     const before = await snapshot(t.db);
     const res = await timed(() => asText(t.http().post(pathOf(`${ERP}/accounts/$syncTarget?${run()}`)).set('Content-Type', FEED).send(pageWith(place, 30_000))));
     expectCapRefusal(res);
     expect(await snapshot(t.db)).toEqual(before);
+  });
+
+  // An entry's knowledge is the entry's own sync metadata: like any entry whose metadata cannot be read, the
+  // entry is quarantined alone with the cap's diagnosis (the rest of its page would apply), never applied.
+  it('$syncTarget: an entry whose knowledge holds 30,000 entries is quarantined alone, quickly, with the diagnosis', async () => {
+    const resources = await t.db('resources').count({ n: '*' });
+    const failures = Number((await t.db('failures').count({ n: '*' }))[0].n);
+    const res = await timed(() => asText(t.http().post(pathOf(`${ERP}/accounts/$syncTarget?${run()}`)).set('Content-Type', FEED).send(pageWith('knowledge', 30_000))));
+    expect(res.status).toBe(200);
+    const statuses = childrenNamed(parseXml(bodyOf(res)), NS.atom, 'entry').map((e) => child(e, NS.http, 'httpStatus')?.text);
+    expect(statuses).toEqual(['422']);
+    expect(bodyOf(res)).toContain(`over the limit of ${CAP} (xml.maxDigestEntries)`);
+    expect(await t.db('resources').count({ n: '*' })).toEqual(resources);
+    expect(Number((await t.db('failures').count({ n: '*' }))[0].n)).toBe(failures + 1);
   });
 
   it.each(places)('$syncTarget: a page whose %s is at the cap is applied', async (place) => {
