@@ -43,9 +43,10 @@ describe('npm pack', () => {
     }
   });
 
-  it('holds the compiled CLI, the compiled migrations, the bin and the README, and no TypeScript', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/sdata-sync.js', 'dist/src/cli/main.js', 'dist/src/store/migrate.js', 'dist/migrations/index.js', 'dist/migrations/001_core.js', 'README.md', 'package.json']));
-    expect(files.filter((f) => /\.ts$/.test(f) || /^(src|test|bench|migrations)\//.test(f))).toEqual([]);
+  it('holds the compiled CLI, the compiled migrations, the bin, the README and the protocol document, and no TypeScript', () => {
+    expect(files).toEqual(expect.arrayContaining(['bin/sdata-sync.js', 'dist/src/cli/main.js', 'dist/src/store/migrate.js', 'dist/migrations/index.js', 'dist/migrations/001_core.js', 'README.md', 'package.json', 'src/protocol/PROTOCOL.md']));
+    // Of the sources, only the protocol document ships (beside the rules it names, as in the repository).
+    expect(files.filter((f) => f !== 'src/protocol/PROTOCOL.md' && (/\.ts$/.test(f) || /^(src|test|bench|migrations)\//.test(f)))).toEqual([]);
   });
 
   it('installed into an empty folder, serves the demo with npx sdata-sync serve', async () => {
