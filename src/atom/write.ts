@@ -3,11 +3,11 @@
  * five XML special characters are escaped in text and attribute values; an element without content is
  * written as `<tag/>`; null and undefined attributes and null, undefined and false children are left out.
  * A character XML 1.0 cannot carry (protocol/xmlText.ts) is never written: it becomes U+FFFD, so no
- * document is ever ill-formed. Callers that must not alter a value (a sync feed's entries) check it first.
+ * document is ever ill-formed. Callers that must not alter a value (a sync feed's entries) check it first (protocol/xmlText.ts).
  * A 1,000-entry sync page takes about 20 ms (bench/syncFeed.ts).
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { forbiddenXmlChar, isXmlText, replaceForbiddenChars, type ForbiddenChar } from '../protocol/xmlText';
+import { isXmlText, replaceForbiddenChars } from '../protocol/xmlText';
 
 export type XChild = XNode | string | number | boolean | null | undefined | false;
 
@@ -70,25 +70,3 @@ export function renderFragment(node: XNode): string {
   return builder.build([builderNode(node)]) as string;
 }
 
-/**
- * The first text or attribute value in an element tree that XML cannot carry, with where it is
- * (`entry/sdata:payload/account/email`, `.../account/@sdata:key`); undefined when the tree can be written as it is.
- */
-export function forbiddenInNode(node: XNode, path = node.tag): { path: string; found: ForbiddenChar } | undefined {
-  for (const name of Object.keys(node.attrs ?? {})) {
-    const value = node.attrs![name];
-    const found = value === undefined || value === null ? undefined : forbiddenXmlChar(String(value));
-    if (found) return { path: `${path}/@${name}`, found };
-  }
-  for (const c of node.children ?? []) {
-    if (c === null || c === undefined || c === false) continue;
-    if (typeof c === 'object') {
-      const hit = forbiddenInNode(c, `${path}/${c.tag}`);
-      if (hit) return hit;
-    } else {
-      const found = forbiddenXmlChar(String(c));
-      if (found) return { path, found };
-    }
-  }
-  return undefined;
-}

@@ -14,19 +14,18 @@
 import type { Request, Response } from 'express';
 import { parseXml } from '../../atom/xml';
 import { parseDigestDocument } from '../../atom/digestXml';
-import { buildSyncFeed, syncEntryNode, type SyncFeedEntryOut } from '../../atom/syncFeed';
-import { forbiddenInNode } from '../../atom/write';
+import { buildSyncFeed, type SyncFeedEntryOut } from '../../atom/syncFeed';
 import { payloadNode, type ResourceValues } from '../../atom/payload';
 import { keyUrl } from '../../atom/resourceXml';
 import { selectionRanges } from '../../protocol/selection';
 import { knowledgeToSend } from '../../protocol/knowledge';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
-import { forbiddenCharMessage } from '../../protocol/xmlText';
+import { forbiddenCharMessage, forbiddenInValue, forbiddenXmlChar, type ForbiddenChar } from '../../protocol/xmlText';
 import type { Digest } from '../../protocol/types';
 import { readDigest } from '../../store/digests';
 import { countSelection, readSelection } from '../../store/syncSelection';
 import { deleteContext, findContext, saveContext, updateContext, type SyncContext } from '../../store/contexts';
-import { stateOf } from '../../store/versions';
+import { stateOf, type VersionRow } from '../../store/versions';
 import { withholdVersions, type WithheldVersion } from '../../store/failures';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import type { ServiceContext } from '../serviceContext';
@@ -119,7 +118,8 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
   const self = contextUrl(ctx, context.id);
   const link = (s: number) => `${self}?startIndex=${s}&count=${count}`;
   const updated = new Date().toISOString();
-  const built: SyncFeedEntryOut[] = page.map((r) => {
+  const servable = await withoutUnservable(ctx, context, page);
+  const entries: SyncFeedEntryOut[] = servable.map((r) => {
     const entryUrl = keyUrl(url, r.local_key);
     const knowledge = knowledgeToSend(r.knowledge ?? undefined, ceiling);
     return {
@@ -134,7 +134,6 @@ async function sendPage(res: Response, ctx: ServiceContext, context: SyncContext
       payload: payloadNode({ key: r.local_key, uuid: r.uuid, url: entryUrl, values: r.payload as ResourceValues, deleted: r.deleted }, def.kind, def.app),
     };
   });
-  const entries = await withoutUnservable(ctx, context, built);
   const links = [
     { rel: 'self', href: link(startIndex) },
     { rel: 'first', href: link(1) },
@@ -169,20 +168,34 @@ function unservableDiagnosis(path: string, message: string): Diagnosis {
 }
 
 /** The entries XML can carry; the others are recorded as withheld (store/failures.ts) and logged. */
-async function withoutUnservable(ctx: ServiceContext, context: SyncContext, entries: SyncFeedEntryOut[]): Promise<SyncFeedEntryOut[]> {
-  const servable: SyncFeedEntryOut[] = [];
+/**
+ * Where a stored version holds a character XML cannot carry: its key, its user or a payload value (the rest of
+ * an entry is written from configuration and UUIDs). One pass over the row's own values, before any XML.
+ */
+function unservableIn(r: VersionRow, element: string): { path: string; found: ForbiddenChar } | undefined {
+  const key = forbiddenXmlChar(r.local_key);
+  if (key) return { path: `${element}/@sdata:key`, found: key };
+  const user = r.state_user ? forbiddenXmlChar(r.state_user) : undefined;
+  if (user) return { path: 'syncState/user', found: user };
+  const value = forbiddenInValue(r.payload);
+  return value && { path: `${element}/${value.path}`, found: value.found };
+}
+
+/** The rows of a page that can be served; the others are withheld (listed at `$failures`, logged). */
+async function withoutUnservable<R extends VersionRow>(ctx: ServiceContext, context: SyncContext, rows: R[]): Promise<R[]> {
+  const servable: R[] = [];
   const withheld: WithheldVersion[] = [];
-  for (const e of entries) {
-    const hit = forbiddenInNode(syncEntryNode(e));
+  const element = ctx.endpoint.def.kind.element;
+  for (const r of rows) {
+    const hit = unservableIn(r, element);
     if (!hit) {
-      servable.push(e);
+      servable.push(r);
       continue;
     }
-    // A path into the payload reads as payload paths do elsewhere (`account/name`).
-    const path = hit.path.replace(/^entry\/sdata:payload\//, '');
-    const diagnosis = unservableDiagnosis(path, forbiddenCharMessage(hit.found));
-    withheld.push({ uuid: e.uuid, entry: { index: 0, id: e.id, uuid: e.uuid, state: e.state, deleted: e.deleted }, ceiling: context.ceiling!, diagnoses: [diagnosis] });
-    ctx.runtime.log.warn({ endpoint: ctx.endpoint.url, uuid: e.uuid, tick: e.state.tick, payloadPath: path }, 'a version holding a character XML cannot carry was left out of a sync feed');
+    const diagnosis = unservableDiagnosis(hit.path, forbiddenCharMessage(hit.found));
+    const state = stateOf(r);
+    withheld.push({ uuid: r.uuid, entry: { index: 0, id: keyUrl(ctx.endpoint.url, r.local_key), uuid: r.uuid, state, deleted: r.deleted }, ceiling: context.ceiling!, diagnoses: [diagnosis] });
+    ctx.runtime.log.warn({ endpoint: ctx.endpoint.url, uuid: r.uuid, tick: state.tick, payloadPath: hit.path }, 'a version holding a character XML cannot carry was left out of a sync feed');
   }
   if (withheld.length > 0) await withholdVersions(ctx.endpoint.db, ctx.endpoint.id, withheld, context);
   return servable;
