@@ -9,11 +9,11 @@
  *           HTTP        POST $syncSource?count=P end to end (the real handler: context saved, page written)
  *   target  parse       parseSyncFeed (XML tree + every entry's sync metadata)
  *           parse + decode  parseSyncFeed with decodeSyncEntry (every payload read against the kind as it is read)
- *           plan        planPage alone, no I/O (what applySyncPage computes between its reads and writes)
- *           apply new   applySyncPage of P creates into an empty target (a fresh target endpoint each run)
+ *           plan        planPage alone, no I/O (what applyPage computes between its reads and writes)
+ *           apply new   applyPage of P creates into an empty target (a fresh target endpoint each run)
  *           HTTP new    POST $syncTarget of the same page into another fresh target (parse, decode, apply,
  *                       result feed and context, end to end)
- *           apply upd   applySyncPage of P updates to resources the target holds (the source changed them
+ *           apply upd   applyPage of P updates to resources the target holds (the source changed them
  *                       through $batch PUT between runs; the page is selected from the target's digest)
  *           HTTP upd    POST $syncTarget of such an update page
  *
@@ -46,15 +46,15 @@ import { keyUrl } from '../src/atom/resourceXml';
 import { buildSyncFeed, parseSyncFeed, type SyncFeedEntryOut } from '../src/atom/syncFeed';
 import { parseConfig } from '../src/config/load';
 import { startServer, type RunningServer } from '../src/endpoint/server';
-import { decodeEntry, decodeSyncEntry, type QuarantinedEntry } from '../src/endpoint/sync/decodeEntries';
+import { decodeSyncEntry } from '../src/atom/decodeEntries';
 import { knowledgeToSend } from '../src/protocol/knowledge';
-import { planPage, type DecodedEntry } from '../src/protocol/pagePlan';
+import { planPage, type DecodedEntry, type SyncPage } from '../src/protocol/pagePlan';
 import { selectionRanges } from '../src/protocol/selection';
 import type { Digest } from '../src/protocol/types';
 import { closeDatabase, openDatabase, type Db, type DatabaseKind } from '../src/store/db';
 import { readDigest } from '../src/store/digests';
 import type { RegisteredEndpoint } from '../src/store/endpoints';
-import { applySyncPage, type AppliedPage } from '../src/store/syncApply';
+import { applyPage, type AppliedPage } from '../src/store/syncApply';
 import { countSelection, readSelection, type SelectionKey } from '../src/store/syncSelection';
 import { stateOf } from '../src/store/versions';
 import { demoAccountsKind } from '../src/config/demo';
@@ -204,17 +204,14 @@ function decodedPage(xml: string, target: RegisteredEndpoint): { feed: ReturnTyp
 
 type DecodedPage = ReturnType<typeof decodedPage>;
 
-/** applySyncPage as postSyncTarget calls it (without the result feed and context it stores alongside). */
+/** The page a target applies, from the parsed feed (as `$syncTarget` decodes it). */
+function pageOf(feed: DecodedPage['feed'], entries: DecodedEntry[]): SyncPage {
+  return { mode: feed.mode ?? 'catchUp', ceiling: feed.ceiling!, floor: feed.floor, isLastPage: !feed.next, entries };
+}
+
+/** applyPage as postSyncTarget calls it, in a transaction of its own (without the result feed and context it stores alongside). */
 function applyDecoded(db: Db, target: RegisteredEndpoint, { feed, entries }: DecodedPage): Promise<AppliedPage> {
-  return applySyncPage(db, { id: target.id, url: target.url, priority: target.def.priority, keys: target.def.keys }, {
-    mode: feed.mode ?? 'catchUp',
-    ceiling: feed.ceiling!,
-    floor: feed.floor,
-    isLastPage: !feed.next,
-    entries,
-    retry: 'open',
-    decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, target.def),
-  });
+  return db.transaction((trx) => applyPage(trx, target, pageOf(feed, entries), { retry: 'open' }));
 }
 
 function outcomes(applied: AppliedPage): string {
@@ -350,16 +347,12 @@ async function runCase(kind: DatabaseKind): Promise<void> {
       t.add('target: parse + decode (as $syncTarget)', d.parseDecodeMs);
       const p0 = performance.now();
       planPage({
+        page: pageOf(d.feed, d.entries),
         targetUrl: fresh.url,
         targetPriority: fresh.def.priority,
         clock: 1,
         digest: floor,
-        mode: d.feed.mode ?? 'catchUp',
-        ceiling: d.feed.ceiling!,
-        floor: d.feed.floor,
-        isLastPage: !d.feed.next,
         now: new Date().toISOString(),
-        entries: d.entries,
         current: new Map(),
       });
       t.add('target: plan only (no I/O)', since(p0));
@@ -367,7 +360,7 @@ async function runCase(kind: DatabaseKind): Promise<void> {
       const a0 = performance.now();
       const { result: created, sql: createSql } = await statementsOf(db, () => applyDecoded(db, fresh, d));
       t.add(`target: apply ${PAGE} new`, since(a0));
-      if (rep === 1) queries.push({ label: `apply ${PAGE} new (applySyncPage)`, sql: createSql });
+      if (rep === 1) queries.push({ label: `apply ${PAGE} new (applyPage)`, sql: createSql });
       if (rep === 0) checks.push(`apply new: ${outcomes(created)}`);
 
       const th0 = performance.now();
@@ -385,7 +378,7 @@ async function runCase(kind: DatabaseKind): Promise<void> {
       const u0 = performance.now();
       const { result: updated, sql: updSql } = await statementsOf(db, () => applyDecoded(db, upd, ud));
       t.add(`target: apply ${PAGE} updates`, since(u0));
-      if (rep === 1) queries.push({ label: `apply ${PAGE} updates (applySyncPage)`, sql: updSql });
+      if (rep === 1) queries.push({ label: `apply ${PAGE} updates (applyPage)`, sql: updSql });
       if (rep === 0) checks.push(`apply updates: ${outcomes(updated)}`);
 
       const updFloor = await http('GET', `${urlOf(httpUpd)}/$syncDigest`);

@@ -1,7 +1,8 @@
 /**
  * What applying one page of a sync feed does at a target (PROTOCOL.md 2.2–2.5), computed without I/O:
  * the caller loads the target's digest, clock and stored versions, calls `planPage`, and writes the plan
- * (versions, parked conflicts, quarantined entries, digest, clock) in the same transaction.
+ * (versions, parked conflicts, quarantined entries, digest, clock) in the same transaction. `SyncPage` is
+ * the one shape of a received page, from its decoding at `$syncTarget` to the store that applies it.
  *
  *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
  *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
@@ -81,20 +82,35 @@ export interface PagePlan {
   diagnoses: Diagnosis[];
 }
 
+/** One page of a sync feed as a target applies it: the feed's head and its decoded entries (its XML is not kept). */
+export interface SyncPage {
+  mode: SyncMode;
+  /** As the feed said it (absent in a plain SData feed, which means catchUp). */
+  statedMode?: SyncMode;
+  ceiling: Digest;
+  floor?: Digest;
+  isLastPage: boolean;
+  entries: DecodedEntry[];
+}
+
+/**
+ * A page of no entries that is not a last page: applied with quarantined entries to try again, it moves no
+ * digest (a retried entry's digest moved when it first came).
+ */
+export const RETRIES_ONLY: SyncPage = { mode: 'catchUp', ceiling: { entries: [] }, isLastPage: false, entries: [] };
+
 export interface PageInput {
+  page: SyncPage;
+  /** Quarantined entries tried again with the page, planned before its own entries. */
+  retried?: DecodedEntry[];
   targetUrl: string;
   targetPriority: number;
   /** The target's clock: the first tick not yet given out. */
   clock: number;
   /** The target's digest (its own entry is replaced from `clock`). */
   digest: Digest;
-  mode: SyncMode;
-  ceiling: Digest;
-  floor?: Digest;
-  isLastPage: boolean;
   now: string;
-  entries: DecodedEntry[];
-  /** Stored versions of the entries' UUIDs. */
+  /** Stored versions of the entries' UUIDs (retried ones included). */
   current: Map<string, StoredVersion>;
 }
 
@@ -118,7 +134,8 @@ function methodFor(before: StoredVersion | undefined, after: { deleted: boolean 
 }
 
 export function planPage(input: PageInput): PagePlan {
-  const { targetUrl, ceiling, floor, now } = input;
+  const { targetUrl, now } = input;
+  const { ceiling, floor } = input.page;
   let clock = input.clock;
   const own = () => ({ endpoint: targetUrl, tick: clock, stamp: now, conflictPriority: entryOf(input.digest, targetUrl)?.conflictPriority ?? input.targetPriority });
   let digest = withOwnEntry(input.digest, { ...own(), stamp: entryOf(input.digest, targetUrl)?.stamp ?? now });
@@ -127,7 +144,7 @@ export function planPage(input: PageInput): PagePlan {
   const planned: PlannedEntry[] = [];
   const conflicts: ParkedConflict[] = [];
 
-  for (const entry of input.entries) {
+  for (const entry of [...(input.retried ?? []), ...input.page.entries]) {
     const sourceCeiling = entry.retry?.ceiling ?? ceiling;
     const cur = entry.uuid ? current.get(entry.uuid) : undefined;
     let result: PlannedEntry;
@@ -187,8 +204,8 @@ export function planPage(input: PageInput): PagePlan {
   const diagnoses: Diagnosis[] = [];
   // Only the last page merges, in immediate mode too: a feed of several pages that stops earlier leaves the
   // digest where the per-entry rule put it, so the next pass resends what the feed did not deliver.
-  if (input.isLastPage) {
-    const merged = mergeAtEndOfFeed(digest, ceiling, floor, input.mode, targetUrl, now);
+  if (input.page.isLastPage) {
+    const merged = mergeAtEndOfFeed(digest, ceiling, floor, input.page.mode, targetUrl, now);
     digest = merged.digest;
     if (merged.gapped.length > 0) {
       diagnoses.push({

@@ -18,16 +18,12 @@ const CEILING = digest([S, 11, 3]);
 
 function sourceTickAfter(mode: SyncMode, targetS: number, entryTicks: number[], isLastPage: boolean, floor: Digest | undefined): number {
   const plan = planPage({
+    page: { mode, ceiling: CEILING, floor, isLastPage, entries: entryTicks.map(entryAt) },
     targetUrl: T,
     targetPriority: 2,
     clock: 4,
     digest: digest([T, 4, 2], [S, targetS, 3]),
-    mode,
-    ceiling: CEILING,
-    floor,
-    isLastPage,
     now: T0,
-    entries: entryTicks.map(entryAt),
     current: new Map(),
   });
   return ticks(plan.digest)[S];

@@ -16,7 +16,7 @@ function plan(): PagePlan {
   const current = new Map<string, StoredVersion>([['b', { key: '2', uuid: 'b', values: { name: 'mine' }, deleted: false, state: state(T, 1) }]]);
   const ceiling = { entries: [{ endpoint: S, tick: 4, stamp: NOW, conflictPriority: 1 }] };
   const digest = { entries: [{ endpoint: T, tick: 2, stamp: NOW, conflictPriority: 2 }] };
-  return planPage({ targetUrl: T, targetPriority: 2, clock: 2, digest, mode: 'catchUp', ceiling, isLastPage: true, now: NOW, entries: [entry(1, 'a', 1), entry(2, 'b', 2), entry(3, 'c', 3)], current });
+  return planPage({ page: { mode: 'catchUp', ceiling, isLastPage: true, entries: [entry(1, 'a', 1), entry(2, 'b', 2), entry(3, 'c', 3)] }, targetUrl: T, targetPriority: 2, clock: 2, digest, now: NOW, current });
 }
 
 describe('withRefusedWrites', () => {

@@ -7,7 +7,7 @@
  */
 import { describeEachDatabase } from '../support/databases';
 import { readAll } from '../e2e/support/sdata';
-import { applySyncPage, type SyncTarget } from '../../src/store/syncApply';
+import { applyPage } from '../../src/store/syncApply';
 import { updateResource } from '../../src/store/resources';
 import type { RegisteredEndpoint } from '../../src/store/endpoints';
 import { startTableBacked, uniqueName, type TableBackedServer } from './support';
@@ -53,15 +53,14 @@ describeEachDatabase('the change log of a table-backed endpoint', (tdb) => {
     const clockSeen = Number(rows[0].clock);
     // Changed by the application; nothing reads the endpoint before the page comes.
     await t.sql(`UPDATE "${app}".accounts SET name = 'Mine, changed' WHERE id = ${key}`);
-    const target: SyncTarget = { id: accounts.id, url: accounts.url, priority: accounts.def.priority, keys: accounts.def.keys, table: accounts.table };
     const stamp = new Date().toISOString();
     // The source has seen erp's version as it was read above (its digest covers erp up to that clock), not the change.
-    const applied = await applySyncPage(accounts.db, target, {
+    const applied = await accounts.db.transaction((trx) => applyPage(trx, accounts, {
       mode: 'catchUp',
       ceiling: { entries: [ { endpoint: OTHER, tick: 2, stamp, conflictPriority: 1 }, { endpoint: accounts.url, tick: clockSeen, stamp, conflictPriority: accounts.def.priority } ] },
       isLastPage: false,
       entries: [{ index: 0, uuid: seen.uuid, givenUuid: seen.uuid, state: { endpoint: OTHER, tick: 1, stamp }, deleted: false, values: { name: 'Theirs' }, problems: [], raw: {} }],
-    });
+    }));
     expect(applied.plan.entries.map((e) => e.outcome.kind)).toEqual(['conflict']);
     expect(applied.plan.conflicts).toHaveLength(1);
 

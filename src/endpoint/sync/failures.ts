@@ -11,10 +11,11 @@ import { syncStateNode } from '../../atom/syncFeed';
 import { asDocumentRoot } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { FAILURE_COLUMNS, findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
-import { applySyncPage } from '../../store/syncApply';
-import { syncTargetOf } from './syncTargetOf';
+import { applyPage } from '../../store/syncApply';
+import { RETRIES_ONLY } from '../../protocol/pagePlan';
 import type { ServiceContext } from '../serviceContext';
-import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
+import type { QuarantinedEntry } from '../../atom/decodeEntries';
+import { inPageTransaction } from './pageTransaction';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
@@ -93,15 +94,7 @@ export async function retryFailure(_req: Request, res: Response, ctx: ServiceCon
   if (before.status !== 'open') {
     throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
   }
-  const def = ctx.endpoint.def;
-  const applied = await applySyncPage(db, syncTargetOf(ctx), {
-    mode: 'catchUp',
-    ceiling: { entries: [] },
-    isLastPage: false,
-    entries: [],
-    retry: [id],
-    decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
-  });
+  const applied = await inPageTransaction(db, (trx) => applyPage(trx, ctx.endpoint, RETRIES_ONLY, { retry: [id] }));
   ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
   const after = (await findFailure(db, ctx.endpoint.id, id))!;
   sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(after, ctx))));

@@ -25,12 +25,12 @@ import { findContext, saveContext, updateContext, type SyncContext } from '../..
 import type { Tx } from '../../store/db';
 import { readDigest } from '../../store/digests';
 import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from '../../store/preparedBatches';
-import { applyPageIn, dryRunPages, uuidsOf, type AppliedPage, type PageToApply } from '../../store/syncApply';
+import { applyPage, dryRunPages, uuidsOf, type AppliedPage, type RunNames } from '../../store/syncApply';
+import type { SyncPage } from '../../protocol/pagePlan';
 import type { ServiceContext, ServiceHandler } from '../serviceContext';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
-import { asPageToApply, contextUrl, decodePage, resultFeedOf } from './syncTarget';
-import { syncTargetOf } from './syncTargetOf';
+import { contextUrl, decodePage, resultFeedOf } from './syncTarget';
 
 /** `phase` of a `$syncTarget` POST: absent (apply the page now) or `prepare`; 400 for anything else. */
 function phaseOf(req: Request): 'prepare' | undefined {
@@ -55,8 +55,8 @@ const closed = (status: number, applicationCode: string, message: string): { sta
 });
 
 /** The pages of a prepared batch, decoded again as they were received. */
-async function batchPages(trx: Tx, ctx: ServiceContext, id: string, run: { runName?: string; runStamp?: string }): Promise<PageToApply[]> {
-  return (await preparedPages(trx, ctx.endpoint.id, id)).map((xml) => asPageToApply(decodePage(xml, ctx), run));
+async function batchPages(trx: Tx, ctx: ServiceContext, id: string): Promise<SyncPage[]> {
+  return (await preparedPages(trx, ctx.endpoint.id, id)).map((xml) => decodePage(xml, ctx));
 }
 
 async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -68,7 +68,7 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
   const body = bodyText(req);
   req.body = undefined;
   const page = decodePage(body, ctx);
-  const target = syncTargetOf(ctx);
+  const target = ctx.endpoint;
   const answer = await db.transaction(async (trx): Promise<{ verdict: Verdict; xml: string }> => {
     await lockClock(trx, target.id);
     const existing = await findContext(trx, target.id, 'prepared', id, { forUpdate: true });
@@ -82,8 +82,8 @@ async function prepareBatchPage(req: Request, res: Response, ctx: ServiceContext
     let applied: Awaited<ReturnType<typeof dryRunPages>> = [];
     if (gaps.length > 0) verdict = prepareVerdict({ entries: [] }, gaps);
     else {
-      const prior = existing ? await batchPages(trx, ctx, id, run) : [];
-      applied = await dryRunPages(trx, target, [...prior, asPageToApply(page, run)].map((p) => ({ ...p, ownBatch: id })));
+      const prior = existing ? await batchPages(trx, ctx, id) : [];
+      applied = await dryRunPages(trx, target, [...prior, page], { run, ownBatch: id });
       verdict = prepareVerdict(applied[applied.length - 1].plan, []);
     }
     if (verdict.vote !== 'Ack') {
@@ -114,10 +114,9 @@ async function abortIfExpired(trx: Tx, c: SyncContext): Promise<boolean> {
 async function commitBatch(trx: Tx, ctx: ServiceContext, c: SyncContext): Promise<{ status: number; xml: string; applied?: AppliedPage[] }> {
   if (c.status === 'committed') return { status: 200, xml: c.result ?? '' };
   if (c.status === 'aborted' || (await abortIfExpired(trx, c))) return closed(409, 'Aborted', `the two-phase batch ${c.id} was aborted (by $abort, a refused page or its timeout); nothing of it was applied`);
-  const run = { runName: c.runName, runStamp: c.runStamp };
-  const target = syncTargetOf(ctx);
+  const run: RunNames = { runName: c.runName, runStamp: c.runStamp };
   const applied: AppliedPage[] = [];
-  for (const page of await batchPages(trx, ctx, c.id, run)) applied.push(await applyPageIn(trx, target, { ...page, ownBatch: c.id }));
+  for (const page of await batchPages(trx, ctx, c.id)) applied.push(await applyPage(trx, ctx.endpoint, page, { run, ownBatch: c.id }));
   await releaseBatch(trx, c.endpointId, c.id);
   const xml = resultFeedOf(ctx, c.id, applied, c.ceiling ?? { entries: [] }, run, `Committed at ${ctx.endpoint.url}`);
   await updateContext(trx, c.endpointId, c.id, { status: 'committed', result: xml, resultStatus: 200 });

@@ -16,16 +16,16 @@ import { buildTracking } from '../../atom/tracking';
 import { diagnosesDocument } from '../../atom/diagnosisXml';
 import { keyUrl } from '../../atom/resourceXml';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
-import type { DecodedEntry, PlannedEntry } from '../../protocol/pagePlan';
+import type { PlannedEntry, SyncPage } from '../../protocol/pagePlan';
 import { repeatedUuid } from '../../protocol/pageIdentity';
-import type { Digest, SyncMode } from '../../protocol/types';
-import { applySyncPage, type AppliedPage, type PageToApply } from '../../store/syncApply';
+import type { Digest } from '../../protocol/types';
+import { applyPage, type AppliedPage, type RunNames } from '../../store/syncApply';
+import { retryReferencing } from '../../store/tableBacked/referencingRetry';
 import { deleteContext, findContext, saveContext } from '../../store/contexts';
 import { etagOf } from '../../store/versions';
 import type { ServiceContext } from '../serviceContext';
-import { decodeEntry, decodeSyncEntry, decodeUnreadableEntry, type QuarantinedEntry } from './decodeEntries';
-import { retryReferencing } from './referencingRetry';
-import { syncTargetOf } from './syncTargetOf';
+import { decodeSyncEntry, decodeUnreadableEntry, type QuarantinedEntry } from '../../atom/decodeEntries';
+import { inPageTransaction } from './pageTransaction';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
 
@@ -64,23 +64,12 @@ function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, s
   }
 }
 
-/** What `$syncTarget` keeps of a posted page: its head and its decoded entries, not its XML. */
-export interface ReceivedPage {
-  mode: SyncMode;
-  /** As the feed said it (absent in a plain SData feed, which means catchUp). */
-  statedMode?: SyncMode;
-  ceiling: Digest;
-  floor?: Digest;
-  isLastPage: boolean;
-  entries: DecodedEntry[];
-}
-
 /**
  * Parses and decodes the posted page. The request's text and the XML tree are dropped here, so that
  * neither is held while the page's writes run (a 1,000-entry page is about 1 MB of text and six times
  * that as a tree).
  */
-function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
+function receivePage(req: Request, ctx: ServiceContext): SyncPage {
   const text = bodyText(req);
   req.body = undefined;
   return decodePage(text, ctx);
@@ -91,7 +80,7 @@ function receivePage(req: Request, ctx: ServiceContext): ReceivedPage {
  * endpoint is no sync target). An entry that cannot be read (its sync metadata, its payload) does not make
  * the page invalid: it is quarantined alone, so one bad entry never stops a route.
  */
-export function decodePage(xml: string, ctx: ServiceContext): ReceivedPage {
+export function decodePage(xml: string, ctx: ServiceContext): SyncPage {
   const def = ctx.endpoint.def;
   const feed = parseSyncFeed(xml, (e) => decodeSyncEntry(e, def), ctx.runtime.cfg.xml, (e) => decodeUnreadableEntry(e, def));
   if (!ctx.endpoint.def.kind.isSyncTarget) {
@@ -120,7 +109,7 @@ export function decodePage(xml: string, ctx: ServiceContext): ReceivedPage {
 }
 
 /** The result feed of one or more pages applied together (a two-phase batch's pages are answered in one). */
-export function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage[], ceiling: Digest, run: { runName?: string; runStamp?: string }, title = `Result of applying a sync page at ${ctx.endpoint.url}`): string {
+export function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPage[], ceiling: Digest, run: RunNames, title = `Result of applying a sync page at ${ctx.endpoint.url}`): string {
   const entries = applied.flatMap((a) => a.plan.entries.filter((p) => !p.entry.retry).map((p) => resultEntryOf(p, ctx.endpoint.url, a.keys)));
   return buildResultFeed({
     id: contextUrl(ctx, id),
@@ -135,46 +124,33 @@ export function resultFeedOf(ctx: ServiceContext, id: string, applied: AppliedPa
   });
 }
 
-/** A received page as the apply code takes it. */
-export const asPageToApply = (page: ReceivedPage, run: { runName?: string; runStamp?: string }): PageToApply => ({
-  mode: page.mode,
-  ceiling: page.ceiling,
-  floor: page.floor,
-  isLastPage: page.isLastPage,
-  entries: page.entries,
-  ...run,
-});
-
 export async function postSyncTarget(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   const { cfg } = ctx.runtime;
   const { db } = ctx.endpoint;
   const id = trackingIdOf(req);
   const run = runOf(req);
   const page = receivePage(req, ctx);
-  const def = ctx.endpoint.def;
-  let resultXml = '';
-  const work = applySyncPage(db, syncTargetOf(ctx), {
-    ...asPageToApply(page, run),
-    retry: 'open',
-    decodeQuarantined: (e) => decodeEntry(e as QuarantinedEntry, def),
-    alsoInTransaction: async (trx, applied) => {
-      await retryReferencing(trx, ctx, run);
-      resultXml = resultFeedOf(ctx, id, [applied], page.ceiling, run);
-      await saveContext(trx, {
-        id,
-        endpointId: ctx.endpoint.id,
-        role: 'target',
-        status: 'done',
-        ...run,
-        mode: page.statedMode,
-        result: resultXml,
-        resultStatus: 200,
-      });
-    },
+  // The page, the quarantined entries it retries, those of the endpoints referencing this one, the result
+  // feed and the context: one transaction.
+  const work = inPageTransaction(db, async (trx) => {
+    const applied = await applyPage(trx, ctx.endpoint, page, { retry: 'open', run });
+    await retryReferencing(trx, ctx.endpoint, ctx.runtime.catalog.endpoints, run);
+    const resultXml = resultFeedOf(ctx, id, [applied], page.ceiling, run);
+    await saveContext(trx, {
+      id,
+      endpointId: ctx.endpoint.id,
+      role: 'target',
+      status: 'done',
+      ...run,
+      mode: page.statedMode,
+      result: resultXml,
+      resultStatus: 200,
+    });
+    return { applied, resultXml };
   }).then(
-    (applied) => {
+    ({ applied, resultXml }) => {
       ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
-      return { ok: true as const };
+      return { ok: true as const, resultXml };
     },
     (err: unknown) => ({ ok: false as const, err }),
   );
@@ -194,7 +170,7 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   res.setHeader('Location', contextUrl(ctx, id));
   if (first !== 'late') {
     if (!first.ok) throw first.err;
-    sendXml(res, 200, FEED_TYPE, resultXml);
+    sendXml(res, 200, FEED_TYPE, first.resultXml);
     return;
   }
   // Longer work: the context says `applying` (unless the outcome is already there), then 202; the outcome

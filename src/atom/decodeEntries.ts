@@ -2,16 +2,17 @@
  * Turns the entries of a received sync feed into decoded entries for the page planner: each payload is
  * read against the kind's configuration; an entry whose payload is wrong (or has no UUID), or whose sync
  * metadata cannot be read (then it has no sync state), carries its diagnoses and is quarantined alone. The
- * raw form kept in quarantine can be decoded again later.
+ * raw form kept in quarantine is decoded again, against the kind as configured then, when it is retried
+ * (store/syncApply.ts).
  */
-import type { ParsedSyncEntry, UnreadableSyncEntry } from '../../atom/syncFeed';
-import { readPayload } from '../../atom/payload';
-import type { XmlElement } from '../../atom/xml';
-import type { EndpointDef } from '../../config/catalog';
-import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
-import type { DecodedEntry } from '../../protocol/pagePlan';
-import { NIL_UUID } from '../../protocol/pageIdentity';
-import type { Digest, SyncState } from '../../protocol/types';
+import type { ParsedSyncEntry, UnreadableSyncEntry } from './syncEntry';
+import { readPayload } from './payload';
+import type { XmlElement } from './xml';
+import type { EndpointDef } from '../config/catalog';
+import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import type { DecodedEntry } from '../protocol/pagePlan';
+import { NIL_UUID } from '../protocol/pageIdentity';
+import type { Digest, SyncState } from '../protocol/types';
 
 /** What the quarantine keeps of an entry: everything needed to decode it again. */
 export interface QuarantinedEntry {
