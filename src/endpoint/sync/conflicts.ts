@@ -25,7 +25,7 @@ import type { ServiceContext } from '../serviceContext';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../http';
+import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];

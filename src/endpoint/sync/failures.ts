@@ -18,7 +18,7 @@ import { decodeEntry, type QuarantinedEntry } from './decodeEntries';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../http';
+import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];

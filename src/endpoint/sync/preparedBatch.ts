@@ -27,7 +27,7 @@ import { readDigest } from '../../store/digests';
 import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from '../../store/preparedBatches';
 import { applyPageIn, dryRunPages, uuidsOf, type AppliedPage, type PageToApply } from '../../store/syncApply';
 import type { ServiceContext, ServiceHandler } from '../serviceContext';
-import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
+import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../httpBodies';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
 import { asPageToApply, contextUrl, decodePage, resultFeedOf } from './syncTarget';
 import { syncTargetOf } from './syncTargetOf';

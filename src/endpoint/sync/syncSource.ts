@@ -30,7 +30,7 @@ import { withholdVersions, type WithheldVersion } from '../../store/failures';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import type { ServiceContext } from '../serviceContext';
 import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
-import { bodyText, FEED_TYPE, sendXml } from '../http';
+import { bodyText, FEED_TYPE, sendXml } from '../httpBodies';
 
 
 export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
