@@ -5,7 +5,7 @@
  * raw form kept in quarantine can be decoded again later.
  */
 import type { ParsedSyncEntry, UnreadableSyncEntry } from '../../atom/syncFeed';
-import { readPayload } from '../../atom/payload';
+import { readPayload } from '../../atom/payloadRead';
 import type { XmlElement } from '../../atom/xml';
 import type { EndpointDef } from '../../config/catalog';
 import { SDataError, type Diagnosis } from '../../protocol/diagnosis';
