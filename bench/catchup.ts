@@ -26,7 +26,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { SDataClient } from '../src/engine/http';
+import { SDataClient } from '../src/engine/sdataClient';
 import { runPass } from '../src/engine/pass';
 import {
   childNodeArgs,

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NS } from '../src/atom/namespaces';
-import { readPayload } from '../src/atom/payload';
+import { readPayload } from '../src/atom/payloadRead';
 import { resourceFeedDocument, type EntryResource } from '../src/atom/resourceXml';
 import { child, childrenNamed, parseXml } from '../src/atom/xml';
 import { demoConfig } from '../src/config/demo';

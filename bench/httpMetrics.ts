@@ -1,5 +1,5 @@
 /**
- * The cost of the HTTP metrics middleware (metrics/http.ts): the same express app, with the access control
+ * The cost of the HTTP metrics middleware (metrics/httpRequests.ts): the same express app, with the access control
  * of the endpoint server in front of a handler that answers at once, serving `--n` GETs of a keyed resource
  * URL (the route label is worked out from the URL for each request) over keep-alive connections, 4 at a
  * time, without and with the middleware, in alternating rounds. Printed: requests per second and the time
@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Agent, request } from 'undici';
 import { endpointRouteOf } from '../src/endpoint/routeOf';
-import { httpMetrics } from '../src/metrics/http';
+import { httpMetrics } from '../src/metrics/httpRequests';
 import { serviceRegistry } from '../src/metrics/registry';
 import { accessControl } from '../src/security/accessControl';
 import { securityPolicy } from '../src/security/policy';

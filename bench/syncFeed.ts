@@ -7,7 +7,8 @@
  *   read   readPayloadValues of every parsed entry's payload (what $syncTarget does next)
  */
 import { randomUUID } from 'node:crypto';
-import { payloadNode, readPayloadValues } from '../src/atom/payload';
+import { readPayloadValues } from '../src/atom/payloadRead';
+import { payloadNode } from '../src/atom/payloadWrite';
 import { keyUrl } from '../src/atom/resourceXml';
 import { buildSyncFeed, parseSyncFeed, type SyncFeedEntryOut } from '../src/atom/syncFeed';
 import { endpointDefs } from '../src/config/catalog';

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load';
 import { demoAccountsKind } from '../src/config/demo';
 import { startServer } from '../src/endpoint/server';
-import { SDataClient } from '../src/engine/http';
+import { SDataClient } from '../src/engine/sdataClient';
 import { runPass } from '../src/engine/pass';
 import type { DatabaseKind } from '../src/store/db';
 import { installStore } from '../src/store/tableBacked/install';

@@ -16,7 +16,7 @@ import { badRequest, SDataError, type Diagnosis } from '../protocol/diagnosis';
 import { diagnosisNode, outcomeContentNode } from './diagnosisXml';
 import { FEED_TYPE, feedNode } from './feed';
 import { NS } from './namespaces';
-import { readPayload, type ReadPayload } from './payload';
+import { readPayload, type ReadPayload } from './payloadRead';
 import { isEntryElement, keyOfUrl, keyUrl, payloadElementOf, resourceEntryNode, type EntryResource, type ResourceXmlContext } from './resourceXml';
 import { el, renderXml, type XNode } from './write';
 import { attr, child, childText, type XmlElement } from './xml';

@@ -8,7 +8,7 @@ import { sameTicks } from '../protocol/digest';
 import { SDataError } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 import { digestNode } from './digestXml';
-import { parseFeedHead } from './feedHead';
+import { parseFeedHead } from './feedHeadXml';
 import { NS } from './namespaces';
 import { readSyncDigest } from './syncEntry';
 import { renderFragment } from './write';

@@ -6,7 +6,7 @@
  * (store/syncApply.ts).
  */
 import type { ParsedSyncEntry, UnreadableSyncEntry } from './syncEntry';
-import { readPayload } from './payload';
+import { readPayload } from './payloadRead';
 import type { XmlElement } from './xml';
 import type { EndpointDef } from '../config/catalog';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';

@@ -18,7 +18,8 @@ import type { ApplicationConfig, KindConfig } from '../config/schema';
 import { badRequest } from '../protocol/diagnosis';
 import { asDocumentRoot, categoryNode, feedNode, pagingLinks, sdataCategory, textContentNode, type KeysetNext } from './feed';
 import { NS } from './namespaces';
-import { payloadNode, readPayload, type PayloadResource, type ReadPayload, type ReadPayloadOptions } from './payload';
+import { readPayload, type ReadPayload, type ReadPayloadOptions } from './payloadRead';
+import { payloadNode, type PayloadResource } from './payloadWrite';
 import { el, renderXml, type XChild, type XNode } from './write';
 import { child, type XmlElement } from './xml';
 
@@ -63,7 +64,7 @@ export function keyOfUrl(url: string): KeyUrlParts | undefined {
 export interface EntryResource {
   key: string;
   uuid?: string;
-  /** The stored values (see payload.ts for their JSON form). */
+  /** The stored values (their JSON form: protocol/propertyValues.ts). */
   values: Readonly<Record<string, unknown>>;
   etag?: string;
   deleted?: boolean;

@@ -24,7 +24,7 @@
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
 import { diagnosesIn, diagnosisNode, outcomeContentNode } from './diagnosisXml';
 import { FEED_TYPE, feedNode } from './feed';
-import { parseFeedHead } from './feedHead';
+import { parseFeedHead } from './feedHeadXml';
 import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
 import { el, renderXml, type XNode } from './write';

@@ -22,7 +22,8 @@
  */
 import { create } from 'xmlbuilder2';
 import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
-import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
+import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig } from '../config/schema';
+import type { ScalarType } from '../protocol/propertyValues';
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
 import { attr, childrenNamed, type XmlElement } from './xml';

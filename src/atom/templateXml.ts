@@ -22,7 +22,9 @@ import type { ApplicationConfig, KindConfig, PropertyConfig } from '../config/sc
 import { SDataError } from '../protocol/diagnosis';
 import { asDocumentRoot, textContentNode } from './feed';
 import { NS } from './namespaces';
-import { payloadNode, readPayloadValues, type ResourceValues } from './payload';
+import type { ResourceValues } from '../protocol/propertyValues';
+import { readPayloadValues } from './payloadRead';
+import { payloadNode } from './payloadWrite';
 import { ENTRY_TYPE } from './resourceXml';
 import { el, renderXml } from './write';
 import type { XmlElement } from './xml';

@@ -3,6 +3,7 @@
  * Every option has a default so that the built-in demo runs with nothing installed but Node.
  */
 import { z } from 'zod';
+import { SCALAR_TYPES } from '../protocol/propertyValues';
 import { engineSchema, loggerSchema } from './engineSchema';
 import { xmlLimitsSchema } from './xmlLimits';
 import { securitySchema, tlsSchema } from './securitySchema';
@@ -10,14 +11,12 @@ import { securitySchema, tlsSchema } from './securitySchema';
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');
 const priority = z.number().int().min(1).max(9);
 
-const scalarTypes = ['string', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
-export type ScalarType = (typeof scalarTypes)[number];
 
 /** A PostgreSQL identifier as written unquoted (at most 63 characters); always quoted in SQL. */
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be an SQL name: a letter or _, then letters, digits or _ (at most 63)');
 
 const scalarProperty = z.strictObject({
-  type: z.enum(scalarTypes),
+  type: z.enum(SCALAR_TYPES),
   /** Table-backed kinds: the column holding the property (defaults to the property name). */
   column: sqlIdentifier.optional(),
   required: z.boolean().default(false),
@@ -42,7 +41,7 @@ const childrenProperty = z.strictObject({
 });
 
 const property = z.discriminatedUnion('type', [
-  scalarProperty.extend({ type: z.enum(scalarTypes) }),
+  scalarProperty.extend({ type: z.enum(SCALAR_TYPES) }),
   referenceProperty,
   childrenProperty,
 ]);

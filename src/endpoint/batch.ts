@@ -9,7 +9,7 @@ import { parseXml } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
 import { requestUser } from '../security/accessControl';
 import { runBatch } from './batchRun';
-import { bodyText, FEED_TYPE, sendXml } from './http';
+import { bodyText, FEED_TYPE, sendXml } from './httpBodies';
 import { checkQuery } from './query';
 import type { ServiceContext } from './serviceContext';
 

@@ -17,7 +17,7 @@ import { ENTRY_TYPE } from '../atom/resourceXml';
 import { NS } from '../atom/namespaces';
 import { applicationBaseUrl, applicationUrl } from '../config/catalog';
 import type { RegisteredEndpoint } from '../store/endpoints';
-import { FEED_TYPE, sendXml, XML_TYPE } from './http';
+import { FEED_TYPE, sendXml, XML_TYPE } from './httpBodies';
 import { checkQuery } from './query';
 import type { Runtime } from './runtime';
 import type { SDataPath, UpperPath } from './path';

@@ -11,7 +11,7 @@ import { diagnosesDocument } from '../atom/diagnosisXml';
 import { bodyReaderError, SDataError, type BodyReaderFailure, type Diagnosis } from '../protocol/diagnosis';
 import { internalErrorDiagnosis } from '../http/internalError';
 import { requestIdOfRequest } from '../http/requestId';
-import { XML_TYPE } from './http';
+import { XML_TYPE } from './httpBodies';
 import { answerFormat, sendJson } from './format';
 import { diagnosesJson } from '../json/diagnosisJson';
 

@@ -1,5 +1,5 @@
 /** What a client's payload asks to write: its values, and the key and UUID it gives (POST, PUT, $batch). */
-import type { ReadPayload } from '../atom/payload';
+import type { ReadPayload } from '../atom/payloadRead';
 import { badRequest } from '../protocol/diagnosis';
 import type { NewResource } from '../store/resources';
 

@@ -30,7 +30,7 @@ import { encodeCursor } from '../query/cursor';
 import { RESOURCE_QUERY_PARAMS, resourceFeedQueryOf, resourceShapeOf } from './resourceQuery';
 import { shapeResources, siblingEndpoint, type ShapedResource } from './resourceShape';
 import { requestUser } from '../security/accessControl';
-import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './http';
+import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './httpBodies';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
 import type { ResourceTarget } from './serviceContext';

@@ -5,7 +5,7 @@
  * reference to a missing or deleted resource stays a bare reference).
  */
 import { keyUrl } from '../atom/resourceXml';
-import type { IncludedResource } from '../atom/payload';
+import type { IncludedResource } from '../atom/payloadWrite';
 import { findResourcesByUuid, type Resource } from '../store/resources';
 import type { ResourceFeedQuery } from './resourceQuery';
 import type { ResourceTarget } from './serviceContext';

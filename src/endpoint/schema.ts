@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { schemaDocument } from '../atom/schemaXsd';
 import { withCurrentPriorities, type RegisteredEndpoint } from '../store/endpoints';
-import { XML_TYPE, sendXml } from './http';
+import { XML_TYPE, sendXml } from './httpBodies';
 import { checkQuery } from './query';
 import type { ServiceContext } from './serviceContext';
 

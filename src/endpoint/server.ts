@@ -38,7 +38,7 @@ import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
 import { DigestHub } from './notify/hub';
 import { WorkInFlight } from './workInFlight';
-import { httpMetrics } from '../metrics/http';
+import { httpMetrics } from '../metrics/httpRequests';
 import { metricsHandler } from '../metrics/registry';
 import { serverMetrics } from '../metrics/server';
 import { loginMetrics } from '../metrics/logins';

@@ -9,7 +9,7 @@ import { digestEntryDocument, parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
 import { putDigest, readDigest } from '../store/digests';
-import { ENTRY_TYPE, sendXml, bodyText } from './http';
+import { ENTRY_TYPE, sendXml, bodyText } from './httpBodies';
 import { checkQuery } from './query';
 import { answerFormat, sendJson, type AnswerFormat } from './format';
 import { digestJson } from '../json/digestJson';

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { templateEntryDocument, templateUrl, templateValues } from '../atom/templateXml';
 import { valuesJson } from '../json/resourceJson';
-import { ENTRY_TYPE, sendXml } from './http';
+import { ENTRY_TYPE, sendXml } from './httpBodies';
 import { answerFormat, sendJson } from './format';
 import { checkQuery } from './query';
 import type { ServiceContext } from './serviceContext';

@@ -29,7 +29,7 @@ import { claimsOf, gapsIn } from '../protocol/floorCeiling';
 import { nextFileFloor } from '../protocol/twoPhase';
 import { tickOf } from '../protocol/digest';
 import type { Digest } from '../protocol/types';
-import { FEED_TYPE, type SDataClient } from './http';
+import { FEED_TYPE, type SDataClient } from './sdataClient';
 import { dropContext, postTracked } from './pass';
 import { selectionPages } from './selection';
 import { serviceUrl } from './urls';

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { EngineConfig, LoggerTarget, RouteConfig } from '../config/engineSchema';
 import { credentialOf, type Credential } from '../security/credentials';
-import { SDataClient, trustingCaFile, type RunTag } from './http';
+import { SDataClient, trustingCaFile, type RunTag } from './sdataClient';
 import type { LoggerDestination } from './report';
 import type { ResultOutbox } from './resultOutbox';
 

@@ -33,7 +33,7 @@ import type { Digest } from '../protocol/types';
 import { reportDistribution } from './distributionReport';
 import type { DistributionSummary, TargetResult } from './distributionSummary';
 import { describeError, EndpointError } from './errors';
-import { FEED_TYPE, type Answer, type SDataClient } from './http';
+import { FEED_TYPE, type Answer, type SDataClient } from './sdataClient';
 import { PassFailed, runPass, type PassOptions } from './pass';
 import type { LoggerDestination } from './report';
 import type { ResultOutbox } from './resultOutbox';

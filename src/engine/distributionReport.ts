@@ -9,7 +9,7 @@ import { canonicalUrl } from '../protocol/endpointUrl';
 import { buildResultFeed, type ResultSummary } from '../atom/resultFeed';
 import type { DistributionSummary } from './distributionSummary';
 import { describeError } from './errors';
-import { FEED_TYPE, type SDataClient } from './http';
+import { FEED_TYPE, type SDataClient } from './sdataClient';
 import { loggerClient, passOutbox, type Reporting } from './report';
 import { parseSDataUrl, withParams } from './urls';
 

@@ -25,7 +25,7 @@ import { FEED_TYPE } from '../atom/feed';
 import { internalErrorDiagnosis } from '../http/internalError';
 import { rawBody } from '../http/textBody';
 import { diagnosesJson } from '../json/diagnosisJson';
-import { httpMetrics } from '../metrics/http';
+import { httpMetrics } from '../metrics/httpRequests';
 import { metricsHandler } from '../metrics/registry';
 import { bodyReaderError, SDataError, type BodyReaderFailure } from '../protocol/diagnosis';
 import { accessControl, type RouteOf } from '../security/accessControl';

@@ -5,7 +5,7 @@
  */
 import { parseSchemaKinds } from '../atom/schemaXsd';
 import { parseXml } from '../atom/xml';
-import type { SDataClient } from './http';
+import type { SDataClient } from './sdataClient';
 
 export interface SchemaKind {
   name: string;

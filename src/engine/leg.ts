@@ -28,7 +28,7 @@ import { describeError } from './errors';
 
 type LegMode = 'immediate' | 'watch';
 
-/** What a leg does over HTTP (daemon.ts gives real passes; tests may give others). */
+/** What a leg does over HTTP (streamingRoute.ts gives real passes; tests may give others). */
 export interface LegOps {
   /** A catch-up pass S -> T; throws when it fails. */
   catchUp(): Promise<void>;

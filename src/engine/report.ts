@@ -19,7 +19,7 @@ import type { Diagnosis } from '../protocol/diagnosis';
 import type { ResultSummary as Counts } from '../atom/resultFeed';
 import type { Credential } from '../security/credentials';
 import { describeError, EndpointError } from './errors';
-import type { SDataClient } from './http';
+import type { SDataClient } from './sdataClient';
 import { ResultOutbox } from './resultOutbox';
 import { serviceUrl, withParams } from './urls';
 

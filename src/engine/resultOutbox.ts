@@ -18,7 +18,7 @@ import type { DropListener, DropReason } from '../metrics/engine';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
 import { describeError, isTransient } from './errors';
-import { FEED_TYPE, type SDataClient } from './http';
+import { FEED_TYPE, type SDataClient } from './sdataClient';
 
 export interface OutboxOptions {
   /** Posts kept per destination at most (the one being posted included). */

@@ -14,7 +14,7 @@ import { lagInTicks } from '../protocol/lag';
 import type { Digest } from '../protocol/types';
 import { engineClient, type EngineConnections } from './configured';
 import type { Credential } from '../security/credentials';
-import type { SDataClient } from './http';
+import type { SDataClient } from './sdataClient';
 import { passLegs } from './pass';
 import { routeName } from './route';
 import { serviceUrl } from './urls';

@@ -6,8 +6,8 @@
  */
 import { digestEntryDocument } from '../atom/digestXml';
 import type { Digest } from '../protocol/types';
-import { readFeedHead, type FeedHead } from './feedHead';
-import { ENTRY_TYPE, type SDataClient } from './http';
+import { readFeedHead, type FeedHead } from './syncPageHead';
+import { ENTRY_TYPE, type SDataClient } from './sdataClient';
 import { dropContext, postTracked } from './pass';
 
 export interface SelectedPage {

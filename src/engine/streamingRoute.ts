@@ -19,7 +19,7 @@ import { engineClient, routeParties, type EngineConnections, type RouteParties }
 import { basicAuthorization } from '../security/credentials';
 import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
-import type { SDataClient } from './http';
+import type { SDataClient } from './sdataClient';
 import { RouteLeg, type LegOps } from './leg';
 import { passIdentity, passLegs, runPass } from './pass';
 import { reportFailure } from './report';

@@ -9,7 +9,7 @@
  * the property (`email`, `lines/$resources/2/qty`): what is stored must be servable in every XML feed.
  * Nothing is read before these checks pass.
  */
-import { MAX_PROPERTIES } from '../atom/payload';
+import { MAX_PROPERTIES } from '../atom/payloadRead';
 import { badRequest } from '../protocol/diagnosis';
 import { forbiddenCharMessage, forbiddenInValue } from '../protocol/xmlText';
 

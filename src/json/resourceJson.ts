@@ -9,7 +9,7 @@
  *   feed   { "$url", "$descriptor", "$updated", "$totalResults", "$startIndex", "$itemsPerPage",
  *            "$first", "$previous", "$next", "$last", "$resources": [ entry, … ] }
  *
- * Values keep their stored JSON form (atom/payload.ts): strings, integers as numbers, booleans, dates and
+ * Values keep their stored JSON form (protocol/propertyValues.ts): strings, integers as numbers, booleans, dates and
  * date-times as ISO text, null; a decimal is written as a string in its canonical form ("12.50"), so no
  * digit or scale is lost to binary floating point. A JSON number is accepted for it on input.
  *
@@ -22,7 +22,8 @@
 import type { ApplicationConfig, KindConfig, PropertyConfig } from '../config/schema';
 import type { AtomLink } from '../atom/feed';
 import { NS } from '../atom/namespaces';
-import { readPayload, type ChildRow, type ReadPayload, type Reference } from '../atom/payload';
+import { readPayload, type ReadPayload } from '../atom/payloadRead';
+import type { ChildRow, Reference } from '../protocol/propertyValues';
 import { keyUrl, resourceSummary, type EntryResource, type ResourcePage, type ResourceXmlContext } from '../atom/resourceXml';
 import type { XmlAttr, XmlElement } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';

@@ -28,7 +28,7 @@ import type { Db } from '../store/db';
 import { accessControl, type RouteOf } from '../security/accessControl';
 import type { SecurityPolicy } from '../security/policy';
 import { LOGGER_ROUTES } from '../security/roles';
-import { httpMetrics } from '../metrics/http';
+import { httpMetrics } from '../metrics/httpRequests';
 import { poolMetrics } from '../metrics/pool';
 import { loginMetrics } from '../metrics/logins';
 import { metricsHandler, serviceRegistry } from '../metrics/registry';

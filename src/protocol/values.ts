@@ -1,6 +1,7 @@
 /**
- * Readers of the protocol's scalar values in their XML Schema text forms (xs:decimal, xs:date, xs:dateTime)
- * and of UUIDs: pure, each returns the canonical form or undefined (atom/payload.ts, the query language).
+ * Readers of the protocol's scalar values in their XML Schema text forms (xs:integer, xs:decimal, xs:boolean,
+ * xs:date, xs:dateTime) and of UUIDs: pure, each returns the canonical form or undefined (propertyValues.ts,
+ * the query language).
  */
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -10,6 +11,7 @@ export function isUuid(text: string): boolean {
   return UUID.test(text);
 }
 
+const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -18,6 +20,16 @@ function isCalendarDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
   const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   return d <= days[m - 1];
+}
+
+/** The number an xs:integer text stands for, when it is a safe integer; else undefined. */
+export function readInteger(text: string): number | undefined {
+  return INTEGER.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
+}
+
+/** The value of an xs:boolean text (true, false, 1, 0), or undefined. */
+export function readBoolean(text: string): boolean | undefined {
+  return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : undefined;
 }
 
 /** The canonical xs:decimal form of a text (scale kept, no exponent), or undefined. */

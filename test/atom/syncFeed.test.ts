@@ -1,5 +1,6 @@
 import { NS } from '../../src/atom/namespaces';
-import { payloadNode, readPayload } from '../../src/atom/payload';
+import { readPayload } from '../../src/atom/payloadRead';
+import { payloadNode } from '../../src/atom/payloadWrite';
 import { keyUrl } from '../../src/atom/resourceXml';
 import { buildSyncFeed, parseSyncFeed, syncStateNode, type ParsedSyncFeed, type SyncFeedEntryOut, type SyncFeedPage } from '../../src/atom/syncFeed';
 import { renderFragment } from '../../src/atom/write';

@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { NS } from '../../src/atom/namespaces';
 import { child, childrenNamed, childText, parseXml, type XmlElement } from '../../src/atom/xml';
 import { etagOf } from '../../src/store/versions';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass } from '../../src/engine/pass';
 import { APPS } from './support/fixtures';
 import { databaseEnv, startServe, tempDir, writeYaml, type ServerProcess } from './support/processes';

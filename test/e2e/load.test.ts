@@ -18,7 +18,7 @@ import { request as httpRequest } from 'node:http';
 import { NS } from '../../src/atom/namespaces';
 import { attr, child, childrenNamed, childText, parseXml } from '../../src/atom/xml';
 import { linkHref } from '../../src/atom/feed';
-import { SDataClient, tagWithRun, type Answer, type Body } from '../../src/engine/http';
+import { SDataClient, tagWithRun, type Answer, type Body } from '../../src/engine/sdataClient';
 import { runPass, type PassSummary } from '../../src/engine/pass';
 import { APPS } from './support/fixtures';
 import { databaseEnv, dropDatabases, startServe, tempDir, writeYaml, type DatabaseKind, type ServerProcess } from './support/processes';

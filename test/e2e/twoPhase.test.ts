@@ -3,7 +3,7 @@
  * two-phase distribution finds its batch aborted when it starts again, nothing of it applied, and catches
  * up with a later ordinary pass.
  */
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runDistribution } from '../../src/engine/distribute';
 import { runPass } from '../../src/engine/pass';
 import { dropDatabases, type DatabaseKind } from './support/processes';

@@ -4,7 +4,7 @@
  * than MAX_DIAGNOSES diagnoses (then one saying how many more). Nothing is changed.
  */
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
-import { MAX_PROPERTIES } from '../../src/atom/payload';
+import { MAX_PROPERTIES } from '../../src/atom/payloadRead';
 import { MAX_DIAGNOSES } from '../../src/protocol/diagnosis';
 import { describeEachDatabase } from '../support/databases';
 import { asText, openTestApp, snapshot, xmlOf, type TestApp } from './support/app';

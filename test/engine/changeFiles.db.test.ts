@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '../../src/engine/changeFiles';
 import { sameTicks } from '../../src/protocol/digest';
 import { describeEachDatabase } from '../support/databases';

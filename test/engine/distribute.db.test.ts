@@ -8,7 +8,7 @@ import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runDistribution, type DistributionOptions } from '../../src/engine/distribute';
 import { runPass } from '../../src/engine/pass';
 import { startLogger, type RunningLogger } from '../../src/logger/service';

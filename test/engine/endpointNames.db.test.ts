@@ -9,7 +9,7 @@ import express from 'express';
 import { parseConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/config/demo';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass } from '../../src/engine/pass';
 import { startLogger, type RunningLogger } from '../../src/logger/service';
 import type { AlertPost } from '../../src/logger/alerting';

@@ -6,7 +6,7 @@
  * own pair of sites.
  */
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass, type PassOptions } from '../../src/engine/pass';
 import { tickOf } from '../../src/protocol/digest';
 import { describeEachDatabase } from '../support/databases';

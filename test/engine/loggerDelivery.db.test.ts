@@ -15,7 +15,7 @@ import { engineSchema } from '../../src/config/engineSchema';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
 import { startEngine } from '../../src/engine/daemon';
 import { inProcessLocks } from '../../src/engine/routeLock';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass, type PassSummary } from '../../src/engine/pass';
 import { ResultOutbox } from '../../src/engine/resultOutbox';
 import { canonicalUrl } from '../../src/protocol/endpointUrl';

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/config/demo';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
 import { EndpointError } from '../../src/engine/errors';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { PassFailed, runPass, type PassOptions } from '../../src/engine/pass';
 import { startLogger, type RunningLogger } from '../../src/logger/service';
 import { describeEachDatabase } from '../support/databases';

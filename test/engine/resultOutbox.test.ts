@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { ResultOutbox } from '../../src/engine/resultOutbox';
 import { EngineMetrics } from '../../src/metrics/engine';
 import { parseExposition, sampleValue } from '../support/prometheus';

@@ -5,7 +5,7 @@
  */
 import { startServer, type RunningServer } from '../../src/endpoint/server';
 import { distributionSchema } from '../../src/config/engineSchema';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runScope, scopeTargets } from '../../src/engine/scope';
 import { startEngine } from '../../src/engine/daemon';
 import { engineSchema } from '../../src/config/engineSchema';

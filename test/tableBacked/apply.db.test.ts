@@ -7,7 +7,7 @@
  */
 import { describeEachDatabase } from '../support/databases';
 import { batchCreate, create, readAll, remove, update, valuesByUuid } from '../e2e/support/sdata';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runDistribution } from '../../src/engine/distribute';
 import { pass, startTableBacked, uniqueName, type TableBackedServer } from './support';
 

@@ -7,7 +7,7 @@
  * for a row the page holds) rolls the page back as a transient 503 the engine sends again.
  */
 import pg from 'pg';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { PassFailed, runPass } from '../../src/engine/pass';
 import { describePostgres, postgresUrl } from '../support/databases';
 import { readAll, valuesByUuid } from '../e2e/support/sdata';

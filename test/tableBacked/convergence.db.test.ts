@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass } from '../../src/engine/pass';
 import type { Db } from '../../src/store/db';
 import { describeEachDatabase } from '../support/databases';

@@ -9,7 +9,7 @@ import knexFactory from 'knex';
 import { parseConfig } from '../../src/config/load';
 import type { Config, ConfigInput } from '../../src/config/schema';
 import { startServer, type RunningServer } from '../../src/endpoint/server';
-import { SDataClient } from '../../src/engine/http';
+import { SDataClient } from '../../src/engine/sdataClient';
 import { runPass, type PassSummary } from '../../src/engine/pass';
 import type { Db } from '../../src/store/db';
 import { installStore } from '../../src/store/tableBacked/install';

@@ -5,7 +5,8 @@
  */
 import type { Request, Response } from 'express';
 import { el, renderXml, type XNode } from '../../atom/write';
-import { payloadNode, type ResourceValues } from '../../atom/payload';
+import { payloadNode } from '../../atom/payloadWrite';
+import type { ResourceValues } from '../../protocol/propertyValues';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { parseXml, childText, type XmlLimits } from '../../atom/xml';
@@ -25,7 +26,7 @@ import type { ServiceContext } from '../serviceContext';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../http';
+import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];

@@ -19,7 +19,7 @@ import { inPageTransaction } from './pageTransaction';
 import { filterOf, sendListFeed } from './listFeed';
 import { whereOf } from '../resourceQuery';
 import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../http';
+import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { boundedIntegerOf } from '../../protocol/boundedValues';
 
 const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];

@@ -9,7 +9,7 @@ import { SDataError } from '../../protocol/diagnosis';
 import type { Paged } from '../../store/pagedList';
 import type { ServiceContext } from '../serviceContext';
 import { positiveIntOf } from './params';
-import { FEED_TYPE, sendXml } from '../http';
+import { FEED_TYPE, sendXml } from '../httpBodies';
 
 /** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
 export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {

@@ -28,7 +28,7 @@ import { addPreparedPage, preparedPages, refuseLockedUuids, releaseBatch } from 
 import { applyPage, dryRunPages, uuidsOf, type AppliedPage, type RunNames } from '../../store/syncApply';
 import type { SyncPage } from '../../protocol/pagePlan';
 import type { ServiceContext, ServiceHandler } from '../serviceContext';
-import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
+import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../httpBodies';
 import { contextIdOf, positiveIntOf, runOf, trackingIdOf, unknownContext } from './params';
 import { contextUrl, decodePage, resultFeedOf } from './syncTarget';
 

@@ -15,7 +15,8 @@ import type { Request, Response } from 'express';
 import { parseXml } from '../../atom/xml';
 import { parseDigestDocument } from '../../atom/digestXml';
 import { buildSyncFeed, type SyncFeedEntryOut } from '../../atom/syncFeed';
-import { payloadNode, type ResourceValues } from '../../atom/payload';
+import { payloadNode } from '../../atom/payloadWrite';
+import type { ResourceValues } from '../../protocol/propertyValues';
 import { keyUrl } from '../../atom/resourceXml';
 import { selectionRanges } from '../../protocol/selection';
 import { knowledgeToSend } from '../../protocol/knowledge';
@@ -30,7 +31,7 @@ import { withholdVersions, type WithheldVersion } from '../../store/failures';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import type { ServiceContext } from '../serviceContext';
 import { contextIdOf, positiveIntOf, runOf, syncModeOf, trackingIdOf, unknownContext } from './params';
-import { bodyText, FEED_TYPE, sendXml } from '../http';
+import { bodyText, FEED_TYPE, sendXml } from '../httpBodies';
 
 
 export async function postSyncSource(req: Request, res: Response, ctx: ServiceContext): Promise<void> {

@@ -27,7 +27,7 @@ import type { ServiceContext } from '../serviceContext';
 import { decodeSyncEntry, decodeUnreadableEntry, type QuarantinedEntry } from '../../atom/decodeEntries';
 import { inPageTransaction } from './pageTransaction';
 import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
-import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../http';
+import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../httpBodies';
 
 export function contextUrl(ctx: ServiceContext, id: string): string {
   return `${ctx.endpoint.url}/$syncTarget('${id}')`;

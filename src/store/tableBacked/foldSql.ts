@@ -64,7 +64,7 @@ function referenceValueSql(t: CaptureTarget, c: ColumnMapping, keyExpr: string):
   return `(SELECT jsonb_build_object('uuid', x.uuid) FROM ${storeTable(t, 'resources')} x WHERE x.endpoint_id = ${refId} AND x.local_key = (${keyExpr})::text)`;
 }
 
-/** The JSON value of one mapped column of row `r`, in the payload codec's stored form (atom/payload.ts). */
+/** The JSON value of one mapped column of row `r`, in the stored form of property values (protocol/propertyValues.ts). */
 function valueSql(t: CaptureTarget, c: ColumnMapping, r: string): string {
   const col = `${r}.${ident(c.column)}`;
   const type = t.columnTypes[c.column];

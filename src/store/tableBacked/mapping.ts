@@ -3,7 +3,8 @@
  * resources, which column is the local key, and which column holds each property. Pure: the live table is
  * checked against it elsewhere, at start and at install.
  */
-import type { KindConfig, ScalarType, TableConfig } from '../../config/schema';
+import type { KindConfig, TableConfig } from '../../config/schema';
+import type { ScalarType } from '../../protocol/propertyValues';
 
 export interface ColumnMapping {
   property: string;

@@ -1,9 +1,9 @@
 /**
  * Reads what the engine needs from a sync-feed page (its `rel="next"` link, opensearch totals, ceiling,
- * floor, mode, and whether it has entries) from the feed's head only (atom/feedHead.ts). The engine
+ * floor, mode, and whether it has entries) from the feed's head only (atom/feedHeadXml.ts). The engine
  * forwards pages as they came and never needs their entries, so it does not parse them.
  */
-import { feedHasEntries, parseFeedHead } from '../atom/feedHead';
+import { feedHasEntries, parseFeedHead } from '../atom/feedHeadXml';
 import { linkHref, readOpensearch } from '../atom/feed';
 import { NS } from '../atom/namespaces';
 import { readSyncDigest } from '../atom/syncEntry';

@@ -6,7 +6,7 @@
 import express from 'express';
 import request from 'supertest';
 import { endpointRouteOf } from '../../src/endpoint/routeOf';
-import { httpMetrics } from '../../src/metrics/http';
+import { httpMetrics } from '../../src/metrics/httpRequests';
 import { serviceRegistry } from '../../src/metrics/registry';
 import { accessControl } from '../../src/security/accessControl';
 import { securityPolicy } from '../../src/security/policy';

@@ -1,5 +1,5 @@
-import { readFeedHead } from '../../src/engine/feedHead';
-import { parseFeedHead } from '../../src/atom/feedHead';
+import { readFeedHead } from '../../src/engine/syncPageHead';
+import { parseFeedHead } from '../../src/atom/feedHeadXml';
 import { NS } from '../../src/atom/namespaces';
 import { childrenNamed } from '../../src/atom/xml';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { buildTracking } from '../../src/atom/tracking';
 import { diagnosesDocument } from '../../src/atom/diagnosisXml';
 import { EndpointError } from '../../src/engine/errors';
-import { SDataClient, tagWithRun, type RetryPolicy } from '../../src/engine/http';
+import { SDataClient, tagWithRun, type RetryPolicy } from '../../src/engine/sdataClient';
 
 const run = { runName: 'test run', runStamp: '2026-11-22T12:00:00.000Z' };
 const fastRetry: RetryPolicy = { attempts: 4, startingDelayMillis: 1, maxDelayMillis: 5 };

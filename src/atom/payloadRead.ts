@@ -1,56 +1,26 @@
 /**
- * A resource's payload: the JSON form kept in the database and its XML form inside `<sdata:payload>`
- * (PROTOCOL.md 3.1 and 8).
- *
- *   <account sdata:key="A0027" sdata:uuid="…" sdata:url="{ep}('A0027')" sdata:uri="…" xmlns="{contract ns}">
- *     <name>ACME Inc.</name>              scalar: text in its canonical form, null as xsi:nil="true"
- *     <contact sdata:uuid="…"/>           reference: the UUID of the resource it points at
- *     <lines><line sdata:uuid="…">…</line></lines>     children: rows of scalar properties
- *   </account>
- *
- * JSON form of each property type:
- *   string   -> string (text kept exactly, whitespace included)
- *   integer  -> number (a safe integer)
- *   decimal  -> string in canonical xs:decimal form with its scale kept: "12.50" stays "12.50",
- *               "+007.5" becomes "7.5", ".5" becomes "0.5", "-0.00" becomes "0.00"; no exponent
- *   boolean  -> boolean (xs:boolean: true, false, 1, 0)
- *   date     -> "YYYY-MM-DD" (a time-zone suffix is accepted and dropped)
- *   datetime -> ISO-8601 UTC with milliseconds ("2026-11-22T12:00:00.000Z"); a value without an offset is UTC
- *   reference-> { uuid } (lower case), children -> [{ uuid, values }]
- * A property absent from the payload is absent from the values; null is written and read as xsi:nil="true",
- * and an empty element is null for every type but string (where it is "").
+ * Reading a resource's payload element (the child of `<sdata:payload>`, PROTOCOL.md 3.1 and 8) against its
+ * kind into the stored values (protocol/propertyValues.ts gives their JSON form and reads each scalar's text).
+ * The element's shape is the one payloadWrite.ts writes; the element may be in the contract's namespace,
+ * Sage's dynamic one or none, its property elements in the payload element's namespace or none.
+ * A property absent from the payload is absent from the values; `xsi:nil="true"` reads as null, and an empty
+ * element is null for every type but string (where it is ""). A child row without `sdata:uuid` gets a new
+ * random UUID; `sdata:isDeleted="true"` reads as deleted with no values.
  *
  * Reading collects every problem as a diagnosis (sdataCode BadRequest, applicationCode UnknownProperty,
  * InvalidValue, RequiredMissing, DuplicateProperty or UnknownElement, payloadPath such as `account/balance`
  * or `order/lines/line[2]/qty`): `readPayloadValues` returns them, `readPayload` throws one SDataError
  * listing them all. A sync target reports them per entry, so one bad entry fails alone. A payload element or
  * child row with more than MAX_PROPERTIES child elements is one TooManyProperties problem, its children unread.
- *
- * Reading and writing precompute each property list once (per configuration object), so building a feed of many
- * entries does no per-call configuration work.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig, ScalarType } from '../config/schema';
+import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig } from '../config/schema';
 import { SDataError, type Diagnosis } from '../protocol/diagnosis';
-import { isUuid, readDate, readDatetime, readDecimal } from '../protocol/values';
+import { SCALAR_READERS, type ChildRow, type Reference, type ResourceValues, type ScalarValue } from '../protocol/propertyValues';
+import { isUuid } from '../protocol/values';
 import { NS } from './namespaces';
-import { el, type XChild, type XNode } from './write';
+import { layoutOf } from './propertyLayout';
 import { attr, type XmlElement } from './xml';
-
-type ScalarValue = string | number | boolean | null;
-
-/** A reference to another resource, by its UUID. */
-export interface Reference {
-  uuid: string;
-}
-
-/** One row of a child list. */
-export interface ChildRow {
-  uuid: string;
-  values: Record<string, ScalarValue>;
-}
-
-export type ResourceValues = Record<string, ScalarValue | Reference | ChildRow[]>;
 
 /** What a payload element says. */
 export interface ReadPayload {
@@ -72,76 +42,6 @@ export interface ReadPayloadOptions {
   /** A partial payload (only the properties to change): required properties are not checked. Default false. */
   partial?: boolean;
 }
-
-/** The resource a payload element is written for. */
-export interface PayloadResource {
-  key: string;
-  uuid?: string;
-  url: string;
-  /** The stored values (ResourceValues; JSON from the database is accepted as it comes). */
-  values: Readonly<Record<string, unknown>>;
-  deleted?: boolean;
-  /** Referenced resources to write inside their reference element (`include=account`), by property. */
-  included?: Readonly<Record<string, IncludedResource>>;
-}
-
-/** A referenced resource written inline: its payload's attributes and properties on the reference element. */
-export interface IncludedResource {
-  resource: PayloadResource;
-  kind: KindConfig;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Scalar values
-
-const INTEGER = /^[+-]?\d+$/;
-
-interface ScalarCodec {
-  /** The value of a (trimmed, except for strings) non-empty text, or undefined when it is not valid. */
-  read(text: string): ScalarValue | undefined;
-  /** What a reader is told the value should look like. */
-  expected: string;
-}
-
-const SCALARS: Record<ScalarType, ScalarCodec> = {
-  string: { read: (t) => t, expected: 'text' },
-  integer: {
-    read: (t) => (INTEGER.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : undefined),
-    expected: 'an integer',
-  },
-  decimal: { read: readDecimal, expected: 'a decimal number such as 12.50' },
-  boolean: {
-    read: (t) => (t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : undefined),
-    expected: 'true or false',
-  },
-  date: { read: readDate, expected: 'a date YYYY-MM-DD' },
-  datetime: { read: readDatetime, expected: 'a date-time such as 2026-11-22T12:00:00Z' },
-};
-
-// ---------------------------------------------------------------------------------------------------------
-// Per-kind precomputation
-
-/** A property list (of a kind or of a child row) in configuration order, and by element name. */
-interface PropertyLayout {
-  properties: [string, PropertyConfig][];
-  byName: Map<string, PropertyConfig>;
-}
-
-const layouts = new WeakMap<object, PropertyLayout>();
-
-/** Computed once per configuration object, so reading and writing many payloads does no setup work. */
-function layoutOf(properties: Record<string, PropertyConfig>): PropertyLayout {
-  let layout = layouts.get(properties);
-  if (!layout) {
-    const list = Object.entries(properties);
-    layout = { properties: list, byName: new Map(list) };
-    layouts.set(properties, layout);
-  }
-  return layout;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Reading
 
 /** The most child elements one payload element or child row may hold (JSON objects: keys, json/jsonBody.ts). */
 export const MAX_PROPERTIES = 1000;
@@ -168,14 +68,14 @@ const inPropertyNamespace = (e: XmlElement, parent: XmlElement): boolean => e.ns
 function readScalar(e: XmlElement, def: ScalarPropertyConfig, path: string, out: Diagnosis[]): ScalarValue | undefined {
   if (isNil(e)) return null;
   if (e.children.length > 0) {
-    out.push(problem('InvalidValue', `<${e.name}> holds elements; expected ${SCALARS[def.type].expected}`, path));
+    out.push(problem('InvalidValue', `<${e.name}> holds elements; expected ${SCALAR_READERS[def.type].expected}`, path));
     return undefined;
   }
   const text = def.type === 'string' ? e.text : e.text.trim();
   if (text === '' && def.type !== 'string') return null;
-  const value = SCALARS[def.type].read(text);
+  const value = SCALAR_READERS[def.type].read(text);
   if (value === undefined) {
-    out.push(problem('InvalidValue', `'${text}' is not valid for <${e.name}>: expected ${SCALARS[def.type].expected}`, path));
+    out.push(problem('InvalidValue', `'${text}' is not valid for <${e.name}>: expected ${SCALAR_READERS[def.type].expected}`, path));
     return undefined;
   }
   if (def.maxLength !== undefined && typeof value === 'string' && [...value].length > def.maxLength) {
@@ -322,63 +222,4 @@ export function readPayload(payloadEl: XmlElement, kind: KindConfig, app: Applic
     throw new SDataError(400, first, more);
   }
   return payload;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Writing
-
-const NIL = { 'xsi:nil': 'true' } as const;
-
-function scalarNode(name: string, value: unknown): XNode {
-  if (value === null) return el(name, NIL);
-  return el(name, undefined, String(value));
-}
-
-function referenceNode(name: string, value: unknown): XNode {
-  if (value === null) return el(name, NIL);
-  const uuid = typeof value === 'string' ? value : (value as Reference).uuid;
-  return el(name, { 'sdata:uuid': uuid });
-}
-
-function childRowNode(def: Extract<PropertyConfig, { type: 'children' }>, row: ChildRow): XNode {
-  const children: XChild[] = [];
-  for (const [name] of layoutOf(def.properties).properties) {
-    const v = row.values[name];
-    if (v !== undefined) children.push(scalarNode(name, v));
-  }
-  return { tag: def.element, attrs: { 'sdata:uuid': row.uuid }, children };
-}
-
-function includedNode(name: string, inc: IncludedResource, app: ApplicationConfig): XNode {
-  const { tag: _tag, attrs: { xmlns: _ns, ...attrs } = {}, ...rest } = payloadNode(inc.resource, inc.kind, app);
-  return { ...rest, tag: name, attrs };
-}
-
-function propertyNode(name: string, def: PropertyConfig, value: unknown, app: ApplicationConfig, included?: IncludedResource): XNode {
-  if (def.type === 'reference') return included && value !== null ? includedNode(name, included, app) : referenceNode(name, value);
-  if (def.type === 'children') {
-    if (value === null) return el(name, NIL);
-    return { tag: name, children: (value as ChildRow[]).map((row) => childRowNode(def, row)) };
-  }
-  return scalarNode(name, value);
-}
-
-/**
- * The payload element of a resource: `sdata:key`, `sdata:uuid` (when given), `sdata:url` and `sdata:uri`
- * (the same value, older clients read that name), the contract namespace as default namespace, then the
- * properties present in the values, in configuration order. A deleted resource has `sdata:isDeleted="true"`
- * and no properties. The `sdata:` and `xsi:` prefixes are declared on the document's root.
- */
-export function payloadNode(r: PayloadResource, kind: KindConfig, app: ApplicationConfig): XNode {
-  const attrs: XNode['attrs'] = { 'sdata:key': r.key, 'sdata:uuid': r.uuid, 'sdata:url': r.url, 'sdata:uri': r.url, xmlns: app.namespace };
-  if (r.deleted) {
-    attrs['sdata:isDeleted'] = 'true';
-    return { tag: kind.element, attrs };
-  }
-  const children: XChild[] = [];
-  for (const [name, def] of layoutOf(kind.properties).properties) {
-    const value = r.values[name];
-    if (value !== undefined) children.push(propertyNode(name, def, value, app, r.included?.[name]));
-  }
-  return { tag: kind.element, attrs, children };
 }
