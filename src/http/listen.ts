@@ -24,7 +24,7 @@ import { createHttpServer } from '../security/httpServer';
 import { StartupGate } from './startup';
 import { WorkInFlight } from './workInFlight';
 
-export interface ListenOptions {
+interface ListenOptions {
   tls: TlsConfig | undefined;
   host: string;
   port: number;
@@ -32,7 +32,7 @@ export interface ListenOptions {
   urlHost?: string;
 }
 
-export interface StopOptions {
+interface StopOptions {
   /** How long the requests in flight (and `work`) may take before their connections are cut; `Infinity`: no limit. */
   graceMillis: number;
   /** Called once the gate says "stopping", before listening stops: ends what would hold the stop (streams, timers). */
