@@ -11,7 +11,7 @@ import { SDataError } from '../protocol/diagnosis';
 import type { SecurityPolicy } from '../security/policy';
 import type { SDataPath } from './path';
 import type { DigestHub } from './notify/hub';
-import type { WorkInFlight } from './workInFlight';
+import type { WorkInFlight } from '../http/workInFlight';
 import type { ServerMetrics } from '../metrics/server';
 
 export interface Runtime {

@@ -7,14 +7,13 @@
  */
 import { expireContexts } from '../store/contexts';
 import { abortExpiredBatches } from '../store/preparedBatches';
-import { Server as NetServer, type AddressInfo } from 'node:net';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
 import type { Config } from '../config/schema';
 import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, pingDatabase, type Db } from '../store/db';
-import { StartupGate } from '../http/startup';
+import { listenBehindGate } from '../http/listen';
 import { runMigrations } from '../store/migrate';
 import { registerEndpoints, type RegisteredEndpoint } from '../store/endpoints';
 import { openTableStores, type TableStore } from '../store/tableBacked/stores';
@@ -26,8 +25,6 @@ import { requestLog } from '../http/requestLog';
 import { templateValues } from '../atom/templateXml';
 import { ConfigError } from '../config/load';
 import { accessControl } from '../security/accessControl';
-import { createHttpServer } from '../security/httpServer';
-import { schemeOf } from '../config/securitySchema';
 import { securityPolicy, type SecurityPolicy } from '../security/policy';
 import { ENDPOINT_ROUTES } from '../security/roles';
 import { errorMiddleware } from './errors';
@@ -37,7 +34,7 @@ import { getHome } from './home';
 import { providerUrl } from './discovery';
 import { EndpointCatalog, type Runtime } from './runtime';
 import { DigestHub } from './notify/hub';
-import { WorkInFlight } from './workInFlight';
+import { WorkInFlight } from '../http/workInFlight';
 import { httpMetrics } from '../metrics/httpRequests';
 import { metricsHandler } from '../metrics/registry';
 import { serverMetrics } from '../metrics/server';
@@ -154,68 +151,44 @@ export interface RunningServer {
 /**
  * Listens first, then registers the endpoints: when the configuration gives no public base URL, endpoint
  * URLs are `http(s)://localhost:{port}` with the port actually bound (so port 0 gives real URLs). Until the
- * runtime is ready, the start-up gate answers every request (503, /healthz, /readyz; http/startup.ts). An
+ * runtime is ready, the start-up gate answers every request (503, /healthz, /readyz; http/listen.ts). An
  * open server on a non-loopback address is refused before anything listens (security/policy.ts).
  */
 export async function startServer(cfg: Config, opts: { db?: Db; port?: number; log?: Logger } = {}): Promise<RunningServer> {
   const security = securityPolicy(cfg.security, cfg.server.host);
-  const gate = new StartupGate();
-  const server = createHttpServer(cfg.server.tls).on('request', gate.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? cfg.server.port, cfg.server.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenBehindGate({ tls: cfg.server.tls, host: cfg.server.host, port: opts.port ?? cfg.server.port });
+  const { port } = listening;
   let runtime: Runtime;
   try {
     runtime = await prepareRuntime({ ...cfg, server: { ...cfg.server, port } }, { ...opts, security });
   } catch (err) {
-    gate.failed();
-    server.close();
-    server.closeAllConnections();
+    listening.failed();
     throw err;
   }
   const app = createApp(runtime);
-  let stopping = false;
-  gate.ready((req, res) => {
-    // Once stopping, every answer closes its connection, so that no client keeps sending on it.
-    if (stopping) res.setHeader('Connection', 'close');
-    // In flight from its arrival (its body still coming) until its answer has left or the client has gone.
-    void runtime.work.track(new Promise<void>((resolve) => res.once('close', () => resolve())));
-    app(req, res);
-  }, async () => {
+  listening.ready(app, async () => {
     for (const store of runtime.stores) await pingDatabase(store);
   });
   const expiry = scheduleContextExpiry(runtime);
   const batchSweep = scheduleBatchAborts(runtime);
-  const host = cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host;
   return {
-    url: `${schemeOf(cfg.server.tls)}://${host}:${port}`,
+    url: listening.url,
     port,
     app,
     db: runtime.db,
     runtime,
     async close() {
-      gate.stopping();
-      stopping = true;
-      clearInterval(expiry);
-      clearInterval(batchSweep);
-      // Notification streams never end by themselves: ended first, so that they do not hold the stop.
-      await runtime.digestHub.close();
-      // No new connection from now on. net.Server's own close: http.Server's would also cut the connections
-      // that look idle, and one may carry a request sent just before the signal but not read yet.
-      const closed = new Promise<void>((resolve, reject) => NetServer.prototype.close.call(server, (err) => (err ? reject(err) : resolve())));
-      // Bytes that arrived with the signal are read in this turn of the event loop: such a request becomes work
-      // in flight, which the stop waits for, and its answer closes its connection.
-      await new Promise((resolve) => setImmediate(resolve));
-      server.closeIdleConnections();
-      const graceMillis = runtime.cfg.server.shutdownGraceSeconds * 1000;
-      if (!(await runtime.work.idle(graceMillis))) runtime.log.warn({ running: runtime.work.size, graceMillis }, 'stopping with work still running');
-      server.closeAllConnections();
-      await closed;
+      await listening.close({
+        graceMillis: runtime.cfg.server.shutdownGraceSeconds * 1000,
+        work: runtime.work,
+        log: runtime.log,
+        ending: async () => {
+          clearInterval(expiry);
+          clearInterval(batchSweep);
+          // Notification streams never end by themselves: ended first, so that they do not hold the stop.
+          await runtime.digestHub.close();
+        },
+      });
       await runtime.closeStores();
       if (!opts.db) await runtime.db.destroy();
     },

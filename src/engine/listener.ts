@@ -1,14 +1,12 @@
 /**
- * The engine's HTTP listener (`engine.http`): the app of httpApi.ts behind the start-up gate (health probes
- * answered first, without credentials), with the security policy of the configuration's `security` section
- * (an engine listening on a public address with no users refuses to start, as the server does).
+ * The engine's HTTP listener (`engine.http`): the app of httpApi.ts behind the start-up gate of
+ * http/listen.ts (health probes answered first, without credentials), with the security policy of the
+ * configuration's `security` section (an engine listening on a public address with no users refuses to
+ * start, as the server does).
  */
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import { StartupGate } from '../http/startup';
-import { createHttpServer } from '../security/httpServer';
-import { schemeOf } from '../config/securitySchema';
+import { listenBehindGate } from '../http/listen';
 import { securityPolicy } from '../security/policy';
 import { loginMetrics } from '../metrics/logins';
 import type { RunningEngine } from './daemon';
@@ -24,30 +22,15 @@ export async function startEngineListener(cfg: Pick<Config, 'engine' | 'security
   const http = cfg.engine.http;
   const security = securityPolicy(cfg.security, http.host, 'engine');
   loginMetrics(engine.metrics.registry, security.loginCounts);
-  const gate = new StartupGate();
-  const server = createHttpServer(http.tls).on('request', gate.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? http.port, http.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = http.host.includes(':') ? `[${http.host}]` : http.host;
-  const url = `${schemeOf(http.tls)}://${host}:${port}`;
+  const listening = await listenBehindGate({ tls: http.tls, host: http.host, port: opts.port ?? http.port });
+  const { url, port } = listening;
   const app = createEngineApp({ routes: engine.routes, registry: engine.metrics.registry, security, baseUrl: () => url, log: opts.log });
   // The engine has no database of its own to ask: it is ready once its routes are set up.
-  gate.ready(app, async () => undefined);
+  listening.ready(app, async () => undefined);
   return {
     url,
     port,
-    async close() {
-      gate.stopping();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    // Its answers take no time (a $run only starts a pass): the stop waits for none of them.
+    close: () => listening.close({ graceMillis: 0 }),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The HTTP server's start-up gate, shared by the endpoint server and the event logger. The port is bound
- * first (so that a server given port 0 knows its URL before it registers its endpoints), and every request
- * that arrives is answered whatever the state; none waits for the database:
+ * The HTTP server's start-up gate, shared by the endpoint server, the event logger and the engine (through
+ * listen.ts). The port is bound first (so that a server given port 0 knows its URL before it registers its
+ * endpoints), and every request that arrives is answered whatever the state; none waits for the database:
  *
  *   GET /healthz   200 "ok" in every state: the process is alive.
  *   GET /readyz    200 once ready and the database answers a query; 503 otherwise.

@@ -7,7 +7,7 @@ import { digestMatrix, type DigestMatrix } from './digestMatrix';
 import type { ObserverSnapshot } from './observer';
 import type { ParkedConflict, QuarantinedEntryView } from '../atom/parkedFeeds';
 import type { RouteView } from './routeViews';
-import type { RunRecord } from './store';
+import type { RunRecord } from './records';
 import type { Digest } from '../protocol/types';
 
 export interface DashboardData {

@@ -6,7 +6,7 @@
 import { diagnosisNode } from '../atom/diagnosisXml';
 import { feedNode, pagingLinks, textContentNode } from '../atom/feed';
 import { el, renderXml, type XNode } from '../atom/write';
-import type { EventRecord, RunKey, RunRecord } from './store';
+import type { EventRecord, RunKey, RunRecord } from './records';
 
 export interface FeedPage {
   base: string;

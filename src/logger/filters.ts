@@ -1,7 +1,7 @@
 /** Query parameters of the logger's feeds: paging (startIndex, count) and the run and event filters. */
 import { acceptedRequestId } from '../http/requestId';
 import { SDataError, type Severity } from '../protocol/diagnosis';
-import { runStates, type EventFilter, type RunFilter, type RunState } from './store';
+import { runStates, type EventFilter, type RunFilter, type RunState } from './records';
 import { boundedIntegerOf } from '../protocol/boundedValues';
 
 type Query = Record<string, unknown>;

@@ -13,7 +13,7 @@ import type { XmlLimits } from '../atom/xml';
 import { SDataError } from '../protocol/diagnosis';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { z } from 'zod';
-import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState, type TargetVoteRecord } from './store';
+import { runStates, type NewEvent, type ResultPost, type RunCounts, type RunKey, type RunState, type TargetVoteRecord } from './records';
 import { boundedIntegerOf, MAX_INT4 } from '../protocol/boundedValues';
 
 export type Query = Record<string, unknown>;

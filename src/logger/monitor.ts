@@ -12,7 +12,8 @@ import { Alerting, type PostAlert } from './alerting';
 import type { RouteFacts } from './alertRules';
 import { EndpointObserver } from './observer';
 import { endpointsOfRun, routeViews, type RouteView } from './routeViews';
-import { latestRunPerRoute, type RunKey } from './store';
+import { latestRunPerRoute } from './store';
+import type { RunKey } from './records';
 
 /** Routes the logger shows and evaluates at most (the latest run of each). */
 export const MAX_ROUTES = 1000;

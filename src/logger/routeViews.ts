@@ -6,7 +6,7 @@
  */
 import { lagInTicks } from '../protocol/lag';
 import type { Digest } from '../protocol/types';
-import type { LatestRun, RunState } from './store';
+import type { LatestRun, RunState } from './records';
 
 export interface RouteView {
   source: string;

@@ -1,17 +1,13 @@
 /**
- * Starts the event logger as a service: it listens first (the start-up gate of http/startup.ts answers
+ * Starts the event logger as a service: it listens first (http/listen.ts: the start-up gate answers
  * /healthz, /readyz and 503 meanwhile), then opens its database (its own, or one it is given), attaches the
  * HTTP app, starts the retention timer that deletes events and runs older than `logger.retentionDays`, and
  * the observer of the endpoints its runs name (`logger.observe`, read by the dashboard and the alert rules).
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createHttpServer } from '../security/httpServer';
-import { schemeOf } from '../config/securitySchema';
 import { securityPolicy, type SecurityPolicy } from '../security/policy';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import { StartupGate } from '../http/startup';
+import { listenBehindGate, type Listening } from '../http/listen';
 import { openDatabase, pingDatabase, type Db } from '../store/db';
 import { createLoggerApp, type LoggerApp } from './app';
 import { pruneBefore } from './store';
@@ -42,43 +38,30 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   const lc = cfg.logger;
   const security = securityPolicy(cfg.security, lc.host, 'event logger');
   const ownDb = !opts.db;
-  const gate = new StartupGate();
-  const server: Server = createHttpServer(lc.tls).on('request', gate.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? lc.port, lc.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = (lc.publicBaseUrl ?? `${schemeOf(lc.tls)}://localhost:${port}`).replace(/\/+$/, '');
+  const listening = await listenBehindGate({ tls: lc.tls, host: lc.host, port: opts.port ?? lc.port, urlHost: 'localhost' });
+  const url = (lc.publicBaseUrl ?? listening.url).replace(/\/+$/, '');
   let db: Db | undefined;
   try {
     db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds }));
-    return await serveLogger(db, cfg, { ...opts, server, gate, url, port, security, ownDb });
+    return await serveLogger(db, cfg, { ...opts, listening, url, security, ownDb });
   } catch (err) {
     // A refused start closes what it opened, so that the process that asked can end.
-    gate.failed();
-    server.close();
-    server.closeAllConnections();
+    listening.failed();
     if (ownDb) await db?.destroy();
     throw err;
   }
 }
 
-interface Listening {
-  server: Server;
-  gate: StartupGate;
+interface Started {
+  listening: Listening;
   url: string;
-  port: number;
   security: SecurityPolicy;
   ownDb: boolean;
   log?: Logger;
 }
 
 /** The logger on its open database: the app behind the gate, a first retention pass, then its timer and the observer. */
-async function serveLogger(db: Db, cfg: Config, { server, gate, url, port, security, ownDb, log }: Listening): Promise<RunningLogger> {
+async function serveLogger(db: Db, cfg: Config, { listening, url, security, ownDb, log }: Started): Promise<RunningLogger> {
   const lc = cfg.logger;
   const logger = createLoggerApp({ db, cfg: lc, baseUrl: () => url, security, log, xmlLimits: cfg.xml });
   const prune = async () => {
@@ -90,24 +73,26 @@ async function serveLogger(db: Db, cfg: Config, { server, gate, url, port, secur
   await prune();
   const timer = setInterval(() => void prune().catch((err) => log?.warn({ err: (err as Error).message }, 'retention pass failed')), lc.pruneIntervalSeconds * 1000);
   timer.unref();
-  gate.ready(logger.app, () => pingDatabase(db));
+  listening.ready(logger.app, () => pingDatabase(db));
   logger.monitor.start();
 
   return {
     url,
     ingestUrl: `${url}/logs/$syncResults`,
-    port,
+    port: listening.port,
     app: logger.app,
     db,
     idle: logger.idle,
     prune,
     close: async () => {
-      gate.stopping();
-      clearInterval(timer);
-      await logger.monitor.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      // The posts in flight are short: the stop waits for them without a bound.
+      await listening.close({
+        graceMillis: Infinity,
+        ending: async () => {
+          clearInterval(timer);
+          await logger.monitor.stop();
+        },
+      });
       await logger.idle();
       if (ownDb) await db.destroy();
     },

@@ -1,111 +1,14 @@
 /**
  * The event logger's storage: a record per run (one pass of one kind, identified by runName, runStamp,
  * source, target and kind) whose counters grow with every result feed posted for it, and one event per
- * diagnosis received. Every SQL statement of the logger is here.
+ * diagnosis received (the records: records.ts). Every SQL statement of the logger is here, and the one
+ * reading of a row of each table (`runOf` for log_runs, `eventOf` for log_events).
  */
 import type { Knex } from 'knex';
 import { affectedRows, type Db, type DbOrTx } from '../store/db';
 import type { Diagnosis, Severity } from '../protocol/diagnosis';
+import type { EventFilter, EventRecord, LatestRun, Page, ResultPost, RunFilter, RunKey, RunRecord, RunState, TargetVoteRecord } from './records';
 import { canonicalUrl } from '../protocol/endpointUrl';
-
-export type RunState = 'running' | 'done' | 'cut' | 'failed';
-export const runStates: readonly RunState[] = ['running', 'done', 'cut', 'failed'];
-
-export interface RunKey {
-  runName: string;
-  runStamp: string;
-  source: string;
-  target: string;
-  kind: string;
-}
-
-export interface RunCounts {
-  created: number;
-  updated: number;
-  deleted: number;
-  failures: number;
-  conflicts: number;
-  skipped: number;
-}
-
-export interface NewEvent extends Diagnosis {
-  entryId?: string;
-  uuid?: string;
-  httpStatus?: number;
-  httpMethod?: string;
-  location?: string;
-}
-
-/** A target's vote and outcome in a distribution's record (engine/distribute.ts). */
-export interface TargetVoteRecord {
-  target: string;
-  vote: string;
-  outcome: string;
-}
-
-/** One result feed as the logger records it. */
-export interface ResultPost {
-  run: RunKey;
-  state: RunState;
-  entriesRead: number;
-  counts: RunCounts;
-  totalResults?: number;
-  events: NewEvent[];
-  /** A distribution's record: every target's vote. */
-  votes?: TargetVoteRecord[];
-}
-
-export interface RunRecord extends RunKey {
-  id: number;
-  state: RunState;
-  startedAt: string;
-  lastReceivedAt: string;
-  durationSeconds: number;
-  pages: number;
-  entriesRead: number;
-  /** created + updated + deleted */
-  entriesWritten: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  failed: number;
-  conflicts: number;
-  skipped: number;
-  totalResults?: number;
-  /** Entries of the selection not read yet (0 once the run is done; unknown without totalResults). */
-  pending?: number;
-  /** A distribution's record: every target's vote and outcome. */
-  votes?: TargetVoteRecord[];
-}
-
-export interface EventRecord extends NewEvent {
-  id: number;
-  runId: number;
-  receivedAt: string;
-  run: RunKey;
-}
-
-export interface Page {
-  offset: number;
-  limit: number;
-}
-
-export interface RunFilter {
-  runName?: string;
-  runStamp?: string;
-  /** An endpoint URL (or an application URL: every endpoint under it), as source or target. */
-  endpoint?: string;
-  state?: RunState;
-  since?: Date;
-  until?: Date;
-}
-
-export interface EventFilter extends Omit<RunFilter, 'state'> {
-  runId?: number;
-  /** The X-Request-Id of the pass, push or request the events came from. */
-  requestId?: string;
-  severities?: Severity[];
-}
 
 const INSERT_BATCH = 500;
 
@@ -160,6 +63,8 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
       ],
     )) as { rows: { id: number | string }[] };
     const runId = Number(rows[0].id);
+    const { runName, runStamp, source, target, kind } = post.run;
+    const runKeyRow: RunKeyRow = { run_name: runName, run_stamp: runStamp, source, target, kind };
     const stored: EventRecord[] = [];
     for (let i = 0; i < post.events.length; i += INSERT_BATCH) {
       const batch = post.events.slice(i, i + INSERT_BATCH).map((e) => ({
@@ -177,8 +82,8 @@ export async function recordResultPost(db: Db, post: ResultPost, now = new Date(
         location: e.location ?? null,
         request_id: e.requestId ?? null,
       }));
-      const ids = (await trx('log_events').insert(batch).returning('id')) as { id: number | string }[];
-      ids.forEach((r, j) => stored.push({ ...post.events[i + j], id: Number(r.id), runId, receivedAt: now.toISOString(), run: post.run }));
+      const rows = (await trx('log_events').insert(batch).returning('*')) as Omit<EventRow, keyof RunKeyRow>[];
+      for (const row of rows) stored.push(eventOf({ ...row, ...runKeyRow }));
     }
     return { runId, events: stored };
   });
@@ -202,29 +107,24 @@ function whereRun(b: Knex.QueryBuilder, f: RunFilter, r: string): void {
   }
 }
 
-interface RunRow {
+/** A row of log_runs: the columns named as the record's fields are read as they are. */
+interface RunRow extends Pick<RunRecord, 'state' | 'source' | 'target' | 'kind' | 'pages' | 'created' | 'updated' | 'deleted' | 'failed' | 'conflicts' | 'skipped'> {
   id: number | string;
   run_name: string;
   run_stamp: string;
-  source: string;
-  target: string;
-  kind: string;
-  state: RunState;
   started_at: Date | string;
   last_received_at: Date | string;
-  pages: number;
   entries_read: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  failed: number;
-  conflicts: number;
-  skipped: number;
   total_results: number | null;
   votes: TargetVoteRecord[] | string | null;
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
+
+/** The columns of log_runs that identify a run (an event's row has them too, joined). */
+type RunKeyRow = Pick<RunRow, 'run_name' | 'run_stamp' | 'source' | 'target' | 'kind'>;
+
+const runKeyOf = (row: RunKeyRow): RunKey => ({ runName: row.run_name, runStamp: row.run_stamp, source: row.source, target: row.target, kind: row.kind });
 
 function runOf(row: RunRow): RunRecord {
   const started = new Date(row.started_at);
@@ -232,11 +132,7 @@ function runOf(row: RunRow): RunRecord {
   const total = row.total_results ?? undefined;
   return {
     id: Number(row.id),
-    runName: row.run_name,
-    runStamp: row.run_stamp,
-    source: row.source,
-    target: row.target,
-    kind: row.kind,
+    ...runKeyOf(row),
     state: row.state,
     startedAt: started.toISOString(),
     lastReceivedAt: last.toISOString(),
@@ -272,7 +168,7 @@ export async function findRun(db: DbOrTx, id: number): Promise<RunRecord | undef
   return row ? runOf(row) : undefined;
 }
 
-interface EventRow {
+interface EventRow extends RunKeyRow {
   id: number | string;
   run_id: number | string;
   received_at: Date | string;
@@ -287,11 +183,6 @@ interface EventRow {
   http_method: string | null;
   location: string | null;
   request_id: string | null;
-  run_name: string;
-  run_stamp: string;
-  source: string;
-  target: string;
-  kind: string;
 }
 
 function eventOf(row: EventRow): EventRecord {
@@ -310,7 +201,7 @@ function eventOf(row: EventRow): EventRecord {
     httpMethod: row.http_method ?? undefined,
     location: row.location ?? undefined,
     requestId: row.request_id ?? undefined,
-    run: { runName: row.run_name, runStamp: row.run_stamp, source: row.source, target: row.target, kind: row.kind },
+    run: runKeyOf(row),
   };
 }
 
@@ -340,12 +231,6 @@ export async function pruneBefore(db: Db, cutoff: Date): Promise<{ events: numbe
     const runs = affectedRows(await trx('log_runs').where('last_received_at', '<', cutoff).del());
     return { events, runs };
   });
-}
-
-/** The last run of a route (source, target, kind) and when its last done run ended. */
-export interface LatestRun extends RunRecord {
-  /** When the route's last run in state done received its last post; undefined when none is done. */
-  lastSuccessAt?: string;
 }
 
 /**

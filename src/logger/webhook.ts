@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AlertPost } from './alerting';
-import type { EventRecord, RunKey } from './store';
+import type { EventRecord, RunKey } from './records';
 
 export const ALERT_SEVERITIES = new Set(['Error', 'Fatal']);
 

@@ -5,8 +5,8 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../store/db';
-import { openConflictCounts } from '../store/conflicts';
-import { openFailureCounts } from '../store/failures';
+import { conflictTable } from '../store/conflicts';
+import { failureTable } from '../store/failures';
 import { endpointLabel } from './syncEntries';
 
 /** An endpoint and the store it lives in. */
@@ -30,6 +30,6 @@ export function backlogMetrics(registry: Registry, endpoints: () => readonly Sto
         for (const e of all) this.set({ endpoint: endpointLabel(e.url) }, counts.get(e.db)!.get(e.id) ?? 0);
       },
     });
-  gauge('sdata_open_conflicts', 'Parked conflicts not decided yet ($conflicts with status open), by endpoint', openConflictCounts);
-  gauge('sdata_open_failures', 'Quarantined entries not applied yet ($failures with status open), by endpoint', openFailureCounts);
+  gauge('sdata_open_conflicts', 'Parked conflicts not decided yet ($conflicts with status open), by endpoint', conflictTable.openCounts);
+  gauge('sdata_open_failures', 'Quarantined entries not applied yet ($failures with status open), by endpoint', failureTable.openCounts);
 }

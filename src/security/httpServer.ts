@@ -1,4 +1,4 @@
-/** The HTTP server of the endpoint server and the event logger: plain HTTP, or HTTPS with `tls: { cert, key }`. */
+/** The HTTP server of the endpoint server, the event logger and the engine (http/listen.ts): plain HTTP, or HTTPS with `tls: { cert, key }`. */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';

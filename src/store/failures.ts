@@ -5,75 +5,65 @@
  * the resource is served instead.
  */
 import type { DbOrTx } from './db';
-import { LISTING_COLUMNS, pagedList, type Paged } from './pagedList';
-import { utcText, whereOnTable, type TableColumns } from './querySql';
-import type { Condition } from '../query/typed';
+import { listedItemOf, listedTable, runColumns, type ListedItem, type ListedRow, type RunOfItem } from './listedTable';
+import { utcText } from './querySql';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 
 export type FailureStatus = 'open' | 'applied' | 'superseded' | 'withheld';
 
-export interface FailureRecord {
-  id: number;
+/** An entry put in quarantine: the entry whole, the ceiling of its page, why it failed. */
+interface Quarantined {
   uuid?: string;
   entry: unknown;
   ceiling: Digest;
   diagnoses: Diagnosis[];
+}
+
+export interface FailureRecord extends ListedItem<FailureStatus>, Quarantined {
   attempts: number;
-  status: FailureStatus;
-  runName?: string;
-  runStamp?: string;
-  createdAt: string;
   updatedAt: string;
 }
 
-interface Row {
-  id: number;
+interface Row extends ListedRow<FailureStatus> {
   uuid: string | null;
   entry: unknown;
   ceiling: Digest;
   diagnosis: Diagnosis[];
   attempts: number;
-  status: FailureStatus;
-  run_name: string | null;
-  run_stamp: string | null;
-  created_at: Date;
   updated_at: Date;
 }
 
 const fromRow = (r: Row): FailureRecord => ({
-  id: Number(r.id),
+  ...listedItemOf(r),
   uuid: r.uuid ?? undefined,
   entry: r.entry,
   ceiling: r.ceiling,
   diagnoses: r.diagnosis,
   attempts: r.attempts,
-  status: r.status,
-  runName: r.run_name ?? undefined,
-  runStamp: r.run_stamp ?? undefined,
-  createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
+/** The `failures` table: `$failures` lists it, a `where` on it may name these columns too. */
+export const failureTable = listedTable<Row, FailureRecord, FailureStatus>('failures', {
+  attempts: { type: 'number', sql: 'attempts' },
+  updatedAt: { type: 'datetime', sql: utcText('updated_at') },
+}, fromRow);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function quarantineEntries(
-  db: DbOrTx,
-  endpointId: number,
-  items: { uuid?: string; entry: unknown; ceiling: Digest; diagnoses: Diagnosis[] }[],
-  run: { runName?: string; runStamp?: string },
-): Promise<void> {
-  if (items.length === 0) return;
-  const rows = items.map((i) => ({
-    endpoint_id: endpointId,
-    uuid: i.uuid && UUID.test(i.uuid) ? i.uuid : null,
-    entry: JSON.stringify(i.entry),
-    ceiling: JSON.stringify(i.ceiling),
-    diagnosis: JSON.stringify(i.diagnoses),
-    run_name: run.runName ?? null,
-    run_stamp: run.runStamp ?? null,
-  }));
-  for (let i = 0; i < rows.length; i += 500) await db('failures').insert(rows.slice(i, i + 500));
+/** The columns of a new row of the quarantine. */
+const newRow = (endpointId: number, i: Quarantined, run: RunOfItem) => ({
+  endpoint_id: endpointId,
+  uuid: i.uuid && UUID.test(i.uuid) ? i.uuid : null,
+  entry: JSON.stringify(i.entry),
+  ceiling: JSON.stringify(i.ceiling),
+  diagnosis: JSON.stringify(i.diagnoses),
+  ...runColumns(run),
+});
+
+export async function quarantineEntries(db: DbOrTx, endpointId: number, items: Quarantined[], run: RunOfItem): Promise<void> {
+  await failureTable.insert(db, items.map((i) => newRow(endpointId, i, run)));
 }
 
 /** A version a source holds back: its entry (sync state, UUID, id; no payload), the ceiling of the selection, why. */
@@ -85,23 +75,14 @@ export interface WithheldVersion {
 }
 
 /** Records versions a source holds back from its feeds, each once (a version is its sync state: endpoint and tick). */
-export async function withholdVersions(db: DbOrTx, endpointId: number, items: WithheldVersion[], run: { runName?: string; runStamp?: string } = {}): Promise<void> {
+export async function withholdVersions(db: DbOrTx, endpointId: number, items: WithheldVersion[], run: RunOfItem = {}): Promise<void> {
   for (const i of items) {
     const known = await db('failures')
       .where({ endpoint_id: endpointId, status: 'withheld', uuid: i.uuid })
       .whereRaw(`entry->'state'->>'endpoint' = ? AND entry->'state'->>'tick' = ?`, [i.entry.state.endpoint, String(i.entry.state.tick)])
       .first('id');
     if (known) continue;
-    await db('failures').insert({
-      endpoint_id: endpointId,
-      uuid: i.uuid,
-      entry: JSON.stringify(i.entry),
-      ceiling: JSON.stringify(i.ceiling),
-      diagnosis: JSON.stringify(i.diagnoses),
-      status: 'withheld',
-      run_name: run.runName ?? null,
-      run_stamp: run.runStamp ?? null,
-    });
+    await db('failures').insert({ ...newRow(endpointId, i, run), uuid: i.uuid, status: 'withheld' });
   }
 }
 
@@ -117,37 +98,9 @@ export async function openFailures(db: DbOrTx, endpointId: number, limit: number
   return (await q.orderBy('id').limit(limit)).map(fromRow);
 }
 
-/** What a `where` on `$failures` may name. */
-export const FAILURE_COLUMNS: TableColumns = {
-  ...LISTING_COLUMNS,
-  attempts: { type: 'number', sql: 'attempts' },
-  updatedAt: { type: 'datetime', sql: utcText('updated_at') },
-};
-
-export async function listFailures(
-  db: DbOrTx,
-  endpointId: number,
-  opts: { status?: FailureStatus; where?: Condition; offset: number; limit: number },
-): Promise<Paged<FailureRecord>> {
-  const query = whereOnTable(db('failures').where({ endpoint_id: endpointId }), FAILURE_COLUMNS, opts.where);
-  if (opts.status) query.andWhere({ status: opts.status });
-  return pagedList(query, { column: 'id' }, opts, fromRow);
-}
-
-export async function findFailure(db: DbOrTx, endpointId: number, id: number): Promise<FailureRecord | undefined> {
-  const r = await db('failures').where({ endpoint_id: endpointId, id }).first();
-  return r ? fromRow(r) : undefined;
-}
-
 /** Records the outcome of a retry: applied, superseded (a newer version is there), or still failing. */
 export async function settleFailure(db: DbOrTx, id: number, status: FailureStatus, diagnoses?: Diagnosis[]): Promise<void> {
   const row: Record<string, unknown> = { status, updated_at: db.fn.now(), attempts: db.raw('attempts + 1') };
   if (diagnoses) row.diagnosis = JSON.stringify(diagnoses);
   await db('failures').where({ id }).update(row);
-}
-
-/** Open (quarantined, not yet applied) failures by endpoint id, in one grouped query; endpoints with none are absent. */
-export async function openFailureCounts(db: DbOrTx): Promise<Map<number, number>> {
-  const rows: { endpoint_id: number; n: number | string }[] = await db('failures').where({ status: 'open' }).groupBy('endpoint_id').select('endpoint_id', db.raw('count(*) AS n'));
-  return new Map(rows.map((r) => [Number(r.endpoint_id), Number(r.n)]));
 }

@@ -1,6 +1,5 @@
 /** One page of a listing query plus the total it pages through (the `$conflicts`, `$failures`, `$syncResults` feeds). */
 import type { Knex } from 'knex';
-import { utcText, type TableColumns } from './querySql';
 
 export interface Paged<T> {
   total: number;
@@ -17,13 +16,3 @@ export async function pagedList<Row, T>(
   const rows = (await query.clone().orderBy(order.column, order.direction ?? 'asc').offset(page.offset).limit(page.limit)) as Row[];
   return { total: Number(n), items: rows.map(map) };
 }
-
-/** The columns every listing ($conflicts, $failures) offers a `where`. */
-export const LISTING_COLUMNS: TableColumns = {
-  id: { type: 'number', sql: 'id' },
-  uuid: { type: 'string', sql: 'CAST(uuid AS text)' },
-  status: { type: 'string', sql: 'status' },
-  runName: { type: 'string', sql: 'run_name' },
-  runStamp: { type: 'string', sql: 'run_stamp' },
-  createdAt: { type: 'datetime', sql: utcText('created_at') },
-};

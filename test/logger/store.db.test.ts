@@ -1,5 +1,6 @@
 import { describeEachDatabase } from '../support/databases';
-import { findRun, latestRunPerRoute, listEvents, listRuns, pruneBefore, recordResultPost, type ResultPost, type RunKey } from '../../src/logger/store';
+import { findRun, latestRunPerRoute, listEvents, listRuns, pruneBefore, recordResultPost } from '../../src/logger/store';
+import type { ResultPost, RunKey } from '../../src/logger/records';
 import type { Db } from '../../src/store/db';
 
 const key = (over: Partial<RunKey> = {}): RunKey => ({

@@ -3,7 +3,7 @@ import { alertRuleSchema, type AlertRule } from '../../src/config/engineSchema';
 import { conditionOf } from '../../src/logger/alertRules';
 import { digestMatrix } from '../../src/logger/digestMatrix';
 import { endpointsOfRun, routeViews, type RouteView } from '../../src/logger/routeViews';
-import type { LatestRun } from '../../src/logger/store';
+import type { LatestRun } from '../../src/logger/records';
 import type { Digest } from '../../src/protocol/types';
 
 const A = 'http://a/sdata/a/test/-/accounts';

@@ -4,18 +4,18 @@
  * version instead (written as a new local change, so it propagates) or to dismiss it.
  */
 import type { Request, Response } from 'express';
-import { el, renderXml, type XNode } from '../../atom/write';
+import { el, type XNode } from '../../atom/write';
 import { payloadNode } from '../../atom/payloadWrite';
 import type { ResourceValues } from '../../protocol/propertyValues';
 import { keyUrl } from '../../atom/resourceXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { parseXml, childText, type XmlLimits } from '../../atom/xml';
 import { NS } from '../../atom/namespaces';
-import { asDocumentRoot, textContentNode } from '../../atom/feed';
+import { textContentNode } from '../../atom/feed';
 import { SDataError } from '../../protocol/diagnosis';
 import { knowledgeOnRestamp } from '../../protocol/knowledge';
 import type { StoredVersion } from '../../protocol/pagePlan';
-import { CONFLICT_COLUMNS, decideConflict, findConflict, listConflicts, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
+import { conflictTable, decideConflict, type ConflictRecord, type ConflictStatus } from '../../store/conflicts';
 import { takeTicks } from '../../store/clock';
 import { refuseLockedUuids } from '../../store/preparedBatches';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
@@ -23,17 +23,7 @@ import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRo
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../serviceContext';
-import { filterOf, sendListFeed } from './listFeed';
-import { whereOf } from '../resourceQuery';
-import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../httpBodies';
-import { boundedIntegerOf } from '../../protocol/boundedValues';
-
-const STATUSES: readonly ConflictStatus[] = ['open', 'kept', 'dismissed'];
-
-function conflictUrl(ctx: ServiceContext, id: number): string {
-  return `${ctx.endpoint.url}/$conflicts('${id}')`;
-}
+import { findItem, getListed, itemIdOf, itemUrl, openItem, requireAction, sendItem, type ListedService } from './listedService';
 
 function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceContext): XNode {
   const url = keyUrl(ctx.endpoint.url, key);
@@ -50,11 +40,11 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
   return el(
     'entry',
     {},
-    el('id', {}, conflictUrl(ctx, c.id)),
+    el('id', {}, itemUrl(ctx, '$conflicts', c.id)),
     el('title', {}, title),
     el('updated', {}, c.decidedAt ?? c.createdAt),
     textContentNode(`${title} (${c.reason}); ${c.status}`),
-    el('link', { rel: 'self', href: conflictUrl(ctx, c.id) }),
+    el('link', { rel: 'self', href: itemUrl(ctx, '$conflicts', c.id) }),
     el('link', { rel: 'related', href: keyUrl(ctx.endpoint.url, c.key) }),
     el(
       'x:conflict',
@@ -73,34 +63,19 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
   );
 }
 
+const CONFLICTS: ListedService<ConflictRecord, ConflictStatus> = {
+  service: '$conflicts',
+  action: '$resolve',
+  itemName: 'conflict',
+  title: 'Conflicts',
+  statuses: ['open', 'kept', 'dismissed'],
+  table: conflictTable,
+  notOpen: { applicationCode: 'AlreadyResolved', verb: 'was' },
+  entry: conflictEntry,
+};
+
 export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db } = ctx.endpoint;
-  if (ctx.path.serviceArg !== undefined) {
-    const c = await findConflict(db, ctx.endpoint.id, conflictIdOf(ctx));
-    if (!c) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(conflictEntry(c, ctx))));
-    return;
-  }
-  const status = filterOf(req, 'status', STATUSES);
-  const where = whereOf(req, tableSchema('$conflicts', CONFLICT_COLUMNS));
-  await sendListFeed(req, res, ctx, {
-    service: '$conflicts',
-    title: `Conflicts at ${ctx.endpoint.url}`,
-    filter: { status, where: filterOf(req, 'where') },
-    list: (page) => listConflicts(db, ctx.endpoint.id, { status, where, ...page }),
-    entry: (c) => conflictEntry(c, ctx),
-  });
-}
-
-function conflictIdOf(ctx: ServiceContext): number {
-  const arg = ctx.path.serviceArg ?? '';
-  const id = boundedIntegerOf(arg, 1);
-  if (id === undefined) throw notFound(arg);
-  return id;
-}
-
-function notFound(id: string): SDataError {
-  return new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no conflict '${id}' at this endpoint` });
+  await getListed(req, res, ctx, CONFLICTS);
 }
 
 /** `keep` or `dismiss`, from `?action=` or an `<x:action>` in the body. */
@@ -118,19 +93,13 @@ function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
 }
 
 export async function resolveConflict(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  if (ctx.path.action !== '$resolve') {
-    throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'POST $conflicts(\'ID\')/$resolve' });
-  }
+  requireAction(ctx, CONFLICTS);
   const action = actionOf(req, ctx.runtime.cfg.xml);
   const user = requestUser(res);
   const { db } = ctx.endpoint;
-  const id = conflictIdOf(ctx);
+  const id = itemIdOf(ctx, CONFLICTS);
   const resolved = await db.transaction(async (trx) => {
-    const c = await findConflict(trx, ctx.endpoint.id, id);
-    if (!c) throw notFound(String(id));
-    if (c.status !== 'open') {
-      throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'AlreadyResolved', message: `conflict ${id} was already ${c.status}` });
-    }
+    const c = await openItem(trx, ctx, CONFLICTS, id);
     if (action === 'keep') {
       const { table } = ctx.endpoint;
       // A table-backed endpoint: the application's row, then the clock, then its log folded (as a local change).
@@ -151,7 +120,7 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
       ]);
     }
     await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
-    return (await findConflict(trx, ctx.endpoint.id, id))!;
+    return findItem(trx, ctx, CONFLICTS, id);
   });
-  sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(conflictEntry(resolved, ctx))));
+  sendItem(res, ctx, CONFLICTS, resolved);
 }

@@ -5,28 +5,16 @@
  * cannot carry) are listed here too; they are not retried.
  */
 import type { Request, Response } from 'express';
-import { el, renderXml, type XNode } from '../../atom/write';
+import { el, type XNode } from '../../atom/write';
 import { diagnosisNode, outcomeContentNode } from '../../atom/diagnosisXml';
 import { syncStateNode } from '../../atom/syncFeed';
-import { asDocumentRoot } from '../../atom/feed';
-import { SDataError } from '../../protocol/diagnosis';
-import { FAILURE_COLUMNS, findFailure, listFailures, type FailureRecord, type FailureStatus } from '../../store/failures';
+import { failureTable, type FailureRecord, type FailureStatus } from '../../store/failures';
 import { applyPage } from '../../store/syncApply';
 import { RETRIES_ONLY } from '../../protocol/pagePlan';
 import type { ServiceContext } from '../serviceContext';
 import type { QuarantinedEntry } from '../../atom/decodeEntries';
 import { inPageTransaction } from './pageTransaction';
-import { filterOf, sendListFeed } from './listFeed';
-import { whereOf } from '../resourceQuery';
-import { tableSchema } from '../../store/querySql';
-import { ENTRY_TYPE, sendXml } from '../httpBodies';
-import { boundedIntegerOf } from '../../protocol/boundedValues';
-
-const STATUSES: readonly FailureStatus[] = ['open', 'applied', 'superseded', 'withheld'];
-
-function failureUrl(ctx: ServiceContext, id: number): string {
-  return `${ctx.endpoint.url}/$failures('${id}')`;
-}
+import { findItem, getListed, itemIdOf, itemUrl, openItem, requireAction, sendItem, type ListedService } from './listedService';
 
 function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
   const e = f.entry as QuarantinedEntry;
@@ -34,11 +22,11 @@ function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
   return el(
     'entry',
     {},
-    el('id', {}, failureUrl(ctx, f.id)),
+    el('id', {}, itemUrl(ctx, '$failures', f.id)),
     el('title', {}, title),
     el('updated', {}, f.updatedAt),
     outcomeContentNode(`${title} (${f.status})`, f.diagnoses),
-    el('link', { rel: 'self', href: failureUrl(ctx, f.id) }),
+    el('link', { rel: 'self', href: itemUrl(ctx, '$failures', f.id) }),
     el(
       'x:failure',
       {},
@@ -55,47 +43,27 @@ function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
   );
 }
 
-function failureIdOf(ctx: ServiceContext): number {
-  const arg = ctx.path.serviceArg ?? '';
-  const id = boundedIntegerOf(arg, 1);
-  if (id === undefined) throw notFound(arg);
-  return id;
-}
-
-function notFound(id: string): SDataError {
-  return new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no quarantined entry '${id}' at this endpoint` });
-}
+const FAILURES: ListedService<FailureRecord, FailureStatus> = {
+  service: '$failures',
+  action: '$retry',
+  itemName: 'quarantined entry',
+  title: 'Quarantined entries',
+  statuses: ['open', 'applied', 'superseded', 'withheld'],
+  table: failureTable,
+  notOpen: { applicationCode: 'NotOpen', verb: 'is' },
+  entry: failureEntry,
+};
 
 export async function getFailures(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  const { db } = ctx.endpoint;
-  if (ctx.path.serviceArg !== undefined) {
-    const f = await findFailure(db, ctx.endpoint.id, failureIdOf(ctx));
-    if (!f) throw notFound(ctx.path.serviceArg);
-    sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(f, ctx))));
-    return;
-  }
-  const status = filterOf(req, 'status', STATUSES);
-  const where = whereOf(req, tableSchema('$failures', FAILURE_COLUMNS));
-  await sendListFeed(req, res, ctx, {
-    service: '$failures',
-    title: `Quarantined entries at ${ctx.endpoint.url}`,
-    filter: { status, where: filterOf(req, 'where') },
-    list: (page) => listFailures(db, ctx.endpoint.id, { status, where, ...page }),
-    entry: (f) => failureEntry(f, ctx),
-  });
+  await getListed(req, res, ctx, FAILURES);
 }
 
 export async function retryFailure(_req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  if (ctx.path.action !== '$retry') throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: "POST $failures('ID')/$retry" });
+  requireAction(ctx, FAILURES);
   const { db } = ctx.endpoint;
-  const id = failureIdOf(ctx);
-  const before = await findFailure(db, ctx.endpoint.id, id);
-  if (!before) throw notFound(String(id));
-  if (before.status !== 'open') {
-    throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'NotOpen', message: `quarantined entry ${id} is already ${before.status}` });
-  }
+  const id = itemIdOf(ctx, FAILURES);
+  await openItem(db, ctx, FAILURES, id);
   const applied = await inPageTransaction(db, (trx) => applyPage(trx, ctx.endpoint, RETRIES_ONLY, { retry: [id] }));
   ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
-  const after = (await findFailure(db, ctx.endpoint.id, id))!;
-  sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(failureEntry(after, ctx))));
+  sendItem(res, ctx, FAILURES, await findItem(db, ctx, FAILURES, id));
 }

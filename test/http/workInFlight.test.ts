@@ -1,5 +1,5 @@
 /** The work a server waits for on a graceful stop: tracked until settled, whether it succeeds or fails. */
-import { WorkInFlight } from '../../src/endpoint/workInFlight';
+import { WorkInFlight } from '../../src/http/workInFlight';
 
 const later = <T>(millis: number, value: T, fail = false): Promise<T> =>
   new Promise((resolve, reject) => setTimeout(() => (fail ? reject(new Error('failed')) : resolve(value)), millis));

@@ -24,7 +24,10 @@ export class WorkInFlight {
     return this.running.size;
   }
 
-  /** Resolves true once nothing runs (work started meanwhile included), false when the time is up first. */
+  /**
+   * Resolves true once nothing runs (work started meanwhile included), false when the time is up first
+   * (`Infinity`: no time limit).
+   */
   async idle(timeoutMillis: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMillis;
     while (this.running.size > 0) {
@@ -32,7 +35,7 @@ export class WorkInFlight {
       if (left <= 0) return false;
       let timer: NodeJS.Timeout | undefined;
       const timeUp = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, left);
+        if (Number.isFinite(left)) timer = setTimeout(resolve, left);
       });
       await Promise.race([Promise.all([...this.running]), timeUp]);
       clearTimeout(timer);
