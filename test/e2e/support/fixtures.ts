@@ -61,9 +61,8 @@ async function startApplication(dir: string, name: 'crm' | 'erp', db: DatabaseKi
  */
 export async function startTopology(db: DatabaseKind, loggerConfig: Record<string, unknown> = {}, erpConfig?: ApplicationInput, startMillis?: number): Promise<Topology> {
   const dir = tempDir();
-  const [crm, erp] = await Promise.all([startApplication(dir, 'crm', db, undefined, startMillis), startApplication(dir, 'erp', db, erpConfig, startMillis)]);
-  const loggerEnv = await databaseEnv(db, dir, 'logger', { persistent: false });
-  const logger = await startLoggerProcess(loggerEnv, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }), undefined, startMillis);
+  const startLogger = async () => startLoggerProcess(await databaseEnv(db, dir, 'logger', { persistent: false }), writeYaml(dir, 'logger.yaml', { log: { level: 'warn' }, logger: loggerConfig }), undefined, startMillis);
+  const [crm, erp, logger] = await Promise.all([startApplication(dir, 'crm', db, undefined, startMillis), startApplication(dir, 'erp', db, erpConfig, startMillis), startLogger()]);
   return {
     dir,
     crm,
