@@ -39,8 +39,9 @@ describe.each(databases)('[%s] a client connecting while the server starts', (ki
         let ready = false;
         for (const url of urls) {
           try {
-            // A hang would end here with a TimeoutError and fail the test.
-            const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            // A hang would end here with a TimeoutError and fail the test (30 s: the bound of a hang, not of a
+            // busy machine, where loading PGlite can hold the process for seconds).
+            const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
             answers.push({ url, status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.text() });
             ready ||= url.endsWith('/readyz') && res.status === 200;
           } catch (err) {
