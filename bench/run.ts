@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['creates', 'catchup', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics'];
+const BENCHMARKS = ['creates', 'catchup', 'cliStart', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics'];
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => BENCHMARKS.includes(a));

@@ -3,12 +3,13 @@
  * hash-password, demo, adapter (main.ts runs it).
  * Exit codes: 0 ok, 1 failed (a pass with failed entries, an error at run time), 2 bad usage (unknown
  * command or option, a bad option value, an invalid configuration).
+ * Every command is declared here with its options (commands/); what it does, with the packages it needs, is
+ * loaded only when it runs (actions/), so that a command starts without loading the others' code (a
+ * `pass` loads no server, database or metrics code).
  */
 import { Command, CommanderError } from 'commander';
 import { adapterCommand } from './commands/adapter';
-import { ConfigError } from '../config/load';
 import { digestCommand, exportCommand, importCommand } from './commands/changeFiles';
-import { StartRefused } from '../security/policy';
 import { demoCommand } from './commands/demo';
 import { distributeCommand } from './commands/distribute';
 import { engineCommand } from './commands/engine';
@@ -22,6 +23,17 @@ import { CommandExit, UsageError } from './usage';
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+/**
+ * Errors that are bad usage (exit 2). The classes of configuration and security errors are looked up only
+ * once a command has failed: their modules are loaded by the commands that can raise them, not at start.
+ */
+function isUsageError(err: unknown): err is Error {
+  if (err instanceof UsageError) return true;
+  const { ConfigError } = require('../config/load') as typeof import('../config/load');
+  const { StartRefused } = require('../security/policy') as typeof import('../security/policy');
+  return err instanceof ConfigError || err instanceof StartRefused;
+}
 
 function buildProgram(): Command {
   const program = new Command('sdata-sync')
@@ -45,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its message; help and version are not errors.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StartRefused) {
+    if (isUsageError(err)) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,8 +1,8 @@
 /**
  * Progress of a pass on the terminal: a bar per kind (entries done of the selection's opensearch
- * totalResults) when stderr is a TTY, else one plain line per page.
+ * totalResults) when stderr is a TTY, else one plain line per page (cli-progress is loaded only for bars).
  */
-import { SingleBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { PassProgress } from '../engine/pass';
 
 export interface ProgressView {
@@ -26,6 +26,7 @@ function barView(stream: NodeJS.WriteStream): ProgressView {
       }
       const total = Math.max(p.totalResults ?? 0, p.entriesDone);
       if (!bar) {
+        const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
         bar = new SingleBar({ stream, format: ' {kind} [{bar}] {value}/{total} entries | page {page} | {eta_formatted} left', hideCursor: true }, Presets.shades_classic);
         bar.start(total, 0, { kind, page: 0 });
       }

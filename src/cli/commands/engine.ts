@@ -1,35 +1,11 @@
-/** `sdata-sync engine`: the sync engine daemon running the configured routes on their schedules. */
+/** `sdata-sync engine`: its options; what it does is loaded when it runs (actions/engine.ts). */
 import { Command } from 'commander';
-import { loadConfig } from '../../config/load';
-import { startEngine } from '../../engine/daemon';
-import { startEngineListener, type EngineListener } from '../../engine/listener';
-import { createLog } from '../log';
-import { checkPortsFree } from '../ports';
-import { onShutdown } from '../shutdown';
-import { UsageError } from '../usage';
+import type { EngineCliOptions } from '../actions/engine';
 
 export function engineCommand(): Command {
   return new Command('engine')
     .description('run the sync engine: every route of the configuration on its cron schedule, and its HTTP listener (engine.http)')
     .requiredOption('--config <file>', 'configuration file with an engine section')
     .option('--run-at-start', 'run every route once at start')
-    .action(async (o: { config: string; runAtStart?: boolean }) => {
-      const cfg = loadConfig(o.config);
-      if (cfg.engine.routes.length === 0) throw new UsageError(`${o.config} declares no engine.routes`);
-      await checkPortsFree([{ port: cfg.engine.http.port, host: cfg.engine.http.host, setBy: 'engine.http.port' }]);
-      const log = createLog(cfg.log.level, 'sdata-sync engine');
-      const engine = await startEngine(cfg.engine, { log, runAtStart: o.runAtStart });
-      let listener: EngineListener;
-      try {
-        listener = await startEngineListener(cfg, engine, { log });
-      } catch (err) {
-        await engine.stop();
-        throw err;
-      }
-      process.stdout.write(`engine listening on ${listener.url}\n`);
-      onShutdown(async () => {
-        await listener.close();
-        await engine.stop();
-      }, log);
-    });
+    .action((o: EngineCliOptions) => (require('../actions/engine') as typeof import('../actions/engine')).runEngine(o));
 }

@@ -1,24 +1,11 @@
 /**
- * `sdata-sync hash-password`: reads a password on stdin (one trailing newline dropped) and prints its
- * scrypt hash for a user's `passwordHash` in the security section. The password is never an argument, so
- * it stays out of shell history and process lists.
+ * `sdata-sync hash-password`: its declaration; what it does is loaded when it runs (actions/hashPassword.ts):
+ * reads a password on stdin and prints its scrypt hash.
  */
 import { Command } from 'commander';
-import { hashPassword } from '../../security/password';
-import { UsageError } from '../usage';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function hashPasswordCommand(): Command {
   return new Command('hash-password')
     .description('print the passwordHash of a password read on stdin (e.g. printf %s "$PASSWORD" | sdata-sync hash-password)')
-    .action(async () => {
-      const password = (await readStdin()).replace(/\r?\n$/, '');
-      if (password === '') throw new UsageError('no password on stdin');
-      process.stdout.write(`${await hashPassword(password)}\n`);
-    });
+    .action(() => (require('../actions/hashPassword') as typeof import('../actions/hashPassword')).runHashPassword());
 }

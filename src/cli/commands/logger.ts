@@ -1,23 +1,11 @@
-/** `sdata-sync logger`: the event logger service. */
+/** `sdata-sync logger`: its options; what it does is loaded when it runs (actions/logger.ts). */
 import { Command } from 'commander';
-import { loadConfig } from '../../config/load';
-import { startLogger } from '../../logger/service';
-import { createLog } from '../log';
-import { checkPortsFree, portValue } from '../ports';
-import { onShutdown } from '../shutdown';
+import type { LoggerCliOptions } from '../actions/logger';
 
 export function loggerCommand(): Command {
   return new Command('logger')
     .description('run the event logger (receives result feeds at /logs/$syncResults)')
     .option('--config <file>', 'configuration file')
     .option('--port <port>', 'port to listen on (else LOGGER_PORT, else logger.port)')
-    .action(async (o: { config?: string; port?: string }) => {
-      const port = portValue('--port', o.port) ?? portValue('LOGGER_PORT', process.env.LOGGER_PORT);
-      const cfg = loadConfig(o.config);
-      await checkPortsFree([{ port: port ?? cfg.logger.port, host: cfg.logger.host, setBy: port === undefined ? 'logger.port' : o.port !== undefined ? '--port' : 'LOGGER_PORT' }]);
-      const log = createLog(cfg.log.level, 'sdata-sync logger');
-      const logger = await startLogger(cfg, { port, log });
-      process.stdout.write(`event logger at ${logger.url}, posting URL ${logger.ingestUrl}\n`);
-      onShutdown(() => logger.close(), log);
-    });
+    .action((o: LoggerCliOptions) => (require('../actions/logger') as typeof import('../actions/logger')).runLogger(o));
 }

@@ -1,23 +1,10 @@
-/** `sdata-sync serve`: the endpoint server of the configured applications; prints each endpoint URL. */
+/** `sdata-sync serve`: its options; what it does is loaded when it runs (actions/serve.ts). */
 import { Command } from 'commander';
-import { endpointDefs } from '../../config/catalog';
-import { loadConfig } from '../../config/load';
-import { startServer } from '../../endpoint/server';
-import { createLog } from '../log';
-import { checkPortsFree } from '../ports';
-import { onShutdown } from '../shutdown';
+import type { ServeCliOptions } from '../actions/serve';
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the configured applications as SData sync endpoints')
     .option('--config <file>', 'configuration file (default: the built-in demo)')
-    .action(async (o: { config?: string }) => {
-      const cfg = loadConfig(o.config);
-      await checkPortsFree([{ port: cfg.server.port, host: cfg.server.host, setBy: process.env.PORT !== undefined ? 'PORT' : 'server.port' }]);
-      const log = createLog(cfg.log.level, 'sdata-sync serve');
-      const server = await startServer(cfg, { log });
-      process.stdout.write(`listening on ${server.url}\n`);
-      for (const def of endpointDefs(cfg)) process.stdout.write(`${def.url}\n`);
-      onShutdown(() => server.close(), log);
-    });
+    .action((o: ServeCliOptions) => (require('../actions/serve') as typeof import('../actions/serve')).runServe(o));
 }
