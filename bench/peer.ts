@@ -7,11 +7,12 @@
  *   then:               the peer's live.js     ─> our immediate bench (every database in --db)
  *   ─> one table: each goal's figure for PouchDB and for us, the ratio, the target and whether it is met
  *
- *   npm run bench -- peer [--n 10000,100000] [--db pglite,postgres] [--peer-dir DIR] [--latency-n 1000] [--out FILE]
+ *   npm run bench -- peer [--n 10000,100000] [--db pglite,postgres] [--peer-dir DIR] [--latency-n 1000] [--from-source] [--out FILE]
  *
  * --peer-dir is the peer's folder (default ../shared/peer/pouchdb beside the repository). When it has no
  * node_modules, it is copied into a temporary folder and its own dependencies installed there (`npm ci`);
  * nothing goes into this project. --out FILE writes the table as markdown, headed by the machine it ran on.
+ * --from-source is handed to our benchmarks (servers run from the TypeScript sources, not compiled).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,12 +79,14 @@ async function main(): Promise<void> {
       'peer-dir': { type: 'string', default: resolve(ROOT, '../shared/peer/pouchdb') },
       'latency-n': { type: 'string', default: '1000' },
       out: { type: 'string' },
+      'from-source': { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
   const sizes = values.n.split(',').map(Number);
   const db = values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite');
   const work = tempDir('sdata-bench-peer-');
+  const build = values['from-source'] ? ['--from-source'] : [];
   try {
     const peer = installedPeer(resolve(ROOT, values['peer-dir']), work);
     const peerRuns: PeerRun[] = [];
@@ -92,12 +95,12 @@ async function main(): Promise<void> {
       process.stdout.write(`\n== PouchDB 9, bench.js ${n}\n`);
       peerRuns.push(peerRun(peer, n, work));
       process.stdout.write(`\n== ours, catchup --n ${n} --db ${db}\n`);
-      passes.push(...ours<CatchupCase>('catchup', ['--n', String(n), '--db', db], work));
+      passes.push(...ours<CatchupCase>('catchup', ['--n', String(n), '--db', db, ...build], work));
     }
     process.stdout.write('\n== PouchDB 9, live.js\n');
     const live = peerLive(peer);
     process.stdout.write(`\n== ours, immediate --db ${db}\n`);
-    const immediate = ours<ImmediateCase>('immediate', ['--n', values['latency-n'], '--seconds', '0', '--db', db], work);
+    const immediate = ours<ImmediateCase>('immediate', ['--n', values['latency-n'], '--seconds', '0', '--db', db, ...build], work);
     const table = `${machine(sizes)}\n\n${goalTable(passes, peerRuns, immediate, live)}\n`;
     process.stdout.write(`\n${table}`);
     if (values.out) writeFileSync(values.out, table);
