@@ -12,8 +12,9 @@
  * reading B's digest to the last context deleted (the pass with nothing to move: the median of five). Prints
  * records/s, wall time and the peak RSS (VmHWM) of every process.
  *
- *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000] [--cpu-prof DIR]
+ *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000] [--cpu-prof DIR] [--json FILE]
  *
+ * --json FILE also writes the figures of every case as JSON (an array of CatchupCase), for bench/peer.ts.
  * The endpoint servers and the logger run the compiled CLI (compiled first into .bench-out/dist, as a deployment runs it);
  * --from-source runs them from the TypeScript sources through tsx instead (about 35 MB more per process).
  * The engine runs from source either way (this file is its entry point).
@@ -22,7 +23,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -194,7 +195,19 @@ function vmHwmKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<void> {
+/** The figures of one database and size, as --json writes them. */
+export interface CatchupCase {
+  db: DatabaseKind;
+  n: number;
+  firstRecordsPerSecond: number;
+  changedMs: number;
+  /** The five passes with nothing to move, fastest first; the middle one is the median. */
+  noChangeMs: number[];
+  peakRssMb: Record<string, number>;
+  ok: boolean;
+}
+
+async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<CatchupCase> {
   const dir = tempDir('sdata-bench-');
   const procs: Record<string, CliProcess> = {};
   try {
@@ -225,6 +238,7 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<v
     const cpu = new Map<string, Record<string, number>>();
     let engineRssKb = 0;
     let idleRange = '';
+    let idleMs: number[] = [];
     try {
       await pass('warm-up');
       const seedSeconds = await writeAll(source, keys, 'POST', 1);
@@ -237,7 +251,8 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<v
       for (let i = 0; i < 5; i++) idle.push(await pass('no change'));
       idle.sort((x, y) => x.seconds - y.seconds);
       figures.push(idle[2]);
-      idleRange = `no change, 5 passes: ${idle.map((f) => (f.seconds * 1000).toFixed(0)).join(' / ')} ms`;
+      idleMs = idle.map((f) => f.seconds * 1000);
+      idleRange = `no change, 5 passes: ${idleMs.map((ms) => ms.toFixed(0)).join(' / ')} ms`;
       engineRssKb = engine.peakRssKb();
     } finally {
       await engine.stop();
@@ -250,20 +265,22 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<v
       const c = cpuNames.map((k) => (cpu.get(f.phase)?.[k] ?? 0).toFixed(2)).join(' / ');
       process.stdout.write(`${f.phase.padEnd(12)} ${String(f.entries).padStart(7)} ${f.seconds.toFixed(3).padStart(8)} ${String(f.recordsPerSecond).padStart(11)}   ${c}\n`);
     }
-    const rss = [...Object.entries(procs).map(([name, p]) => [name, p.peakRssKb() ?? 0] as const), ['engine', engineRssKb] as const].map(([name, kb]) => `${name} ${(kb / 1024).toFixed(0)} MB`);
-    process.stdout.write(`${idleRange}\npeak RSS: ${rss.join(', ')}\n`);
+    const peakRssMb = Object.fromEntries([...Object.entries(procs).map(([name, p]) => [name, p.peakRssKb() ?? 0] as const), ['engine', engineRssKb] as const].map(([name, kb]) => [name, Math.round(kb / 1024)]));
+    process.stdout.write(`${idleRange}\npeak RSS: ${Object.entries(peakRssMb).map(([name, mb]) => `${name} ${mb} MB`).join(', ')}\n`);
     const ok = figures[0].created === n && figures[1].updated === changed.length && figures[2].entries === 0 && atB === n && figures.every((f) => f.failures === 0);
     process.stdout.write(`check: B holds ${atB} accounts; first pass created ${figures[0].created}, incremental updated ${figures[1].updated}: ${ok ? 'ok' : 'MISMATCH'}\n`);
     if (!ok) process.exitCode = 1;
+    return { db, n, firstRecordsPerSecond: figures[0].recordsPerSecond, changedMs: figures[1].seconds * 1000, noChangeMs: idleMs, peakRssMb, ok };
   } finally {
     await Promise.all(Object.values(procs).map((p) => p.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    // Retried: a PGlite folder can still be closing, and a failure here would hide the case's own error.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { n: { type: 'string', default: '10000,100000' }, db: { type: 'string' }, 'page-size': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, trace: { type: 'boolean', default: false }, 'from-source': { type: 'boolean', default: false } },
+    options: { n: { type: 'string', default: '10000,100000' }, db: { type: 'string' }, 'page-size': { type: 'string', default: '1000' }, 'cpu-prof': { type: 'string' }, trace: { type: 'boolean', default: false }, 'from-source': { type: 'boolean', default: false }, json: { type: 'string' } },
     allowPositionals: true,
   });
   if (values['cpu-prof']) process.env.SDATA_CPU_PROF_DIR = values['cpu-prof'];
@@ -278,8 +295,10 @@ async function main(): Promise<void> {
   const sizes = values.n.split(',').map(Number);
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];
   if (dbs.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--db postgres needs DATABASE_URL');
+  const cases: CatchupCase[] = [];
   try {
-    for (const db of dbs) for (const n of sizes) await runCase(db, n, Number(values['page-size']));
+    for (const db of dbs) for (const n of sizes) cases.push(await runCase(db, n, Number(values['page-size'])));
+    if (values.json) writeFileSync(values.json, JSON.stringify(cases, null, 2));
   } finally {
     await dropDatabases();
   }

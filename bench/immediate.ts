@@ -8,15 +8,18 @@
  *   cost      requests and bytes the engine exchanged with A and B per pushed change, during the latency run
  *             (counted at the servers from their debug request log; $syncNotify streams and the bench's own
  *             creates left out).
- *   sustained 8 writers create at A for --seconds (single requests); the rate A took them at, and the rate
- *             they arrived at B (the whole stream divided by the time from the first create to the last one
- *             readable at B).
+ *   burst     --burst concurrent creates at A (default 1,000); the time from the last 201 until B holds them all.
+ *   sustained 8 writers create at A for --seconds (single requests; 0 leaves it out); the rate A took them at,
+ *             and the rate they arrived at B (the whole stream divided by the time from the first create to
+ *             the last one readable at B).
  *
- *   npm run bench -- immediate [--n 1000] [--seconds 10] [--db pglite,postgres] [--from-source]
+ *   npm run bench -- immediate [--n 1000] [--burst 1000] [--seconds 10] [--db pglite,postgres] [--from-source] [--json FILE]
+ *
+ * --json FILE also writes the figures of every database as JSON (an array of ImmediateCase), for bench/peer.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DigestStream } from '../src/engine/digestStream';
 import { parseDigestDocument } from '../src/atom/digestXml';
@@ -78,7 +81,19 @@ function engineRequests(servers: ServerProcess[], createsUrl: string, from: numb
   return { requests, bytes };
 }
 
-async function runCase(db: DatabaseKind, n: number, seconds: number): Promise<void> {
+/** The figures of one database, as --json writes them. */
+export interface ImmediateCase {
+  db: DatabaseKind;
+  n: number;
+  medianMs: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  burst: number;
+  burstCaughtUpMs: number;
+}
+
+async function runCase(db: DatabaseKind, n: number, burst: number, seconds: number): Promise<ImmediateCase> {
   const dir = tempDir('sdata-bench-immediate-');
   const servers: ServerProcess[] = [];
   let engine: ReturnType<typeof spawnCli> | undefined;
@@ -116,6 +131,16 @@ async function runCase(db: DatabaseKind, n: number, seconds: number): Promise<vo
         `[${db}] per pushed change: ${(cost.requests / n).toFixed(2)} engine requests, ${Math.round(cost.bytes / n)} bytes (requests and answers, bodies)\n`,
     );
 
+    // Burst: concurrent creates, timed from the last answer until B holds them all.
+    await Promise.all(Array.from({ length: burst }, (_, i) => createAt(a, 50_000 + i)));
+    const lastAnswer = performance.now();
+    clock += burst;
+    await arrivals.until(clock);
+    const burstCaughtUpMs = performance.now() - lastAnswer;
+    process.stdout.write(`[${db}] burst of ${burst} concurrent creates: all readable at B ${ms(burstCaughtUpMs)} after the last 201\n`);
+    const figures = { db, n, medianMs: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1], burst, burstCaughtUpMs };
+    if (seconds <= 0) return figures;
+
     // Sustained stream: 8 writers for `seconds`.
     let created = 0;
     const started = performance.now();
@@ -134,6 +159,7 @@ async function runCase(db: DatabaseKind, n: number, seconds: number): Promise<vo
     process.stdout.write(
       `[${db}] sustained: ${created} changes written at ${Math.round(created / writeSeconds)}/s by 8 writers; all readable at B after ${arriveSeconds.toFixed(2)} s: ${Math.round(created / arriveSeconds)} changes/s (B ${((arriveSeconds - writeSeconds) * 1000).toFixed(0)} ms behind at the end)\n`,
     );
+    return figures;
   } finally {
     await stream?.close();
     await engine?.stop();
@@ -144,7 +170,7 @@ async function runCase(db: DatabaseKind, n: number, seconds: number): Promise<vo
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { n: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, db: { type: 'string' }, 'from-source': { type: 'boolean', default: false } },
+    options: { n: { type: 'string', default: '1000' }, burst: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, db: { type: 'string' }, 'from-source': { type: 'boolean', default: false }, json: { type: 'string' } },
     allowPositionals: true,
   });
   if (!values['from-source']) {
@@ -157,8 +183,10 @@ async function main(): Promise<void> {
   const unknown = dbs.filter((d) => d !== 'pglite' && d !== 'postgres');
   if (unknown.length > 0) throw new Error(`--db takes pglite, postgres or pglite,postgres (not '${unknown.join(',')}')`);
   if (dbs.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--db postgres needs DATABASE_URL');
+  const cases: ImmediateCase[] = [];
   try {
-    for (const db of dbs) await runCase(db, Number(values.n), Number(values.seconds));
+    for (const db of dbs) cases.push(await runCase(db, Number(values.n), Number(values.burst), Number(values.seconds)));
+    if (values.json) writeFileSync(values.json, JSON.stringify(cases, null, 2));
   } finally {
     await dropDatabases();
   }

@@ -1,19 +1,22 @@
 /**
  * `npm run bench [-- name ...] [-- options]`: runs the benchmarks, each as its own process, in turn
- * (default: every one). Options after the names go to each benchmark, e.g.
+ * (default: every one but `peer`, which runs the catchup and immediate benchmarks again beside PouchDB and
+ * takes as long as both: it runs when named). Options after the names go to each benchmark, e.g.
  * `npm run bench -- catchup --n 10000 --db pglite`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['creates', 'catchup', 'cliStart', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics'];
+const BENCHMARKS = ['creates', 'catchup', 'cliStart', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics', 'peer'];
+/** Run only when named. */
+const ON_REQUEST = ['peer'];
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => BENCHMARKS.includes(a));
 const options = args.filter((a) => !BENCHMARKS.includes(a));
 let failed = 0;
-for (const name of names.length ? names : BENCHMARKS) {
+for (const name of names.length ? names : BENCHMARKS.filter((b) => !ON_REQUEST.includes(b))) {
   const file = join(__dirname, `${name}.ts`);
   if (!existsSync(file)) {
     process.stdout.write(`\n== ${name}: ${file} is missing, skipped\n`);
