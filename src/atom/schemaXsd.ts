@@ -1,7 +1,7 @@
 /**
  * `$schema` (PROTOCOL.md 3.1): the XSD of one kind (`GET {ep}/$schema`) or of every kind of an application
- * (`GET /sdata/{app}/{contract}/{dataset}/$schema`), in the contract's namespace, and reading the kinds back
- * (the engine takes the kinds to sync, and their order, from an application's schema).
+ * (`GET /sdata/{app}/{contract}/{dataset}/$schema`), in the contract's namespace. Reading the kinds back is
+ * atom/schemaKinds.ts (the engine's side: it loads no XSD writer).
  *
  *   <xs:element name="account" type="account--type" sme:role="resourceKind" sme:pluralName="accounts"
  *     sme:isSyncSource="true" sme:isSyncTarget="true" sme:syncConflictPriority="1" sme:syncOrder="1"/>
@@ -24,9 +24,7 @@ import { create } from 'xmlbuilder2';
 import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig } from '../config/schema';
 import type { ScalarType } from '../protocol/propertyValues';
-import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
-import { attr, childrenNamed, type XmlElement } from './xml';
 
 /** A kind as its schema shows it; an EndpointDef of the catalog fits as it is. */
 export interface SchemaKindDef {
@@ -155,58 +153,4 @@ export function schemaDocument(app: ApplicationConfig, defs: SchemaKindDef[]): s
   for (const def of defs) kindTypes(schema, def.kind, app, referenced);
   for (const target of referenced) sdataAttributes(xs(schema, 'complexType', { name: `${target}--reference` }));
   return doc.end();
-}
-
-/** A kind as an application's schema declares it. */
-export interface SchemaKind {
-  /** The kind's name in URLs (`sme:pluralName`). */
-  name: string;
-  /** The payload element's name. */
-  element: string;
-  syncOrder: number;
-  isSyncSource: boolean;
-  isSyncTarget: boolean;
-  priority?: number;
-}
-
-function invalidSchema(message: string, path: string) {
-  return badRequest(message, 'InvalidSchema', path);
-}
-
-function integerAttr(e: XmlElement, name: string, path: string): number | undefined {
-  const text = attr(e, NS.sme, name)?.trim();
-  if (text === undefined) return undefined;
-  if (!/^[+-]?\d+$/.test(text)) throw invalidSchema(`sme:${name} '${text}' is not an integer`, `${path}/@sme:${name}`);
-  return Number(text);
-}
-
-function booleanAttr(e: XmlElement, name: string, path: string): boolean {
-  const text = attr(e, NS.sme, name)?.trim();
-  if (text === undefined || text === 'false' || text === '0') return false;
-  if (text === 'true' || text === '1') return true;
-  throw invalidSchema(`sme:${name} '${text}' is not a boolean`, `${path}/@sme:${name}`);
-}
-
-/**
- * The resource kinds of a schema: its top-level elements with `sme:role="resourceKind"` (or, from peers
- * that leave the role out, with `sme:pluralName`). Absent sync flags are false, an absent syncOrder 0.
- * A value that is not an integer or boolean is a 400 InvalidSchema.
- */
-export function parseSchemaKinds(root: XmlElement): SchemaKind[] {
-  if (root.ns !== NS.xs || root.name !== 'schema') throw invalidSchema(`expected an xs:schema, not <${root.name}>`, root.name);
-  return childrenNamed(root, NS.xs, 'element')
-    .filter((e) => attr(e, NS.sme, 'role') === 'resourceKind' || attr(e, NS.sme, 'pluralName') !== undefined)
-    .map((e) => {
-      const element = attr(e, '', 'name') ?? '';
-      const path = `schema/element[@name='${element}']`;
-      const priority = integerAttr(e, 'syncConflictPriority', path);
-      return {
-        name: attr(e, NS.sme, 'pluralName') ?? element,
-        element,
-        syncOrder: integerAttr(e, 'syncOrder', path) ?? 0,
-        isSyncSource: booleanAttr(e, 'isSyncSource', path),
-        isSyncTarget: booleanAttr(e, 'isSyncTarget', path),
-        ...(priority === undefined ? {} : { priority }),
-      };
-    });
 }

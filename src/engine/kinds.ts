@@ -3,7 +3,7 @@
  * application-level `$schema` marks as sync sources and the target's marks as sync targets, in increasing
  * `sme:syncOrder` (referenced kinds first).
  */
-import { parseSchemaKinds } from '../atom/schemaXsd';
+import { parseSchemaKinds } from '../atom/schemaKinds';
 import { parseXml } from '../atom/xml';
 import type { SDataClient } from './sdataClient';
 

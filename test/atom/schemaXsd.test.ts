@@ -1,5 +1,6 @@
 import { NS } from '../../src/atom/namespaces';
-import { parseSchemaKinds, schemaDocument } from '../../src/atom/schemaXsd';
+import { schemaDocument } from '../../src/atom/schemaXsd';
+import { parseSchemaKinds } from '../../src/atom/schemaKinds';
 import { attr, child, childrenNamed, parseXml, type XmlElement } from '../../src/atom/xml';
 import { endpointDefs } from '../../src/config/catalog';
 import { SDataError } from '../../src/protocol/diagnosis';

@@ -40,7 +40,7 @@ describe('modules a command loads', () => {
     expect(files.some((f) => /^src\/cli\/actions\/pass\.[jt]s$/.test(f))).toBe(true);
     expect(files.some((f) => /^src\/engine\/pass\.[jt]s$/.test(f))).toBe(true);
     const packages = new Set(files.map(packageOf).filter((p) => p !== undefined));
-    for (const heavy of ['express', '@electric-sql/pglite', 'knex', 'knex-pglite', 'pg', 'pino-http', 'prom-client', 'rate-limiter-flexible', 'proper-lockfile', 'cli-progress']) {
+    for (const heavy of ['express', '@electric-sql/pglite', 'knex', 'knex-pglite', 'pg', 'pino-http', 'prom-client', 'rate-limiter-flexible', 'proper-lockfile', 'cli-progress', 'xmlbuilder2']) {
       expect([heavy, packages.has(heavy)]).toEqual([heavy, false]);
     }
     const folders = new Set(files.map(srcFolderOf));

@@ -1,7 +1,7 @@
 /** `$schema` of a kind and of an application dataset: the XSD with the sme sync attributes. */
 import { describeEachDatabase } from '../support/databases';
 import { NS } from '../../src/atom/namespaces';
-import { parseSchemaKinds } from '../../src/atom/schemaXsd';
+import { parseSchemaKinds } from '../../src/atom/schemaKinds';
 import { attr, childrenNamed } from '../../src/atom/xml';
 import { asText, openTestApp, xmlOf, type TestApp } from './support/app';
 import { diagnosisCodes } from './support/xmlBodies';
