@@ -9,6 +9,13 @@
  * setup names the run's folder in SDATA_TEST_PGLITE_DIR and its teardown removes it; without it (the
  * benchmarks, which share the end-to-end helpers) there is no dump and every database is made afresh.
  * Tests of a first start on a new data folder (initdb and migrations) make their own folder.
+ *
+ * What an open costs (CPU, on the order of a second): PGlite's start-up, dominated by zeroing its shared
+ * buffers, and the dump's unpacking into PGlite's in-memory file system. Hence the dump's database keeps
+ * TEST_SHARED_BUFFERS (ALTER SYSTEM, in its postgresql.auto.conf) instead of PostgreSQL's 128MB, so that
+ * every start from it (these in-memory databases and the end-to-end tests' server processes alike) zeroes
+ * an eighth as much; the tests' data is small and nothing in them reads the setting. And each test file
+ * reads the dump once, handing it to every PGlite it opens as it is (DumpBlob), not through Blob's stream.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +30,9 @@ export const PGLITE_DIR_ENV = 'SDATA_TEST_PGLITE_DIR';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The dump's shared_buffers; enough for the tests' data, and an eighth of the default 128MB to zero at each start. */
+const TEST_SHARED_BUFFERS = '16MB';
 
 let made: Promise<string | undefined> | undefined;
 
@@ -55,6 +65,8 @@ async function makeDump(): Promise<string | undefined> {
       const db = knexOver(pglite);
       try {
         await runMigrations(db);
+        // Read when a PGlite starts from the dump (a postmaster setting: this one keeps its own).
+        await db.raw(`ALTER SYSTEM SET shared_buffers = '${TEST_SHARED_BUFFERS}'`);
         const dump = await pglite.dumpDataDir('none');
         const partial = `${file}.${process.pid}`;
         writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
@@ -88,10 +100,37 @@ function knexOver(pglite: PGlite): Db {
 export async function openFromDump(): Promise<Db | undefined> {
   const file = await pgliteDumpFile();
   if (!file) return undefined;
-  const db = knexOver(await pgliteClass().create({ loadDataDir: new Blob([readFileSync(file)]) }));
+  dumpBlob ??= new DumpBlob(file);
+  const db = knexOver(await pgliteClass().create({ loadDataDir: dumpBlob }));
   await runMigrations(db);
   return db;
 }
+
+/**
+ * The dump as PGlite's loadDataDir reads it (its `type` and `arrayBuffer()`, then an untar that copies every
+ * file out), read from disk once per test file. A Blob made of the bytes would copy them all again at every
+ * open through its stream reader, a quarter of an open's CPU; this one hands out the same bytes each time,
+ * which nothing writes to.
+ */
+class DumpBlob extends Blob {
+  private readonly tar: ArrayBuffer;
+
+  constructor(file: string) {
+    super([], { type: 'application/x-tar' });
+    const data = readFileSync(file);
+    this.tar = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  }
+
+  override get size(): number {
+    return this.tar.byteLength;
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.tar);
+  }
+}
+
+let dumpBlob: DumpBlob | undefined;
 
 /**
  * Unpacks the run's dump into `folder` (a PGlite data folder a server process opens as it is); false
