@@ -14,9 +14,9 @@
  * What an open costs is PGlite's start-up, and the template's files written into the new instance's
  * in-memory file system. Hence:
  * - the template keeps TEST_SHARED_BUFFERS (ALTER SYSTEM, in its postgresql.auto.conf) instead of
- *   PostgreSQL's 128MB, which every start zeroes: starts from it (these in-memory databases and the
- *   end-to-end tests' server processes, which open a copy of the folder) cost a third of what they did;
- *   the tests' data is small and nothing in them reads the setting;
+ *   PostgreSQL's 128MB, which every start zeroes (most of what a start cost), for every start from it:
+ *   these in-memory databases and the end-to-end tests' server processes (which open a copy of the
+ *   folder) alike; the tests' data is small and nothing in them reads the setting;
  * - each test file reads the template's files once (templateFiles), and every PGlite it opens gets them
  *   written straight into its file system (TemplateMemoryFs), as PGlite's loadDataDir would write them
  *   from a tarball, without a tarball's reading, parsing and copying at every open.
