@@ -16,7 +16,7 @@ import type { Db } from '../../src/store/db';
 import { describeEachDatabase } from '../support/databases';
 import { testConfig } from '../endpoint/support/testConfig';
 import { freePort } from '../e2e/support/processes';
-import { unpackDump } from '../support/pgliteTemplate';
+import { copyTemplate } from '../support/pgliteTemplate';
 
 interface Answer {
   status: number;
@@ -151,7 +151,7 @@ describe('[pglite] a refused start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sdata-refused-'));
     try {
       const folder = join(dir, 'data');
-      if (!(await unpackDump(folder))) throw new Error('no PGlite dump in this run');
+      if (!(await copyTemplate(folder))) throw new Error('no PGlite template in this run');
       const tableBacked = { name: 'shop', contract: 'test', namespace: 'urn:shop', kinds: [{ name: 'customers', element: 'customer', table: { name: 'absent', key: 'id' }, properties: { name: { type: 'string' } } }] };
       const cfg = parseConfig({ server: { port: 0 }, storage: { dataDir: folder }, log: { level: 'silent' }, applications: [tableBacked] }, {});
       await expect(startServer(cfg)).rejects.toThrow('table public.absent does not exist (kind customers)');

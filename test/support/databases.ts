@@ -1,12 +1,12 @@
 /**
  * Runs a block of database tests on PGlite always, and on PostgreSQL too when DATABASE_URL is set.
- * Each run gets a fresh database: an in-memory PGlite (loaded from the test run's migrated database, see
- * pgliteTemplate.ts), or its own PostgreSQL schema (a copy of the run's migrated one, see postgresTemplate.ts;
+ * Each run gets a fresh database: an in-memory PGlite (started on a copy of the test run's migrated database,
+ * see pgliteTemplate.ts), or its own PostgreSQL schema (a copy of the run's migrated one, see postgresTemplate.ts;
  * dropped afterwards).
  */
 import { randomUUID } from 'node:crypto';
 import { closeDatabase, openDatabase, type Db, type DatabaseKind } from '../../src/store/db';
-import { openFromDump } from './pgliteTemplate';
+import { openFromTemplate } from './pgliteTemplate';
 import { createMigratedSchema } from './postgresTemplate';
 
 export interface TestDatabase {
@@ -23,7 +23,7 @@ function testDatabase(kind: DatabaseKind): TestDatabase {
     async open() {
       const schema = kind === 'postgres' ? `t_${randomUUID().replace(/-/g, '').slice(0, 16)}` : undefined;
       if (schema) await createMigratedSchema(postgresUrl!, schema);
-      const db = kind === 'postgres' ? await openDatabase({ databaseUrl: postgresUrl, schema }) : ((await openFromDump()) ?? (await openDatabase({ dataDir: 'memory://' })));
+      const db = kind === 'postgres' ? await openDatabase({ databaseUrl: postgresUrl, schema }) : ((await openFromTemplate()) ?? (await openDatabase({ dataDir: 'memory://' })));
       opened.push({ db, schema });
       return db;
     },

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileCli } from './compiledCli';
-import { PGLITE_DIR_ENV, pgliteDumpFile } from './pgliteTemplate';
+import { PGLITE_DIR_ENV, pgliteTemplateFolder } from './pgliteTemplate';
 import { makePostgresDump, POSTGRES_DUMP_ENV } from './postgresTemplate';
 
 /** Names the CLI build this run made (and its teardown removes). */
@@ -20,7 +20,7 @@ export const CLI_BUILT_ENV = 'SDATA_TEST_CLI_BUILT';
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sdata-sync-test-run-'));
   process.env[PGLITE_DIR_ENV] = dir;
-  await pgliteDumpFile();
+  await pgliteTemplateFolder();
   if (!process.env.SDATA_CLI_COMPILED) {
     const out = compileCli();
     process.env.SDATA_CLI_COMPILED = out;

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { unpackDump } from '../../support/pgliteTemplate';
+import { copyTemplate } from '../../support/pgliteTemplate';
 import { createMigratedSchema } from '../../support/postgresTemplate';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -183,8 +183,8 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export async function databaseEnv(kind: DatabaseKind, dir: string, name: string, opts: { persistent?: boolean } = {}): Promise<Record<string, string>> {
   if (kind === 'pglite') {
     // A new PGlite folder costs several seconds of initdb, and memory as much at every start. In a test run,
-    // the folder is the run's fresh, migrated database unpacked, which the server opens in about a second.
-    if (await unpackDump(join(dir, name))) return { DATA_DIR: join(dir, name) };
+    // the folder is a copy of the run's fresh, migrated database, which the server opens in about a second.
+    if (await copyTemplate(join(dir, name))) return { DATA_DIR: join(dir, name) };
     return { DATA_DIR: opts.persistent === false ? 'memory://' : join(dir, name) };
   }
   const url = process.env.DATABASE_URL;
