@@ -1,6 +1,6 @@
 /**
- * Prefix visibility (PROTOCOL.md 2.1) under concurrent writers on a real PostgreSQL: 8 writers make 200
- * local changes each (each in its own transaction, holding it open a little after taking its tick) while a
+ * Prefix visibility (PROTOCOL.md 2.1) under concurrent writers on a real PostgreSQL: 8 writers make
+ * PREFIX_CHANGES local changes each (100; 200 in `npm run test:soak`) (each in its own transaction, holding it open a little after taking its tick) while a
  * reader keeps selecting the changes with tick >= t. No reader may ever see tick t+k committed without
  * every tick below it.
  */
@@ -12,7 +12,7 @@ import { createResources, type LocalEndpoint } from '../../src/store/resources';
 import { testConfig } from '../endpoint/support/testConfig';
 
 const WRITERS = 8;
-const CHANGES = 200;
+const CHANGES = Number(process.env.PREFIX_CHANGES ?? 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describePostgres('prefix visibility under concurrent writers', (tdb) => {

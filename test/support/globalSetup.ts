@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import { compileCli } from './compiledCli';
 import { PGLITE_DIR_ENV, pgliteTemplateFolder } from './pgliteTemplate';
 import { makePostgresDump, POSTGRES_DUMP_ENV } from './postgresTemplate';
+import { startTypeCheck } from './typecheck';
 
 /** Names the CLI build this run made (and its teardown removes). */
 export const CLI_BUILT_ENV = 'SDATA_TEST_CLI_BUILT';
 
 export default async function globalSetup(): Promise<void> {
+  startTypeCheck();
   const dir = mkdtempSync(join(tmpdir(), 'sdata-sync-test-run-'));
   process.env[PGLITE_DIR_ENV] = dir;
   await pgliteTemplateFolder();
