@@ -8,7 +8,7 @@ module.exports = {
   // One fresh, migrated PGlite database per run, copied by every test that needs one (test/support/pgliteTemplate.ts).
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
-  maxWorkers: 2,
+  maxWorkers: 3,
   verbose: true,
   // The ten slowest test files at the end of every run, so that a file growing slow shows.
   reporters: ['default', '<rootDir>/test/support/slowestFiles.js'],

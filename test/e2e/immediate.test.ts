@@ -39,6 +39,8 @@ describe.each(kinds)('[%s] immediate routes between processes', (db) => {
     engine = await startEngineProcess(top.dir, {
       loggers: [top.logger.ingestUrl],
       watch: { retryMillis: 200 },
+      // erp is stopped in a test: its failed exchanges are retried within a second, not the default 10 s.
+      retry: { attempts: 3, startingDelayMillis: 50, maxDelayMillis: 1000 },
       routes: [{ name: ROUTE, source: top.crm.appUrl, target: top.erp.appUrl, kinds: ['accounts'], direction: 'bothWays', mode: 'immediate', schedule: HOURLY }],
     });
     await waitUntil('the start-up catch-up passes are done', async () => (await loggedRuns(top.logger.url)).filter((r) => r.state === 'done').length >= 2);
