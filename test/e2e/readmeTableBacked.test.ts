@@ -6,12 +6,12 @@
  * is a row of the application's table with a key from its sequence.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import knexFactory from 'knex';
 import { describePostgres, postgresUrl } from '../support/databases';
-import { freePort, ROOT, tempDir } from './support/processes';
+import { freePort, installCliCommand, ROOT, tempDir } from './support/processes';
 
 jest.setTimeout(180_000);
 
@@ -43,9 +43,8 @@ describePostgres('the README table-backed walk-through', () => {
   beforeAll(async () => {
     await admin.raw(`CREATE DATABASE "${dbName}"`);
     port = await freePort();
-    // `npx sdata-sync` in the folder finds this checkout's command, as in a project that installed it.
-    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
-    symlinkSync(join(ROOT, 'bin', 'sdata-sync.js'), join(dir, 'node_modules', '.bin', 'sdata-sync'));
+    // `npx sdata-sync` in the folder finds the command, as in a project that installed the package.
+    installCliCommand(dir);
     env = { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' };
     for (const k of ['DATABASE_URL', 'DATA_DIR', 'PUBLIC_BASE_URL']) delete env[k];
   });

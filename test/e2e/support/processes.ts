@@ -5,7 +5,7 @@
  * connection string).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +68,18 @@ export function childNodeArgs(opts: { tsx?: boolean } = {}): string[] {
 function cliCommand(): string[] {
   if (!process.env.SDATA_CLI_COMPILED) return [...childNodeArgs(), join(ROOT, 'src/cli/main.ts')];
   return [...childNodeArgs({ tsx: false }), join(resolve(ROOT, process.env.SDATA_CLI_COMPILED), 'src/cli/main.js')];
+}
+
+/**
+ * Puts an `sdata-sync` command in `dir/node_modules/.bin`, which `npx sdata-sync` finds there as in a
+ * project that installed the package: it runs the CLI the other processes of the test run (the compiled
+ * build), as an installed package's bin runs its compiled code.
+ */
+export function installCliCommand(dir: string): void {
+  const bin = join(dir, 'node_modules', '.bin');
+  mkdirSync(bin, { recursive: true });
+  const quoted = [process.execPath, ...cliCommand()].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  writeFileSync(join(bin, 'sdata-sync'), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
