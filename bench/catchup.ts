@@ -21,7 +21,8 @@
  * --cpu-prof DIR makes every child process write a V8 CPU profile (.cpuprofile) into DIR when it exits;
  * --trace makes the engine write one JSON line per HTTP request (method, URL, status, bytes, millis) to stderr.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { buildCompiledCli } from './support/compiledCli';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -285,13 +286,7 @@ async function main(): Promise<void> {
   });
   if (values['cpu-prof']) process.env.SDATA_CPU_PROF_DIR = values['cpu-prof'];
   if (values.trace) process.env.SDATA_BENCH_TRACE = '1';
-  if (!values['from-source']) {
-    // Compiled into a folder of the bench's own, so that no dist/ it leaves behind ever runs stale code.
-    const out = '.bench-out/dist';
-    process.stdout.write(`building into ${out}: the servers and the logger run compiled, as deployed\n`);
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'inherit' });
-    process.env.SDATA_CLI_COMPILED = out;
-  }
+  if (!values['from-source']) buildCompiledCli('the servers and the logger');
   const sizes = values.n.split(',').map(Number);
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];
   if (dbs.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--db postgres needs DATABASE_URL');

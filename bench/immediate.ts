@@ -17,7 +17,7 @@
  *
  * --json FILE also writes the figures of every database as JSON (an array of ImmediateCase), for bench/peer.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { buildCompiledCli } from './support/compiledCli';
 import { performance } from 'node:perf_hooks';
 import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -173,12 +173,7 @@ async function main(): Promise<void> {
     options: { n: { type: 'string', default: '1000' }, burst: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, db: { type: 'string' }, 'from-source': { type: 'boolean', default: false }, json: { type: 'string' } },
     allowPositionals: true,
   });
-  if (!values['from-source']) {
-    const out = '.bench-out/dist';
-    process.stdout.write(`building into ${out}: the servers and the engine run compiled, as deployed\n`);
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'inherit' });
-    process.env.SDATA_CLI_COMPILED = out;
-  }
+  if (!values['from-source']) buildCompiledCli('the servers and the engine');
   const dbs = (values.db ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',') as DatabaseKind[];
   const unknown = dbs.filter((d) => d !== 'pglite' && d !== 'postgres');
   if (unknown.length > 0) throw new Error(`--db takes pglite, postgres or pglite,postgres (not '${unknown.join(',')}')`);
