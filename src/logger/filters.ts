@@ -3,6 +3,7 @@ import { acceptedRequestId } from '../http/requestId';
 import { SDataError, type Severity } from '../protocol/diagnosis';
 import { runStates, type EventFilter, type RunFilter, type RunState } from './records';
 import { boundedIntegerOf } from '../protocol/boundedValues';
+import { readDate, readDatetime } from '../protocol/values';
 
 type Query = Record<string, unknown>;
 
@@ -25,11 +26,17 @@ function positiveInt(q: Query, name: string): number | undefined {
   return n;
 }
 
+/**
+ * An RFC 3339 date-time (no offset: UTC) or a date (its midnight, UTC), in the years 1 to 9999 (UTC) that a
+ * PostgreSQL timestamp holds as the ISO text it is sent as.
+ */
 function date(q: Query, name: string): Date | undefined {
   const v = one(q, name);
   if (v === undefined) return undefined;
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw bad(`${name} must be a date-time, not '${v}'`);
+  const day = readDate(v);
+  const iso = readDatetime(v) ?? (day ? `${day}T00:00:00.000Z` : undefined);
+  const d = iso === undefined ? undefined : new Date(iso);
+  if (!d || d.getUTCFullYear() < 1) throw bad(`${name} must be a date-time such as 2026-12-07T10:00:00Z, or a date, in the years 1 to 9999, not '${v.slice(0, 40)}'`);
   return d;
 }
 

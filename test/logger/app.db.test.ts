@@ -128,6 +128,17 @@ describeEachDatabase('event logger HTTP', (tdb) => {
     expect(calls[0]).toMatchObject({ run: { runName: 'nightly', kind: 'contacts', source: SOURCE }, events: [{ severity: 'Error', applicationCode: 'UnresolvedReference', httpStatus: 422 }] });
   });
 
+  it('takes since and until as date-times or dates in the years 1 to 9999, and refuses others with a diagnosis', async () => {
+    for (const [name, value] of [['until', '-000001-01-01'], ['since', '0000-01-01'], ['since', '0001-01-01T00:30:00+01:00'], ['until', '+010000-01-01T00:00:00Z'], ['since', 'yesterday'], ['since', '2026-02-30']]) {
+      const res = await request(logger.app).get('/logs/runs').query({ [name]: value });
+      expect([name, value, res.status]).toEqual([name, value, 400]);
+      expect(res.text).toContain('BadQueryParameter');
+    }
+    expect((await request(logger.app).get('/logs/runs').query({ since: '0001-01-01', until: '9999-12-31T23:59:59Z' })).status).toBe(200);
+    const sinceDay = await request(logger.app).get('/logs/events').query({ since: '2999-01-01' });
+    expect(childText(parseXml(sinceDay.text), NS.opensearch, 'totalResults')).toBe('0');
+  });
+
   it('answers bad requests with sdata diagnoses', async () => {
     const badSeverity = await request(logger.app).get('/logs/events').query({ severity: 'Loud' });
     expect(badSeverity.status).toBe(400);
