@@ -27,7 +27,7 @@ import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, unreada
 import { el, renderXml } from './write';
 import { childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
-export { syncEntryNode, syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
+export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
 
 const SYNC_MODES: readonly SyncMode[] = ['catchUp', 'immediate'];
 

@@ -14,7 +14,7 @@ export interface PlannedPort {
 }
 
 /** A port another process listens on (or that two of the command's own listeners would share). */
-export class PortInUse extends Error {
+class PortInUse extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PortInUse';

@@ -39,7 +39,7 @@ export function isDatasetPath(path: SDataPath | UpperPath): path is SDataPath {
 const badUrl = (message: string): SDataError => new SDataError(400, { sdataCode: 'BadUrlSyntax', message });
 
 /** One path segment percent-decoded; 400 BadUrlSyntax when its encoding is not valid or it holds U+0000 (no name or key can). */
-export function decodeSegment(raw: string): string {
+function decodeSegment(raw: string): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);

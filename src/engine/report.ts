@@ -57,7 +57,7 @@ export function loggerClient(client: SDataClient, l: LoggerDestination): { url: 
 }
 
 /** The diagnoses a failure is reported with: the engine's own (with the request id of the pass), then the endpoint's. */
-export function failureDiagnoses(err: unknown, requestId: string): Diagnosis[] {
+function failureDiagnoses(err: unknown, requestId: string): Diagnosis[] {
   const own: Diagnosis = { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'PassFailed', message: describeError(err), requestId };
   return [own, ...(err instanceof EndpointError ? err.diagnoses : [])];
 }

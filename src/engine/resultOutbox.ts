@@ -54,7 +54,7 @@ const signal = (): Queue['wentDown'] => {
 };
 
 /** A destination URL without credentials or query parameters. */
-export function destinationName(url: string): string {
+function destinationName(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

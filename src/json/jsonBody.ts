@@ -19,7 +19,7 @@ export const MAX_JSON_DEPTH = 8;
  * The nesting depth of a parsed JSON value (a scalar is 0) and the most keys of one of its objects, walked
  * without recursion; the walk stops at the first object over either limit.
  */
-export function jsonShape(value: unknown): { depth: number; keys: number } {
+function jsonShape(value: unknown): { depth: number; keys: number } {
   let depth = 0;
   let keys = 0;
   const stack: [unknown, number][] = [[value, 0]];

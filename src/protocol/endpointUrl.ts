@@ -24,7 +24,7 @@ function isLoopback(hostname: string): boolean {
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 /** Decodes escapes of unreserved characters and writes the others' hex digits in upper case. */
-export function normalisePercentEncoding(s: string): string {
+function normalisePercentEncoding(s: string): string {
   return s.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(c) ? c : `%${hex.toUpperCase()}`;

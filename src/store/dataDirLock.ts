@@ -22,8 +22,8 @@ const OWNER_NAME = 'sdata-sync.lock-owner.json';
 /** The holder refreshes the lock this often, whatever the stale time (the library's minimum). */
 const UPDATE_MILLIS = 1_000;
 /** proper-lockfile's least stale time. */
-export const MIN_STALE_SECONDS = 2;
-export const DEFAULT_STALE_SECONDS = 60;
+const MIN_STALE_SECONDS = 2;
+const DEFAULT_STALE_SECONDS = 60;
 
 interface Owner {
   pid: number;
