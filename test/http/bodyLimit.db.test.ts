@@ -3,8 +3,7 @@
  * sends several MB and reads a 413 with a diagnosis (the body is read and discarded, so the connection carries
  * the answer). The engine's routes take no body; it allows a small one (ENGINE_BODY_LIMIT_BYTES).
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
 import { engineSchema, loggerSchema } from '../../src/config/engineSchema';
@@ -14,6 +13,7 @@ import { inProcessLocks } from '../../src/engine/routeLock';
 import { createLoggerApp } from '../../src/logger/app';
 import { securityPolicy } from '../../src/security/policy';
 import { describeEachDatabase } from '../support/databases';
+import { closed, listening } from '../support/listening';
 import { openTestApp } from '../endpoint/support/app';
 import { testConfig } from '../endpoint/support/testConfig';
 
@@ -23,16 +23,6 @@ const EP = '/sdata/crm/test/-/accounts';
 const NOWHERE = 'http://127.0.0.1:9/sdata/crm/test/-/accounts';
 const open = securityPolicy({ users: [] }, '127.0.0.1');
 
-async function listening(app: RequestListener): Promise<{ server: Server; base: string }> {
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function closed(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
 
 /** Sends `bytes` bytes of XML-looking text; answers the status and the diagnosis' sdataCode. */
 async function post(url: string, bytes: number, method = 'POST', contentType = 'application/atom+xml'): Promise<[number, string | undefined]> {

@@ -4,8 +4,7 @@
  * is not affected; the wait ends; refusals are counted in `sdata_auth_refusals_total`. The endpoint server,
  * the event logger and the engine listener check passwords the same way.
  */
-import { createServer, request, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { diagnosesIn } from '../../src/atom/diagnosisXml';
 import { parseXml } from '../../src/atom/xml';
 import { engineSchema, loggerSchema } from '../../src/config/engineSchema';
@@ -16,6 +15,7 @@ import { inProcessLocks } from '../../src/engine/routeLock';
 import { createLoggerApp } from '../../src/logger/app';
 import { securityPolicy } from '../../src/security/policy';
 import { describeEachDatabase } from '../support/databases';
+import { closed, listening } from '../support/listening';
 import { openTestApp } from '../endpoint/support/app';
 import { testConfig } from '../endpoint/support/testConfig';
 import { basic, securitySection, type TestUser } from './support';
@@ -57,16 +57,6 @@ function get(base: string, path: string, who: { name: string; password: string }
 const wrong = (u: TestUser) => ({ name: u.name, password: `${u.password}-wrong` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function listening(app: RequestListener): Promise<{ server: Server; base: string }> {
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function closed(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
 
 /** The value of `sdata_auth_refusals_total{reason=...}` in a /metrics text. */
 function refusals(metricsText: string, reason: string): number {

@@ -9,7 +9,7 @@ import { describeEachDatabase } from '../support/databases';
 import { batchCreate, create, readAll, remove, update, valuesByUuid } from '../e2e/support/sdata';
 import { SDataClient } from '../../src/engine/sdataClient';
 import { runDistribution } from '../../src/engine/distribute';
-import { pass, startTableBacked, uniqueName, type TableBackedServer } from './support';
+import { pass, openTableBacked, type TableBackedServer } from './support';
 
 interface AccountRow {
   id: number;
@@ -30,9 +30,7 @@ describeEachDatabase('table-backed endpoint in the server database', (tdb) => {
   const failuresOf = async (kind: string): Promise<string> => (await (await fetch(`${t.erp}/${kind}/$failures`)).text()).replace(/&quot;/g, '"');
 
   beforeAll(async () => {
-    const db = await tdb.open();
-    app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-    t = await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') });
+    ({ t, app } = await openTableBacked(tdb));
   });
 
   afterAll(async () => {

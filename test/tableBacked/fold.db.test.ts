@@ -10,7 +10,7 @@ import { readAll } from '../e2e/support/sdata';
 import { applyPage } from '../../src/store/syncApply';
 import { updateResource } from '../../src/store/resources';
 import type { RegisteredEndpoint } from '../../src/store/endpoints';
-import { startTableBacked, uniqueName, type TableBackedServer } from './support';
+import { openTableBacked, type TableBackedServer } from './support';
 
 const OTHER = 'http://other.test/sdata/crm/test/-/accounts';
 
@@ -20,9 +20,7 @@ describeEachDatabase('the change log of a table-backed endpoint', (tdb) => {
   let accounts: RegisteredEndpoint;
 
   beforeAll(async () => {
-    const db = await tdb.open();
-    app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-    t = await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') });
+    ({ t, app } = await openTableBacked(tdb));
     accounts = t.server.runtime.catalog.endpoints.find((e) => e.def.app.name === 'erp' && e.def.kind.name === 'accounts')!;
   });
 

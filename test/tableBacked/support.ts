@@ -16,6 +16,7 @@ import { installStore } from '../../src/store/tableBacked/install';
 import { openTableStores } from '../../src/store/tableBacked/stores';
 import { demoConfig } from '../../src/config/demo';
 import { freePort } from '../e2e/support/processes';
+import type { TestDatabase } from '../support/databases';
 
 export const uniqueName = (prefix: string): string => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
@@ -74,6 +75,16 @@ export interface TableBackedServer {
   /** SQL as the application runs it (its own connection, no setting of ours). */
   sql<T = Record<string, unknown>>(text: string, bindings?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A fresh database of the block's kind with the table-backed server on it: the application's tables in its
+ * current schema (a test schema on PostgreSQL), the adapter's in a schema of its own.
+ */
+export async function openTableBacked(tdb: TestDatabase): Promise<{ t: TableBackedServer; app: string }> {
+  const db = await tdb.open();
+  const app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
+  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }), app };
 }
 
 /** Creates the application's tables, installs the capture, starts the server. */

@@ -7,16 +7,14 @@
 import { describeEachDatabase } from '../support/databases';
 import { readAll } from '../e2e/support/sdata';
 import { parseFailureFeed } from '../../src/atom/parkedFeeds';
-import { pass, startTableBacked, uniqueName, type TableBackedServer } from './support';
+import { pass, openTableBacked, type TableBackedServer } from './support';
 
 describeEachDatabase('table-backed values XML cannot carry', (tdb) => {
   let t: TableBackedServer;
   let app = '';
 
   beforeAll(async () => {
-    const db = await tdb.open();
-    app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-    t = await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') });
+    ({ t, app } = await openTableBacked(tdb));
   });
 
   afterAll(async () => {
