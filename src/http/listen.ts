@@ -52,9 +52,19 @@ export interface Listening {
   close(stop: StopOptions): Promise<void>;
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the 60 s idle timeout of common load
+ * balancers and proxies, and than any pause of the event loop (a starting server compiles PGlite for
+ * seconds), so that the server never closes a connection at the moment a client sends on it (a reset, not
+ * an answer). A stop closes idle connections at once, whatever this is.
+ */
+const KEEP_ALIVE_MILLIS = 65_000;
+
 export async function listenBehindGate(opts: ListenOptions): Promise<Listening> {
   const gate = new StartupGate();
   const server = createHttpServer(opts.tls).on('request', gate.listener);
+  server.keepAliveTimeout = KEEP_ALIVE_MILLIS;
+  server.headersTimeout = KEEP_ALIVE_MILLIS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
