@@ -39,7 +39,8 @@ describe.each(databases)('[%s] two-phase distribution between real processes', (
       targets: [target],
       client,
       twoPhase: true,
-      timeoutSeconds: 1,
+      // Time for the vote on a busy machine (a vote after it is Late); the batch's own timeout is twice this.
+      timeoutSeconds: 3,
       onPrepared: async () => {
         preparedAt = Date.now();
         await t.erp.server.proc.stop('SIGKILL');
@@ -47,7 +48,7 @@ describe.each(databases)('[%s] two-phase distribution between real processes', (
     });
     expect(s.targets[0]).toMatchObject({ vote: 'Ack', outcome: 'commitFailed' });
     // The batch's timeout (twice the engine's) passes while the target is down.
-    await new Promise((r) => setTimeout(r, Math.max(0, preparedAt + 2500 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, preparedAt + 6500 - Date.now())));
     await t.erp.restart();
     expect(await readAll(target)).toEqual([]);
     // At restart the batch is aborted: the resources it held take a change at once (no PreparedBatch 409).
