@@ -9,6 +9,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   maxWorkers: 3,
+  // The longest files first, on a fresh clone too (test/support/longestFirst.js).
+  testSequencer: '<rootDir>/test/support/longestFirst.js',
   verbose: true,
   // The ten slowest test files at the end of every run, so that a file growing slow shows.
   reporters: ['default', '<rootDir>/test/support/slowestFiles.js'],
