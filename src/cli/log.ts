@@ -1,5 +1,6 @@
 /** Structured JSON logs (pino) of every command, on stderr so that stdout carries the command's output. */
 import pino, { type Logger } from 'pino';
+import type { CommandSettings } from '../config/commandSettings';
 import type { Config } from '../config/schema';
 
 export function createLog(level: Config['log']['level'] = 'info', name = 'sdata-sync'): Logger {
@@ -7,6 +8,6 @@ export function createLog(level: Config['log']['level'] = 'info', name = 'sdata-
 }
 
 /** The log of a command that prints its own results: the configured level, but `info` quietened to `warn`. */
-export function commandLog(cfg: Config, name: string): Logger {
+export function commandLog(cfg: Pick<CommandSettings, 'log'>, name: string): Logger {
   return createLog(cfg.log.level === 'info' ? 'warn' : cfg.log.level, name);
 }

@@ -4,7 +4,7 @@
  * of the other site's next export). Exit 0 ok, 1 a file refused or a request failed, 2 bad usage.
  */
 import { writeFile } from 'node:fs/promises';
-import { loadConfig } from '../../config/load';
+import { loadCommandSettings } from '../../config/commandSettings';
 import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '../../engine/changeFiles';
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
@@ -28,7 +28,7 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
 
 function setup(config: string | undefined, name: string, user: string | undefined) {
   const auth = credentialOfOption(user);
-  const cfg = loadConfig(config);
+  const cfg = loadCommandSettings(config);
   const log = commandLog(cfg, `sdata-sync ${name}`);
   return { cfg, log, client: commandClient(cfg.engine, name, log, auth) };
 }

@@ -1,5 +1,5 @@
 /** What `sdata-sync pass` does (its options are declared in commands/pass.ts): one catch-up pass between two endpoints (or every kind of two applications). */
-import { loadConfig } from '../../config/load';
+import { loadCommandSettings } from '../../config/commandSettings';
 import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
@@ -44,7 +44,7 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
   const auth = credentialOfOption(o.user);
-  const cfg = loadConfig(o.config);
+  const cfg = loadCommandSettings(o.config);
   const log = commandLog(cfg, 'sdata-sync pass');
   const e = cfg.engine;
   const client = commandClient(e, o.runName, log, auth);
