@@ -74,6 +74,7 @@ describe('modules a command loads', () => {
     expect(code).toBe(0);
     expect([...new Set(files.map(packageOf).filter((p) => p !== undefined))]).toEqual(['commander']);
     expect(files.filter((f) => /^src\/cli\/actions\//.test(f))).toEqual([]);
-    expect([...new Set(files.map(srcFolderOf).filter((f) => f !== undefined && f !== 'cli'))].sort()).toEqual(['engine', 'protocol']);
+    expect([...new Set(files.map(srcFolderOf).filter((f) => f !== undefined && f !== 'cli'))].sort()).toEqual(['config', 'engine', 'protocol']);
+    expect(files.filter((f) => /^src\/config\//.test(f)).map((f) => f.replace(/\.[jt]s$/, ''))).toEqual(['src/config/packageFiles']); // the version
   });
 });

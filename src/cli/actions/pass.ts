@@ -45,7 +45,9 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
   const auth = credentialOfOption(o.user);
   const cfg = loadCommandSettings(o.config);
-  const log = commandLog(cfg, 'sdata-sync pass');
+  const progress = progressView();
+  // Log lines go through the progress view: above its bar, never through it.
+  const log = commandLog(cfg, 'sdata-sync pass', progress);
   const e = cfg.engine;
   const client = commandClient(e, o.runName, log, auth);
   let stop = false;
@@ -56,7 +58,6 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = progressView();
   let summary: PassSummary;
   try {
     summary = await runPass({
@@ -71,7 +72,7 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
       shouldStop: () => stop,
       onProgress: (p) => progress.update(p),
       // The pass's own line (route, outcome, counts, request id) at the configured level, beside the summary.
-      log: createLog(cfg.log.level, 'sdata-sync pass'),
+      log: createLog(cfg.log.level, 'sdata-sync pass', progress),
     });
   } catch (err) {
     if (!(err instanceof PassFailed)) throw err;
