@@ -10,7 +10,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the change files of import paths', () => {
   const out = join(dir, 'outbox');
   mkdirSync(out);
-  for (const name of ['000010.xml.gz', '000002.xml.gz', '000001.xml.gz', 'notes.txt', 'digest.xml']) {
+  // Written out of number order, whichever order the folder lists them in.
+  for (const name of ['000002.xml.gz', '000010.xml.gz', '000001.xml.gz', 'notes.txt', 'digest.xml']) {
     writeFileSync(join(out, name), '');
     writeFileSync(join(out, `${name}.sha256`), '');
   }
