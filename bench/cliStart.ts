@@ -3,7 +3,7 @@
  * Two endpoint servers (crm at A, erp at B, PGlite in memory, the compiled CLI) are started once; then
  * `sdata-sync pass` from A's accounts to B's (a pass with nothing to move), and `sdata-sync --help`, are run
  * --runs times (default 7) each, from the TypeScript sources through tsx (a checkout) and compiled (what
- * bin/sdata-sync.js runs after `npm run build`). Prints, for each, the median wall time from spawn to exit
+ * bin/sdata-sync.js runs after `npm run build`); the compiled pass also with a --config file. Prints, for each, the median wall time from spawn to exit
  * and the median CPU time (user + system) of the process: on a busy machine the CPU time is the steadier
  * figure.
  *
@@ -75,6 +75,9 @@ async function main(): Promise<void> {
     await timedRun([...fromBuild, ...pass]); // the servers' first pass (their first requests) is not measured
     await measure('pass, nothing to move, tsx', [...fromSource, ...pass], runs);
     await measure('pass, nothing to move, compiled', [...fromBuild, ...pass], runs);
+    // With a configuration file: YAML and the validation of the whole file are loaded too.
+    const withConfig = ['--config', writeYaml(dir, 'pass.yaml', { log: { level: 'warn' }, engine: { retry: { attempts: 3 } } })];
+    await measure('pass, compiled, with --config', [...fromBuild, ...pass, ...withConfig], runs);
     await measure('--help, tsx', [...fromSource, '--help'], runs);
     await measure('--help, compiled', [...fromBuild, '--help'], runs);
   } finally {

@@ -38,7 +38,6 @@
  *       - { name: conflicts, when: newConflict }
  */
 import { z } from 'zod';
-import { Cron } from 'croner';
 import { clientAuthSchema, tlsSchema } from './securitySchema';
 
 /** An http(s) URL without credentials in it (they go in `auth`, the password in the environment). */
@@ -47,9 +46,11 @@ const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) |
 /** An event logger: its URL, or its URL and the credentials to post with. */
 const loggerTarget = z.union([httpUrl, z.strictObject({ url: httpUrl, auth: clientAuthSchema.optional() })]);
 
+/** croner is loaded when a pattern is checked (a configuration without schedules does not load it). */
 const cronPattern = z.string().refine(
   (pattern) => {
     try {
+      const { Cron } = require('croner') as typeof import('croner');
       new Cron(pattern, { paused: true }).stop();
       return true;
     } catch {

@@ -4,13 +4,13 @@
  * refused by its own path, `server.prot: unknown key; did you mean 'port'?`, rather than ignored.
  */
 import { z } from 'zod';
-import { distance } from 'fastest-levenshtein';
 
 /** A suggestion is given when at least half of the longer name is kept (`prot` -> `port`, not `foo` -> `log`). */
 const MIN_SIMILARITY = 0.5;
 
 /** The known key closest to `key`, when one is close enough. */
 export function closestKey(key: string, known: Iterable<string>): string | undefined {
+  const { distance } = require('fastest-levenshtein') as typeof import('fastest-levenshtein'); // loaded for a refused key only
   let best: { name: string; similarity: number } | undefined;
   for (const name of known) {
     const similarity = 1 - distance(key.toLowerCase(), name.toLowerCase()) / Math.max(key.length, name.length);

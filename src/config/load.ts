@@ -1,7 +1,7 @@
 /** Reads, merges and validates the configuration; an error names the bad key and the reason. */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { configSchema, type Config } from './schema';
+import { logLevelOf } from './logLevel';
 import { demoConfig } from './demo';
 import { parseConfigDocument } from './issues';
 
@@ -52,7 +52,7 @@ function applyEnvironment(cfg: Config, env: NodeJS.ProcessEnv): Config {
   // The data folder of the process: the server's (storage) or the event logger's.
   if (env.DATA_DIR) out.storage.dataDir = out.logger.dataDir = env.DATA_DIR;
   if (env.PUBLIC_BASE_URL) out.server.publicBaseUrl = env.PUBLIC_BASE_URL;
-  if (env.LOG_LEVEL) out.log.level = env.LOG_LEVEL as Config['log']['level'];
+  out.log.level = logLevelOf(env, out.log.level);
   return out;
 }
 
@@ -67,7 +67,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // yaml is loaded only when a file is read (a command run without --config does not pay its load).
+    doc = (require('yaml') as typeof import('yaml')).parse(text);
   } catch (err) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
   }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SCALAR_TYPES } from '../protocol/propertyValues';
 import { engineSchema, loggerSchema } from './engineSchema';
-import { xmlLimitsSchema } from './xmlLimits';
+import { xmlLimitsSchema } from './xmlLimitsSchema';
 import { securitySchema, tlsSchema } from './securitySchema';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and hold only letters, digits, _ or -');

@@ -16,7 +16,7 @@
  * - Export writes each page as it arrives and import reads one file at a time: memory stays at one page.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { withFloorDigest } from '../atom/changeFile';
@@ -151,6 +151,21 @@ export async function readChangeFile(path: string): Promise<ChangeFile> {
   if (!expected) throw new ChangeFileError(path, 'MissingChecksum', `${basename(path)}.sha256 holds no SHA-256`);
   if (sha256(bytes) !== expected) throw new ChangeFileError(path, 'ChecksumMismatch', `its SHA-256 is not the one in ${basename(path)}.sha256: the file was changed after export`);
   return { xml, floor: feed.floor, ceiling: feed.ceiling, entries: feed.entries.length };
+}
+
+/**
+ * The change files that `paths` name, in order: a folder (an export's --out) stands for its change files in
+ * number order; a checksum file (`NAME.sha256`, as a shell glob of the folder lists them) is skipped, since
+ * it is read beside its change file.
+ */
+export async function changeFilesOf(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (path.endsWith('.sha256')) continue;
+    if (!(await stat(path).catch(() => undefined))?.isDirectory()) files.push(path);
+    else files.push(...(await readdir(path)).filter((n) => CHANGE_FILE.test(n)).sort().map((n) => join(path, n)));
+  }
+  return files;
 }
 
 export interface ImportOptions {

@@ -21,7 +21,7 @@ import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
@@ -68,7 +68,10 @@ export interface ClientOptions {
   requestId?: string;
 }
 
-/** A connection pool trusting the system's certificate authorities and those of a PEM file. */
+/**
+ * A connection pool trusting the system's certificate authorities and those of a PEM file. undici is loaded
+ * here, only when an engine.caFile is configured: a command that starts without one does not pay its load.
+ */
 export function trustingCaFile(caFile: string): Dispatcher {
   let pem: string;
   try {
@@ -76,6 +79,7 @@ export function trustingCaFile(caFile: string): Dispatcher {
   } catch (err) {
     throw new Error(`cannot read engine.caFile ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const { Agent } = require('undici') as typeof import('undici');
   return new Agent({ connect: { ca: [...rootCertificates, pem] } });
 }
 

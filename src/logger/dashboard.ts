@@ -16,13 +16,14 @@
  * them, and the header is not logged. Only endpoints the observer reads are called: the logger cannot be
  * made to send the header anywhere else.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseXml } from '../atom/xml';
 import type { LoggerConfig } from '../config/engineSchema';
+import { packageRoot } from '../config/packageFiles';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
@@ -32,14 +33,7 @@ import { pagingOf } from './filters';
 import type { LoggerMonitor } from './monitor';
 import { listRuns } from './store';
 
-/** The folder of the package (where package.json is), from the sources or the compiled code alike. */
-function packageRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-const ASSETS = join(packageRoot(__dirname), 'public', 'dashboard');
+const ASSETS = join(packageRoot(), 'public', 'dashboard');
 
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const resolveBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/), action: z.enum(['keep', 'dismiss']) }).strict();

@@ -1,5 +1,6 @@
 /** Exit codes of the command line: bad usage is 2 (unknown command or option, bad values, bad config). */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/program';
@@ -49,6 +50,8 @@ describe('sdata-sync command line', () => {
     [['engine', '--config', noRoutes]],
     [['engine', '--config', badConfig]],
     [['logger', '--port', 'eighty']],
+    [['serve', '--port', '70000']],
+    [['pass', '--sorce', APP_A]],
     [['distribute', '--source', `${APP_A}/accounts`]],
     [['distribute', '--source', APP_A, '--targets', APP_B]],
     [['distribute', '--source', `${APP_A}/accounts`, '--targets', `${APP_B}/accounts,not a url`]],
@@ -76,6 +79,48 @@ describe('sdata-sync command line', () => {
     expect(await main(['--help'])).toBe(0);
     expect(await main(['pass', '--help'])).toBe(0);
     expect(written(stdout)).toMatch(/--source <url>/);
+  });
+
+  it.each([[['--help']], [['pass', '--help']], [['import', '--help']]])('%j lists the exit codes', async (argv) => {
+    expect(await main(argv)).toBe(0);
+    expect(written(stdout)).toMatch(/Exit codes:\n\s+0 +ok\n\s+1 +failed: .*\n(.*\n)?\s+2 +bad usage: an unknown command or option/);
+  });
+
+  it('--version prints the version of the package', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await main(['--version'])).toBe(0);
+    expect(written(stdout)).toBe(`${version}\n`);
+  });
+
+  it.each([
+    [['pass', '--sorce', `${APP_A}/accounts`], '--sorce', '--source'],
+    [['pass', '--source', `${APP_A}/accounts`, '--target', `${APP_B}/accounts`, '--pagesize', '10'], '--pagesize', '--page-size'],
+    [['import', '--tarrget', `${APP_B}/accounts`, 'outbox'], '--tarrget', '--target'],
+    [['adapter', 'install', '--conig', 'sites.yaml'], '--conig', '--config'],
+  ])('an unknown option is reported as unknown, before a missing one: %j', async (argv, unknown, meant) => {
+    expect(await main(argv)).toBe(2);
+    expect(written(stderr)).toContain(`error: unknown option '${unknown}'`);
+    expect(written(stderr)).toContain(`(Did you mean ${meant}?)`);
+    expect(written(stderr)).not.toMatch(/required option/);
+  });
+
+  it('a missing option is still reported as missing', async () => {
+    expect(await main(['pass', '--source', `${APP_A}/accounts`])).toBe(2);
+    expect(written(stderr)).toMatch(/required option '--target <url>' not specified/);
+  });
+
+  it('serve --port chooses the port (a taken one is named as set by --port; nothing starts)', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      expect(await main(['serve', '--port', String(port)])).toBe(1);
+      expect(written(stderr)).toContain(`port ${port} on 127.0.0.1 (--port) is in use by another process`);
+      expect(await main(['serve', '--port', 'eighty'])).toBe(2);
+      expect(written(stderr)).toContain("--port: 'eighty' is not a port number");
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
   });
 
   it('exits 1 when a pass cannot reach its endpoints (a run-time failure, not bad usage)', async () => {

@@ -159,7 +159,7 @@ describeEachDatabase('change files', (tdb) => {
     expect(exported.code).toBe(0);
     const names = readdirSync(join(dir, 'out')).sort();
     expect(names).toEqual(['000001.xml.gz', '000001.xml.gz.sha256']);
-    const imported = await runCli(['import', '--target', B(), join(dir, 'out', '000001.xml.gz')]);
+    const imported = await runCli(['import', '--target', B(), join(dir, 'out')]); // the folder: its change files, not their .sha256
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/1 file imported: \d+ created/);
     expect((await readAll(B())).map((r) => r.values.name)).toContain('By the CLI');
@@ -168,5 +168,8 @@ describeEachDatabase('change files', (tdb) => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(join(dir, 'out', '000001.xml.gz'));
     expect((await runCli(['import', '--target', `${siteB.url}/sdata/b/test/-`, join(dir, 'out', '000001.xml.gz')])).code).toBe(2);
+    const empty = await runCli(['import', '--target', B(), join(dir, 'b-digest.xml.sha256')]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no change files/);
   }, 60_000);
 });

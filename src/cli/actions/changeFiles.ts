@@ -4,16 +4,16 @@
  * of the other site's next export). Exit 0 ok, 1 a file refused or a request failed, 2 bad usage.
  */
 import { writeFile } from 'node:fs/promises';
-import { loadConfig } from '../../config/load';
-import { ChangeFileError, exportChanges, importChanges, readDigestFile } from '../../engine/changeFiles';
+import { loadCommandSettings } from '../../config/commandSettings';
+import { ChangeFileError, changeFilesOf, exportChanges, importChanges, readDigestFile } from '../../engine/changeFiles';
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
 import { commandClient } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
-import { commandLog } from '../log';
-import { withProgress } from '../progress';
-import { CommandExit, endpointUrlOption } from '../usage';
+import { commandLog, type LogLines } from '../log';
+import { progressView, withProgress } from '../progress';
+import { CommandExit, endpointUrlOption, UsageError } from '../usage';
 
 /** Runs a change-file command: a refused file prints its diagnosis and exits 1. */
 async function reportingRefusals(work: () => Promise<void>): Promise<void> {
@@ -26,10 +26,11 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
   }
 }
 
-function setup(config: string | undefined, name: string, user: string | undefined) {
+/** The settings, log and client of a change-file command; its log lines go through `lines` (a progress view) when given. */
+function setup(config: string | undefined, name: string, user: string | undefined, lines?: LogLines) {
   const auth = credentialOfOption(user);
-  const cfg = loadConfig(config);
-  const log = commandLog(cfg, `sdata-sync ${name}`);
+  const cfg = loadCommandSettings(config);
+  const log = commandLog(cfg, `sdata-sync ${name}`, lines);
   return { cfg, log, client: commandClient(cfg.engine, name, log, auth) };
 }
 
@@ -46,11 +47,12 @@ export interface ExportCliOptions {
 export function runExport(o: ExportCliOptions): Promise<void> {
   return reportingRefusals(async () => {
     const source = endpointUrlOption(o.source, '--source');
-    const { cfg, client } = setup(o.config, 'export', o.user);
+    const view = progressView();
+    const { cfg, client } = setup(o.config, 'export', o.user, view);
     const floor = /^https?:\/\//.test(o.floor)
       ? parseDigestDocument(parseXml((await client.exchange('GET', serviceUrl(endpointUrlOption(o.floor, '--floor'), '$syncDigest'))).body))
       : await readDigestFile(o.floor);
-    const s = await withProgress({ type: 'kind', kind: 'export', source, target: o.out }, (update) =>
+    const s = await withProgress(view, { type: 'kind', kind: 'export', source, target: o.out }, (update) =>
       exportChanges({
         client,
         source,
@@ -71,11 +73,15 @@ export interface ImportCliOptions {
   user?: string;
 }
 
-export function runImport(files: string[], o: ImportCliOptions): Promise<void> {
+/** `paths`: an export's folder, or change files in order (checksum files among them are skipped). */
+export function runImport(paths: string[], o: ImportCliOptions): Promise<void> {
   return reportingRefusals(async () => {
     const target = endpointUrlOption(o.target, '--target');
-    const { client } = setup(o.config, 'import', o.user);
-    const s = await withProgress({ type: 'kind', kind: 'import', source: `${files.length} files`, target }, (update) =>
+    const files = await changeFilesOf(paths);
+    if (files.length === 0) throw new UsageError(`no change files (NNNNNN.xml or NNNNNN.xml.gz) in ${paths.join(', ')}`);
+    const view = progressView();
+    const { client } = setup(o.config, 'import', o.user, view);
+    const s = await withProgress(view, { type: 'kind', kind: 'import', source: `${files.length} file${files.length === 1 ? '' : 's'}`, target }, (update) =>
       importChanges({ client, target, files, onProgress: (p) => update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) }),
     );
     process.stdout.write(`${s.files} file${s.files === 1 ? '' : 's'} imported: ${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped\n`);

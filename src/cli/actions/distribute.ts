@@ -3,7 +3,7 @@
  * two-phase (all or nothing); or a distribution of the engine configuration by name (its targets, clusters
  * and phases). Exit 0 when every target has the changes, 1 when the distribution aborted or a target failed.
  */
-import { loadConfig } from '../../config/load';
+import { loadCommandSettings } from '../../config/commandSettings';
 import type { DistributionConfig } from '../../config/engineSchema';
 import type { DistributionSummary } from '../../engine/distributionSummary';
 import { runScope } from '../../engine/scope';
@@ -61,7 +61,7 @@ function describe(s: DistributionSummary): string {
 
 export async function runDistributeCommand(o: DistributeCliOptions): Promise<void> {
   if (o.name && !o.config) throw new UsageError('--name needs --config (the engine configuration holding engine.distributions)');
-  const cfg = loadConfig(o.config);
+  const cfg = loadCommandSettings(o.config);
   const scope = scopeOf(o, cfg.engine.distributions);
   const log = commandLog(cfg, 'sdata-sync distribute');
   const auth = credentialOfOption(o.user) ?? credentialOf(scope.auth);

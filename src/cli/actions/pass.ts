@@ -1,5 +1,5 @@
 /** What `sdata-sync pass` does (its options are declared in commands/pass.ts): one catch-up pass between two endpoints (or every kind of two applications). */
-import { loadConfig } from '../../config/load';
+import { loadCommandSettings } from '../../config/commandSettings';
 import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
@@ -44,8 +44,10 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
   const auth = credentialOfOption(o.user);
-  const cfg = loadConfig(o.config);
-  const log = commandLog(cfg, 'sdata-sync pass');
+  const cfg = loadCommandSettings(o.config);
+  const progress = progressView();
+  // Log lines go through the progress view: above its bar, never through it.
+  const log = commandLog(cfg, 'sdata-sync pass', progress);
   const e = cfg.engine;
   const client = commandClient(e, o.runName, log, auth);
   let stop = false;
@@ -56,7 +58,6 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = progressView();
   let summary: PassSummary;
   try {
     summary = await runPass({
@@ -71,7 +72,7 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
       shouldStop: () => stop,
       onProgress: (p) => progress.update(p),
       // The pass's own line (route, outcome, counts, request id) at the configured level, beside the summary.
-      log: createLog(cfg.log.level, 'sdata-sync pass'),
+      log: createLog(cfg.log.level, 'sdata-sync pass', progress),
     });
   } catch (err) {
     if (!(err instanceof PassFailed)) throw err;

@@ -24,12 +24,12 @@ export function exportCommand(): Command {
 
 export function importCommand(): Command {
   return new Command('import')
-    .description('post change files to a target in the order given (every file is checked first; a file that does not follow the target is refused with SyncGap)')
+    .description('post change files to a target, in number order from an export folder or in the order given (every file is checked first; a file that does not follow the target is refused with SyncGap)')
     .requiredOption('--target <url>', 'target endpoint URL', httpUrl)
-    .argument('<files...>', 'change files, in order')
+    .argument('<paths...>', "the export's folder (its change files in number order), or change files in order; .sha256 files are skipped")
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
     .option('--user <name>', USER_OPTION_HELP)
-    .action((files: string[], o: ImportCliOptions) => actions().runImport(files, o));
+    .action((paths: string[], o: ImportCliOptions) => actions().runImport(paths, o));
 }
 
 export function digestCommand(): Command {
