@@ -109,7 +109,7 @@ export class PassFailed extends Error {
   }
 }
 
-const zeroCounts = (): Counts => ({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 });
+const zeroCounts = (): Counts => ({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 });
 
 function addCounts(into: Counts, more: Counts): void {
   for (const k of Object.keys(into) as (keyof Counts)[]) into[k] += more[k];
@@ -324,6 +324,7 @@ function logPass(opts: PassOptions, s: PassSummary, outcome: 'done' | 'cut' | 'f
       conflicts: s.conflicts,
       failures: s.failures,
       skipped: s.skipped,
+      warnings: s.warnings,
       entries: s.entries,
       pages: s.pages,
       seconds: Math.round(s.seconds * 1000) / 1000,
