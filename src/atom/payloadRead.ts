@@ -38,7 +38,7 @@ export interface ReadPayload {
 export interface PayloadReading {
   payload: ReadPayload;
   diagnoses: Diagnosis[];
-  /** With `leaveOutUnknown`: one `IgnoredProperty` Warning per property element left out. */
+  /** With `leaveOutUnknown`: one `IgnoredProperty` Warning naming the property elements left out, if any. */
   warnings: Diagnosis[];
 }
 
@@ -62,11 +62,20 @@ function problem(applicationCode: string, message: string, payloadPath: string):
 /** What is done with a property element the kind does not declare (see ReadPayloadOptions.leaveOutUnknown). */
 type UnknownProperty = (e: XmlElement, parent: XmlElement, at: string) => void;
 
-function unknownPropertyReader(leaveOut: boolean, out: Diagnosis[], warnings: Diagnosis[]): UnknownProperty {
-  const named = (e: XmlElement, parent: XmlElement) => `<${e.name}>${e.ns && e.ns !== parent.ns ? ` in namespace ${e.ns}` : ''} is not a property of <${parent.name}>`;
-  if (!leaveOut) return (e, parent, at) => out.push(problem('UnknownProperty', named(e, parent), at));
-  return (e, parent, at) =>
-    warnings.push({ severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: `${named(e, parent)} here: its value was left out, and the target keeps its own`, payloadPath: at });
+/** At most this many left-out properties are named in an entry's IgnoredProperty warning (the rest are counted). */
+const NAMED_LEFT_OUT = 20;
+
+function unknownPropertyReader(leaveOut: boolean, out: Diagnosis[], leftOut: string[]): UnknownProperty {
+  if (leaveOut) return (_e, _parent, at) => leftOut.push(at);
+  return (e, parent, at) => out.push(problem('UnknownProperty', `<${e.name}>${e.ns && e.ns !== parent.ns ? ` in namespace ${e.ns}` : ''} is not a property of <${parent.name}>`, at));
+}
+
+/** One Warning for the properties left out of a payload (PROTOCOL.md 2.7), or none. */
+function leftOutWarnings(leftOut: string[]): Diagnosis[] {
+  if (leftOut.length === 0) return [];
+  const more = leftOut.length > NAMED_LEFT_OUT ? ` and ${leftOut.length - NAMED_LEFT_OUT} more` : '';
+  const message = `not properties of this kind here, left out (the target keeps its own values): ${leftOut.slice(0, NAMED_LEFT_OUT).join(', ')}${more}`;
+  return [{ severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message, payloadPath: leftOut[0] }];
 }
 
 const isTrue = (v: string | undefined): boolean => v !== undefined && (v.trim() === 'true' || v.trim() === '1');
@@ -219,13 +228,13 @@ export function readPayloadValues(payloadEl: XmlElement, kind: KindConfig, app: 
   const payload: ReadPayload = { deleted: false, values: {} };
   if (key !== undefined) payload.key = key;
   if (uuid !== undefined) payload.uuid = uuid;
-  const warnings: Diagnosis[] = [];
   if (isDeletedElement(payloadEl)) {
     payload.deleted = true;
-    return { payload, diagnoses: out, warnings };
+    return { payload, diagnoses: out, warnings: [] };
   }
   const partial = options.partial === true;
-  const unknown = unknownPropertyReader(options.leaveOutUnknown === true, out, warnings);
+  const leftOut: string[] = [];
+  const unknown = unknownPropertyReader(options.leaveOutUnknown === true, out, leftOut);
   const read = readProperties(payloadEl, layout.byName, path, out, unknown, (e, def, at) => {
     if (def.type === 'reference') return readReference(e, at, out);
     if (def.type === 'children') return readChildren(e, def, at, partial, out, unknown);
@@ -233,7 +242,7 @@ export function readPayloadValues(payloadEl: XmlElement, kind: KindConfig, app: 
   });
   payload.values = read.values;
   if (!partial) checkRequired(layout.properties, read, path, out);
-  return { payload, diagnoses: out, warnings };
+  return { payload, diagnoses: out, warnings: leftOutWarnings(leftOut) };
 }
 
 /** Reads a payload element; throws one 400 SDataError whose diagnoses list every problem found. */
