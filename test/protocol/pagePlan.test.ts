@@ -3,6 +3,7 @@
  * moves it by the per-entry rule; only the last page (no rel="next") merges the ceiling, in both modes.
  */
 import { planPage, type DecodedEntry } from '../../src/protocol/pagePlan';
+import type { Diagnosis } from '../../src/protocol/diagnosis';
 import type { Digest, SyncMode } from '../../src/protocol/types';
 import { digest, state, T0, ticks } from '../support/protocolFixtures';
 
@@ -45,7 +46,7 @@ describe('planPage: the target digest after a page', () => {
 });
 
 describe('planPage: what an applied or restamped version holds (PROTOCOL.md 2.7)', () => {
-  const ignored = { severity: 'Warning' as const, sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: 'left out: account/note' };
+  const ignored: Diagnosis = { severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: 'left out: account/note' };
   const stored = (tick: number, endpoint = S) => ({ key: 'K', uuid: 'u1', values: { name: 'Old', vatNumber: 'BE1' }, deleted: false, state: state(endpoint, tick) });
   const entry: DecodedEntry = { ...entryAt(5), uuid: 'u1', values: { name: 'New' }, warnings: [ignored] };
   const plan = (current: ReturnType<typeof stored>, targetPriority = 2) =>
