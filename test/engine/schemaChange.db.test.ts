@@ -108,11 +108,15 @@ describeEachDatabase('schemas that change', (tdb) => {
     expect(schemaWarnings()).toHaveLength(warned);
     // The new kind syncs; the new property travels with the next change of a resource.
     await create(`${crm}/notes`, 'note', { text: 'hello' }, '1');
-    const beta = (await byName(`${crm}/accounts`)).Beta;
-    await update(`${crm}/accounts`, beta.key, 'account', { name: 'Beta', vatNumber: 'BE2' });
+    const atCrm = await byName(`${crm}/accounts`);
+    await update(`${crm}/accounts`, atCrm.Beta.key, 'account', { name: 'Beta', vatNumber: 'BE2' });
+    // A full update that leaves a property it knows out clears it (nil), at the target too.
+    await update(`${crm}/accounts`, atCrm['Acme NV'].key, 'account', { name: 'Acme NV', vatNumber: 'BE1' });
     const s = await pass(crm, erp);
-    expect(s).toMatchObject({ state: 'done', entries: 2, created: 1, updated: 1, warnings: 0, failures: 0 });
-    expect((await byName(`${erp}/accounts`)).Beta.values).toMatchObject({ vatNumber: 'BE2' });
+    expect(s).toMatchObject({ state: 'done', entries: 3, created: 1, updated: 2, warnings: 0, failures: 0 });
+    const atErp = await byName(`${erp}/accounts`);
+    expect(atErp.Beta.values).toMatchObject({ vatNumber: 'BE2' });
+    expect(atErp['Acme NV'].values).toMatchObject({ email: '', vatNumber: 'BE1' });
     expect([...(await valuesByUuid(`${erp}/notes`)).values()]).toEqual([{ text: 'hello' }]);
     expect(schemaWarnings()).toHaveLength(warned);
   });
