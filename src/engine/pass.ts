@@ -18,6 +18,9 @@
  *
  * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
  *
+ * Before selecting, a catch-up pass compares the kind's schema version at both ends (schemaCheck.ts) and
+ * warns once when they differ; the pass runs the same either way.
+ *
  * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
  * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
  * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed once the

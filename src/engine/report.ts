@@ -10,7 +10,9 @@
  * that ends without posting a last page (cut, stopped, failed, or nothing to post) sends loggers one closing feed with no entries,
  * carrying the failure's diagnoses, so the logger's run record is closed and Errors reach its webhook.
  * Every failure of a pass, a push or a route that could not start is told to the loggers by `fail` (or
- * `reportFailure` when nothing was reported of it before). The reporter is given the client of the source
+ * `reportFailure` when nothing was reported of it before). A warning about the pass as a whole (its two ends
+ * declare the kind differently) goes to the loggers as a feed of no entries (`warn`); the run goes on.
+ * The reporter is given the client of the source
  * (its credentials go to the source's `$syncResults`); each logger gets its own credentials, or none.
  */
 import type { Logger } from 'pino';
