@@ -27,10 +27,14 @@ export function schemaDifference(kind: string, v: SchemaVersions): Diagnosis | u
   };
 }
 
-/** The schema version of an endpoint's kind, from `{ep}/$schema`; undefined when it shows none or cannot be read. */
+/**
+ * The schema version of an endpoint's kind, from `{ep}/$schema`, asked once (no retries: an end that does not
+ * answer fails the pass's own requests soon enough); undefined when it shows none or cannot be read.
+ */
 async function endpointSchemaVersion(client: SDataClient, endpointUrl: string): Promise<string | undefined> {
   try {
-    const answer = await client.exchange('GET', serviceUrl(endpointUrl, '$schema'));
+    const answer = await client.request('GET', serviceUrl(endpointUrl, '$schema'));
+    if (answer.status !== 200) return undefined;
     return parseSchemaKinds(parseXml(answer.body))[0]?.schemaVersion;
   } catch {
     return undefined;
