@@ -1,15 +1,16 @@
 /**
  * Turns the entries of a received sync feed into decoded entries for the page planner: each payload is
- * read against the kind's configuration; an entry whose payload is wrong (or has no UUID), or whose sync
+ * read against the kind's configuration (a property the kind does not declare is left out with a Warning,
+ * PROTOCOL.md 2.7); an entry whose payload is wrong (or has no UUID), or whose sync
  * metadata cannot be read (then it has no sync state), carries its diagnoses and is quarantined alone. The
  * raw form kept in quarantine is decoded again, against the kind as configured then, when it is retried
  * (store/syncApply.ts).
  */
 import type { ParsedSyncEntry, UnreadableSyncEntry } from './syncEntry';
-import { readPayload } from './payloadRead';
+import { readPayloadValues } from './payloadRead';
 import type { XmlElement } from './xml';
 import type { EndpointDef } from '../config/catalog';
-import { SDataError, type Diagnosis } from '../protocol/diagnosis';
+import type { Diagnosis } from '../protocol/diagnosis';
 import type { DecodedEntry } from '../protocol/pagePlan';
 import { NIL_UUID } from '../protocol/pageIdentity';
 import type { Digest, SyncState } from '../protocol/types';
@@ -29,11 +30,6 @@ export interface QuarantinedEntry {
   unreadable?: Diagnosis[];
 }
 
-function problemsOf(err: unknown): Diagnosis[] {
-  if (err instanceof SDataError) return err.diagnoses;
-  return [{ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'InvalidPayload', message: (err as Error).message }];
-}
-
 function uuidProblem(e: QuarantinedEntry): Diagnosis {
   const payloadPath = `entry[${e.index}]/payload`;
   if (!e.givenUuid) return { severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingUuid', message: 'the entry has no sdata:uuid', payloadPath };
@@ -44,23 +40,24 @@ function uuidProblem(e: QuarantinedEntry): Diagnosis {
 export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry {
   const problems: Diagnosis[] = [...(e.unreadable ?? [])];
   let values: unknown;
+  let warnings: Diagnosis[] = [];
   if (!e.uuid) problems.push(uuidProblem(e));
   if (!e.deleted) {
     if (!e.payload) {
       problems.push({ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: 'MissingPayload', message: 'the entry has no sdata:payload', payloadPath: `entry[${e.index}]` });
     } else {
-      try {
-        values = readPayload(e.payload, def.kind, def.app).values;
-      } catch (err) {
-        problems.push(...problemsOf(err));
-      }
+      // A property this kind does not declare is left out, with a Warning (PROTOCOL.md 2.7).
+      const read = readPayloadValues(e.payload, def.kind, def.app, { leaveOutUnknown: true });
+      if (read.diagnoses.length > 0) problems.push(...read.diagnoses);
+      else values = read.payload.values;
+      warnings = read.warnings;
     }
   }
   // The payload tree is kept only for an entry that may be quarantined (the only reader of `raw.payload`),
   // so a page's XML is not held while its writes run. A table-backed kind's table may still refuse a valid
   // entry (a constraint, a reference not here yet): its entries keep their payload.
   const raw: QuarantinedEntry = problems.length > 0 || def.kind.table ? e : { ...e, payload: undefined };
-  return { index: e.index, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, raw };
+  return { index: e.index, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, ...(warnings.length > 0 ? { warnings } : {}), raw };
 }
 
 /** Decodes one entry of a received sync feed (given to parseSyncFeed, so each entry is decoded as it is read). */

@@ -12,6 +12,8 @@
  * or `order/lines/line[2]/qty`): `readPayloadValues` returns them, `readPayload` throws one SDataError
  * listing them all. A sync target reports them per entry, so one bad entry fails alone. A payload element or
  * child row with more than MAX_PROPERTIES child elements is one TooManyProperties problem, its children unread.
+ * A sync target reads a peer's payload with `leaveOutUnknown` (PROTOCOL.md 2.7): a property element its kind
+ * does not declare is then no problem but a Warning (`IgnoredProperty`), and is left out of the values.
  */
 import { randomUUID } from 'node:crypto';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig } from '../config/schema';
@@ -36,11 +38,18 @@ export interface ReadPayload {
 export interface PayloadReading {
   payload: ReadPayload;
   diagnoses: Diagnosis[];
+  /** With `leaveOutUnknown`: one `IgnoredProperty` Warning naming the property elements left out, if any. */
+  warnings: Diagnosis[];
 }
 
 export interface ReadPayloadOptions {
   /** A partial payload (only the properties to change): required properties are not checked. Default false. */
   partial?: boolean;
+  /**
+   * A sync target reading a peer's payload (PROTOCOL.md 2.7): a property element the kind does not declare
+   * is left out of the values with a Warning, not refused. Default false (a client's payload: UnknownProperty).
+   */
+  leaveOutUnknown?: boolean;
 }
 
 /** The most child elements one payload element or child row may hold (JSON objects: keys, json/jsonBody.ts). */
@@ -48,6 +57,25 @@ export const MAX_PROPERTIES = 1000;
 
 function problem(applicationCode: string, message: string, payloadPath: string): Diagnosis {
   return { severity: 'Error', sdataCode: 'BadRequest', applicationCode, message, payloadPath };
+}
+
+/** What is done with a property element the kind does not declare (see ReadPayloadOptions.leaveOutUnknown). */
+type UnknownProperty = (e: XmlElement, parent: XmlElement, at: string) => void;
+
+/** At most this many left-out properties are named in an entry's IgnoredProperty warning (the rest are counted). */
+const NAMED_LEFT_OUT = 20;
+
+function unknownPropertyReader(leaveOut: boolean, out: Diagnosis[], leftOut: string[]): UnknownProperty {
+  if (leaveOut) return (_e, _parent, at) => leftOut.push(at);
+  return (e, parent, at) => out.push(problem('UnknownProperty', `<${e.name}>${e.ns && e.ns !== parent.ns ? ` in namespace ${e.ns}` : ''} is not a property of <${parent.name}>`, at));
+}
+
+/** One Warning for the properties left out of a payload (PROTOCOL.md 2.7), or none. */
+function leftOutWarnings(leftOut: string[]): Diagnosis[] {
+  if (leftOut.length === 0) return [];
+  const more = leftOut.length > NAMED_LEFT_OUT ? ` and ${leftOut.length - NAMED_LEFT_OUT} more` : '';
+  const message = `not properties of this kind here, left out (the target keeps its own values): ${leftOut.slice(0, NAMED_LEFT_OUT).join(', ')}${more}`;
+  return [{ severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message, payloadPath: leftOut[0] }];
 }
 
 const isTrue = (v: string | undefined): boolean => v !== undefined && (v.trim() === 'true' || v.trim() === '1');
@@ -129,6 +157,7 @@ function readProperties(
   byName: Map<string, PropertyConfig>,
   path: string,
   out: Diagnosis[],
+  unknown: UnknownProperty,
   readOne: (e: XmlElement, def: PropertyConfig, at: string) => ResourceValues[string] | undefined,
 ): PropertiesRead {
   const values: ResourceValues = {};
@@ -141,7 +170,7 @@ function readProperties(
     const at = `${path}/${e.name}`;
     const def = inPropertyNamespace(e, parent) ? byName.get(e.name) : undefined;
     if (!def) {
-      out.push(problem('UnknownProperty', `<${e.name}>${e.ns && e.ns !== parent.ns ? ` in namespace ${e.ns}` : ''} is not a property of <${parent.name}>`, at));
+      unknown(e, parent, at);
       continue;
     }
     if (seen.has(e.name)) {
@@ -155,7 +184,7 @@ function readProperties(
   return { values, given: seen };
 }
 
-function readChildren(e: XmlElement, def: Extract<PropertyConfig, { type: 'children' }>, path: string, partial: boolean, out: Diagnosis[]): ChildRow[] | undefined {
+function readChildren(e: XmlElement, def: Extract<PropertyConfig, { type: 'children' }>, path: string, partial: boolean, out: Diagnosis[], unknown: UnknownProperty): ChildRow[] | undefined {
   if (isNil(e)) return [];
   const { properties, byName } = layoutOf(def.properties);
   const rows: ChildRow[] = [];
@@ -173,7 +202,7 @@ function readChildren(e: XmlElement, def: Extract<PropertyConfig, { type: 'child
     if (uuid !== undefined && uuids.has(uuid)) out.push(problem('InvalidValue', `child UUID ${uuid} appears more than once`, `${at}/@sdata:uuid`));
     if (uuid !== undefined) uuids.add(uuid);
     if (isDeletedElement(row)) continue;
-    const read = readProperties(row, byName, at, out, (c, d, p) => readScalar(c, d as ScalarPropertyConfig, p, out));
+    const read = readProperties(row, byName, at, out, unknown, (c, d, p) => readScalar(c, d as ScalarPropertyConfig, p, out));
     if (!partial) checkRequired(properties, read, at, out);
     if (uuid !== undefined) rows.push({ uuid, values: read.values as Record<string, ScalarValue> });
   }
@@ -192,7 +221,7 @@ export function readPayloadValues(payloadEl: XmlElement, kind: KindConfig, app: 
   if (payloadEl.name !== kind.element || !acceptedPayloadNamespace(payloadEl.ns, app)) {
     const where = payloadEl.ns ? ` in namespace ${payloadEl.ns}` : '';
     out.push(problem('UnknownElement', `expected a <${kind.element}> payload element (in ${app.namespace}, ${NS.dynamic} or no namespace), not <${payloadEl.name}>${where}`, payloadEl.name));
-    return { payload: { deleted: false, values: {} }, diagnoses: out };
+    return { payload: { deleted: false, values: {} }, diagnoses: out, warnings: [] };
   }
   const key = attr(payloadEl, NS.sdata, 'key');
   const uuid = readUuidAttr(payloadEl, path, out);
@@ -201,17 +230,19 @@ export function readPayloadValues(payloadEl: XmlElement, kind: KindConfig, app: 
   if (uuid !== undefined) payload.uuid = uuid;
   if (isDeletedElement(payloadEl)) {
     payload.deleted = true;
-    return { payload, diagnoses: out };
+    return { payload, diagnoses: out, warnings: [] };
   }
   const partial = options.partial === true;
-  const read = readProperties(payloadEl, layout.byName, path, out, (e, def, at) => {
+  const leftOut: string[] = [];
+  const unknown = unknownPropertyReader(options.leaveOutUnknown === true, out, leftOut);
+  const read = readProperties(payloadEl, layout.byName, path, out, unknown, (e, def, at) => {
     if (def.type === 'reference') return readReference(e, at, out);
-    if (def.type === 'children') return readChildren(e, def, at, partial, out);
+    if (def.type === 'children') return readChildren(e, def, at, partial, out, unknown);
     return readScalar(e, def, at, out);
   });
   payload.values = read.values;
   if (!partial) checkRequired(layout.properties, read, path, out);
-  return { payload, diagnoses: out };
+  return { payload, diagnoses: out, warnings: leftOutWarnings(leftOut) };
 }
 
 /** Reads a payload element; throws one 400 SDataError whose diagnoses list every problem found. */

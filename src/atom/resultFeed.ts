@@ -5,15 +5,16 @@
  *   <feed xmlns="…Atom" xmlns:sdata xmlns:http xmlns:x …>
  *     <id>{ep}/$syncTarget('UUID')</id> <title/> <updated/> <link rel="self"/> <link rel="first"/>
  *     <x:runName/> <x:runStamp/> <x:source/> <x:target/> <x:kind/>     each when known
- *     <x:summary><x:created/> <x:updated/> <x:deleted/> <x:conflicts/> <x:failures/> <x:skipped/></x:summary>
- *                                                   the entries counted (EXT; readers of the head need no more)
+ *     <x:summary><x:created/> <x:updated/> <x:deleted/> <x:conflicts/> <x:failures/> <x:skipped/>
+ *                <x:warnings/></x:summary>          the entries counted (EXT; readers of the head need no more)
  *     <sdata:diagnosis>…</sdata:diagnosis>                              feed-level, e.g. a catch-up gap Warning
  *     <entry>
  *       <id>{the page entry's id}</id> <title/> <updated/> <x:uuid/>
  *       <http:httpMethod>POST | PUT | DELETE</http:httpMethod>        what the target did, when it changed data
  *       <http:httpStatus>201</http:httpStatus> <http:httpMessage>Created</http:httpMessage>
  *       <http:location>{ep}('K')</http:location> <http:etag/>
- *       <sdata:diagnosis>…</sdata:diagnosis>                          failures, conflicts (which side won), skips
+ *       <sdata:diagnosis>…</sdata:diagnosis>                          failures, conflicts (which side won), skips,
+ *                                                                     properties left out (IgnoredProperty)
  *     </entry>
  *   </feed>
  *
@@ -155,7 +156,10 @@ export function parseResultFeed(text: string, limits?: XmlLimits): ResultFeed {
   return feed;
 }
 
-/** Entries of a result feed counted by what happened to them; the six counts add up to the entries. */
+/**
+ * Entries of a result feed counted by what happened to them; the six counts from `created` to `skipped` add
+ * up to the entries. `warnings` counts across them (an entry applied with a warning is in `updated` too).
+ */
 export interface ResultSummary {
   created: number;
   updated: number;
@@ -163,6 +167,7 @@ export interface ResultSummary {
   conflicts: number;
   failures: number;
   skipped: number;
+  warnings: number;
 }
 
 /**
@@ -173,11 +178,14 @@ export interface ResultSummary {
  *   deleted    httpMethod DELETE
  *   created    httpMethod POST
  *   updated    httpMethod PUT
+ * and, besides its bucket, counts in `warnings` an entry not refused (httpStatus < 400) that carries a Warning
+ * other than a conflict's: a property the target does not know, left out of the payload (`IgnoredProperty`).
  */
 export function summariseResults(entries: readonly ResultEntry[]): ResultSummary {
-  const s: ResultSummary = { created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 };
+  const s: ResultSummary = { created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 };
   for (const e of entries) {
     const has = (code: string) => e.diagnoses.some((d) => d.applicationCode === code);
+    if (e.httpStatus < 400 && e.diagnoses.some((d) => d.severity === 'Warning' && d.applicationCode !== 'Conflict')) s.warnings += 1;
     if (e.httpStatus >= 400) s.failures += 1;
     else if (has('Conflict')) s.conflicts += 1;
     else if (e.httpStatus === 304 || has('Skipped') || e.httpMethod === undefined) s.skipped += 1;
@@ -188,9 +196,14 @@ export function summariseResults(entries: readonly ResultEntry[]): ResultSummary
   return s;
 }
 
-const SUMMARY_FIELDS = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'] as const satisfies readonly (keyof ResultSummary)[];
+/** The buckets: each entry is counted in exactly one. */
+const BUCKETS = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'] as const satisfies readonly (keyof ResultSummary)[];
+const SUMMARY_FIELDS = [...BUCKETS, 'warnings'] as const satisfies readonly (keyof ResultSummary)[];
 
-/** `<x:summary>` with one element per count. */
+/**
+ * `<x:summary>` with one element per count. A summary without `x:warnings` (an older writer) is not read:
+ * its feed's entries are counted instead.
+ */
 export function summaryNode(s: ResultSummary): XNode {
   return el('x:summary', undefined, ...SUMMARY_FIELDS.map((k) => el(`x:${k}`, undefined, s[k])));
 }
@@ -210,7 +223,7 @@ function readSummary(parent: XmlElement): ResultSummary | undefined {
 
 /** The number of entries a summary counts (each entry is in exactly one bucket). */
 export function summarisedEntries(s: ResultSummary): number {
-  return SUMMARY_FIELDS.reduce((n, k) => n + s[k], 0);
+  return BUCKETS.reduce((n, k) => n + s[k], 0);
 }
 
 /** What a result feed's entries came to: from its head's summary, or by reading every entry when it has none. */

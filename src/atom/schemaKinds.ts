@@ -3,7 +3,8 @@
  * atom/schemaXsd.ts writes (or a peer's): the engine takes the kinds to sync, and their order, from it.
  *
  *   <xs:element name="account" sme:role="resourceKind" sme:pluralName="accounts" sme:isSyncSource="true"
- *     sme:isSyncTarget="true" sme:syncConflictPriority="1" sme:syncOrder="1"/>   ->   one SchemaKind
+ *     sme:isSyncTarget="true" sme:syncConflictPriority="1" sme:syncOrder="1" x:schemaVersion="v1-…"/>
+ *                                                                                     ->   one SchemaKind
  */
 import { badRequest } from '../protocol/diagnosis';
 import { NS } from './namespaces';
@@ -19,6 +20,8 @@ export interface SchemaKind {
   isSyncSource: boolean;
   isSyncTarget: boolean;
   priority?: number;
+  /** `x:schemaVersion` (EXT, PROTOCOL.md 2.7): absent from a peer that does not write it. */
+  schemaVersion?: string;
 }
 
 function invalidSchema(message: string, path: string) {
@@ -52,6 +55,7 @@ export function parseSchemaKinds(root: XmlElement): SchemaKind[] {
       const element = attr(e, '', 'name') ?? '';
       const path = `schema/element[@name='${element}']`;
       const priority = integerAttr(e, 'syncConflictPriority', path);
+      const schemaVersion = attr(e, NS.x, 'schemaVersion')?.trim();
       return {
         name: attr(e, NS.sme, 'pluralName') ?? element,
         element,
@@ -59,6 +63,7 @@ export function parseSchemaKinds(root: XmlElement): SchemaKind[] {
         isSyncSource: booleanAttr(e, 'isSyncSource', path),
         isSyncTarget: booleanAttr(e, 'isSyncTarget', path),
         ...(priority === undefined ? {} : { priority }),
+        ...(schemaVersion ? { schemaVersion } : {}),
       };
     });
 }

@@ -4,7 +4,8 @@
  * atom/schemaKinds.ts (the engine's side: it loads no XSD writer).
  *
  *   <xs:element name="account" type="account--type" sme:role="resourceKind" sme:pluralName="accounts"
- *     sme:isSyncSource="true" sme:isSyncTarget="true" sme:syncConflictPriority="1" sme:syncOrder="1"/>
+ *     sme:isSyncSource="true" sme:isSyncTarget="true" sme:syncConflictPriority="1" sme:syncOrder="1"
+ *     x:schemaVersion="v1-…"/>          the version of what its payloads carry (EXT, config/schemaVersion.ts)
  *   <xs:complexType name="account--type">  <xs:all> one element per property </xs:all>  sdata attributes
  *   <xs:complexType name="account--list">  the kind's elements in sequence (SData's feed-of-kind type)
  *
@@ -18,11 +19,12 @@
  * is a small document about namespaces (elements in xs, attributes in sme, QName values resolved against the
  * default namespace), which a namespace-aware DOM states as it is, each element and `sme:` attribute
  * created in its namespace. It is written once per request, never on the feed path. The prefixes are the
- * ones declared on the root (`xs`, `sme`, `sdata`): SData clients read them literally.
+ * ones declared on the root (`xs`, `sme`, `sdata`, and `x` for the extension): SData clients read them literally.
  */
 import { create } from 'xmlbuilder2';
 import { PROTOCOL_FILTERS } from '../protocol/protocolFilters';
 import type { ApplicationConfig, KindConfig, PropertyConfig, ScalarPropertyConfig } from '../config/schema';
+import { kindSchemaVersion } from '../config/schemaVersion';
 import type { ScalarType } from '../protocol/propertyValues';
 import { NS } from './namespaces';
 
@@ -36,7 +38,7 @@ export interface SchemaKindDef {
 /** An element of the document being built. */
 type XsdNode = ReturnType<typeof create>;
 
-/** Attributes in writing order; a name `sme:*` is in the sme namespace, any other in none. */
+/** Attributes in writing order; a name `sme:*` is in the sme namespace, `x:*` in the extension's, any other in none. */
 type Attributes = Record<string, string | number | boolean>;
 
 /** Where namespace declarations (`xmlns`, `xmlns:*`) live in a DOM. */
@@ -56,6 +58,7 @@ function xs(parent: XsdNode, name: string, attributes: Attributes = {}): XsdNode
   const e = parent.ele(NS.xs, `xs:${name}`);
   for (const [qname, value] of Object.entries(attributes)) {
     if (qname.startsWith('sme:')) e.att(NS.sme, qname, String(value));
+    else if (qname.startsWith('x:')) e.att(NS.x, qname, String(value));
     else e.att(qname, String(value));
   }
   return e;
@@ -134,6 +137,7 @@ function kindElement(schema: XsdNode, def: SchemaKindDef): void {
     'sme:syncConflictPriority': def.priority,
     'sme:syncOrder': kind.syncOrder,
     'sme:protocolFilters': PROTOCOL_FILTERS.join(','),
+    'x:schemaVersion': kindSchemaVersion(kind),
   });
 }
 
@@ -145,6 +149,7 @@ export function schemaDocument(app: ApplicationConfig, defs: SchemaKindDef[]): s
     .att(XMLNS, 'xmlns:xs', NS.xs)
     .att(XMLNS, 'xmlns:sme', NS.sme)
     .att(XMLNS, 'xmlns:sdata', NS.sdata)
+    .att(XMLNS, 'xmlns:x', NS.x)
     .att(XMLNS, 'xmlns', app.namespace)
     .att('targetNamespace', app.namespace)
     .att('elementFormDefault', 'qualified');

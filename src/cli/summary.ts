@@ -4,7 +4,8 @@ import type { KindPassSummary, PassSummary } from '../engine/pass';
 function countsLine(s: KindPassSummary | PassSummary): string {
   return (
     `${s.entries} entries in ${s.pages} page${s.pages === 1 ? '' : 's'}, ${s.seconds.toFixed(2)} s (${s.entriesPerSecond} entries/s): ` +
-    `${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped`
+    `${s.created} created, ${s.updated} updated, ${s.deleted} deleted, ${s.conflicts} conflicts, ${s.failures} failures, ${s.skipped} skipped` +
+    (s.warnings > 0 ? ` (${s.warnings} with warnings)` : '')
   );
 }
 

@@ -19,7 +19,7 @@ export async function postBatch(req: Request, res: Response, ctx: ServiceContext
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('$batch needs an Atom feed of entries', 'MissingBody');
   const requests = parseBatchRequest(parseXml(body, { limits: ctx.runtime.cfg.xml }), def);
-  const ep = { id: ctx.endpoint.id, url: ctx.endpoint.url, keys: def.keys, table: ctx.endpoint.table };
+  const ep = { id: ctx.endpoint.id, url: ctx.endpoint.url, keys: def.keys, properties: def.kind.properties, table: ctx.endpoint.table };
   const results = await ctx.endpoint.db.transaction((trx) => runBatch(trx, ep, requests, { element: def.kind.element, user: requestUser(res) }));
   sendXml(res, 200, FEED_TYPE, batchResponseDocument(results, def));
 }

@@ -35,7 +35,7 @@ import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
 import type { ResourceTarget } from './serviceContext';
 
-const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, table: t.endpoint.table });
+const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, properties: t.endpoint.def.kind.properties, table: t.endpoint.table });
 
 /** `If-Match` as a list of entity tags; undefined when absent. */
 function ifMatchOf(req: Request): IfMatch {

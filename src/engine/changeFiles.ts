@@ -181,7 +181,7 @@ export interface ImportSummary extends ResultSummary {
 
 export async function importChanges(o: ImportOptions): Promise<ImportSummary> {
   for (const f of o.files) await readChangeFile(f); // every file checked before anything is applied
-  const totals: ImportSummary = { files: 0, created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 };
+  const totals: ImportSummary = { files: 0, created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 };
   let entriesDone = 0;
   for (const [i, f] of o.files.entries()) {
     const file = await readChangeFile(f);

@@ -188,8 +188,8 @@ async function runOnePhase(opts: DistributionOptions): Promise<Omit<Distribution
   for (const target of opts.targets) {
     try {
       const s = await runPass({ source: opts.source, target, client: opts.client, pageSize: opts.pageSize, log: opts.log });
-      const { created, updated, deleted, conflicts, failures, skipped } = s;
-      targets.push({ target, vote: 'Ack', outcome: 'done', diagnoses: [], counts: { created, updated, deleted, conflicts, failures, skipped } });
+      const { created, updated, deleted, conflicts, failures, skipped, warnings } = s;
+      targets.push({ target, vote: 'Ack', outcome: 'done', diagnoses: [], counts: { created, updated, deleted, conflicts, failures, skipped, warnings } });
     } catch (err) {
       targets.push({ target, vote: 'Failed', outcome: 'failed', diagnoses: err instanceof PassFailed ? failure(err.cause) : failure(err) });
     }

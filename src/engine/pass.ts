@@ -18,6 +18,9 @@
  *
  * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
  *
+ * Before selecting, a catch-up pass compares the kind's schema version at both ends (schemaCheck.ts) and
+ * warns once when they differ; the pass runs the same either way.
+ *
  * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
  * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
  * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed once the
@@ -38,6 +41,7 @@ import { describeError, EndpointError } from './errors';
 import { readFeedHead } from './syncPageHead';
 import { ENTRY_TYPE, FEED_TYPE, type Answer, type SDataClient } from './sdataClient';
 import { kindsToSync } from './kinds';
+import { endpointSchemaVersions, schemaDifference, type SchemaVersions } from './schemaCheck';
 import { reportFailure, ResultReporter, type LoggerDestination, type PassState } from './report';
 import type { ResultOutbox } from './resultOutbox';
 import { parseSDataUrl, serviceUrl } from './urls';
@@ -109,7 +113,7 @@ export class PassFailed extends Error {
   }
 }
 
-const zeroCounts = (): Counts => ({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 });
+const zeroCounts = (): Counts => ({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 });
 
 function addCounts(into: Counts, more: Counts): void {
   for (const k of Object.keys(into) as (keyof Counts)[]) into[k] += more[k];
@@ -162,8 +166,22 @@ export async function postTracked(client: SDataClient, endpoint: string, service
   return { answer, context: answer.location ?? serviceUrl(endpoint, `${service}('${trackingID}')`) };
 }
 
-async function runKindPass(opts: PassOptions, source: string, target: string, kind: string, budget: Budget): Promise<KindPassSummary> {
+/**
+ * A catch-up pass (not a push) warns once per kind whose two ends declare it differently (schemaCheck.ts),
+ * in the process log and to the event loggers. Endpoint URLs: both ends' `{ep}/$schema` are read for it.
+ */
+async function warnIfSchemasDiffer(opts: PassOptions, leg: PassLeg, reporter: ResultReporter): Promise<void> {
+  if (opts.floor) return;
+  const versions = leg.versions ?? (await endpointSchemaVersions(opts.client, leg.source, leg.target));
+  const warning = schemaDifference(leg.kind, versions);
+  if (!warning) return;
+  opts.log?.warn({ route: opts.route ?? opts.client.run.runName, source: leg.source, target: leg.target, kind: leg.kind, sourceSchema: versions.source, targetSchema: versions.target }, 'the two ends of the route declare the kind differently');
+  reporter.warn([{ ...warning, requestId: opts.client.requestId }]);
+}
+
+async function runKindPass(opts: PassOptions, leg: PassLeg, budget: Budget): Promise<KindPassSummary> {
   const { client, log } = opts;
+  const { source, target, kind } = leg;
   const started = performance.now();
   const counts = zeroCounts();
   const reporter = new ResultReporter({ source, target, kind }, opts);
@@ -189,6 +207,7 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   };
   opts.onProgress?.({ type: 'kind', kind, source, target });
   try {
+    await warnIfSchemasDiffer(opts, leg, reporter);
     // selecting
     const known = opts.floor;
     const floorBody = known ? digestEntryDocument(known, target, new Date().toISOString()) : (await client.exchange('GET', serviceUrl(target, '$syncDigest'))).body;
@@ -281,14 +300,22 @@ export function passIdentity(source: string, target: string): { source: string; 
   }
 }
 
+/** One kind of a pass: its two endpoints, and their schema versions when the application's `$schema` gave them. */
+export interface PassLeg {
+  source: string;
+  target: string;
+  kind: string;
+  versions?: SchemaVersions;
+}
+
 /** The (source, target, kind) endpoint pairs of a pass, in syncOrder. */
-export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'client' | 'kinds'>): Promise<{ source: string; target: string; kind: string }[]> {
+export async function passLegs(opts: Pick<PassOptions, 'source' | 'target' | 'client' | 'kinds'>): Promise<PassLeg[]> {
   const s = parseSDataUrl(opts.source);
   const t = parseSDataUrl(opts.target);
   if (s.level !== t.level) throw new Error('source and target must both be endpoint URLs or both application URLs');
   if (s.level === 'endpoint' && t.level === 'endpoint') return [{ source: s.endpointUrl, target: t.endpointUrl, kind: s.kind }];
   const kinds = await kindsToSync(opts.client, s.applicationUrl, t.applicationUrl, opts.kinds);
-  return kinds.map((k) => ({ source: `${s.applicationUrl}/${k.name}`, target: `${t.applicationUrl}/${k.name}`, kind: k.name }));
+  return kinds.map((k) => ({ source: `${s.applicationUrl}/${k.name}`, target: `${t.applicationUrl}/${k.name}`, kind: k.name, versions: k.versions }));
 }
 
 /**
@@ -324,6 +351,7 @@ function logPass(opts: PassOptions, s: PassSummary, outcome: 'done' | 'cut' | 'f
       conflicts: s.conflicts,
       failures: s.failures,
       skipped: s.skipped,
+      warnings: s.warnings,
       entries: s.entries,
       pages: s.pages,
       seconds: Math.round(s.seconds * 1000) / 1000,
@@ -347,7 +375,7 @@ async function passOf(opts: PassOptions, started: number): Promise<PassSummary> 
   for (const leg of legs) {
     if (done.length > 0 && (budget.pagesLeft <= 0 || opts.shouldStop?.())) break;
     try {
-      done.push(await runKindPass(opts, leg.source, leg.target, leg.kind, budget));
+      done.push(await runKindPass(opts, leg, budget));
     } catch (err) {
       if (err instanceof PassFailed) throw new PassFailed(aggregate(opts.source, opts.target, [...done, ...err.summary.kinds]), err.cause);
       throw err;

@@ -10,7 +10,9 @@
  * that ends without posting a last page (cut, stopped, failed, or nothing to post) sends loggers one closing feed with no entries,
  * carrying the failure's diagnoses, so the logger's run record is closed and Errors reach its webhook.
  * Every failure of a pass, a push or a route that could not start is told to the loggers by `fail` (or
- * `reportFailure` when nothing was reported of it before). The reporter is given the client of the source
+ * `reportFailure` when nothing was reported of it before). A warning about the pass as a whole (its two ends
+ * declare the kind differently) goes to the loggers as a feed of no entries (`warn`); the run goes on.
+ * The reporter is given the client of the source
  * (its credentials go to the source's `$syncResults`); each logger gets its own credentials, or none.
  */
 import type { Logger } from 'pino';
@@ -108,22 +110,21 @@ export class ResultReporter {
     for (const d of this.destinations) this.enqueue(d, d.isLogger ? withParams(d.url, meta) : d.url, resultFeed);
   }
 
+  /**
+   * Tells the loggers of a warning about the pass as a whole (the two ends' schemas differ): a feed of no
+   * entries with the warnings as feed-level diagnoses, in the run's place in the queue; the run goes on.
+   */
+  warn(diagnoses: Diagnosis[]): void {
+    const feed = this.feedOf(`Pass ${this.pass.source} -> ${this.pass.target}: warning`, diagnoses);
+    const meta = { ...this.pass, page: this.pages, state: 'running' };
+    for (const d of this.destinations) if (d.isLogger) this.enqueue(d, withParams(d.url, meta), feed);
+  }
+
   /** Closes the run at the loggers when no posted page did: a cut, stopped or failed pass. */
   close(state: Exclude<PassState, 'running'>, diagnoses: Diagnosis[] = []): void {
     if (this.lastState !== undefined && this.lastState !== 'running' && diagnoses.length === 0) return;
     this.lastState = state;
-    const feed = buildResultFeed({
-      id: `${this.pass.target}/$syncTarget`,
-      title: `Pass ${this.pass.source} -> ${this.pass.target} ended: ${state}`,
-      updated: new Date().toISOString(),
-      entries: [],
-      diagnoses,
-      runName: this.client.run.runName,
-      runStamp: this.client.run.runStamp,
-      source: this.pass.source,
-      target: this.pass.target,
-      kind: this.pass.kind,
-    });
+    const feed = this.feedOf(`Pass ${this.pass.source} -> ${this.pass.target} ended: ${state}`, diagnoses);
     const meta = { ...this.pass, page: this.pages + 1, state };
     for (const d of this.destinations) if (d.isLogger) this.enqueue(d, withParams(d.url, meta), feed);
   }
@@ -137,6 +138,22 @@ export class ResultReporter {
   async flush(): Promise<void> {
     await Promise.all(this.posted);
     if (this.ownOutbox) this.outbox.close();
+  }
+
+  /** A result feed of no entries about the pass, with feed-level diagnoses. */
+  private feedOf(title: string, diagnoses: Diagnosis[]): string {
+    return buildResultFeed({
+      id: `${this.pass.target}/$syncTarget`,
+      title,
+      updated: new Date().toISOString(),
+      entries: [],
+      diagnoses,
+      runName: this.client.run.runName,
+      runStamp: this.client.run.runStamp,
+      source: this.pass.source,
+      target: this.pass.target,
+      kind: this.pass.kind,
+    });
   }
 
   private enqueue(d: Destination, url: string, feed: string): void {

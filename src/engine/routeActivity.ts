@@ -44,7 +44,7 @@ export interface RouteRun {
 
 const MAX_RUNS = 50;
 
-const zero = (): RunCounts => ({ created: 0, updated: 0, deleted: 0, failures: 0, conflicts: 0, skipped: 0, entriesRead: 0 });
+const zero = (): RunCounts => ({ created: 0, updated: 0, deleted: 0, failures: 0, conflicts: 0, skipped: 0, warnings: 0, entriesRead: 0 });
 
 export class RouteActivity {
   private readonly runs = new Map<string, RouteRun>();

@@ -5,6 +5,7 @@
  * the one shape of a received page, from its decoding at `$syncTarget` to the store that applies it.
  *
  *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
+ *     applied and parked versions: the entry's properties over the target's (propertyMerge.ts)
  *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
  *   entry without a sync state (its sync metadata could not be read) ──> quarantine; the digest moves
  *     for it at the end of the feed only, with the ceiling
@@ -17,6 +18,8 @@ import { advanceForEntry, mergeAtEndOfFeed } from './digestUpdate';
 import { claimsOf, gapsIn, immediateGapsWithoutFloor } from './floorCeiling';
 import { compactKnowledge, knowledgeOnApply, knowledgeOnRestamp } from './knowledge';
 import { entryOf, priorityOf, withOwnEntry } from './digest';
+import { mergeReceivedValues } from './propertyMerge';
+import type { ResourceValues } from './propertyValues';
 
 /** A version of a resource as a target stores it. `values` is opaque here. */
 export interface StoredVersion {
@@ -41,6 +44,8 @@ export interface DecodedEntry {
   deleted: boolean;
   values?: unknown;
   problems: Diagnosis[];
+  /** What was left out of the payload (properties this target does not know, PROTOCOL.md 2.7): reported, not refused. */
+  warnings?: Diagnosis[];
   /** The entry whole as received, kept when it is quarantined. */
   raw: unknown;
   /** A quarantined entry tried again: decided against the ceiling it came with; the digest already moved for it. */
@@ -128,6 +133,16 @@ const conflictDiagnosis = (winner: 'source' | 'target', reason: string): Diagnos
   message: `${winner === 'source' ? "the feed's version won" : "the target's version was kept"}: ${reason}; the other version is parked at $conflicts`,
 });
 
+/**
+ * The values of the version an entry brings, as the target stores them: the entry's properties over the
+ * target's live version (PROTOCOL.md 2.7); a deleted entry's as they came (none).
+ */
+function receivedValues(entry: DecodedEntry, cur: StoredVersion | undefined): unknown {
+  if (entry.deleted || !entry.values) return entry.values;
+  const kept = cur && !cur.deleted ? (cur.values as ResourceValues) : undefined;
+  return mergeReceivedValues(kept, entry.values as ResourceValues);
+}
+
 function methodFor(before: StoredVersion | undefined, after: { deleted: boolean }): 'POST' | 'PUT' | 'DELETE' {
   if (after.deleted) return 'DELETE';
   return !before || before.deleted ? 'POST' : 'PUT';
@@ -157,18 +172,20 @@ export function planPage(input: PageInput): PagePlan {
     } else if (!d || !entry.uuid || !state || entry.problems.length > 0) {
       result = { entry, outcome: { kind: 'quarantined' }, diagnoses: entry.problems };
     } else {
+      const values = receivedValues(entry, cur);
+      const warnings = entry.warnings ?? [];
       if (d.outcome === 'apply') {
         const stored: StoredVersion = {
           key: cur?.key,
           uuid: entry.uuid,
-          values: entry.values,
+          values,
           deleted: entry.deleted,
           state,
           knowledge: knowledgeOnApply(sourceCeiling, entry.knowledge),
         };
-        result = { entry, outcome: { kind: 'applied', method: methodFor(cur, entry) }, diagnoses: [], stored };
+        result = { entry, outcome: { kind: 'applied', method: methodFor(cur, entry) }, diagnoses: warnings, stored };
       } else {
-        const incoming: StoredVersion = { key: cur?.key, uuid: entry.uuid, values: entry.values, deleted: entry.deleted, state, knowledge: entry.knowledge };
+        const incoming: StoredVersion = { key: cur?.key, uuid: entry.uuid, values, deleted: entry.deleted, state, knowledge: entry.knowledge };
         const target = cur!;
         const [winner, loser] = d.winner === 'source' ? [incoming, target] : [target, incoming];
         const stored: StoredVersion = {
@@ -185,7 +202,7 @@ export function planPage(input: PageInput): PagePlan {
         result = {
           entry,
           outcome: { kind: 'conflict', winner: d.winner, method: methodFor(cur, stored), reason: d.reason },
-          diagnoses: [conflictDiagnosis(d.winner, d.reason)],
+          diagnoses: [conflictDiagnosis(d.winner, d.reason), ...warnings],
           stored,
         };
       }

@@ -13,6 +13,8 @@ import type { DbOrTx, Tx } from './db';
 import type { KeyStyle } from '../config/schema';
 import type { Digest, SyncState } from '../protocol/types';
 import { SDataError } from '../protocol/diagnosis';
+import { fullUpdateValues, type DeclaredProperties } from '../protocol/propertyMerge';
+import type { ResourceValues as PayloadValues } from '../protocol/propertyValues';
 import { lockClock, takeTicks } from './clock';
 import { allocateKeys } from './keys';
 import { refuseLockedUuids } from './preparedBatches';
@@ -39,6 +41,8 @@ export interface LocalEndpoint {
   id: number;
   url: string;
   keys: KeyStyle;
+  /** The kind's declared properties: a full update gives every one it leaves out as null (PROTOCOL.md 2.7). */
+  properties?: DeclaredProperties;
   /** A table-backed endpoint: every local change also writes the application's table. */
   table?: AppTable;
 }
@@ -244,7 +248,7 @@ export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, va
   await lockAppRow(trx, ep, key);
   const current = await lockedLiveResource(trx, ep, key, ifMatch);
   if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
-  return writeLocalChange(trx, ep, current, values, false, opts.user);
+  return writeLocalChange(trx, ep, current, ep.properties ? (fullUpdateValues(ep.properties, values as PayloadValues) as ResourceValues) : values, false, opts.user);
 }
 
 /** Deletes a live resource, leaving a tombstone with the new sync state (DELETE); takes a tick. */

@@ -146,4 +146,18 @@ describe('readPayload', () => {
     const e = payloadXml(`<account xmlns="${NS.dynamic}" sdata:uuid="${UUID_A}" sdata:isDeleted="true"/>`);
     expect(readPayload(e, accounts, crm)).toEqual({ uuid: UUID_A, deleted: true, values: {} });
   });
+
+  it('leaves out, with one IgnoredProperty warning, property elements a sync target does not know (PROTOCOL.md 2.7)', () => {
+    const body = order(`<number>N1</number><vatNumber>BE1</vatNumber><x:note xmlns:x="urn:x">n</x:note><lines><line sdata:uuid="${UUID_A}"><product>P</product><colour>red</colour></line></lines>`);
+    const strict = readPayloadValues(payloadXml(body), ordersKind, crm);
+    expect(strict.diagnoses.map((d) => d.applicationCode)).toEqual(['UnknownProperty', 'UnknownProperty', 'UnknownProperty']);
+    const tolerant = readPayloadValues(payloadXml(body), ordersKind, crm, { leaveOutUnknown: true });
+    expect(tolerant.diagnoses).toEqual([]);
+    expect(tolerant.payload.values).toEqual({ number: 'N1', lines: [{ uuid: UUID_A, values: { product: 'P' } }] });
+    expect(tolerant.warnings).toEqual([
+      expect.objectContaining({ severity: 'Warning', applicationCode: 'IgnoredProperty', payloadPath: 'order/vatNumber', message: expect.stringContaining('order/vatNumber, order/note, order/lines/line[1]/colour') }),
+    ]);
+    // A known property that is wrong is still a problem.
+    expect(readPayloadValues(payloadXml(order('<number>N1</number><quantity>ten</quantity><vatNumber>BE1</vatNumber>')), ordersKind, crm, { leaveOutUnknown: true }).diagnoses.map((d) => d.applicationCode)).toEqual(['InvalidValue']);
+  });
 });

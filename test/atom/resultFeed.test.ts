@@ -99,7 +99,7 @@ describe('buildResultFeed and parseResultFeed', () => {
 
 describe('summariseResults', () => {
   it('counts each entry once: failures, conflicts, skips, then deletes, creates and updates', () => {
-    expect(summariseResults(entries)).toEqual({ created: 1, updated: 1, deleted: 1, conflicts: 1, failures: 1, skipped: 1 });
+    expect(summariseResults(entries)).toEqual({ created: 1, updated: 1, deleted: 1, conflicts: 1, failures: 1, skipped: 1, warnings: 0 });
   });
 
   const e = (httpStatus: number, httpMethod?: ResultEntry['httpMethod'], diagnoses: Diagnosis[] = []): ResultEntry => ({ httpStatus, httpMessage: '', httpMethod, diagnoses });
@@ -115,11 +115,26 @@ describe('summariseResults', () => {
   ])('%s', (_label, entry, bucket) => {
     const counts = summariseResults([entry]);
     expect(counts[bucket]).toBe(1);
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(summarisedEntries(counts)).toBe(1);
+    expect(counts.warnings).toBe(0);
+  });
+
+  const ignored: Diagnosis = { severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: 'left out: account/vatNumber', payloadPath: 'account/vatNumber' };
+  it.each<[string, ResultEntry, keyof ReturnType<typeof summariseResults>, number]>([
+    ['an update that left a property out', e(200, 'PUT', [ignored]), 'updated', 1],
+    ['a create that left a property out', e(201, 'POST', [ignored]), 'created', 1],
+    ['a conflict the feed won that left a property out', e(200, 'PUT', [{ ...conflict, severity: 'Info' }, ignored]), 'conflicts', 1],
+    ["a conflict the target's version won (a Warning, but a conflict's)", e(200, 'PUT', [conflict]), 'conflicts', 0],
+    ['a quarantined entry with a warning too', e(422, undefined, [invalid, ignored]), 'failures', 0],
+  ])('counts warnings besides the buckets: %s', (_label, entry, bucket, warnings) => {
+    const counts = summariseResults([entry]);
+    expect(counts[bucket]).toBe(1);
+    expect(summarisedEntries(counts)).toBe(1);
+    expect(counts.warnings).toBe(warnings);
   });
 
   it('is all zeros for no entries', () => {
-    expect(summariseResults([])).toEqual({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 });
+    expect(summariseResults([])).toEqual({ created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 });
   });
 });
 
@@ -137,7 +152,15 @@ describe('readResultSummary', () => {
   it('counts the entries of a result feed without a summary (another SData target)', () => {
     const text = buildResultFeed(feed).replace(/<x:summary>.*?<\/x:summary>/, '');
     expect(text).not.toContain('summary');
-    expect(readResultSummary(text)).toEqual({ created: 1, updated: 1, deleted: 1, conflicts: 1, failures: 1, skipped: 1 });
+    expect(readResultSummary(text)).toEqual({ created: 1, updated: 1, deleted: 1, conflicts: 1, failures: 1, skipped: 1, warnings: 0 });
+  });
+
+  it('writes the warnings count in the head, and counts the entries of a summary without one (an older writer)', () => {
+    const warned: ResultEntry = { httpStatus: 200, httpMessage: 'OK', httpMethod: 'PUT', diagnoses: [{ severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: 'left out' }] };
+    const text = buildResultFeed({ ...feed, entries: [...entries, warned] });
+    expect(text).toContain('<x:warnings>1</x:warnings>');
+    expect(readResultSummary(text)).toMatchObject({ updated: 2, warnings: 1 });
+    expect(readResultSummary(text.replace('<x:warnings>1</x:warnings>', ''))).toMatchObject({ updated: 2, warnings: 1 });
   });
 
   it('does not trust a summary with a count that is not a whole number, and counts the entries instead', () => {

@@ -3,6 +3,7 @@ import { schemaDocument } from '../../src/atom/schemaXsd';
 import { parseSchemaKinds } from '../../src/atom/schemaKinds';
 import { attr, child, childrenNamed, parseXml, type XmlElement } from '../../src/atom/xml';
 import { endpointDefs } from '../../src/config/catalog';
+import { kindSchemaVersion } from '../../src/config/schemaVersion';
 import { SDataError } from '../../src/protocol/diagnosis';
 import { config, crm } from './fixtures';
 
@@ -19,13 +20,19 @@ describe('schemaDocument', () => {
     expect(attr(schema, '', 'elementFormDefault')).toBe('qualified');
   });
 
-  it('writes the prefixes xs, sme and sdata as SData clients read them, declared on the root only', () => {
+  it('writes the prefixes xs, sme, sdata and x as SData clients read them, declared on the root only', () => {
     const text = schemaDocument(crm, defs);
-    const root = `<?xml version="1.0" encoding="UTF-8"?><xs:schema xmlns:xs="${NS.xs}" xmlns:sme="${NS.sme}" xmlns:sdata="${NS.sdata}" xmlns="${crm.namespace}" targetNamespace="${crm.namespace}" elementFormDefault="qualified">`;
+    const root = `<?xml version="1.0" encoding="UTF-8"?><xs:schema xmlns:xs="${NS.xs}" xmlns:sme="${NS.sme}" xmlns:sdata="${NS.sdata}" xmlns:x="${NS.x}" xmlns="${crm.namespace}" targetNamespace="${crm.namespace}" elementFormDefault="qualified">`;
     expect(text.startsWith(root)).toBe(true);
-    expect(text.match(/xmlns/g)).toHaveLength(4);
+    expect(text.match(/xmlns/g)).toHaveLength(5);
     expect(new Set([...text.matchAll(/<\/?([\w-]+):/g)].map((m) => m[1]))).toEqual(new Set(['xs']));
-    expect(new Set([...text.matchAll(/\s([\w-]+):[\w-]+="/g)].map((m) => m[1]))).toEqual(new Set(['xmlns', 'sme']));
+    expect(new Set([...text.matchAll(/\s([\w-]+):[\w-]+="/g)].map((m) => m[1]))).toEqual(new Set(['xmlns', 'sme', 'x']));
+  });
+
+  it("gives every kind element its schema version (EXT), the hash of what its payloads carry", () => {
+    const account = named(schema, 'element', 'account');
+    expect(attr(account, NS.x, 'schemaVersion')).toBe(kindSchemaVersion(defs[0].kind));
+    expect(attr(account, NS.x, 'schemaVersion')).toMatch(/^v1-[0-9a-f]{16}$/);
   });
 
   it('declares every kind element with the sme sync attributes', () => {
@@ -88,9 +95,9 @@ describe('schemaDocument', () => {
 describe('parseSchemaKinds', () => {
   it('reads the kinds back with their sync flags, order and priority', () => {
     expect(parseSchemaKinds(schema)).toEqual([
-      { name: 'accounts', element: 'account', syncOrder: 1, isSyncSource: true, isSyncTarget: true, priority: 1 },
-      { name: 'contacts', element: 'contact', syncOrder: 2, isSyncSource: true, isSyncTarget: true, priority: 1 },
-      { name: 'orders', element: 'order', syncOrder: 3, isSyncSource: true, isSyncTarget: false, priority: 3 },
+      { name: 'accounts', element: 'account', syncOrder: 1, isSyncSource: true, isSyncTarget: true, priority: 1, schemaVersion: kindSchemaVersion(defs[0].kind) },
+      { name: 'contacts', element: 'contact', syncOrder: 2, isSyncSource: true, isSyncTarget: true, priority: 1, schemaVersion: kindSchemaVersion(defs[1].kind) },
+      { name: 'orders', element: 'order', syncOrder: 3, isSyncSource: true, isSyncTarget: false, priority: 3, schemaVersion: kindSchemaVersion(defs[2].kind) },
     ]);
   });
 

@@ -103,7 +103,10 @@ describeEachDatabase('SData JSON', (tdb) => {
     const put = await asJsClient(t.http().put(`${ORDERS}('${entry.$key}')`), false).set('If-Match', String(entry.$etag)).set('Content-Type', 'application/json').send(JSON.stringify(changed));
     expect(put.status).toBe(200);
     const updated = processFeed(put.body).$resources[0];
-    expect(updated).toEqual({ ...entry, total: '99.90', paid: null, $etag: expect.any(String), $updated: expect.any(String), $descriptor: expect.any(String) });
+    // A full update: a row's properties it leaves out are null (PROTOCOL.md 2.7).
+    const [bolt, nut] = (entry.lines as { $resources: Record<string, unknown>[] }).$resources;
+    const lines = { $resources: [bolt, { ...nut, price: null, shipped: null, due: null, at: null }] };
+    expect(updated).toEqual({ ...entry, total: '99.90', paid: null, lines, $etag: expect.any(String), $updated: expect.any(String), $descriptor: expect.any(String) });
     expect(updated.$etag).not.toBe(entry.$etag);
 
     const stale = await asJsClient(t.http().put(`${ORDERS}('${entry.$key}')`), false).set('If-Match', String(entry.$etag)).set('Content-Type', 'application/json').send(JSON.stringify(changed));

@@ -148,7 +148,8 @@ describeEachDatabase('resources over HTTP', (tdb) => {
       const changed = order(`<number>O-1b</number><paid>false</paid><lines><line sdata:uuid="${lineB}"><product>Gadget 2</product><qty>0</qty></line></lines>`);
       const put = await asText(t.http().put(path(`${ep}('${key}')`)).set('If-Match', etag1).send(changed)).expect(200);
       const p2 = payloadOf(xmlOf(put));
-      expect([prop(p2, 'number'), prop(p2, 'paid'), prop(p2, 'quantity'), prop(p2, 'total')]).toEqual(['O-1b', 'false', undefined, undefined]);
+      // A full update: the properties it leaves out are nil (PROTOCOL.md 2.7).
+      expect([prop(p2, 'number'), prop(p2, 'paid'), prop(p2, 'quantity'), prop(p2, 'total')]).toEqual(['O-1b', 'false', '', '']);
       expect(put.headers.etag).not.toBe(etag1);
       const again = payloadOf(xmlOf(await asText(t.http().get(path(`${ep}('${key}')`))).expect(200)));
       const lines2 = childrenNamed(again.children.find((c) => c.name === 'lines'), 'urn:sdata-sync:demo', 'line');

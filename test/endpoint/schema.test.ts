@@ -17,7 +17,7 @@ describeEachDatabase('$schema', (tdb) => {
     const res = await asText(t.http().get('/sdata/erp/test/-/orders/%24schema')).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/xml/);
     const xsd = xmlOf(res);
-    expect(parseSchemaKinds(xsd)).toEqual([{ name: 'orders', element: 'order', syncOrder: 3, isSyncSource: true, isSyncTarget: true, priority: 2 }]);
+    expect(parseSchemaKinds(xsd)).toEqual([{ name: 'orders', element: 'order', syncOrder: 3, isSyncSource: true, isSyncTarget: true, priority: 2, schemaVersion: expect.stringMatching(/^v1-[0-9a-f]{16}$/) }]);
     const orderType = childrenNamed(xsd, NS.xs, 'complexType').find((c) => attr(c, '', 'name') === 'order--type')!;
     const props = orderType.children[0].children.map((e) => [attr(e, '', 'name'), attr(e, '', 'type')]);
     expect(props).toEqual(

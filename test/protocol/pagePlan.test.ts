@@ -3,6 +3,7 @@
  * moves it by the per-entry rule; only the last page (no rel="next") merges the ceiling, in both modes.
  */
 import { planPage, type DecodedEntry } from '../../src/protocol/pagePlan';
+import type { Diagnosis } from '../../src/protocol/diagnosis';
 import type { Digest, SyncMode } from '../../src/protocol/types';
 import { digest, state, T0, ticks } from '../support/protocolFixtures';
 
@@ -41,5 +42,35 @@ describe('planPage: the target digest after a page', () => {
     ['catchUp, page 2 of 2 (the last): the ceiling', 'catchUp', 6, range(6, 10), true, FLOOR, 11],
   ])('%s', (_name, mode, targetS, entryTicks, isLastPage, floor, expected) => {
     expect(sourceTickAfter(mode, targetS, entryTicks, isLastPage, floor)).toBe(expected);
+  });
+});
+
+describe('planPage: what an applied or restamped version holds (PROTOCOL.md 2.7)', () => {
+  const ignored: Diagnosis = { severity: 'Warning', sdataCode: 'ApplicationDiagnosis', applicationCode: 'IgnoredProperty', message: 'left out: account/note' };
+  const stored = (tick: number, endpoint = S) => ({ key: 'K', uuid: 'u1', values: { name: 'Old', vatNumber: 'BE1' }, deleted: false, state: state(endpoint, tick) });
+  const entry: DecodedEntry = { ...entryAt(5), uuid: 'u1', values: { name: 'New' }, warnings: [ignored] };
+  const plan = (current: ReturnType<typeof stored>, targetPriority = 2) =>
+    planPage({ page: { mode: 'catchUp', ceiling: CEILING, isLastPage: true, entries: [entry] }, targetUrl: T, targetPriority, clock: 4, digest: digest([T, 4, targetPriority]), now: T0, current: new Map([['u1', current]]) });
+
+  it('an applied entry keeps the properties it does not carry, and reports what was left out of it', () => {
+    const [p] = plan(stored(2)).entries;
+    expect(p.outcome).toEqual({ kind: 'applied', method: 'PUT' });
+    expect(p.stored?.values).toEqual({ name: 'New', vatNumber: 'BE1' });
+    expect(p.diagnoses).toEqual([ignored]);
+  });
+
+  it('a conflict the feed wins restamps the merged values, and parks the target version whole', () => {
+    const p = plan({ ...stored(3, T), values: { name: 'Mine', vatNumber: 'BE1' } }, 7);
+    expect(p.entries[0].outcome).toMatchObject({ kind: 'conflict', winner: 'source' });
+    expect(p.writes[0].values).toEqual({ name: 'New', vatNumber: 'BE1' });
+    expect(p.conflicts[0].loserVersion.values).toEqual({ name: 'Mine', vatNumber: 'BE1' });
+    expect(p.entries[0].diagnoses.map((d) => d.applicationCode)).toEqual(['Conflict', 'IgnoredProperty']);
+  });
+
+  it("a conflict the target wins keeps its version, and parks the feed's merged values (what $resolve would keep)", () => {
+    const p = plan({ ...stored(3, T), values: { name: 'Mine', vatNumber: 'BE1' } }, 1);
+    expect(p.entries[0].outcome).toMatchObject({ kind: 'conflict', winner: 'target' });
+    expect(p.writes[0].values).toEqual({ name: 'Mine', vatNumber: 'BE1' });
+    expect(p.conflicts[0].loserVersion.values).toEqual({ name: 'New', vatNumber: 'BE1' });
   });
 });

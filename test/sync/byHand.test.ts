@@ -182,14 +182,15 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     await t.db.transaction((trx) => createResources(trx, ep, [{ values: { firstName: 'Good' } }, { values: { firstName: 'Bad', email: 'bad@x.test' } }]));
     const C = `${ERP}/contacts`;
     const sel = await request(t.app).post(pathOf(`${CRM}/contacts/$syncSource`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, C));
-    const broken = (sel.body as string).replace('<email>bad@x.test</email>', '<email>bad@x.test</email><nickname>B</nickname>');
+    // A reference without sdata:uuid is an InvalidValue (an unknown property would only be left out, with a warning).
+    const broken = (sel.body as string).replace('<email>bad@x.test</email>', '<email>bad@x.test</email><account>B</account>');
     const r = await request(t.app).post(pathOf(`${C}/$syncTarget`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(broken);
     expect(r.status).toBe(200);
     const results = parseResultFeed(r.body as string).entries;
     expect(results.map((e) => e.httpStatus).sort()).toEqual([201, 422]);
     const list = await request(t.app).get(pathOf(`${C}/$failures`)).buffer(true).parse(textParser);
     expect(list.status).toBe(200);
-    expect(list.body as string).toContain('UnknownProperty');
+    expect(list.body as string).toContain('InvalidValue');
     const [failure] = await t.db('failures').where({ endpoint_id: t.endpointId(C), status: 'open' });
     expect(failure).toBeDefined();
     // The server's metrics count the page's entries by outcome, and the open failure.
@@ -198,15 +199,15 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
     const counted = await metrics(t.app);
     expect(['applied', 'quarantined', 'skipped', 'conflict'].map((outcome) => sampleValue(counted, 'sdata_sync_entries_total', { endpoint: erpContacts, outcome }))).toEqual([1, 1, 0, 0]);
     expect(sampleValue(counted, 'sdata_open_failures', { endpoint: erpContacts })).toBe(1);
-    // The configuration learns the property; a retry applies the entry under the rules of this moment.
+    // The configuration now takes the property as text; a retry applies the entry under the rules of this moment.
     const fixed = testConfig({ server: { port: 0, publicBaseUrl: 'http://sdata.test', bodyLimitBytes: 10_000_000, defaultPageSize: 100, maxPageSize: 500 } });
-    for (const app of fixed.applications) for (const k of app.kinds) if (k.name === 'contacts') k.properties.nickname = { type: 'string', required: false };
+    for (const app of fixed.applications) for (const k of app.kinds) if (k.name === 'contacts') k.properties.account = { type: 'string', required: false };
     const t2 = await openTestAppOn(t.db, fixed);
     const retried = await request(t2.app).post(pathOf(`${C}/$failures('${failure.id}')/$retry`)).buffer(true).parse(textParser);
     expect(retried.status).toBe(200);
     expect(retried.body as string).toContain('<x:status>applied</x:status>');
     const row = await t.db('resources').where({ endpoint_id: t.endpointId(C), uuid: failure.uuid }).first();
-    expect(row.payload.nickname).toBe('B');
+    expect(row.payload.account).toBe('B');
     const afterRetry = await metrics(t2.app);
     expect(sampleValue(afterRetry, 'sdata_sync_entries_total', { endpoint: erpContacts, outcome: 'applied' })).toBe(1);
     expect(sampleValue(afterRetry, 'sdata_open_failures', { endpoint: erpContacts })).toBe(0);

@@ -36,8 +36,11 @@ export interface Site {
   connection?: string;
 }
 
+/** Changes a test makes to the applications' kinds (crm's and erp's, as configuration input). */
+export type KindsChange = (crm: Record<string, any>, erp: Record<string, any>) => void;
+
 /** The configuration: crm plain, erp table-backed on the site's tables. */
-export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> = {}): Config {
+export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> = {}, kinds?: KindsChange): Config {
   const [crm, erp] = structuredClone(demoConfig.applications!) as Record<string, any>[];
   const table = (name: string) => ({ schema: site.appSchema, name, key: 'id', adapterSchema: site.adapterSchema, ...(site.connection ? { connection: site.connection } : {}) });
   erp.keys = { style: 'numeric' };
@@ -47,6 +50,7 @@ export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> 
   erp.kinds[1].properties.firstName.column = 'first_name';
   erp.kinds[1].properties.lastName.column = 'last_name';
   erp.kinds[1].properties.account.column = 'account_id';
+  kinds?.(crm, erp);
   return parseConfig({ server: { port }, log: { level: 'warn' }, sync: { answerWithinMillis: 5000 }, ...over, applications: [crm, erp] }, {});
 }
 
@@ -81,14 +85,14 @@ export interface TableBackedServer {
  * A fresh database of the block's kind with the table-backed server on it: the application's tables in its
  * current schema (a test schema on PostgreSQL), the adapter's in a schema of its own.
  */
-export async function openTableBacked(tdb: TestDatabase): Promise<{ t: TableBackedServer; app: string }> {
+export async function openTableBacked(tdb: TestDatabase, opts: { seed?: string[]; kinds?: KindsChange } = {}): Promise<{ t: TableBackedServer; app: string }> {
   const db = await tdb.open();
   const app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }), app };
+  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }, opts), app };
 }
 
 /** Creates the application's tables, installs the capture, starts the server. */
-export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: string[]; config?: Partial<ConfigInput> } = {}): Promise<TableBackedServer> {
+export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: string[]; config?: Partial<ConfigInput>; kinds?: KindsChange } = {}): Promise<TableBackedServer> {
   const app = appDatabase(site, serverDb);
   let cfg: Config;
   let server: RunningServer;
@@ -96,7 +100,7 @@ export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: 
     if (site.appSchema !== 'public') await app.db.raw(`CREATE SCHEMA IF NOT EXISTS "${site.appSchema}"`);
     for (const statement of [...appTablesSql(site.appSchema), ...(opts.seed ?? [])]) await app.db.raw(statement);
     // Endpoint URLs name the port: the same at install and when serving.
-    cfg = siteConfig(site, await freePort(), opts.config);
+    cfg = siteConfig(site, await freePort(), opts.config, opts.kinds);
     await install(cfg, serverDb);
     server = await startServer(cfg, { db: serverDb });
   } catch (err) {
