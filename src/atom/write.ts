@@ -29,14 +29,18 @@ const SPECIAL = /[&<>'"]/;
 const SPECIAL_ALL = /[&<>'"]/g;
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
 
+/** Text with nothing to do: no special character, no control character, no surrogate, no U+FFFE or U+FFFF. */
+const PLAIN = /^[^&<>'"\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+
 /** Text or an attribute value as written: XML-safe characters, the five special characters as entities. */
 function escaped(text: string): string {
+  if (PLAIN.test(text)) return text;
   const safe = writable(text);
   return SPECIAL.test(safe) ? safe.replace(SPECIAL_ALL, (c) => ENTITY[c]) : safe;
 }
 
-/** Appends one element (its attributes in order, its children depth first) to `out`. */
-function writeNode(node: XNode, out: string[]): void {
+/** One element as written: its attributes in order, its children depth first. */
+function written(node: XNode): string {
   let start = `<${node.tag}`;
   if (node.attrs) {
     for (const name of Object.keys(node.attrs)) {
@@ -44,25 +48,16 @@ function writeNode(node: XNode, out: string[]): void {
       if (value !== undefined && value !== null) start += ` ${name}="${escaped(String(value))}"`;
     }
   }
-  const at = out.length;
-  out.push(start);
-  let hasContent = false;
-  for (const c of node.children ?? []) {
-    if (c === null || c === undefined || c === false) continue;
-    if (typeof c === 'object') {
-      if (!hasContent) out[at] += '>';
-      hasContent = true;
-      writeNode(c, out);
-    } else {
-      const text = String(c);
-      if (text === '') continue;
-      if (!hasContent) out[at] += '>';
-      hasContent = true;
-      out.push(escaped(text));
+  let content = '';
+  const children = node.children;
+  if (children) {
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c === null || c === undefined || c === false) continue;
+      content += typeof c === 'object' ? written(c) : escaped(String(c));
     }
   }
-  if (hasContent) out.push(`</${node.tag}>`);
-  else out[at] += '/>';
+  return content === '' ? `${start}/>` : `${start}>${content}</${node.tag}>`;
 }
 
 /** Serialises an element tree as a UTF-8 XML document (with the XML declaration). */
@@ -72,8 +67,6 @@ export function renderXml(root: XNode): string {
 
 /** Serialises an element tree as a fragment (no declaration). */
 export function renderFragment(node: XNode): string {
-  const out: string[] = [];
-  writeNode(node, out);
-  return out.join('');
+  return written(node);
 }
 
