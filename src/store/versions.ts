@@ -59,12 +59,20 @@ function versionOf(r: VersionRow): StoredVersion & { key: string } {
   return { key: r.local_key, uuid: r.uuid, values: r.payload, deleted: r.deleted, state: stateOf(r), knowledge: r.knowledge ?? undefined };
 }
 
-const CHUNK = 500;
+/**
+ * One statement reads or writes up to this many versions: the UUIDs, or the rows as one array per column
+ * (`unnest`), travel as arrays, so a statement and its parameters do not grow with the page.
+ */
+const VERSIONS_PER_STATEMENT = 5000;
 
+/** The stored versions of these UUIDs. */
 export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, StoredVersion & { key: string }>> {
   const out = new Map<string, StoredVersion & { key: string }>();
-  for (let i = 0; i < uuids.length; i += CHUNK) {
-    const rows = await db('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
+  for (let i = 0; i < uuids.length; i += VERSIONS_PER_STATEMENT) {
+    const rows: VersionRow[] = await db('resources')
+      .select(VERSION_COLUMNS)
+      .where('endpoint_id', endpointId)
+      .whereRaw('uuid = ANY(?::uuid[])', [uuids.slice(i, i + VERSIONS_PER_STATEMENT)]);
     for (const r of rows) out.set(r.uuid, versionOf(r));
   }
   return out;
@@ -84,12 +92,6 @@ const WRITTEN: [string, string][] = [
   ['knowledge', 'jsonb'],
 ];
 
-/**
- * One statement for up to this many versions: its rows travel as one array per column (`unnest`), so the
- * statement and its parameters do not grow with the page.
- */
-const WRITE_CHUNK = 5000;
-
 const UPSERT_VERSIONS =
   `INSERT INTO resources (endpoint_id, ${WRITTEN.map(([c]) => c).join(', ')}) ` +
   `SELECT ?, * FROM unnest(${WRITTEN.map(([, type]) => `?::${type}[]`).join(', ')}) ` +
@@ -98,8 +100,8 @@ const UPSERT_VERSIONS =
 /** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
 export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
   try {
-    for (let i = 0; i < versions.length; i += WRITE_CHUNK) {
-      const chunk = versions.slice(i, i + WRITE_CHUNK);
+    for (let i = 0; i < versions.length; i += VERSIONS_PER_STATEMENT) {
+      const chunk = versions.slice(i, i + VERSIONS_PER_STATEMENT);
       const columns: (string | number | boolean | null)[][] = WRITTEN.map(() => new Array(chunk.length));
       chunk.forEach((v, row) => {
         const values: (string | number | boolean | null)[] = [
