@@ -18,7 +18,7 @@ import { FEED_TYPE, feedNode } from './feed';
 import { NS } from './namespaces';
 import { readPayload, type ReadPayload } from './payloadRead';
 import { isEntryElement, keyOfUrl, keyUrl, payloadElementOf, resourceEntryNode, type EntryResource, type ResourceXmlContext } from './resourceXml';
-import { el, renderXml, type XNode } from './write';
+import { el, renderFeedXml, type XNode } from './write';
 import { attr, child, childText, type XmlElement } from './xml';
 
 interface BatchEntryBase {
@@ -128,7 +128,7 @@ function resultEntryNode(r: BatchResult, ctx: ResourceXmlContext, updated: strin
 /** The `$batch` answer feed: one entry per result, in request order. */
 export function batchResponseDocument(results: BatchResult[], ctx: ResourceXmlContext, updated = new Date().toISOString()): string {
   const url = `${ctx.url}/$batch`;
-  return renderXml(
+  return renderFeedXml(
     feedNode({
       id: url,
       title: `Batch answer of ${ctx.url}`,

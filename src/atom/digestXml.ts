@@ -60,6 +60,19 @@ export function tickValue(text: string | undefined): number | undefined {
  * dates reach year 275760, written `+275760-...`, which no timestamp column reads).
  */
 export function stampValue(text: string): string | undefined {
+  // A page's entries share few stamps (a batch of changes takes one): each text is read once.
+  if (stamps.has(text)) return stamps.get(text);
+  const value = stampOf(text);
+  if (stamps.size >= STAMP_CACHE) stamps.clear();
+  stamps.set(text, value);
+  return value;
+}
+
+/** Stamps already read (a pure function's answers), dropped all at once when full. */
+const stamps = new Map<string, string | undefined>();
+const STAMP_CACHE = 1000;
+
+function stampOf(text: string): string | undefined {
   const t = new Date(text);
   if (Number.isNaN(t.getTime())) return undefined;
   const iso = t.toISOString();

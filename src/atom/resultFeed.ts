@@ -28,7 +28,7 @@ import { FEED_TYPE, feedNode } from './feed';
 import { parseFeedHead } from './feedHeadXml';
 import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
-import { el, renderXml, type XNode } from './write';
+import { el, renderFeedXml, type XNode } from './write';
 import { childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
 type ResultMethod = 'POST' | 'PUT' | 'DELETE';
@@ -95,7 +95,7 @@ function resultEntryNode(r: ResultEntry, updated: string, feedId: string, positi
 /** The result feed as an XML document. */
 export function buildResultFeed(r: ResultFeed): string {
   const link = (rel: string) => ({ rel, href: r.id, type: FEED_TYPE });
-  return renderXml(
+  return renderFeedXml(
     feedNode({
       id: r.id,
       title: r.title ?? '',

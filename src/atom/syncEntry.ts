@@ -140,12 +140,15 @@ const isTrue = (v: string | undefined): boolean => v !== undefined && (v.trim() 
 
 /** Checks that `syncState` holds only known elements, each at most once. */
 function checkSyncStateChildren(s: XmlElement, at: string): void {
-  const seen = new Set<string>();
-  for (const c of s.children) {
+  const { children } = s;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
     const known = (c.ns === NS.sync && SYNC_STATE_FIELDS.has(c.name)) || (c.ns === NS.x && c.name === 'knowledge');
     if (!known) throw invalidSyncFeed(`unknown element <${c.name}>${c.ns ? ` in namespace ${c.ns}` : ''} in sync:syncState`, `${at}/${c.name}`);
-    if (seen.has(c.name)) throw invalidSyncFeed(`<${c.name}> appears more than once in sync:syncState`, `${at}/${c.name}`);
-    seen.add(c.name);
+    // At most five children: looking back is cheaper than a set per entry.
+    for (let j = 0; j < i; j++) {
+      if (children[j].name === c.name) throw invalidSyncFeed(`<${c.name}> appears more than once in sync:syncState`, `${at}/${c.name}`);
+    }
   }
 }
 

@@ -24,7 +24,7 @@ import { NS } from './namespaces';
 import { isEntryElement } from './resourceXml';
 import { SDataError } from '../protocol/diagnosis';
 import { invalidSyncFeed, parseSyncEntry, readSyncDigest, syncEntryNode, unreadableSyncEntry, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
-import { el, renderXml } from './write';
+import { el, renderFeedXml } from './write';
 import { childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml';
 
 export { syncStateNode, type ParsedSyncEntry, type SyncFeedEntryOut, type UnreadableSyncEntry } from './syncEntry';
@@ -52,7 +52,7 @@ export interface SyncFeedPage {
 
 /** A page of a sync feed as an XML document. */
 export function buildSyncFeed(page: SyncFeedPage): string {
-  return renderXml(
+  return renderFeedXml(
     feedNode({
       id: page.id,
       title: page.title ?? '',

@@ -70,8 +70,8 @@ class LinearNsParser extends SaxesParser<{ xmlns: true; position: true }> {
     ['xml', [XML_URI]],
     ['xmlns', [XMLNS_URI]],
   ]);
-  /** Per open element, the prefixes it declared. */
-  private readonly frames: string[][] = [];
+  /** Per open element, the prefixes it declared (null when none: most elements declare nothing). */
+  private readonly frames: (string[] | null)[] = [];
 
   constructor() {
     super({ xmlns: true, position: true });
@@ -83,18 +83,20 @@ class LinearNsParser extends SaxesParser<{ xmlns: true; position: true }> {
   }
 
   openFrame(): void {
-    this.frames.push([]);
+    this.frames.push(null);
   }
 
   declare(prefix: string, uri: string): void {
     let stack = this.bindings.get(prefix);
     if (!stack) this.bindings.set(prefix, (stack = []));
     stack.push(uri);
-    this.frames[this.frames.length - 1].push(prefix);
+    const top = this.frames.length - 1;
+    (this.frames[top] ??= []).push(prefix);
   }
 
   closeFrame(): void {
-    for (const prefix of this.frames.pop() ?? []) this.bindings.get(prefix)!.pop();
+    const declared = this.frames.pop();
+    if (declared) for (const prefix of declared) this.bindings.get(prefix)!.pop();
   }
 }
 

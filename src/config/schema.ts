@@ -145,6 +145,15 @@ const storageSchema = z
      * that died without releasing it (SIGKILL) is taken over after this many seconds.
      */
     lockStaleSeconds: z.number().min(2).max(3600).default(60),
+    pglite: z
+      .strictObject({
+        /**
+         * PGlite's shared_buffers in MB (PostgreSQL's default is 128): the page cache inside the process, held
+         * for as long as it runs. Beyond it PGlite reads its folder through the operating system's cache.
+         */
+        sharedBuffersMB: z.number().int().min(1).max(4096).default(16),
+      })
+      .prefault({}),
   })
   .prefault({});
 

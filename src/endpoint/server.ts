@@ -73,7 +73,7 @@ export function createApp(runtime: Runtime): Express {
 export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger; security?: SecurityPolicy } = {}): Promise<Runtime> {
   const security = opts.security ?? securityPolicy(cfg.security, cfg.server.host);
   const log = opts.log ?? pino({ level: cfg.log.level, name: 'sdata-sync' });
-  const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, migrate: false }));
+  const db = opts.db ?? (await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, pgliteSharedBuffersMB: cfg.storage.pglite.sharedBuffersMB, migrate: false }));
   try {
     return await prepareRuntimeIn(db, cfg, log, security);
   } catch (err) {

@@ -42,7 +42,7 @@ export async function startLogger(cfg: Config, opts: StartLoggerOptions = {}): P
   const url = (lc.publicBaseUrl ?? listening.url).replace(/\/+$/, '');
   let db: Db | undefined;
   try {
-    db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds }));
+    db = opts.db ?? (await openDatabase({ databaseUrl: lc.databaseUrl ?? cfg.storage.databaseUrl, dataDir: lc.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, pgliteSharedBuffersMB: cfg.storage.pglite.sharedBuffersMB }));
     return await serveLogger(db, cfg, { ...opts, listening, url, security, ownDb });
   } catch (err) {
     // A refused start closes what it opened, so that the process that asked can end.

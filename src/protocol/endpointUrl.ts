@@ -32,6 +32,20 @@ function normalisePercentEncoding(s: string): string {
 }
 
 export function canonicalUrl(url: string): string {
+  // Every entry of a page names its endpoint: the same few URLs, each parsed once.
+  const known = canonical.get(url);
+  if (known !== undefined) return known;
+  const spelled = spelledCanonically(url);
+  if (canonical.size >= CANONICAL_CACHE) canonical.clear();
+  canonical.set(url, spelled);
+  return spelled;
+}
+
+/** URLs already made canonical (a pure function's answers), dropped all at once when full. */
+const canonical = new Map<string, string>();
+const CANONICAL_CACHE = 1000;
+
+function spelledCanonically(url: string): string {
   let u: URL;
   try {
     u = new URL(url.trim());

@@ -29,6 +29,8 @@ export interface DatabaseOptions {
   migrate?: boolean;
   /** A PGlite folder's lock left by a process that died is taken over after this long (store/dataDirLock.ts). */
   lockStaleSeconds?: number;
+  /** PGlite's shared_buffers in MB (`storage.pglite.sharedBuffersMB`); PostgreSQL's own default (128) when absent. */
+  pgliteSharedBuffersMB?: number;
 }
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -61,8 +63,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     const ClientPgLite = mod.default ?? mod;
     const dir = opts.dataDir ?? './data';
     const inMemory = dir === 'memory://' || dir === '';
+    const over = (dataDir?: string) => knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { pglite: newPglite(dataDir, opts.pgliteSharedBuffersMB) } } as Knex.Config);
     if (inMemory) {
-      db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: {} } as Knex.Config);
+      db = over();
     } else {
       mkdirSync(dir, { recursive: true });
       // Before anything touches the folder, initdb included: one process per folder.
@@ -73,7 +76,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
         await unlock();
         throw err;
       }
-      db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: dir } } as Knex.Config);
+      db = over(dir);
       releasedOnDestroy(db, unlock);
     }
   }
@@ -86,6 +89,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     }
   }
   return db;
+}
+
+/**
+ * A PGlite instance over `dataDir` (in memory when absent), with shared_buffers set when asked: a start
+ * parameter, so it holds whatever the folder's configuration says.
+ */
+function newPglite(dataDir: string | undefined, sharedBuffersMB: number | undefined): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const startParams = sharedBuffersMB === undefined ? undefined : [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMB}MB`];
+  return new PGlite({ dataDir, startParams });
 }
 
 /** `db.destroy()` also releases the folder's lock, once PGlite has closed it. */

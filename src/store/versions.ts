@@ -1,6 +1,6 @@
 /**
  * Resource versions as the sync services see them: the stored payload with its sync state and knowledge,
- * read by UUID in batches and written with one upsert per 500 rows.
+ * read by UUID in batches and written with one upsert per page (one array per column).
  */
 import { createHash } from 'node:crypto';
 import type { DbOrTx } from './db';
@@ -13,8 +13,17 @@ import type { Digest, SyncState } from '../protocol/types';
  * ETag in SQL (etagSql, its twin).
  */
 export function etagOf(state: Pick<SyncState, 'endpoint' | 'tick'>): string {
-  return createHash('sha256').update(`${state.endpoint}\n${state.tick}`).digest('base64url').slice(0, 16);
+  // A version applied by a sync page is written and then answered in the result feed: hashed once.
+  let etag = etags.get(state);
+  if (etag === undefined) {
+    etag = createHash('sha256').update(`${state.endpoint}\n${state.tick}`).digest('base64url').slice(0, 16);
+    etags.set(state, etag);
+  }
+  return etag;
 }
+
+/** The ETag of each sync state object already hashed (sync states are never changed in place). */
+const etags = new WeakMap<object, string>();
 
 /**
  * etagOf as an SQL expression over two SQL expressions (the endpoint URL as text, the tick as bigint). The
@@ -50,38 +59,67 @@ function versionOf(r: VersionRow): StoredVersion & { key: string } {
   return { key: r.local_key, uuid: r.uuid, values: r.payload, deleted: r.deleted, state: stateOf(r), knowledge: r.knowledge ?? undefined };
 }
 
-const CHUNK = 500;
+/**
+ * One statement reads or writes up to this many versions: the UUIDs, or the rows as one array per column
+ * (`unnest`), travel as arrays, so a statement and its parameters do not grow with the page.
+ */
+const VERSIONS_PER_STATEMENT = 5000;
 
+/** The stored versions of these UUIDs. */
 export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, StoredVersion & { key: string }>> {
   const out = new Map<string, StoredVersion & { key: string }>();
-  for (let i = 0; i < uuids.length; i += CHUNK) {
-    const rows = await db('resources').select(VERSION_COLUMNS).where('endpoint_id', endpointId).whereIn('uuid', uuids.slice(i, i + CHUNK));
+  for (let i = 0; i < uuids.length; i += VERSIONS_PER_STATEMENT) {
+    const rows: VersionRow[] = await db('resources')
+      .select(VERSION_COLUMNS)
+      .where('endpoint_id', endpointId)
+      .whereRaw('uuid = ANY(?::uuid[])', [uuids.slice(i, i + VERSIONS_PER_STATEMENT)]);
     for (const r of rows) out.set(r.uuid, versionOf(r));
   }
   return out;
 }
 
+/** The columns a version is written with, beside endpoint_id, and their SQL types. */
+const WRITTEN: [string, string][] = [
+  ['local_key', 'text'],
+  ['uuid', 'uuid'],
+  ['payload', 'jsonb'],
+  ['deleted', 'boolean'],
+  ['etag', 'text'],
+  ['state_endpoint', 'text'],
+  ['state_tick', 'bigint'],
+  ['state_stamp', 'timestamptz'],
+  ['state_user', 'text'],
+  ['knowledge', 'jsonb'],
+];
+
+const UPSERT_VERSIONS =
+  `INSERT INTO resources (endpoint_id, ${WRITTEN.map(([c]) => c).join(', ')}) ` +
+  `SELECT ?, * FROM unnest(${WRITTEN.map(([, type]) => `?::${type}[]`).join(', ')}) ` +
+  `ON CONFLICT (endpoint_id, local_key) DO UPDATE SET ${WRITTEN.filter(([c]) => c !== 'local_key').map(([c]) => `${c} = excluded.${c}`).join(', ')}`;
+
 /** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
 export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
-  const rows = versions.map((v) => ({
-    endpoint_id: endpointId,
-    local_key: v.key,
-    uuid: v.uuid,
-    payload: JSON.stringify(v.deleted ? {} : (v.values ?? {})),
-    deleted: v.deleted,
-    etag: etagOf(v.state),
-    state_endpoint: v.state.endpoint,
-    state_tick: v.state.tick,
-    state_stamp: v.state.stamp,
-    state_user: v.state.user ?? null,
-    knowledge: v.knowledge ? JSON.stringify(v.knowledge) : null,
-  }));
   try {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await db('resources')
-        .insert(rows.slice(i, i + CHUNK))
-        .onConflict(['endpoint_id', 'local_key'])
-        .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge']);
+    for (let i = 0; i < versions.length; i += VERSIONS_PER_STATEMENT) {
+      const chunk = versions.slice(i, i + VERSIONS_PER_STATEMENT);
+      const columns: (string | number | boolean | null)[][] = WRITTEN.map(() => new Array(chunk.length));
+      chunk.forEach((v, row) => {
+        const values: (string | number | boolean | null)[] = [
+          v.key,
+          v.uuid,
+          JSON.stringify(v.deleted ? {} : (v.values ?? {})),
+          v.deleted,
+          etagOf(v.state),
+          v.state.endpoint,
+          v.state.tick,
+          v.state.stamp,
+          v.state.user ?? null,
+          v.knowledge ? JSON.stringify(v.knowledge) : null,
+        ];
+        values.forEach((value, c) => (columns[c][row] = value));
+      });
+      // An array binding is one SQL array (nulls included); knex types it as an array of one type only.
+      await db.raw(UPSERT_VERSIONS, [endpointId, ...(columns as string[][])]);
     }
   } catch (err) {
     if (isStateTaken(err)) throw new SyncStateTaken();

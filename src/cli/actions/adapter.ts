@@ -12,7 +12,7 @@ import { UsageError } from '../usage';
 /** Runs `work` on every store of the configuration's table-backed kinds, then closes what it opened. */
 async function eachStore(cfg: Config, work: (store: TableStore) => Promise<void>): Promise<void> {
   let serverDb: Db | undefined;
-  if (needsServerStore(cfg)) serverDb = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds });
+  if (needsServerStore(cfg)) serverDb = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, pgliteSharedBuffersMB: cfg.storage.pglite.sharedBuffersMB });
   try {
     const stores = await openTableStores(cfg, serverDb);
     try {

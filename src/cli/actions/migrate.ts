@@ -9,7 +9,7 @@ export interface MigrateCliOptions {
 
 export async function runMigrate(o: MigrateCliOptions): Promise<void> {
   const cfg = loadConfig(o.config);
-  const db = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, migrate: false });
+  const db = await openDatabase({ databaseUrl: cfg.storage.databaseUrl, dataDir: cfg.storage.dataDir, lockStaleSeconds: cfg.storage.lockStaleSeconds, pgliteSharedBuffersMB: cfg.storage.pglite.sharedBuffersMB, migrate: false });
   try {
     const applied = await runMigrations(db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
