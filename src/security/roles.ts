@@ -80,6 +80,8 @@ export const LOGGER_ROUTES: RoleTable = {
   // Forwarded to the endpoint with the caller's own credentials: the endpoint checks admin.
   'POST /dashboard/resolve': 'read',
   'POST /dashboard/retry': 'read',
+  // Forwarded to the engine listener with the caller's own credentials: the engine checks sync.
+  'POST /dashboard/route': 'read',
 };
 
 /**
