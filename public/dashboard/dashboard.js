@@ -125,7 +125,7 @@
     });
     parts.push(svg('line', { x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5, class: 'axis' }));
     if (points.length > 0) parts.push(svg('polyline', { points: points.join(' '), class: 'lag' }));
-    var picture = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'chart', role: 'img', 'aria-label': 'entries per minute and lag over the last hour' }, parts);
+    var picture = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', class: 'chart', role: 'img', 'aria-label': 'entries per minute and lag over the last hour' }, parts);
     return el('figure', { className: 'chart-box' }, [
       picture,
       el('figcaption', {}, [
@@ -145,19 +145,21 @@
   }
 
   function progressOf(p) {
-    var of = p.totalResults !== null && p.totalResults !== undefined ? ' of about ' + p.totalResults : '';
-    var bar = el('progress', { max: p.totalResults || '', value: p.totalResults ? Math.min(p.entriesDone, p.totalResults) : null });
+    var known = p.totalResults !== null && p.totalResults !== undefined;
+    var bar = el('progress', { max: known ? Math.max(p.totalResults, 1) : null, value: known ? Math.min(p.entriesDone, p.totalResults) : null });
     return el('div', { className: 'progress' }, [
       bar,
-      el('span', { text: p.entriesDone + of + ' entries · ' + p.kind + ' ' + shortUrl(p.source) + ' → ' + shortUrl(p.target) + ' · since ', title: p.source + ' → ' + p.target }),
-      time(p.startedAt),
+      el('div', {}, [el('strong', { text: p.entriesDone + (known ? ' of about ' + p.totalResults : '') }), ' entries of ' + p.kind + ' · started ', time(p.startedAt)]),
+      el('div', { className: 'leg-of', title: p.source + ' → ' + p.target, text: shortUrl(p.source) + ' → ' + shortUrl(p.target) }),
     ]);
   }
 
   function drawEngines(engines, nowIso) {
     var cards = [];
     engines.forEach(function (e) {
-      if (e.error) cards.push(el('p', { className: 'error', text: e.url + ' not read: ' + e.error.message }));
+      if (e.error) {
+        cards.push(el('p', { className: 'engine-error error' }, [e.url + ' not read: ' + e.error.message + ' ', time(e.error.at), e.readAt ? el('span', { className: 'hint', text: '; its routes as last read' }) : null]));
+      }
       e.routes.forEach(function (r) {
         var scheduled = r.mode === 'scheduled';
         var key = 'route ' + e.url + ' ' + r.name;
@@ -167,15 +169,18 @@
           el('dt', { text: 'Last failure' }), el('dd', { className: 'failure-reason' }, r.lastFailure ? [el('span', { className: 'error', text: r.lastFailure.reason }), ' ', time(r.lastFailure.at)] : [el('span', { className: 'hint', text: 'none' })]),
         ];
         if (r.lastRun) facts.push(el('dt', { text: 'Last run' }), el('dd', {}, [el('span', { className: 'state-' + r.lastRun.state, text: r.lastRun.state }), ' ', time(r.lastRun.finishedAt || r.lastRun.startedAt), ' · ' + (r.lastRun.counts.entriesRead || 0) + ' read']));
-        cards.push(el('article', { className: 'route', 'data-name': r.name, 'data-engine': e.url, 'data-state': r.state }, [
+        cards.push(el('article', { className: e.error ? 'route stale' : 'route', 'data-name': r.name, 'data-engine': e.url, 'data-state': r.state }, [
           el('header', {}, [el('h3', { text: r.name }), el('span', { className: 'badge state-' + r.state, text: r.state })]),
           el('p', { className: 'leg', title: r.source + ' → ' + r.target }, [shortUrl(r.source) + ' ⇄ ' + shortUrl(r.target) + ' · ' + r.mode]),
-          el('dl', {}, facts),
-          r.progress ? progressOf(r.progress) : null,
-          chart(r, nowIso),
-          el('p', { className: 'actions' }, scheduled
-            ? [routeButton(e.url, r, 'run', 'Run now', r.state !== 'running'), routeButton(e.url, r, 'pause', 'Pause', r.state !== 'paused'), routeButton(e.url, r, 'resume', 'Resume', r.state === 'paused'), outcomeFor(key)]
-            : [el('span', { className: 'hint', text: 'runs continuously (' + r.mode + ')' })]),
+          el('div', { className: 'route-body' }, [
+            el('div', {}, [el('dl', {}, facts), r.progress ? progressOf(r.progress) : null]),
+            el('div', {}, [
+              chart(r, nowIso),
+              el('p', { className: 'actions' }, scheduled
+                ? [routeButton(e.url, r, 'run', 'Run now', r.state !== 'running'), routeButton(e.url, r, 'pause', 'Pause', r.state !== 'paused'), routeButton(e.url, r, 'resume', 'Resume', r.state === 'paused'), outcomeFor(key)]
+                : [el('span', { className: 'hint', text: 'runs continuously (' + r.mode + ')' })]),
+            ]),
+          ]),
         ]));
       });
     });
@@ -237,13 +242,13 @@
   }
   var isEmpty = function (r) { return r.state === 'done' && r.entriesRead === 0; };
 
-  // Consecutive empty runs (done, nothing read) of one run name, source and target: one row saying how many,
-  // which opens them when clicked.
+  // Consecutive empty runs (done, nothing read) of one run name (a route, either way): one row saying how
+  // many, which opens them when clicked.
   function foldedRows(items) {
     var rows = [];
     for (var i = 0; i < items.length; ) {
       var j = i;
-      while (j < items.length && isEmpty(items[j]) && items[j].runName === items[i].runName && items[j].source === items[i].source && items[j].target === items[i].target) j++;
+      while (j < items.length && isEmpty(items[j]) && items[j].runName === items[i].runName) j++;
       if (j - i < 2) {
         rows.push(runRow(items[i]));
         i++;
@@ -255,7 +260,7 @@
       toggle.addEventListener('click', function (k) { return function () { unfolded[k] = !unfolded[k]; drawRuns(last.runs); }; }(key));
       rows.push(el('tr', { className: 'folded', 'data-folded': String(group.length), 'data-run-ids': group.map(function (r) { return r.id; }).join(' ') }, [
         el('td', { colspan: 14 }, [
-          el('span', { text: group.length + ' empty runs of ' + group[0].runName + ' (' + shortUrl(group[0].source) + ' → ' + shortUrl(group[0].target) + '), ' }),
+          el('span', { text: group.length + ' empty runs of ' + group[0].runName + ', ' }),
           time(group[group.length - 1].startedAt), el('span', { text: ' to ' }), time(group[0].startedAt), el('span', { text: ' ' }), toggle,
         ]),
       ]));
