@@ -111,6 +111,9 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     const page = await request(logger.app).get('/dashboard').set('Authorization', auth(VIEWER));
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toContain('<script src="/dashboard/dashboard.js"></script>');
+    // Its icon is inline (no request, nothing from elsewhere), as everything it loads is from the logger.
+    expect(page.text).toMatch(/<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,%3Csvg/);
+    expect([...page.text.matchAll(/(?:src|href)="(https?:)?\/\//g)]).toEqual([]);
     expect((await request(logger.app).get('/dashboard/dashboard.js').set('Authorization', auth(VIEWER))).headers['content-type']).toMatch(/^text\/javascript/);
   });
 
