@@ -121,7 +121,9 @@ describe.each(databases)('[%s] metrics and the scheduler routes of real processe
     expect({ created: count('created'), updated: count('updated'), deleted: count('deleted'), failures: count('failed'), conflicts: count('conflicts'), skipped: count('skipped'), entriesRead: record.entriesRead }).toEqual(counted);
 
     const listed = (await (await fetch(`${engine.url}/routes`)).json()) as { routes: { name: string; state: string; lagTicks: number; lastRun: { id: string; state: string; counts: unknown } }[] };
-    expect(listed.routes).toEqual([expect.objectContaining({ name: ROUTE, mode: 'scheduled', state: 'idle', lagTicks: 0, lastRun: expect.objectContaining({ id: status.id, state: 'done', counts: status.counts }) })]);
+    expect(listed.routes).toEqual([
+      expect.objectContaining({ name: ROUTE, mode: 'scheduled', state: 'idle', lagTicks: 0, lastSuccessAt: expect.any(String), secondsSinceSuccess: expect.any(Number), lastFailure: null, progress: null, lastRun: expect.objectContaining({ id: status.id, state: 'done', counts: status.counts }) }),
+    ]);
     const atom = await fetch(`${engine.url}/routes`, { headers: { accept: 'application/atom+xml' } });
     expect(atom.headers.get('content-type')).toMatch(/^application\/atom\+xml/);
     const route = child(parseXml(await atom.text()).children.find((c) => c.name === 'entry')!, NS.x, 'route');
@@ -136,6 +138,16 @@ describe.each(databases)('[%s] metrics and the scheduler routes of real processe
     const second = await runNow(engine.url);
     expect(second.status).toBe(409);
     expect(second.body).toContain('RouteRunning');
+    // While it runs, GET /routes shows its pass's progress: entries so far of about 400 (the source's estimate,
+    // known from the first page on).
+    const seen: { entriesDone: number; totalResults: number | null; kind: string }[] = [];
+    await waitUntil('a progress shown, or the run ended', async () => {
+      const [r] = ((await (await fetch(`${engine.url}/routes`)).json()) as { routes: { state: string; progress: (typeof seen)[number] | null }[] }).routes;
+      if (r.progress) seen.push(r.progress);
+      return seen.some((p) => p.entriesDone > 0) || r.state !== 'running';
+    }, 60_000, 50);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const p of seen) expect([p.kind, p.entriesDone === 0 || p.totalResults === 400, p.entriesDone <= 400]).toEqual(['accounts', true, true]);
     const status = await finished(engine.url, first.location!);
     expect(status.state).toBe('done');
     expect(status.counts).toMatchObject({ created: 400, entriesRead: 400 });

@@ -1,6 +1,7 @@
-/** The logger's pure views: routes (lag, seconds since success), the digest matrix, and alert conditions. */
+/** The logger's pure views: routes (lag, seconds since success), the digest matrix, alert conditions and the alerts panel. */
 import { alertRuleSchema, type AlertRule } from '../../src/config/engineSchema';
 import { conditionOf } from '../../src/logger/alertRules';
+import { Alerting } from '../../src/logger/alerting';
 import { digestMatrix } from '../../src/logger/digestMatrix';
 import { endpointsOfRun, routeViews, type RouteView } from '../../src/logger/routeViews';
 import type { LatestRun } from '../../src/logger/records';
@@ -92,5 +93,26 @@ describe('conditionOf', () => {
     ['conflicts never read', rule({ when: 'newConflict' }), {}, {}, undefined],
   ])('%s', (_name, r, over, facts, holds) => {
     expect(conditionOf(r, { route: view(over), ...facts }).holds).toBe(holds);
+  });
+});
+
+describe("the alerts panel", () => {
+  const view = (over: Partial<RouteView> = {}): RouteView => ({ ...routeViews([run()], new Map(), new Date(STAMP))[0], ...over });
+
+  it('lists a firing episode as open until it recovers; every post among the recent ones, newest first', () => {
+    const alerting = new Alerting([alertRuleSchema.parse({ name: 'behind', when: 'routeBehind', ticks: 0 })], () => 'http://logger', () => undefined);
+    alerting.evaluate([{ route: view({ lagTicks: 3 }) }], new Date('2026-12-01T10:00:00.000Z'));
+    alerting.evaluate([{ route: view({ lagTicks: 2 }) }], new Date('2026-12-01T10:00:10.000Z'));
+    let panel = alerting.panel();
+    expect(panel.open.map((p) => [p.alert.name, p.alert.state, p.alert.value, p.at])).toEqual([['behind', 'firing', 3, '2026-12-01T10:00:00.000Z']]);
+    expect(panel.recent).toHaveLength(1);
+    alerting.evaluate([{ route: view({ lagTicks: 0 }) }], new Date('2026-12-01T10:00:20.000Z'));
+    panel = alerting.panel();
+    expect(panel.open).toEqual([]);
+    expect(panel.recent.map((p) => p.alert.state)).toEqual(['recovered', 'firing']);
+    // A route no longer listed leaves no open alert behind.
+    alerting.evaluate([{ route: view({ lagTicks: 5 }) }]);
+    alerting.evaluate([]);
+    expect(alerting.panel().open).toEqual([]);
   });
 });
