@@ -7,7 +7,7 @@ import { RouteActivity } from '../../src/engine/routeActivity';
 import type { EngineRoute } from '../../src/engine/daemon';
 import { routesJson } from '../../src/engine/routesView';
 
-const counts = { created: 2, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 };
+const counts = { created: 2, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 };
 
 /** A route as the listener sees it, its lag never readable. */
 function route(activity: RouteActivity): EngineRoute {
