@@ -61,7 +61,11 @@ export async function loadVersionsByUuid(db: DbOrTx, endpointId: number, uuids: 
   return out;
 }
 
-/** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
+/**
+ * Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). A version
+ * written here came from another endpoint or was resolved against one: its UUID is known beyond this
+ * endpoint, so the resource is linked (PROTOCOL.md 2.7).
+ */
 export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
   const rows = versions.map((v) => ({
     endpoint_id: endpointId,
@@ -75,13 +79,14 @@ export async function writeVersions(db: DbOrTx, endpointId: number, versions: (S
     state_stamp: v.state.stamp,
     state_user: v.state.user ?? null,
     knowledge: v.knowledge ? JSON.stringify(v.knowledge) : null,
+    linked: true,
   }));
   try {
     for (let i = 0; i < rows.length; i += CHUNK) {
       await db('resources')
         .insert(rows.slice(i, i + CHUNK))
         .onConflict(['endpoint_id', 'local_key'])
-        .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge']);
+        .merge(['uuid', 'payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user', 'knowledge', 'linked']);
     }
   } catch (err) {
     if (isStateTaken(err)) throw new SyncStateTaken();
