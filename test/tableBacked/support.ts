@@ -37,8 +37,9 @@ export interface Site {
 }
 
 /** The configuration: crm plain, erp table-backed on the site's tables. */
-export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> = {}): Config {
+export function siteConfig(site: Site, port: number, over: Partial<ConfigInput> = {}, link?: string[]): Config {
   const [crm, erp] = structuredClone(demoConfig.applications!) as Record<string, any>[];
+  if (link) for (const app of [crm, erp]) app.kinds[0].link = { on: link };
   const table = (name: string) => ({ schema: site.appSchema, name, key: 'id', adapterSchema: site.adapterSchema, ...(site.connection ? { connection: site.connection } : {}) });
   erp.keys = { style: 'numeric' };
   erp.kinds[0].table = table('accounts');
@@ -81,14 +82,14 @@ export interface TableBackedServer {
  * A fresh database of the block's kind with the table-backed server on it: the application's tables in its
  * current schema (a test schema on PostgreSQL), the adapter's in a schema of its own.
  */
-export async function openTableBacked(tdb: TestDatabase): Promise<{ t: TableBackedServer; app: string }> {
+export async function openTableBacked(tdb: TestDatabase, opts: { seed?: (appSchema: string) => string[]; link?: string[] } = {}): Promise<{ t: TableBackedServer; app: string }> {
   const db = await tdb.open();
   const app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }), app };
+  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }, { seed: opts.seed?.(app), link: opts.link }), app };
 }
 
 /** Creates the application's tables, installs the capture, starts the server. */
-export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: string[]; config?: Partial<ConfigInput> } = {}): Promise<TableBackedServer> {
+export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: string[]; config?: Partial<ConfigInput>; link?: string[] } = {}): Promise<TableBackedServer> {
   const app = appDatabase(site, serverDb);
   let cfg: Config;
   let server: RunningServer;
@@ -96,7 +97,7 @@ export async function startTableBacked(serverDb: Db, site: Site, opts: { seed?: 
     if (site.appSchema !== 'public') await app.db.raw(`CREATE SCHEMA IF NOT EXISTS "${site.appSchema}"`);
     for (const statement of [...appTablesSql(site.appSchema), ...(opts.seed ?? [])]) await app.db.raw(statement);
     // Endpoint URLs name the port: the same at install and when serving.
-    cfg = siteConfig(site, await freePort(), opts.config);
+    cfg = siteConfig(site, await freePort(), opts.config, opts.link);
     await install(cfg, serverDb);
     server = await startServer(cfg, { db: serverDb });
   } catch (err) {
