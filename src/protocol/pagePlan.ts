@@ -19,7 +19,7 @@ import { decide, restampedState, sourceKnowledgeDigest, targetKnowledgeDigest } 
 import { advanceForEntry, mergeAtEndOfFeed } from './digestUpdate';
 import { claimsOf, gapsIn, immediateGapsWithoutFloor } from './floorCeiling';
 import { compactKnowledge, knowledgeOnApply, knowledgeOnRestamp } from './knowledge';
-import { entryOf, priorityOf, withOwnEntry } from './digest';
+import { entryOf, priorityOf, tickOf, withOwnEntry } from './digest';
 import { matchLink, sameValues, type LinkCandidate, type LinkRule } from './linking';
 
 /** A version of a resource as a target stores it. `values` is opaque here. */
@@ -183,7 +183,11 @@ export function planPage(input: PageInput): PagePlan {
     const linkedTo = link?.kind === 'one' ? link.candidate : undefined;
     if (linkedTo) cur = { key: linkedTo.key, uuid: linkedTo.uuid, values: linkedTo.values, deleted: linkedTo.deleted, state: linkedTo.state, knowledge: linkedTo.knowledge };
     const d = entry.uuid && state ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: state, targetState: cur?.state }) : undefined;
-    if (link?.kind === 'several' && d?.outcome !== 'ignore') {
+    // An ambiguous entry the target's digest already holds was parked when it first came (a page sent twice).
+    const parkedBefore = link?.kind === 'several' && tickOf(digest, state!.endpoint, 0) > state!.tick;
+    if (parkedBefore) {
+      result = { entry, outcome: { kind: 'ignored', reason: `the target has seen the source's version (${state!.endpoint} ${state!.tick}): parked before as an ambiguous link` }, diagnoses: [] };
+    } else if (link?.kind === 'several') {
       const keys = link.candidates.map((c) => c.key);
       const incoming: StoredVersion = { uuid: entry.uuid!, values: entry.values, deleted: entry.deleted, state: state!, knowledge: entry.knowledge };
       for (const c of link.candidates) {

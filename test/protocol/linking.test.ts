@@ -141,6 +141,19 @@ describe('planPage with a link rule', () => {
     ]);
     // The digest moves for it as for any entry: the next pass does not send it again.
     expect(p.digest.entries.find((e) => e.endpoint === S)?.tick).toBe(2);
+    // The same page sent again is skipped: the target's digest holds the entry, nothing is parked twice.
+    const again = planPage({
+      page: { mode: 'catchUp', ceiling: digest([S, 2, 1]), isLastPage: true, entries: [incoming('u1', 'ann@x')] },
+      targetUrl: T,
+      targetPriority: 2,
+      clock: 10,
+      digest: p.digest,
+      now: stampAt(30),
+      current: new Map(),
+      links: { rule, candidates: [candidate('3', 'ann@x'), candidate('4', 'ann@x')] },
+    });
+    expect(again.entries[0].outcome.kind).toBe('ignored');
+    expect(again.conflicts).toEqual([]);
   });
 
   it('links a resource once per page: a second entry with the same value is created', () => {
