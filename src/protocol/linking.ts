@@ -86,21 +86,36 @@ export interface LinkableEntry {
   state?: SyncState;
 }
 
+/** Local resources by link value (built once per page): what `matchLink` looks in. */
+export type LinkIndex = ReadonlyMap<string, readonly LinkCandidate[]>;
+
+const indexKey = (value: string[]): string => JSON.stringify(value);
+
+/** The candidates by their link value; a candidate without one is left out (it matches nothing). */
+export function indexCandidates(candidates: readonly LinkCandidate[], rule: LinkRule): LinkIndex {
+  const index = new Map<string, LinkCandidate[]>();
+  for (const c of candidates) {
+    const v = linkValue(c.values, rule);
+    if (!v) continue;
+    const k = indexKey(v);
+    const list = index.get(k);
+    if (list) list.push(c);
+    else index.set(k, [c]);
+  }
+  return index;
+}
+
 /**
  * The one rule: which local resources an incoming entry (with a UUID the target does not know) links to.
  * `taken` holds the keys of candidates an earlier entry of the page linked.
  */
-export function matchLink(entry: LinkableEntry, rule: LinkRule, candidates: readonly LinkCandidate[], targetUrl: string, sourceDigest: Digest, taken: ReadonlySet<string>): LinkMatch {
+export function matchLink(entry: LinkableEntry, rule: LinkRule, index: LinkIndex, targetUrl: string, sourceDigest: Digest, taken: ReadonlySet<string>): LinkMatch {
   if (entry.deleted || !entry.state || entry.state.endpoint === targetUrl) return { kind: 'none' };
   const wanted = linkValue(entry.values, rule);
   if (!wanted) return { kind: 'none' };
-  const found = candidates.filter((c) => !taken.has(c.key) && isUnlinked(c, targetUrl, sourceDigest) && sameLinkValue(linkValue(c.values, rule), wanted));
+  const found = (index.get(indexKey(wanted)) ?? []).filter((c) => !taken.has(c.key) && isUnlinked(c, targetUrl, sourceDigest));
   if (found.length === 0) return { kind: 'none' };
   return found.length === 1 ? { kind: 'one', candidate: found[0] } : { kind: 'several', candidates: found };
-}
-
-function sameLinkValue(a: string[] | undefined, b: string[]): boolean {
-  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Two payloads hold the same values (JSON values: key order does not count). */

@@ -20,7 +20,7 @@ import { advanceForEntry, mergeAtEndOfFeed } from './digestUpdate';
 import { claimsOf, gapsIn, immediateGapsWithoutFloor } from './floorCeiling';
 import { compactKnowledge, knowledgeOnApply, knowledgeOnRestamp } from './knowledge';
 import { entryOf, priorityOf, tickOf, withOwnEntry } from './digest';
-import { matchLink, sameValues, type LinkCandidate, type LinkRule } from './linking';
+import { indexCandidates, matchLink, sameValues, type LinkCandidate, type LinkRule } from './linking';
 
 /** A version of a resource as a target stores it. `values` is opaque here. */
 export interface StoredVersion {
@@ -171,6 +171,8 @@ export function planPage(input: PageInput): PagePlan {
   const conflicts: ParkedConflict[] = [];
   /** Keys of local resources an entry of this page linked: linked from then on. */
   const taken = new Set<string>();
+  const links = input.links;
+  const linkIndex = links && indexCandidates(links.candidates, links.rule);
 
   for (const entry of [...(input.retried ?? []), ...input.page.entries]) {
     const sourceCeiling = entry.retry?.ceiling ?? ceiling;
@@ -178,8 +180,7 @@ export function planPage(input: PageInput): PagePlan {
     let result: PlannedEntry;
     const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
     const state = entry.state;
-    const links = input.links;
-    const link = links && entry.uuid && !cur && entry.problems.length === 0 ? matchLink(entry, links.rule, links.candidates, targetUrl, sourceDigest, taken) : undefined;
+    const link = links && linkIndex && entry.uuid && !cur && entry.problems.length === 0 ? matchLink(entry, links.rule, linkIndex, targetUrl, sourceDigest, taken) : undefined;
     const linkedTo = link?.kind === 'one' ? link.candidate : undefined;
     if (linkedTo) cur = { key: linkedTo.key, uuid: linkedTo.uuid, values: linkedTo.values, deleted: linkedTo.deleted, state: linkedTo.state, knowledge: linkedTo.knowledge };
     const d = entry.uuid && state ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: state, targetState: cur?.state }) : undefined;

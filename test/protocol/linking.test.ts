@@ -2,7 +2,7 @@
  * PROTOCOL.md 2.7, linking what already exists: the matching rule (protocol/linking.ts) and what the page
  * plan does with its answer (protocol/pagePlan.ts), table-driven.
  */
-import { foldLinkText, isUnlinked, linkedBelow, linkValue, matchLink, sameValues, type LinkCandidate } from '../../src/protocol/linking';
+import { foldLinkText, indexCandidates, isUnlinked, linkedBelow, linkValue, matchLink, sameValues, type LinkCandidate } from '../../src/protocol/linking';
 import { planPage, type DecodedEntry } from '../../src/protocol/pagePlan';
 import { digest, state, stampAt } from '../support/protocolFixtures';
 
@@ -75,7 +75,7 @@ describe('matchLink: the one rule', () => {
     ["an entry of the target's own endpoint matches nothing", { ...entry, state: state(T, 9) }, [candidate('1', 'ann@x')], new Set(), 'none'],
   ];
   it.each(cases)('%s', (_, e, candidates, taken, expected) => {
-    const m = matchLink(e, rule, candidates, T, none, taken);
+    const m = matchLink(e, rule, indexCandidates(candidates, rule), T, none, taken);
     const got = m.kind === 'one' ? `one:${m.candidate.key}` : m.kind === 'several' ? `several:${m.candidates.map((c) => c.key).join(',')}` : 'none';
     expect(got).toBe(expected);
   });
