@@ -69,8 +69,13 @@ function uuidArg(ctx: ServiceContext): string {
   return arg.toLowerCase();
 }
 
+/** `$linked` has no actions: `$linked('UUID')/$anything` is 404. */
+function refuseAction(ctx: ServiceContext): void {
+  if (ctx.path.action !== undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', applicationCode: 'ServiceNotFound', message: `no action ${ctx.path.action.slice(0, 64)} on $linked` });
+}
+
 async function getLinked(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
-  if (ctx.path.action !== undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', applicationCode: 'ServiceNotFound', message: `no action ${ctx.path.action} on $linked` });
+  refuseAction(ctx);
   if (ctx.path.serviceArg !== undefined) {
     checkQuery(req, ['format']);
     return sendLink(req, res, ctx, 200, await findLinked(ctx.endpoint.db, ctx.endpoint.id, uuidArg(ctx)));
@@ -136,8 +141,9 @@ function keyOf(r: LinkRequest, ctx: ServiceContext): string {
 }
 
 async function postLinked(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  refuseAction(ctx);
   checkQuery(req, ['format']);
-  if (ctx.path.serviceArg !== undefined || ctx.path.action !== undefined) throw badRequest('POST to the $linked collection, not to one link', 'BadUrlSyntax');
+  if (ctx.path.serviceArg !== undefined) throw badRequest('POST to the $linked collection, not to one link', 'BadUrlSyntax');
   const given = linkRequestOf(req, ctx);
   const key = keyOf(given, ctx);
   let uuid: string | undefined;
@@ -151,6 +157,7 @@ async function postLinked(req: Request, res: Response, ctx: ServiceContext): Pro
 }
 
 async function deleteLinked(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
+  refuseAction(ctx);
   checkQuery(req, ['format']);
   if (ctx.path.serviceArg === undefined) throw badRequest("DELETE one link: $linked('UUID')", 'BadUrlSyntax');
   const uuid = uuidArg(ctx);
