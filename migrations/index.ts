@@ -10,6 +10,7 @@ import * as loggerRequestId from './009_logger_request_id';
 import * as loggerRoutes from './010_logger_routes';
 import * as capturedChanges from './011_captured_changes';
 import * as contextsPerEndpoint from './012_contexts_per_endpoint';
+import * as resourceLinks from './013_resource_links';
 
 export interface Migration {
   name: string;
@@ -17,4 +18,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes, capturedChanges, contextsPerEndpoint];
+export const migrations: Migration[] = [core, logger, resourceOrder, digestNotify, preparedBatches, loggerVotes, loggerRequestId, loggerRoutes, capturedChanges, contextsPerEndpoint, resourceLinks];

@@ -279,6 +279,14 @@ const APPS: AppUnderTest[] = [
         { method: 'GET', url: `${EP}/$failures`, user: 'reader', status: 200 },
         { method: 'GET', url: `${EP}/$failures('999')`, user: 'reader', status: 404 },
         { method: 'POST', url: `${EP}/$failures('999')/$retry`, user: 'admin', status: 404 },
+        { method: 'GET', url: `${EP}/$linked`, user: 'reader', status: 200 },
+        { method: 'GET', url: `${EP}/$linked?format=json`, user: 'reader', status: 200 },
+        { method: 'GET', url: `${EP}/$linked('x')`, user: 'reader', status: 400 },
+        { method: 'GET', url: `${EP}/$linked('00000000-0000-4000-8000-000000000001')`, user: 'reader', status: 404 },
+        { method: 'POST', url: `${EP}/$linked`, user: 'reader', body: ENTRY, status: 403 },
+        { method: 'POST', url: `${EP}/$linked`, user: 'admin', body: BROKEN('application/atom+xml;type=entry'), status: 400 },
+        { method: 'POST', url: `${EP}/$linked`, user: 'admin', body: { type: 'application/json', text: '{"$key":"nope"}' }, status: 404 },
+        { method: 'DELETE', url: `${EP}/$linked('00000000-0000-4000-8000-000000000001')`, user: 'admin', status: 404 },
         ...unauthenticated(ENDPOINT_ROUTES),
       ];
       return { url: running.url, samples, close: () => running.close() };

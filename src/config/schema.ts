@@ -77,6 +77,12 @@ const kindSchema = z.strictObject({
   // No default here: a kind without its own key style uses its application's.
   keys: keyStyleValue.optional(),
   table: tableSchema.optional(),
+  /**
+   * How a resource is recognised across applications before they share a UUID (PROTOCOL.md 2.8): an
+   * incoming entry with an unknown UUID whose `on` properties equal (trimmed, A-Z folded) those of one local
+   * resource not yet linked is linked to it instead of created.
+   */
+  link: z.strictObject({ on: z.array(name).min(1).max(8) }).optional(),
   properties: z.record(name, property),
 });
 
@@ -186,6 +192,15 @@ export const configSchema = z
             });
           }
         }
+      });
+      app.kinds.forEach((kind, ki) => {
+        (kind.link?.on ?? []).forEach((prop, pi) => {
+          const def = kind.properties[prop];
+          const at = ['applications', ai, 'kinds', ki, 'link', 'on', pi];
+          if (!def) ctx.addIssue({ code: 'custom', path: at, message: `links on '${prop}', which kind '${kind.name}' does not declare` });
+          else if (def.type === 'reference' || def.type === 'children') ctx.addIssue({ code: 'custom', path: at, message: `links on '${prop}', a ${def.type}: a link property must be a scalar (string, number, date, ...)` });
+          if (kind.link!.on.indexOf(prop) !== pi) ctx.addIssue({ code: 'custom', path: at, message: `names '${prop}' twice` });
+        });
       });
       app.kinds.forEach((kind, ki) => {
         if (!kind.table) return;

@@ -1,6 +1,6 @@
 /**
  * Services of an endpoint (`{ep}/$name[('ARG')][/$action]`): the resource services of this layer
- * ($batch, $schema, $template, $syncDigest, $syncNotify) merged with the sync services of ./sync. What a
+ * ($batch, $schema, $template, $linked, $syncDigest, $syncNotify) merged with the sync services of ./sync. What a
  * handler is handed: ./serviceContext.
  */
 import type { ServiceHandler } from './serviceContext';
@@ -11,6 +11,7 @@ import { getTemplate } from './template';
 import { getSyncDigest, putSyncDigest } from './syncDigest';
 import { syncServices } from './sync';
 import { getSyncNotify } from './syncNotify';
+import { linkedHandlers } from './linked';
 
 const resourceServices: Record<string, ServiceHandler> = {
   $batch: byMethod('$batch', { POST: postBatch }),
@@ -18,6 +19,7 @@ const resourceServices: Record<string, ServiceHandler> = {
   $template: byMethod('$template', { GET: getTemplate }),
   $syncDigest: byMethod('$syncDigest', { GET: getSyncDigest, PUT: putSyncDigest }),
   $syncNotify: byMethod('$syncNotify', { GET: getSyncNotify }),
+  $linked: byMethod('$linked', linkedHandlers),
 };
 
 const services = new Map<string, ServiceHandler>(Object.entries({ ...resourceServices, ...syncServices }));

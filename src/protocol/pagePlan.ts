@@ -6,6 +6,9 @@
  *
  *   entry ──decide──> apply | ignore | conflict(restamp winner, park loser) | quarantine (bad payload)
  *     applied and parked versions: the entry's properties over the target's (propertyMerge.ts)
+ *   entry with an unknown UUID and a link rule ──matchLink──> one local resource: linked (it takes the UUID,
+ *     then decide as above; a loser with the winner's values is not parked) | several: ambiguous (parked with
+ *     every candidate, nothing written) | none: as above (created)
  *     └─ every entry (quarantined ones too) then moves the digest by the per-entry rule
  *   entry without a sync state (its sync metadata could not be read) ──> quarantine; the digest moves
  *     for it at the end of the feed only, with the ceiling
@@ -17,9 +20,10 @@ import { decide, restampedState, sourceKnowledgeDigest, targetKnowledgeDigest } 
 import { advanceForEntry, mergeAtEndOfFeed } from './digestUpdate';
 import { claimsOf, gapsIn, immediateGapsWithoutFloor } from './floorCeiling';
 import { compactKnowledge, knowledgeOnApply, knowledgeOnRestamp } from './knowledge';
-import { entryOf, priorityOf, withOwnEntry } from './digest';
+import { entryOf, priorityOf, tickOf, withOwnEntry } from './digest';
 import { mergeReceivedValues } from './propertyMerge';
 import type { ResourceValues } from './propertyValues';
+import { indexCandidates, matchLink, sameValues, type LinkCandidate, type LinkRule } from './linking';
 
 /** A version of a resource as a target stores it. `values` is opaque here. */
 export interface StoredVersion {
@@ -56,10 +60,16 @@ export type EntryOutcome =
   | { kind: 'applied'; method: 'POST' | 'PUT' | 'DELETE' }
   | { kind: 'ignored'; reason: string }
   | { kind: 'conflict'; winner: 'source' | 'target'; method: 'POST' | 'PUT' | 'DELETE'; reason: string }
+  /** Linked to the local resource `key` (its UUID was `formerUuid`); `parked` when the versions differed (PROTOCOL.md 2.8). */
+  | { kind: 'linked'; key: string; formerUuid: string; method: 'PUT' | 'DELETE'; winner?: 'source' | 'target'; reason: string; parked: boolean }
+  /** Matches several local resources not yet linked: parked with each of them for a person, nothing written. */
+  | { kind: 'ambiguous'; keys: string[] }
   | { kind: 'quarantined' };
 
 export interface ParkedConflict {
   uuid: string;
+  /** The local resource the conflict is parked with, when it is not the one holding `uuid` (an ambiguous link). */
+  key?: string;
   winner: 'source' | 'target';
   reason: string;
   winnerVersion: StoredVersion;
@@ -117,6 +127,8 @@ export interface PageInput {
   now: string;
   /** Stored versions of the entries' UUIDs (retried ones included). */
   current: Map<string, StoredVersion>;
+  /** The kind's link rule and the local resources entries with unknown UUIDs may link to (PROTOCOL.md 2.8). */
+  links?: { rule: LinkRule; candidates: LinkCandidate[] };
 }
 
 /** Gaps that make an immediate page be refused whole (PROTOCOL.md 2.4); empty when none. */
@@ -143,6 +155,20 @@ function receivedValues(entry: DecodedEntry, cur: StoredVersion | undefined): un
   return mergeReceivedValues(kept, entry.values as ResourceValues);
 }
 
+const linkedDiagnosis = (key: string, formerUuid: string, rule: LinkRule): Diagnosis => ({
+  severity: 'Info',
+  sdataCode: 'ApplicationDiagnosis',
+  applicationCode: 'Linked',
+  message: `linked on ${rule.on.join(', ')} to the local resource '${key}', which took this UUID (it was ${formerUuid})`,
+});
+
+const ambiguousDiagnosis = (keys: string[], rule: LinkRule): Diagnosis => ({
+  severity: 'Warning',
+  sdataCode: 'ApplicationDiagnosis',
+  applicationCode: 'Conflict',
+  message: `matches ${keys.length} local resources not yet linked on ${rule.on.join(', ')} (keys ${keys.map((k) => `'${k}'`).join(', ')}): nothing was written; parked at $conflicts with each of them, for a person to keep it on the right one (which takes the UUID) and dismiss the others`,
+});
+
 function methodFor(before: StoredVersion | undefined, after: { deleted: boolean }): 'POST' | 'PUT' | 'DELETE' {
   if (after.deleted) return 'DELETE';
   return !before || before.deleted ? 'POST' : 'PUT';
@@ -158,15 +184,34 @@ export function planPage(input: PageInput): PagePlan {
   const written = new Map<string, StoredVersion>();
   const planned: PlannedEntry[] = [];
   const conflicts: ParkedConflict[] = [];
+  /** Keys of local resources an entry of this page linked: linked from then on. */
+  const taken = new Set<string>();
+  const links = input.links;
+  const linkIndex = links && indexCandidates(links.candidates, links.rule);
 
   for (const entry of [...(input.retried ?? []), ...input.page.entries]) {
     const sourceCeiling = entry.retry?.ceiling ?? ceiling;
-    const cur = entry.uuid ? current.get(entry.uuid) : undefined;
+    let cur = entry.uuid ? current.get(entry.uuid) : undefined;
     let result: PlannedEntry;
     const sourceDigest = sourceKnowledgeDigest(sourceCeiling, entry.knowledge);
     const state = entry.state;
+    const link = links && linkIndex && entry.uuid && !cur && entry.problems.length === 0 ? matchLink(entry, links.rule, linkIndex, targetUrl, sourceDigest, taken) : undefined;
+    const linkedTo = link?.kind === 'one' ? link.candidate : undefined;
+    if (linkedTo) cur = { key: linkedTo.key, uuid: linkedTo.uuid, values: linkedTo.values, deleted: linkedTo.deleted, state: linkedTo.state, knowledge: linkedTo.knowledge };
     const d = entry.uuid && state ? decide({ sourceDigest, targetDigest: targetKnowledgeDigest(digest, cur?.knowledge), sourceState: state, targetState: cur?.state }) : undefined;
-    if (d?.outcome === 'ignore') {
+    // An ambiguous entry the target's digest already holds was parked when it first came (a page sent twice).
+    const parkedBefore = link?.kind === 'several' && tickOf(digest, state!.endpoint, 0) > state!.tick;
+    if (parkedBefore) {
+      result = { entry, outcome: { kind: 'ignored', reason: `the target has seen the source's version (${state!.endpoint} ${state!.tick}): parked before as an ambiguous link` }, diagnoses: [] };
+    } else if (link?.kind === 'several') {
+      const keys = link.candidates.map((c) => c.key);
+      const incoming: StoredVersion = { uuid: entry.uuid!, values: entry.values, deleted: entry.deleted, state: state!, knowledge: entry.knowledge };
+      for (const c of link.candidates) {
+        const local: StoredVersion = { key: c.key, uuid: c.uuid, values: c.values, deleted: c.deleted, state: c.state, knowledge: c.knowledge };
+        conflicts.push({ uuid: entry.uuid!, key: c.key, winner: 'target', reason: `ambiguous link on ${links!.rule.on.join(', ')}: one of ${keys.length} local resources`, winnerVersion: local, loserVersion: incoming });
+      }
+      result = { entry, outcome: { kind: 'ambiguous', keys }, diagnoses: [ambiguousDiagnosis(keys, links!.rule)] };
+    } else if (d?.outcome === 'ignore') {
       // Decided on sync state alone: a version the target already has (or supersedes) is skipped, valid or not.
       result = { entry, outcome: { kind: 'ignored', reason: d.reason }, diagnoses: [] };
     } else if (!d || !entry.uuid || !state || entry.problems.length > 0) {
@@ -198,7 +243,10 @@ export function planPage(input: PageInput): PagePlan {
         };
         clock += 1;
         digest = withOwnEntry(digest, own());
-        conflicts.push({ uuid: entry.uuid, winner: d.winner, reason: d.reason, winnerVersion: winner, loserVersion: loser });
+        // A resource just linked whose two versions hold the same values leaves nothing for a person to decide.
+        if (!linkedTo || winner.deleted !== loser.deleted || !sameValues(winner.values, loser.values)) {
+          conflicts.push({ uuid: entry.uuid, winner: d.winner, reason: d.reason, winnerVersion: winner, loserVersion: loser });
+        }
         result = {
           entry,
           outcome: { kind: 'conflict', winner: d.winner, method: methodFor(cur, stored), reason: d.reason },
@@ -206,6 +254,16 @@ export function planPage(input: PageInput): PagePlan {
           stored,
         };
       }
+    }
+    if (linkedTo && result.stored && links) {
+      taken.add(linkedTo.key);
+      const parked = result.outcome.kind === 'conflict' && conflicts.at(-1)?.uuid === entry.uuid;
+      const o = result.outcome as Extract<EntryOutcome, { kind: 'applied' | 'conflict' }>;
+      result = {
+        ...result,
+        outcome: { kind: 'linked', key: linkedTo.key, formerUuid: linkedTo.uuid, method: result.stored.deleted ? 'DELETE' : 'PUT', winner: o.kind === 'conflict' ? o.winner : undefined, reason: o.kind === 'conflict' ? o.reason : 'applied', parked },
+        diagnoses: [linkedDiagnosis(linkedTo.key, linkedTo.uuid, links.rule), ...(parked ? result.diagnoses : (entry.warnings ?? []))],
+      };
     }
     if (result.stored) {
       current.set(result.stored.uuid, result.stored);

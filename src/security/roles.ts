@@ -1,10 +1,10 @@
 /**
  * Who may call what: the role each route needs, as one table per server (pure, no I/O).
  *
- *   read    GET of resources, feeds, $schema, $syncDigest, $conflicts, $failures, $syncResults
+ *   read    GET of resources, feeds, $schema, $linked, $syncDigest, $conflicts, $failures, $syncResults
  *   write   POST, PUT, DELETE of resources, $batch
  *   sync    $syncSource, $syncTarget, posting $syncResults, deleting contexts: what an engine needs
- *   admin   PUT $syncDigest, $resolve, $retry, and everything the other roles may do
+ *   admin   PUT $syncDigest, $resolve, $retry, POST and DELETE $linked, and everything the other roles may do
  *   metrics GET /metrics only (what a Prometheus scraper needs; `read` grants it too)
  *
  * Roles are independent except admin, which implies every other: `write` does not imply `read` (an
@@ -44,6 +44,10 @@ export const ENDPOINT_ROUTES: RoleTable = {
   'POST {ep}/$batch': 'write',
   'GET {ep}/$schema': ['read', 'sync'],
   'GET {ep}/$template': 'read',
+  'GET {ep}/$linked': 'read',
+  "GET {ep}/$linked('ID')": 'read',
+  'POST {ep}/$linked': 'admin',
+  "DELETE {ep}/$linked('ID')": 'admin',
 
   'GET {ep}/$syncDigest': ['read', 'sync'],
   'PUT {ep}/$syncDigest': 'admin',

@@ -178,7 +178,7 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
     return { endpointId: ep.id, key: planned[i].key ?? fresh[next++], uuid: planned[i].uuid, values: item.values, deleted: false, etag: etagOf(state), state };
   });
   if (ep.table) await writeAppRowsOrRefuse(trx, ep.table, created);
-  const rows = created.map((r) => ({
+  const rows = created.map((r, i) => ({
     endpoint_id: ep.id,
     local_key: r.key,
     uuid: r.uuid,
@@ -189,6 +189,8 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
     state_tick: r.state.tick,
     state_stamp: r.state.stamp,
     state_user: r.state.user ?? null,
+    // A UUID the client gave is one it knows from elsewhere: the resource is linked (PROTOCOL.md 2.8).
+    linked: items[i].uuid !== undefined,
   }));
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     // A key held by a tombstone (checked above) is revived in place; its UUID and knowledge stay.

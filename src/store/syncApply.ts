@@ -4,6 +4,9 @@
  * page (protocol/pagePlan), then write versions, parked conflicts, quarantined entries, digest and clock
  * with set-based statements. The caller opens the transaction and may do more in it after the page.
  *
+ * An entry whose UUID the target does not know may be linked to a local resource by the kind's link rule
+ * (PROTOCOL.md 2.8): the candidates are looked up here, before the plan, and matched by the plan.
+ *
  * Quarantined entries tried again with the page are read under the clock lock and decoded against the
  * endpoint's kind as configured today (atom/decodeEntries.ts).
  *
@@ -14,7 +17,9 @@
 import type { DbOrTx, Tx } from './db';
 import type { RegisteredEndpoint } from './endpoints';
 import { SDataError } from '../protocol/diagnosis';
-import { immediateGaps, planPage, type DecodedEntry, type PagePlan, type StoredVersion, type SyncPage } from '../protocol/pagePlan';
+import { immediateGaps, planPage, type DecodedEntry, type PageInput, type PagePlan, type StoredVersion, type SyncPage } from '../protocol/pagePlan';
+import { findLinkCandidates, markLinkedBelow } from './links';
+import { linkedBelow } from '../protocol/linking';
 import { decodeEntry, type QuarantinedEntry } from '../atom/decodeEntries';
 import { lockClock, setClock } from './clock';
 import { allocateKeys } from './keys';
@@ -99,8 +104,9 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
   await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), ownBatch);
   const retried = retry ? await retriedEntries(trx, target, retry, ownBatch) : [];
   const current = await loadVersionsByUuid(trx, target.id, uuidsOf([...retried, ...page.entries]));
+  const links = await linkCandidates(trx, target, [...retried, ...page.entries], current, ownBatch);
 
-  const planned = planPage({ page, retried, targetUrl: target.url, targetPriority: target.def.priority, clock, digest, now, current });
+  const planned = planPage({ page, retried, targetUrl: target.url, targetPriority: target.def.priority, clock, digest, now, current, links });
 
   const keys = await assignKeys(trx, target, planned.writes);
   // A table-backed target writes the application's rows first: what its table refuses is quarantined.
@@ -119,7 +125,7 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
   await parkConflicts(
     trx,
     target.id,
-    plan.conflicts.map((c) => ({ ...c, key: keys.get(c.uuid)! })),
+    plan.conflicts.map((c) => ({ ...c, key: c.key ?? keys.get(c.uuid)! })),
     run,
   );
   await quarantineEntries(
@@ -141,7 +147,20 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
     plan.digest.entries.filter((e) => e.endpoint !== target.url),
   );
   if (plan.clock !== clock) await setClock(trx, target.id, plan.clock, now);
+  await markLinkedBelow(trx, target.id, target.url, linkedBelow(page.ceiling, target.url));
   return { plan, keys };
+}
+
+/**
+ * The kind's link rule and the local resources that entries with unknown UUIDs may link to (PROTOCOL.md 2.8);
+ * undefined for a kind without `link`. A candidate held by a prepared batch refuses the page (409 Transient).
+ */
+async function linkCandidates(trx: Tx, target: SyncTarget, entries: DecodedEntry[], current: Map<string, StoredVersion>, ownBatch?: string): Promise<PageInput['links']> {
+  const rule = target.def.kind.link;
+  if (!rule) return undefined;
+  const candidates = await findLinkCandidates(trx, target.id, rule, entries, current);
+  await refuseLockedUuids(trx, target.id, candidates.map((c) => c.uuid), ownBatch);
+  return { rule, candidates };
 }
 
 /** The distinct UUIDs of these entries. */

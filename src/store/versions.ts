@@ -90,6 +90,7 @@ const WRITTEN: [string, string][] = [
   ['state_stamp', 'timestamptz'],
   ['state_user', 'text'],
   ['knowledge', 'jsonb'],
+  ['linked', 'boolean'],
 ];
 
 const UPSERT_VERSIONS =
@@ -97,7 +98,11 @@ const UPSERT_VERSIONS =
   `SELECT ?, * FROM unnest(${WRITTEN.map(([, type]) => `?::${type}[]`).join(', ')}) ` +
   `ON CONFLICT (endpoint_id, local_key) DO UPDATE SET ${WRITTEN.filter(([c]) => c !== 'local_key').map(([c]) => `${c} = excluded.${c}`).join(', ')}`;
 
-/** Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). */
+/**
+ * Inserts or replaces versions by local key (each with its sync state, knowledge and ETag). A version
+ * written here came from another endpoint or was resolved against one: its UUID is known beyond this
+ * endpoint, so the resource is linked (PROTOCOL.md 2.8).
+ */
 export async function writeVersions(db: DbOrTx, endpointId: number, versions: (StoredVersion & { key: string })[]): Promise<void> {
   try {
     for (let i = 0; i < versions.length; i += VERSIONS_PER_STATEMENT) {
@@ -115,6 +120,7 @@ export async function writeVersions(db: DbOrTx, endpointId: number, versions: (S
           v.state.stamp,
           v.state.user ?? null,
           v.knowledge ? JSON.stringify(v.knowledge) : null,
+          true,
         ];
         values.forEach((value, c) => (columns[c][row] = value));
       });

@@ -11,7 +11,7 @@ describeEachDatabase('table-backed endpoint, properties one side does not know',
 
   beforeAll(async () => {
     ({ t } = await openTableBacked(tdb, {
-      seed: ['ALTER TABLE accounts ADD COLUMN vat_number text, ADD COLUMN notes text'],
+      seed: () => ['ALTER TABLE accounts ADD COLUMN vat_number text, ADD COLUMN notes text'],
       kinds: (_crm, erp) => (erp.kinds[0].properties.vatNumber = { type: 'string', column: 'vat_number' }),
     }));
   });

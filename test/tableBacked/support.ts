@@ -85,10 +85,10 @@ export interface TableBackedServer {
  * A fresh database of the block's kind with the table-backed server on it: the application's tables in its
  * current schema (a test schema on PostgreSQL), the adapter's in a schema of its own.
  */
-export async function openTableBacked(tdb: TestDatabase, opts: { seed?: string[]; kinds?: KindsChange } = {}): Promise<{ t: TableBackedServer; app: string }> {
+export async function openTableBacked(tdb: TestDatabase, opts: { seed?: (appSchema: string) => string[]; kinds?: KindsChange } = {}): Promise<{ t: TableBackedServer; app: string }> {
   const db = await tdb.open();
   const app = tdb.kind === 'postgres' ? ((await db.raw('SELECT current_schema() AS s')).rows[0].s as string) : 'public';
-  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }, opts), app };
+  return { t: await startTableBacked(db, { appSchema: app, adapterSchema: uniqueName('sdata') }, { seed: opts.seed?.(app), kinds: opts.kinds }), app };
 }
 
 /** Creates the application's tables, installs the capture, starts the server. */

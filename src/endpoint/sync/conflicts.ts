@@ -19,6 +19,7 @@ import { conflictTable, decideConflict, type ConflictRecord, type ConflictStatus
 import { takeTicks } from '../../store/clock';
 import { refuseLockedUuids } from '../../store/preparedBatches';
 import { loadVersionsByUuid, writeVersions } from '../../store/versions';
+import { refuseLinkedElsewhere } from '../../store/links';
 import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRows';
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
@@ -108,6 +109,9 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
       await foldCapturedChanges(trx, table);
       await refuseLockedUuids(trx, ctx.endpoint.id, [c.uuid]);
       const current = (await loadVersionsByUuid(trx, ctx.endpoint.id, [c.uuid])).get(c.uuid);
+      // An ambiguous link (PROTOCOL.md 2.8) is parked with a local resource that has not the UUID: keeping it
+      // links that resource, unless it was linked to another UUID since.
+      if (!current) await refuseLinkedElsewhere(trx, ctx.endpoint.id, c.key, c.uuid);
       const loser = c.loserVersion;
       const kept = { key: current?.key ?? c.key, uuid: c.uuid, values: loser.values, deleted: loser.deleted };
       if (table) await writeAppRowsOrRefuse(trx, table, [kept]);

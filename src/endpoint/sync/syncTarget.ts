@@ -47,6 +47,17 @@ function resultEntryOf(p: PlannedEntry, endpointUrl: string, keys: Map<string, s
         p.outcome.kind === 'applied' ? (method === 'POST' ? 'Created' : 'OK') : p.outcome.winner === 'source' ? 'Conflict resolved: feed version applied' : 'Conflict resolved: target version kept';
       return { ...base, httpStatus: method === 'POST' ? 201 : 200, httpMessage: message, httpMethod: method, etag: p.stored ? etagOf(p.stored.state) : undefined, diagnoses: p.diagnoses };
     }
+    case 'linked':
+      return {
+        ...base,
+        httpStatus: 200,
+        httpMessage: `Linked to the local resource '${p.outcome.key}'${p.outcome.parked ? (p.outcome.winner === 'source' ? '; conflict resolved: feed version applied' : '; conflict resolved: target version kept') : ''}`,
+        httpMethod: p.outcome.method,
+        etag: p.stored ? etagOf(p.stored.state) : undefined,
+        diagnoses: p.diagnoses,
+      };
+    case 'ambiguous':
+      return { ...base, httpStatus: 200, httpMessage: 'Not linked: matches several local resources; parked at $conflicts', diagnoses: p.diagnoses };
     case 'ignored':
       return {
         ...base,
