@@ -25,7 +25,7 @@ import type { XmlElement } from '../atom/xml';
 import { badRequest, type Diagnosis } from '../protocol/diagnosis';
 import { diagnosesJson } from './diagnosisJson';
 import { jsonDiagnoses } from './jsonDiagnoses';
-import { isObject, payloadElementOfJson, resourceJson, type JsonObject } from './resourceJson';
+import { isObject, payloadElementOfJson, resourceJson, textOf, type JsonObject } from './resourceJson';
 
 function element(ns: string, name: string, children: XmlElement[] = [], text = ''): XmlElement {
   return { ns, name, prefix: '', attrs: [], children, text };
@@ -34,11 +34,10 @@ function element(ns: string, name: string, children: XmlElement[] = [], text = '
 /** The Atom entry of one JSON batch entry (a JSON scalar as the element's text, so that the reader refuses it). */
 function entryElementOfJson(entry: unknown, ctx: ResourceXmlContext): XmlElement {
   if (!isObject(entry)) return element(NS.atom, 'entry');
-  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   const children: XmlElement[] = [];
-  if (entry.$url !== undefined) children.push(element(NS.atom, 'id', [], text(entry.$url)));
-  if (entry.$httpMethod !== undefined) children.push(element(NS.http, 'httpMethod', [], text(entry.$httpMethod)));
-  if (entry.$ifMatch !== undefined) children.push(element(NS.http, 'ifMatch', [], text(entry.$ifMatch)));
+  if (entry.$url !== undefined) children.push(element(NS.atom, 'id', [], textOf(entry.$url)));
+  if (entry.$httpMethod !== undefined) children.push(element(NS.http, 'httpMethod', [], textOf(entry.$httpMethod)));
+  if (entry.$ifMatch !== undefined) children.push(element(NS.http, 'ifMatch', [], textOf(entry.$ifMatch)));
   children.push(element(NS.sdata, 'payload', [payloadElementOfJson(entry, ctx.kind, ctx.app)]));
   return element(NS.atom, 'entry', children);
 }

@@ -16,6 +16,7 @@ import { parseDigestElement } from '../atom/digestXml';
 import type { XmlElement } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
 import { withJsonDiagnoses } from './jsonDiagnoses';
+import { isObject, textOf } from './resourceJson';
 
 export function digestJson(d: Digest, endpointUrl: string, updated: string): Record<string, unknown> {
   return {
@@ -26,11 +27,6 @@ export function digestJson(d: Digest, endpointUrl: string, updated: string): Rec
     digestEntry: d.entries.map((e) => ({ endpoint: e.endpoint, tick: e.tick, stamp: e.stamp, conflictPriority: e.conflictPriority })),
   };
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A JSON value as the text of an element: a string as it is, anything else as its JSON text. */
-const textOf = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function syncElement(name: string, children: XmlElement[] = [], text = ''): XmlElement {
   return { ns: NS.sync, name, prefix: 'sync', attrs: [], children, text };

@@ -24,10 +24,10 @@ const ROW = /^([^[\]/]+)\[(\d+)\]$/;
  * How a JSON body writes the repeated elements of its XML model: as the `$resources` of a child list
  * (`lines/$resources/2`), or as a plain array (`digestEntry/2`).
  */
-export type JsonRows = 'resources' | 'array';
+type JsonRows = 'resources' | 'array';
 
 /** An XML payloadPath below the payload element `root`, as the path into the JSON body. */
-export function jsonPayloadPath(path: string, root: string, rows: JsonRows = 'resources'): string {
+function jsonPayloadPath(path: string, root: string, rows: JsonRows = 'resources'): string {
   const segments = path === root ? [] : path.startsWith(`${root}/`) ? path.slice(root.length + 1).split('/') : path.split('/');
   return segments
     .map((s) => {
@@ -42,7 +42,7 @@ export function jsonPayloadPath(path: string, root: string, rows: JsonRows = 're
 }
 
 /** A diagnosis message with its element names and `sdata:` attributes as JSON names. */
-export function jsonMessage(message: string): string {
+function jsonMessage(message: string): string {
   return message
     .replace(/(?:sdata|http):(uuid|key|url|httpMethod|ifMatch)\b/g, '$$$1')
     .replace(/\bsync:(\w+)/g, '$1')

@@ -101,7 +101,7 @@ const sdataAttr = (name: string, value: unknown): XmlAttr[] => (typeof value ===
 const NIL: XmlAttr[] = [{ ns: NS.xsi, name: 'nil', value: 'true' }];
 
 /** A JSON scalar as element text; an object or array is left to the reader to refuse (as its JSON text). */
-const textOf = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+export const textOf = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The rows of a child list: `{ "$resources": [...] }` or a plain array. */
 function rowsOf(v: unknown): unknown[] | undefined {
