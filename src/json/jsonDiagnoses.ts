@@ -13,6 +13,7 @@
  *                 sync:endpoint                 ->  endpoint
  *                 unknown element               ->  unknown property
  *                 <order> holds 1001 elements   ->  'order' holds 1001 properties
+ *                 expected a <order> payload element (…), not <contact>  ->  $name 'contact' is not 'order', …
  *
  * `at` puts the body's place in front (`$resources/3/` for an entry of a JSON `$batch`).
  */
@@ -44,6 +45,7 @@ function jsonPayloadPath(path: string, root: string, rows: JsonRows = 'resources
 /** A diagnosis message with its element names and `sdata:` attributes as JSON names. */
 function jsonMessage(message: string): string {
   return message
+    .replace(/^expected a <([^<>\s]+)> payload element \(.*\), not <([^<>\s]+)>.*$/s, "$$name '$2' is not '$1', the name of this kind's resources")
     .replace(/(?:sdata|http):(uuid|key|url|httpMethod|ifMatch)\b/g, '$$$1')
     .replace(/\bsync:(\w+)/g, '$1')
     .replace(/unknown element/g, 'unknown property')

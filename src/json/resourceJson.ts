@@ -144,13 +144,9 @@ export function payloadElementOfJson(entry: JsonObject, kind: KindConfig, app: A
 
 /**
  * Reads a POST or PUT JSON body (already parsed, see jsonBody.ts) against its kind; 400 listing every
- * problem, named as the JSON body names things (jsonDiagnoses.ts). `at` is the body's place in a larger
- * document (`$resources/2/` in a `$batch`).
+ * problem, named as the JSON body names things (jsonDiagnoses.ts).
  */
-export function parseResourceJson(body: unknown, kind: KindConfig, app: ApplicationConfig, at = ''): ReadPayload {
-  if (!isObject(body)) throw badRequest('the request needs a JSON object holding the resource', 'NotAnEntry', at ? at.replace(/\/$/, '') : undefined);
-  if (body.$name !== undefined && body.$name !== kind.element) {
-    throw badRequest(`$name ${JSON.stringify(body.$name)} is not '${kind.element}', the name of this kind's resources`, 'UnknownElement', `${at}$name`);
-  }
-  return withJsonDiagnoses(() => readPayload(payloadElementOfJson(body, kind, app), kind, app), kind.element, { at });
+export function parseResourceJson(body: unknown, kind: KindConfig, app: ApplicationConfig): ReadPayload {
+  if (!isObject(body)) throw badRequest('the request needs a JSON object holding the resource', 'NotAnEntry');
+  return withJsonDiagnoses(() => readPayload(payloadElementOfJson(body, kind, app), kind, app), kind.element);
 }

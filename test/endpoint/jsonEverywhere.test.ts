@@ -86,6 +86,7 @@ describeEachDatabase('SData JSON wherever Atom goes', (tdb) => {
             { $httpMethod: 'GET', $key: before.$key },
             { $httpMethod: 'DELETE', $key: '999999' },
             { $httpMethod: 'PUT', $key: before.$key, $ifMatch: 'stale', number: 'never' },
+            { $httpMethod: 'POST', $name: 'account', number: 'B-4' },
           ],
         }),
       )
@@ -93,14 +94,15 @@ describeEachDatabase('SData JSON wherever Atom goes', (tdb) => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body.$url).toBe(`${ORDERS}/$batch`);
     const results = res.body.$resources as Json[];
-    expect(results.map((r) => [r.$httpMethod, r.$httpStatus])).toEqual([['POST', 201], ['PATCH', 405], ['POST', 400], ['PUT', 200], ['GET', 200], ['DELETE', 404], ['PUT', 412]]);
+    expect(results.map((r) => [r.$httpMethod, r.$httpStatus])).toEqual([['POST', 201], ['PATCH', 405], ['POST', 400], ['PUT', 200], ['GET', 200], ['DELETE', 404], ['PUT', 412], ['POST', 400]]);
     expect(results[0]).toMatchObject({ $httpMessage: 'Created', $location: results[0].$url, $key: expect.any(String), $etag: expect.any(String), number: 'B-1', quantity: 2 });
     expect(results[3]).toMatchObject({ $key: before.$key, number: 'B-0 changed' });
     expect(results[4]).toMatchObject({ $key: before.$key, number: 'B-0 changed' });
     const diagnoses = (i: number) => (results[i] as Diagnoses).$diagnoses;
     expect(diagnoses(1).map((d) => [d.applicationCode, d.payloadPath, d.message])).toEqual([['BadHttpMethod', '$resources/2/$httpMethod', "$httpMethod 'PATCH' is not POST, PUT, DELETE or GET"]]);
     expect(diagnoses(2).map((d) => [d.applicationCode, d.payloadPath])).toEqual([['InvalidValue', '$resources/3/quantity']]);
-    expect(xmlishIn([1, 2, 5, 6].flatMap(diagnoses))).toEqual([]);
+    expect(diagnoses(7).map((d) => [d.payloadPath, d.message])).toEqual([['$resources/8/$name', "$name 'account' is not 'order', the name of this kind's resources"]]);
+    expect(xmlishIn([1, 2, 5, 6, 7].flatMap(diagnoses))).toEqual([]);
     // What was done is there; the refused entries wrote nothing.
     const all = await t.http().get(path(ORDERS)).query({ format: 'json', where: "number like 'B-%'" }).expect(200);
     expect((all.body.$resources as Json[]).map((r) => r.number).sort()).toEqual(['B-0 changed', 'B-1']);
@@ -143,6 +145,8 @@ describeEachDatabase('SData JSON wherever Atom goes', (tdb) => {
     const taken = await t.http().post(`${path(ACCOUNTS)}?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ $key: acme.key, name: 'X' })).expect(409);
     expect(taken.body.$diagnoses.map((d: { payloadPath: string }) => d.payloadPath)).toEqual(['$key']);
     const named = await t.http().post(`${path(ACCOUNTS)}?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ $name: 'contact', name: 'X' })).expect(400);
-    expect(named.body.$diagnoses.map((d: { payloadPath: string; applicationCode: string }) => [d.payloadPath, d.applicationCode])).toEqual([['$name', 'UnknownElement']]);
+    expect(named.body.$diagnoses.map((d: { payloadPath: string; applicationCode: string; message: string }) => [d.payloadPath, d.applicationCode, d.message])).toEqual([
+      ['$name', 'UnknownElement', "$name 'contact' is not 'account', the name of this kind's resources"],
+    ]);
   });
 });
