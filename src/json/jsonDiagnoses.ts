@@ -51,7 +51,8 @@ function jsonMessage(message: string): string {
     .replace(/unknown element/g, 'unknown property')
     .replace(/holds elements; expected/g, 'holds an object; expected')
     .replace(/holds (\d+) elements/g, 'holds $1 properties')
-    .replace(/<([^<>\s]+)>/g, "'$1'");
+    // An element name stands alone (`<balance> is required`, `valid for <balance>:`); `<t>` inside an echoed value does not.
+    .replace(/(^|[\s(])<([^<>\s]+)>(?=$|[\s:;,.)])/g, "$1'$2'");
 }
 
 /** Where the JSON body is, and how it writes rows (see jsonPayloadPath). */

@@ -139,11 +139,14 @@ describeEachDatabase('SData JSON wherever Atom goes', (tdb) => {
     expect(child(child(atom, NS.sdata, 'payload'), NS.sync, 'digest')).toBeDefined();
   });
 
-  it('a JSON PUT whose $key is not the URL key, or a create whose key exists, names $key', async () => {
+  it('a JSON PUT whose $key is not the URL key, a create whose key exists, a $name of another kind: named as JSON names them', async () => {
     const put = await t.http().put(`${path(ACCOUNTS)}('${acme.key}')?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ $key: 'other', name: 'X' })).expect(400);
     expect(put.body.$diagnoses.map((d: { payloadPath: string; message: string }) => [d.payloadPath, d.message])).toEqual([['$key', `the payload's $key 'other' is not the key of the URL ('${acme.key}')`]]);
     const taken = await t.http().post(`${path(ACCOUNTS)}?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ $key: acme.key, name: 'X' })).expect(409);
     expect(taken.body.$diagnoses.map((d: { payloadPath: string }) => d.payloadPath)).toEqual(['$key']);
+    // An element name becomes the property's name; a value the message echoes stays as it was sent.
+    const echoed = await t.http().post(`${path(ORDERS)}?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ number: 'N', quantity: 'x <t>' })).expect(400);
+    expect(echoed.body.$diagnoses.map((d: { payloadPath: string; message: string }) => [d.payloadPath, d.message])).toEqual([['quantity', expect.stringMatching(/^'x <t>' is not valid for 'quantity': /)]]);
     const named = await t.http().post(`${path(ACCOUNTS)}?format=json`).set('Content-Type', 'application/json').send(JSON.stringify({ $name: 'contact', name: 'X' })).expect(400);
     expect(named.body.$diagnoses.map((d: { payloadPath: string; applicationCode: string; message: string }) => [d.payloadPath, d.applicationCode, d.message])).toEqual([
       ['$name', 'UnknownElement', "$name 'contact' is not 'account', the name of this kind's resources"],
