@@ -42,6 +42,8 @@ export interface QuarantinedEntryView {
   createdAt: string;
   runName?: string;
   diagnoses: Diagnosis[];
+  /** The entry's payload as its source sent it: each property's text (a nested one flattened); absent for a deletion or none. */
+  payload?: Record<string, string>;
 }
 
 export interface ListedFeed<T> {
@@ -64,12 +66,16 @@ function textOf(e: XmlElement): string {
   return e.children.map((c) => `${c.name}: ${textOf(c)}`).join('; ');
 }
 
+function payloadValues(resource: XmlElement | undefined): Record<string, string> | undefined {
+  return resource && Object.fromEntries(resource.children.map((c) => [c.name, textOf(c)] as const));
+}
+
 function versionOf(v: XmlElement | undefined, at: string): ParkedVersion {
   const s = child(v, NS.sync, 'syncState');
   if (!v || !s) throw new Error(`${at} has no sync:syncState`);
   const resource = child(v, NS.sdata, 'payload')?.children[0];
   const deleted = !resource || attr(resource, NS.sdata, 'isDeleted') === 'true';
-  const values = Object.fromEntries((resource?.children ?? []).map((c) => [c.name, textOf(c)] as const));
+  const values = payloadValues(resource) ?? {};
   return { state: parseSyncState(s, at).state, deleted, values };
 }
 
@@ -112,6 +118,7 @@ export function parseFailureFeed(xml: string, limits?: XmlLimits): ListedFeed<Qu
       createdAt: childText(f, NS.x, 'createdAt') ?? '',
       runName: childText(f, NS.x, 'runName'),
       diagnoses: diagnosesIn(entry),
+      payload: payloadValues(child(entry, NS.sdata, 'payload')?.children[0]),
     };
   });
   return { total: totalOf(root), items };

@@ -31,6 +31,7 @@
  *     observe:                                              # reads $syncDigest, $conflicts, $failures of endpoints seen in runs
  *       intervalSeconds: 10
  *       auth: { user: observer, passwordEnv: OBSERVER_PASSWORD }  # a user with the role read
+ *     engines: [http://127.0.0.1:3200]                      # engine listeners: the dashboard's routes, Run now, Pause, Resume
  *     alerts:                                               # posted to webhookUrl once per episode
  *       - { name: behind, when: routeBehind, ticks: 100 }
  *       - { name: stale, when: routeBehind, seconds: 600 }
@@ -240,6 +241,11 @@ export const loggerSchema = z
     maxPageSize: z.number().int().positive().default(1000),
     bodyLimitBytes: z.number().int().positive().default(50 * 1024 * 1024),
     observe: observeSchema,
+    /**
+     * Engine listeners (engine.http) whose routes the dashboard shows by name (GET /routes, read every
+     * observe.intervalSeconds with observe.auth) and whose Run now, Pause and Resume it forwards.
+     */
+    engines: z.array(httpUrl).max(20).default([]),
     alerts: z.array(alertRuleSchema).max(100).default([]),
     /** How often the dashboard page asks for fresh data. */
     dashboardRefreshSeconds: z.number().positive().max(3600).default(2),

@@ -10,6 +10,10 @@
  *   POST /routes/{name}/$run        starts one run of a scheduled route now: 202 + Location of its status;
  *                                   409 when it is running (here, by its schedule or an earlier $run, or in
  *                                   another engine holding its lock), or runs by itself (immediate, watch)
+ *   POST /routes/{name}/$pause      its schedule starts no run until $resume (a run going on ends as usual,
+ *                                   $run still starts one): 200 + the route as GET /routes shows it, also
+ *                                   when it was paused already; 409 for an immediate or watch route
+ *   POST /routes/{name}/$resume     its schedule starts runs again: 200 + the route, also when it was not paused
  *   GET  /routes/{name}/runs/{id}   a run's state (running | done | failed) and counts, as the logger's
  *                                   run records count them
  *
@@ -33,6 +37,7 @@ import type { SecurityPolicy } from '../security/policy';
 import { ENGINE_ROUTES } from '../security/roles';
 import type { EngineRoute } from './daemon';
 import { routeRunJson, routesFeed, routesJson } from './routesView';
+import type { RouteRunner } from './routeRunner';
 import { storableQuery } from '../http/storableQuery';
 import { isStorableText } from '../protocol/boundedValues';
 
@@ -49,6 +54,8 @@ export interface EngineAppOptions {
 const MAX_ENCODED_NAME = 600;
 const MAX_NAME = 200;
 const RUN = /^\/routes\/([^/]+)\/(?:\$|%24)run\/?$/i;
+const PAUSE = /^\/routes\/([^/]+)\/(?:\$|%24)pause\/?$/i;
+const RESUME = /^\/routes\/([^/]+)\/(?:\$|%24)resume\/?$/i;
 const RUN_STATUS = /^\/routes\/([^/]+)\/runs\/([^/]+)\/?$/;
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JSON_TYPE = 'application/json';
@@ -58,6 +65,8 @@ export const ENGINE_BODY_LIMIT_BYTES = 64 * 1024;
 /** The route of a request as ENGINE_ROUTES names it. */
 export function engineRouteOf(pathname: string): RouteOf {
   if (RUN.test(pathname)) return { pattern: '/routes/{name}/$run' };
+  if (PAUSE.test(pathname)) return { pattern: '/routes/{name}/$pause' };
+  if (RESUME.test(pathname)) return { pattern: '/routes/{name}/$resume' };
   if (RUN_STATUS.test(pathname)) return { pattern: '/routes/{name}/runs/{id}' };
   return { pattern: pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname };
 }
@@ -134,6 +143,23 @@ export function createEngineApp(opts: EngineAppOptions): express.Express {
       res.status(202).location(runUrl(route, started.run.id)).type(JSON_TYPE).send(JSON.stringify(routeRunJson(started.run)));
     }),
   );
+
+  /** The runner of a scheduled route; an immediate or watch route has no schedule to pause. */
+  const scheduled = (route: EngineRoute, what: string): RouteRunner => {
+    if (!route.runner) throw new SDataError(409, { sdataCode: 'Conflict', applicationCode: 'RouteRunsContinuously', message: `route '${route.name}' is a ${route.config.mode} route: it has no schedule to ${what}` });
+    return route.runner;
+  };
+  const switchSchedule = (pattern: RegExp, what: 'pause' | 'resume') =>
+    wrap(async (req, res) => {
+      const route = routeNamed(pattern.exec(req.path)![1]);
+      const runner = scheduled(route, what);
+      if (what === 'pause') runner.pause();
+      else runner.resume();
+      const [listed] = (await routesJson([route])).routes;
+      res.status(200).type(JSON_TYPE).send(JSON.stringify(listed));
+    });
+  app.post(PAUSE, switchSchedule(PAUSE, 'pause'));
+  app.post(RESUME, switchSchedule(RESUME, 'resume'));
 
   app.get(
     RUN_STATUS,

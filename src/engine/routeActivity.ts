@@ -31,6 +31,24 @@ export interface PassRecord {
   error?: string;
 }
 
+/** Where a running pass is: the leg and kind it is on, the entries it has applied of about how many. */
+export interface RunProgress {
+  source: string;
+  target: string;
+  kind: string;
+  entriesDone: number;
+  /** The source's estimate of the selection's size (its first page's opensearch:totalResults); absent when it gave none. */
+  totalResults?: number;
+}
+
+/** The last pass or push of a route that failed, and why. */
+export interface RouteFailure {
+  at: string;
+  source?: string;
+  target?: string;
+  reason: string;
+}
+
 export interface RouteRun {
   id: string;
   route: string;
@@ -40,6 +58,8 @@ export interface RouteRun {
   finishedAt?: string;
   counts: RunCounts;
   passes: PassRecord[];
+  /** While the run is running and a pass has begun a kind. */
+  progress?: RunProgress;
 }
 
 const MAX_RUNS = 50;
@@ -49,6 +69,7 @@ const zero = (): RunCounts => ({ created: 0, updated: 0, deleted: 0, failures: 0
 export class RouteActivity {
   private readonly runs = new Map<string, RouteRun>();
   private lastSuccess: number | undefined;
+  private lastFailureSeen: RouteFailure | undefined;
 
   constructor(
     readonly route: string,
@@ -75,7 +96,15 @@ export class RouteActivity {
   /** The progress callback of a pass of this run: each page's counts are added as it is reported. */
   progressOf(run: RouteRun): (p: PassProgress) => void {
     return (p) => {
-      if (p.type !== 'page' || !p.counts) return;
+      if (p.type === 'kind') {
+        run.progress = { source: p.source, target: p.target, kind: p.kind, entriesDone: 0 };
+        return;
+      }
+      if (run.progress && run.progress.kind === p.kind) {
+        run.progress.entriesDone = p.entriesDone;
+        if (p.totalResults !== undefined) run.progress.totalResults = p.totalResults;
+      }
+      if (!p.counts) return;
       for (const k of Object.keys(p.counts) as (keyof Counts)[]) run.counts[k] += p.counts[k];
       run.counts.entriesRead += p.entries;
     };
@@ -84,16 +113,18 @@ export class RouteActivity {
   passEnded(pass: PassRecord, outcome: PassOutcome, seconds: number, error?: string): void {
     pass.state = outcome;
     if (error !== undefined) pass.error = error;
-    this.ended('pass', outcome, seconds);
+    this.ended('pass', outcome, seconds, outcome === 'failed' ? { source: pass.source, target: pass.target, reason: error ?? 'failed' } : undefined);
   }
 
-  /** A pass or push that belongs to no run record (an immediate route's push). */
-  ended(kind: PassKind, outcome: PassOutcome, seconds: number): void {
+  /** A pass or push that belongs to no run record (an immediate route's push); `failure` says why a failed one failed. */
+  ended(kind: PassKind, outcome: PassOutcome, seconds: number, failure?: Omit<RouteFailure, 'at'>): void {
     if (outcome !== 'failed') this.lastSuccess = Date.now();
+    else this.lastFailureSeen = { at: new Date().toISOString(), ...(failure ?? { reason: `the ${kind} failed` }) };
     this.onPass(this.route, kind, outcome, seconds);
   }
 
   end(run: RouteRun): void {
+    delete run.progress;
     run.state = run.passes.some((p) => p.state === 'failed') ? 'failed' : 'done';
     run.finishedAt = new Date().toISOString();
   }
@@ -109,6 +140,16 @@ export class RouteActivity {
 
   isRunning(): boolean {
     return [...this.runs.values()].some((r) => r.state === 'running');
+  }
+
+  /** When a pass or push of the route last succeeded; undefined before the first. */
+  lastSuccessAt(): string | undefined {
+    return this.lastSuccess === undefined ? undefined : new Date(this.lastSuccess).toISOString();
+  }
+
+  /** The last pass or push that failed, and why; undefined when none has failed since the engine started. */
+  lastFailure(): RouteFailure | undefined {
+    return this.lastFailureSeen;
   }
 
   /** Seconds since a pass or push of the route last succeeded (since the engine started, before the first). */

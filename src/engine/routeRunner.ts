@@ -9,6 +9,11 @@
  *     └──lock taken──> running: pass S->T [and T->S] ──> lock released ──> idle (the run done | failed, routeActivity.ts)
  *                        └─ transient failure: the pass is run again with backoff (engine.passAttempts)
  *
+ * Paused (POST /routes/{name}/$pause, until $resume): its schedule starts no run; a run going on ends as
+ * usual, and a run asked for by name ($run) still starts. In memory: an engine starts every route unpaused.
+ *
+ *   unpaused ──$pause──> paused (schedule skipped) ──$resume──> unpaused
+ *
  * A route never runs twice at once: the busy flag (and croner's overrun protection) inside a process, and a
  * route lock across processes (routeLock.ts). Each pass attempt is its own run (runName = route name,
  * runStamp = its start). Once the engine is stopping, no run starts and a running one stops after the page
@@ -38,6 +43,7 @@ interface StartedRun {
 export class RouteRunner {
   readonly name: string;
   private busy = false;
+  private pausedSince: string | undefined;
   private running: Promise<RouteRunOutcome> | undefined;
   private readonly parties: RouteParties;
 
@@ -54,13 +60,35 @@ export class RouteRunner {
     this.parties = routeParties(route, engine);
   }
 
+  /** When the route was paused; undefined while it runs on its schedule. */
+  get paused(): string | undefined {
+    return this.pausedSince;
+  }
+
+  /** Its schedule starts no run until resume(); true when it was not paused already. */
+  pause(): boolean {
+    if (this.pausedSince !== undefined) return false;
+    this.pausedSince = new Date().toISOString();
+    this.log?.info({ route: this.name }, 'route paused');
+    return true;
+  }
+
+  /** Its schedule starts runs again; true when it was paused. */
+  resume(): boolean {
+    if (this.pausedSince === undefined) return false;
+    this.pausedSince = undefined;
+    this.log?.info({ route: this.name }, 'route resumed');
+    return true;
+  }
+
   /**
-   * Starts a run of the route now, unless it is running here or its lock is held elsewhere (undefined).
+   * Starts a run of the route now, unless it is running here or its lock is held elsewhere (undefined), or
+   * the schedule asks while the route is paused.
    * Resolves once the lock is taken, with the run's record; `finished` resolves when the run has ended.
    */
   async start(trigger: RunTrigger): Promise<StartedRun | undefined> {
     // Set before the first await: a second start meanwhile sees the route busy.
-    if (this.busy || this.stopping()) return undefined;
+    if (this.busy || this.stopping() || (trigger === 'schedule' && this.pausedSince !== undefined)) return undefined;
     this.busy = true;
     let release: Release | undefined;
     try {

@@ -6,7 +6,7 @@
 import { feedNode, textContentNode } from '../atom/feed';
 import { el, renderXml, type XNode } from '../atom/write';
 import type { EngineRoute } from './daemon';
-import type { RouteRun, RunCounts, RunState } from './routeActivity';
+import type { RouteFailure, RouteRun, RunCounts, RunProgress, RunState } from './routeActivity';
 
 export interface RunJson {
   id: string;
@@ -24,10 +24,23 @@ export interface RouteJson {
   source: string;
   target: string;
   mode: EngineRoute['config']['mode'];
-  /** running: a run is going on; idle: a scheduled route between runs; listening: an immediate or watch route. */
-  state: 'running' | 'idle' | 'listening';
+  /**
+   * running: a run is going on; paused: a scheduled route whose schedule starts no run ($pause); idle: a
+   * scheduled route between runs; listening: an immediate or watch route.
+   */
+  state: 'running' | 'paused' | 'idle' | 'listening';
+  /** When the route was paused; null while it is not. */
+  pausedAt: string | null;
+  /** Ticks of the sources not at the targets yet; null when a digest cannot be read now. */
   lagTicks: number | null;
-  lagSeconds: number;
+  /** When a pass or push of the route last succeeded; null before the first since the engine started. */
+  lastSuccessAt: string | null;
+  /** Seconds since lastSuccessAt; null when there is none. */
+  secondsSinceSuccess: number | null;
+  /** The last pass or push that failed since the engine started, and why; null when none has. */
+  lastFailure: RouteFailure | null;
+  /** A running pass: its leg and kind, entries applied so far, of about totalResults (null when unknown). */
+  progress: (Omit<RunProgress, 'totalResults'> & { totalResults: number | null; runId: string; startedAt: string }) | null;
   lastRun: Pick<RunJson, 'id' | 'startedAt' | 'finishedAt' | 'state' | 'counts'> | null;
 }
 
@@ -35,23 +48,36 @@ export function routeRunJson(run: RouteRun): RunJson {
   return { id: run.id, route: run.route, trigger: run.trigger, state: run.state, startedAt: run.startedAt, finishedAt: run.finishedAt ?? null, counts: { ...run.counts }, passes: run.passes.map((p) => ({ ...p })) };
 }
 
-async function routeJson(r: EngineRoute): Promise<RouteJson> {
+function progressJson(run: RouteRun | undefined): RouteJson['progress'] {
+  if (run?.state !== 'running' || !run.progress) return null;
+  const { source, target, kind, entriesDone, totalResults } = run.progress;
+  return { runId: run.id, startedAt: run.startedAt, source, target, kind, entriesDone, totalResults: totalResults ?? null };
+}
+
+async function routeJson(r: EngineRoute, now: number): Promise<RouteJson> {
   const last = r.activity.latest();
-  const state = r.activity.isRunning() ? 'running' : r.runner ? 'idle' : 'listening';
+  const pausedAt = r.runner?.paused ?? null;
+  const state = r.activity.isRunning() ? 'running' : pausedAt !== null ? 'paused' : r.runner ? 'idle' : 'listening';
+  const lastSuccessAt = r.activity.lastSuccessAt() ?? null;
   return {
     name: r.name,
     source: r.config.source,
     target: r.config.target,
     mode: r.config.mode,
     state,
+    pausedAt,
     lagTicks: (await r.lag.ticks()) ?? null,
-    lagSeconds: Math.round(r.activity.secondsSinceSuccess() * 1000) / 1000,
+    lastSuccessAt,
+    secondsSinceSuccess: lastSuccessAt === null ? null : Math.max(0, Math.round(now - Date.parse(lastSuccessAt)) / 1000),
+    lastFailure: r.activity.lastFailure() ?? null,
+    progress: progressJson(last),
     lastRun: last ? { id: last.id, startedAt: last.startedAt, finishedAt: last.finishedAt ?? null, state: last.state, counts: { ...last.counts } } : null,
   };
 }
 
 export async function routesJson(routes: readonly EngineRoute[]): Promise<{ routes: RouteJson[] }> {
-  return { routes: await Promise.all(routes.map(routeJson)) };
+  const now = Date.now();
+  return { routes: await Promise.all(routes.map((r) => routeJson(r, now))) };
 }
 
 function routeEntry(base: string, r: RouteJson): XNode {
@@ -63,7 +89,7 @@ function routeEntry(base: string, r: RouteJson): XNode {
     el('id', {}, `${base}/${encodeURIComponent(r.name)}`),
     el('title', {}, title),
     el('updated', {}, run?.finishedAt ?? run?.startedAt ?? new Date().toISOString()),
-    textContentNode(`${title}: ${r.lagTicks ?? 'unknown'} ticks behind, ${r.lagSeconds} s since the last success`),
+    textContentNode(`${title}: ${r.lagTicks ?? 'unknown'} ticks behind, ${r.secondsSinceSuccess === null ? 'no success yet' : `${r.secondsSinceSuccess} s since the last success`}`),
     el(
       'x:route',
       {},
@@ -73,7 +99,21 @@ function routeEntry(base: string, r: RouteJson): XNode {
       el('x:mode', {}, r.mode),
       el('x:state', {}, r.state),
       r.lagTicks !== null && el('x:lagTicks', {}, r.lagTicks),
-      el('x:lagSeconds', {}, r.lagSeconds),
+      r.pausedAt !== null && el('x:pausedAt', {}, r.pausedAt),
+      r.lastSuccessAt !== null && el('x:lastSuccessAt', {}, r.lastSuccessAt),
+      r.secondsSinceSuccess !== null && el('x:secondsSinceSuccess', {}, r.secondsSinceSuccess),
+      r.lastFailure && el('x:lastFailure', {}, el('x:at', {}, r.lastFailure.at), r.lastFailure.source && el('x:source', {}, r.lastFailure.source), r.lastFailure.target && el('x:target', {}, r.lastFailure.target), el('x:reason', {}, r.lastFailure.reason)),
+      r.progress &&
+        el(
+          'x:progress',
+          {},
+          el('x:runId', {}, r.progress.runId),
+          el('x:source', {}, r.progress.source),
+          el('x:target', {}, r.progress.target),
+          el('x:kind', {}, r.progress.kind),
+          el('x:entriesDone', {}, r.progress.entriesDone),
+          r.progress.totalResults !== null && el('x:totalResults', {}, r.progress.totalResults),
+        ),
       run &&
         el(
           'x:lastRun',

@@ -162,7 +162,7 @@ export class StreamingRoute {
           activity.ended('push', 'done', (performance.now() - started) / 1000);
           return pushed.ceiling;
         } catch (err) {
-          activity.ended('push', 'failed', (performance.now() - started) / 1000);
+          activity.ended('push', 'failed', (performance.now() - started) / 1000, { source, target, reason: describeError(err) });
           throw err;
         }
       },

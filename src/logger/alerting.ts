@@ -6,7 +6,8 @@
  *   { logger, alert: { name, when, ticks | seconds, state: firing | recovered, value,
  *                      route: { source, target, kind }, run: { id, runName, state } }, at }
  *
- * Episodes are kept for the routes the logger knows (bounded by the routes view's limit).
+ * Episodes are kept for the routes the logger knows (bounded by the routes view's limit). The dashboard's
+ * alerts panel reads the firing ones (open) and the latest RECENT_ALERTS posts, newest first (recent).
  */
 import type { Logger } from 'pino';
 import type { AlertRule } from '../config/engineSchema';
@@ -33,8 +34,20 @@ export type PostAlert = (post: AlertPost) => void;
 
 const routeKey = (r: RouteView): string => `${r.source} ${r.target} ${r.kind}`;
 
+/** Posts the alerts panel keeps (in memory, since the logger started). */
+export const RECENT_ALERTS = 50;
+
+export interface AlertsPanel {
+  /** The firing episodes: the post that opened each, oldest first. */
+  open: AlertPost[];
+  /** The latest posts, firing and recovered, newest first. */
+  recent: AlertPost[];
+}
+
 export class Alerting {
   private readonly episodes = new Map<string, EpisodeState>();
+  private readonly opened = new Map<string, AlertPost>();
+  private readonly recent: AlertPost[] = [];
 
   constructor(
     private readonly rules: readonly AlertRule[],
@@ -74,12 +87,25 @@ export class Alerting {
           at: now.toISOString(),
         };
         this.log?.info({ alert: p.alert.name, state: p.alert.state, source, target, kind }, 'alert');
+        if (step.post === 'firing') this.opened.set(key, p);
+        else this.opened.delete(key);
+        this.recent.unshift(p);
+        this.recent.length = Math.min(this.recent.length, RECENT_ALERTS);
         this.post(p);
         posted.push(p);
       }
     }
     // Routes no longer listed (retention deleted their runs) leave no episode behind.
-    for (const key of this.episodes.keys()) if (!live.has(key)) this.episodes.delete(key);
+    for (const key of this.episodes.keys()) {
+      if (live.has(key)) continue;
+      this.episodes.delete(key);
+      this.opened.delete(key);
+    }
     return posted;
+  }
+
+  /** What the dashboard's alerts panel shows. */
+  panel(): AlertsPanel {
+    return { open: [...this.opened.values()], recent: [...this.recent] };
   }
 }

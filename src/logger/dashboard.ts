@@ -4,17 +4,21 @@
  *   GET  /dashboard                  the page (HTML; its script and style sheet below, served from this package)
  *   GET  /dashboard/dashboard.js     the page's script: polls /dashboard/data and redraws (no page reload)
  *   GET  /dashboard/dashboard.css
- *   GET  /dashboard/data             JSON (dashboardData.ts); runs paged with startIndex/count
+ *   GET  /dashboard/data             JSON (dashboardData.ts); runs paged with startIndex/count, filtered by
+ *                                    runName and state
  *   POST /dashboard/resolve          { endpoint, id, action: keep | dismiss }: $conflicts('ID')/$resolve
  *   POST /dashboard/retry            { endpoint, id }: $failures('ID')/$retry
+ *   POST /dashboard/route            { engine, name, action: run | pause | resume }: the engine listener's
+ *                                    POST /routes/{name}/$run, $pause or $resume
  *
- * An action the endpoint refuses is answered with the endpoint's status (502 for its 5xx) and diagnoses.
+ * An action the endpoint or engine refuses is answered with its status (502 for its 5xx) and diagnoses.
  *
- * Resolve and retry are forwarded by the logger to the endpoint with the operator's own Authorization
- * header (the one the browser sent the logger), so the endpoint decides with the operator's roles (admin)
- * and records the operator as the user of a kept version; the logger's own credentials are never used for
- * them, and the header is not logged. Only endpoints the observer reads are called: the logger cannot be
- * made to send the header anywhere else.
+ * Resolve, retry and the route actions are forwarded by the logger with the operator's own Authorization
+ * header (the one the browser sent the logger), so the endpoint or engine decides with the operator's roles
+ * (admin at an endpoint, sync at an engine) and records the operator as the user of a kept version; the
+ * logger's own credentials are never used for them, and the header is not logged. Only endpoints the
+ * observer reads and engines of logger.engines are called: the logger cannot be made to send the header
+ * anywhere else.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,7 +32,8 @@ import { SDataError } from '../protocol/diagnosis';
 import type { Db } from '../store/db';
 import { dashboardData } from './dashboardData';
 import { dashboardPage } from './dashboardPage';
-import { pagingOf } from './filters';
+import { pagingOf, runFilterOf } from './filters';
+import { HISTORY_MILLIS } from './engines';
 import type { LoggerMonitor } from './monitor';
 import { listRuns } from './store';
 
@@ -44,6 +49,9 @@ const ASSETS = join(packageRoot(__dirname), 'public', 'dashboard');
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const resolveBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/), action: z.enum(['keep', 'dismiss']) }).strict();
 const retryBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/) }).strict();
+const routeBody = z.object({ engine: endpointUrl, name: z.string().min(1).max(200), action: z.enum(['run', 'pause', 'resume']) }).strict();
+/** Runs of the last hour read for the charts at most. */
+const CHART_RUNS = 5000;
 
 function badBody(message: string): SDataError {
   return new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadDashboardAction', message });
@@ -85,20 +93,37 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
   router.get(
     '/dashboard/data',
     wrap(async (req, res) => {
-      const { startIndex, count } = pagingOf(req.query as Record<string, unknown>, 20, cfg.maxPageSize);
+      const query = req.query as Record<string, unknown>;
+      const { startIndex, count } = pagingOf(query, 20, cfg.maxPageSize);
+      const { runName, state } = runFilterOf(query);
       const now = new Date();
-      const [routes, runs] = await Promise.all([monitor.routes(now), listRuns(db, {}, { offset: startIndex - 1, limit: count })]);
-      const data = dashboardData({ now, routes, observed: monitor.observer.snapshot(), digests: monitor.observer.digests(), runs: { ...runs, startIndex, count } });
+      const [routes, runs, lastHour] = await Promise.all([
+        monitor.routes(now),
+        listRuns(db, { runName, state }, { offset: startIndex - 1, limit: count }),
+        cfg.engines.length > 0 ? listRuns(db, { since: new Date(now.getTime() - HISTORY_MILLIS) }, { offset: 0, limit: CHART_RUNS }) : { items: [] },
+      ]);
+      const data = dashboardData({
+        now,
+        routes,
+        observed: monitor.observer.snapshot(),
+        digests: monitor.observer.digests(),
+        runs: { ...runs, startIndex, count },
+        engines: monitor.engines.snapshot(),
+        alerts: monitor.alerts(),
+        lastHour: lastHour.items,
+      });
       res.status(200).set('cache-control', 'no-store').json(data);
     }),
   );
 
   const json = express.json({ limit: '4kb', strict: true });
 
-  /** Calls the endpoint with the operator's Authorization header and answers with its outcome. */
-  async function forward(req: Request, res: Response, given: string, path: string): Promise<void> {
+  /** Calls the endpoint (or engine) with the operator's Authorization header and answers with its outcome. */
+  async function forward(req: Request, res: Response, given: string, path: string, engine = false): Promise<void> {
     const endpoint = canonicalUrl(given);
-    if (!monitor.observer.observes(endpoint)) throw badBody(`${endpoint} is not an endpoint this logger observes`);
+    if (engine ? !monitor.engines.watches(endpoint) : !monitor.observer.observes(endpoint)) {
+      throw badBody(`${endpoint} is not ${engine ? 'an engine listener of logger.engines' : 'an endpoint this logger observes'}`);
+    }
     const headers: Record<string, string> = { accept: 'application/atom+xml' };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     let answer: globalThis.Response;
@@ -108,7 +133,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
       throw new SDataError(502, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'EndpointUnreachable', message: `${endpoint}: ${(err as Error).message}` });
     }
     const body = await answer.text();
-    await monitor.observer.readEndpoint(endpoint);
+    await (engine ? monitor.engines.refresh() : monitor.observer.readEndpoint(endpoint));
     if (answer.ok) {
       res.status(200).json({ status: answer.status });
       return;
@@ -130,6 +155,14 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     wrap(async (req, res) => {
       const b = parsed(retryBody, req.body, 'retry');
       await forward(req, res, b.endpoint, `$failures('${b.id}')/$retry`);
+    }),
+  );
+  router.post(
+    '/dashboard/route',
+    json,
+    wrap(async (req, res) => {
+      const b = parsed(routeBody, req.body, 'route');
+      await forward(req, res, b.engine, `routes/${encodeURIComponent(b.name)}/$${b.action}`, true);
     }),
   );
   return router;

@@ -1,6 +1,6 @@
 /**
  * What the logger knows of sync health beyond its run records: the observer of the endpoints those records
- * name (observer.ts), the routes view over both (routeViews.ts), and the alert rules evaluated on it
+ * name (observer.ts), the engine listeners it is given (engines.ts), the routes view over both (routeViews.ts), and the alert rules evaluated on it
  * (alerting.ts) after every run post and every observer refresh.
  */
 import type { Logger } from 'pino';
@@ -8,9 +8,10 @@ import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
 import { basicAuthorization, credentialOf } from '../security/credentials';
 import type { Db } from '../store/db';
-import { Alerting, type PostAlert } from './alerting';
+import { Alerting, type AlertsPanel, type PostAlert } from './alerting';
 import type { RouteFacts } from './alertRules';
 import { EndpointObserver } from './observer';
+import { EngineWatch } from './engines';
 import { endpointsOfRun, routeViews, type RouteView } from './routeViews';
 import { latestRunPerRoute } from './store';
 import type { RunKey } from './records';
@@ -29,6 +30,8 @@ export interface MonitorOptions {
 
 export class LoggerMonitor {
   readonly observer: EndpointObserver;
+  /** The engine listeners of logger.engines, read for the dashboard's routes by name. */
+  readonly engines: EngineWatch;
   private readonly alerting: Alerting;
 
   constructor(private readonly opts: MonitorOptions) {
@@ -41,19 +44,26 @@ export class LoggerMonitor {
       onRefresh: () => this.evaluate(),
       log: opts.log,
     });
+    this.engines = new EngineWatch(opts.cfg, credential && basicAuthorization(credential), opts.log);
     this.alerting = new Alerting(opts.cfg.alerts, opts.baseUrl, opts.postAlert, opts.log);
   }
 
   start(): void {
     this.observer.start();
+    this.engines.start();
   }
 
-  stop(): Promise<void> {
-    return this.observer.stop();
+  async stop(): Promise<void> {
+    await Promise.all([this.observer.stop(), this.engines.stop()]);
   }
 
   async routes(now = new Date()): Promise<RouteView[]> {
     return routeViews(await latestRunPerRoute(this.opts.db, MAX_ROUTES), this.observer.digests(), now);
+  }
+
+  /** The firing alerts and the latest posted, for the dashboard. */
+  alerts(): AlertsPanel {
+    return this.alerting.panel();
   }
 
   /** Evaluates the alert rules on every route; `posted` is a run that just reported conflicts. */

@@ -80,11 +80,13 @@ export const LOGGER_ROUTES: RoleTable = {
   // Forwarded to the endpoint with the caller's own credentials: the endpoint checks admin.
   'POST /dashboard/resolve': 'read',
   'POST /dashboard/retry': 'read',
+  // Forwarded to the engine listener with the caller's own credentials: the engine checks sync.
+  'POST /dashboard/route': 'read',
 };
 
 /**
  * The engine's HTTP listener: health probes, metrics, and what an outside scheduler needs: the routes with
- * their state and lag, running one now (`sync`, as the engine itself needs at the endpoints), and the status
+ * their state and lag, running one now, pausing and resuming its schedule (`sync`, as the engine itself needs at the endpoints), and the status
  * of such a run. `{name}` is a configured route name and `{id}` a run id.
  */
 export const ENGINE_ROUTES: RoleTable = {
@@ -93,6 +95,8 @@ export const ENGINE_ROUTES: RoleTable = {
   'GET /metrics': ['read', 'metrics'],
   'GET /routes': ['read', 'sync'],
   'POST /routes/{name}/$run': 'sync',
+  'POST /routes/{name}/$pause': 'sync',
+  'POST /routes/{name}/$resume': 'sync',
   'GET /routes/{name}/runs/{id}': ['read', 'sync'],
 };
 

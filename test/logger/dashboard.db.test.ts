@@ -1,8 +1,9 @@
 /**
  * The dashboard's HTTP routes (supertest) with security on: who may see it, what `/dashboard/data` answers,
  * and Keep / Dismiss / Retry forwarded to the endpoint with the operator's own Authorization header — only to
- * an endpoint the logger observes, never logged, with the endpoint's refusal passed back. An HTTP server
- * stands in for the endpoints and records what reaches it.
+ * an endpoint the logger observes, never logged, with the endpoint's refusal passed back; Run now, Pause and
+ * Resume forwarded the same way to an engine listener of logger.engines, whose routes the data lists by
+ * name. An HTTP server stands in for the endpoints and the engine listener and records what reaches it.
  */
 import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,21 @@ const VIEWER: TestUser = { name: 'viewer', password: 'viewer-pass', roles: ['rea
 const OPERATOR: TestUser = { name: 'operator', password: 'operator secret', roles: ['admin'] };
 const ENGINE: TestUser = { name: 'engine', password: 'engine-pass', roles: ['sync'] };
 const auth = (u: TestUser) => basic(u.name, u.password);
+/** A route as an engine listener lists it (GET /routes). */
+const ENGINE_ROUTE = {
+  name: 'crm erp',
+  source: 'http://127.0.0.1:9/sdata/crm/test/-/accounts',
+  target: 'http://127.0.0.1:9/sdata/erp/test/-/accounts',
+  mode: 'scheduled',
+  state: 'running',
+  pausedAt: null,
+  lagTicks: 4,
+  lastSuccessAt: STAMP,
+  secondsSinceSuccess: 12,
+  lastFailure: { at: STAMP, source: 'http://127.0.0.1:9/sdata/crm/test/-/accounts', target: 'http://127.0.0.1:9/sdata/erp/test/-/accounts', reason: 'HTTP 503 from the target' },
+  progress: { runId: 'r1', startedAt: STAMP, source: 'http://127.0.0.1:9/sdata/crm/test/-/accounts', target: 'http://127.0.0.1:9/sdata/erp/test/-/accounts', kind: 'accounts', entriesDone: 120, totalResults: 500 },
+  lastRun: null,
+};
 
 describeEachDatabase('the dashboard routes of the logger', (tdb) => {
   let logger: LoggerApp;
@@ -45,6 +61,8 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
       const path = decodeURIComponent(req.originalUrl);
       received.push({ method: req.method, path, authorization: req.headers.authorization });
       const url = `${base}${path.replace(/\/\$.*$/, '')}`;
+      if (req.method === 'GET' && path === '/routes') return void res.json({ routes: [ENGINE_ROUTE] });
+      if (path === '/routes/crm erp/$pause') return void res.status(409).type('application/xml').send(diagnosesDocument([{ severity: 'Error', sdataCode: 'Conflict', applicationCode: 'RouteRunsContinuously', message: 'no schedule to pause' }]));
       if (req.method === 'GET' && path.endsWith('/$syncDigest')) {
         const own = url === source ? 12 : 1;
         return void res.type('application/atom+xml').send(digestEntryDocument({ entries: [{ endpoint: url, tick: own, stamp: STAMP, conflictPriority: 1 }, ...(url === target ? [{ endpoint: source, tick: 9, stamp: STAMP, conflictPriority: 1 }] : [])] }, url, STAMP));
@@ -68,7 +86,7 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     });
     logger = createLoggerApp({
       db: await tdb.open(),
-      cfg: loggerSchema.parse({}),
+      cfg: loggerSchema.parse({ engines: [base] }),
       baseUrl: () => 'http://127.0.0.1:3100',
       security: securityPolicy(securitySchema.parse(await securitySection([VIEWER, OPERATOR, ENGINE])), '127.0.0.1'),
       log: pino({ level: 'trace' }, sink),
@@ -76,7 +94,7 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     const feed = buildResultFeed({ id: `${target}/$syncTarget`, title: 'r', updated: STAMP, entries: [], diagnoses: [], runName: 'nightly', runStamp: STAMP, source, target, kind: 'accounts' });
     const posted = await request(logger.app).post('/logs/$syncResults').set('Authorization', auth(ENGINE)).query({ runName: 'nightly', runStamp: STAMP, source, target, kind: 'accounts', state: 'done' }).send(feed);
     expect(posted.status).toBe(200);
-    await logger.monitor.observer.refresh();
+    await Promise.all([logger.monitor.observer.refresh(), logger.monitor.engines.refresh()]);
   });
 
   afterAll(async () => {
@@ -109,6 +127,39 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
       [target, undefined],
     ]);
     expect((await request(logger.app).get('/dashboard/data').query({ count: 'many' }).set('Authorization', auth(VIEWER))).status).toBe(400);
+    expect((await request(logger.app).get('/dashboard/data').query({ state: 'sleeping' }).set('Authorization', auth(VIEWER))).status).toBe(400);
+  });
+
+  it("lists the engine's routes by name, with progress, the last failure, the lag samples and entries per minute", async () => {
+    const data = (await request(logger.app).get('/dashboard/data').set('Authorization', auth(VIEWER))).body as DashboardData;
+    expect(data.engines).toHaveLength(1);
+    const [route] = data.engines[0].routes;
+    expect(route).toMatchObject({ name: 'crm erp', state: 'running', lagTicks: 4, lastFailure: { reason: 'HTTP 503 from the target' }, progress: { entriesDone: 120, totalResults: 500 } });
+    expect(route.lagHistory.at(-1)).toMatchObject({ ticks: 4 });
+    expect(route.entriesPerMinute).toHaveLength(60);
+    expect(data.alerts).toEqual({ open: [], recent: [] });
+    expect(data.runNames).toEqual(['nightly']);
+    const filtered = (await request(logger.app).get('/dashboard/data').query({ runName: 'other' }).set('Authorization', auth(VIEWER))).body as DashboardData;
+    expect(filtered.runs.total).toBe(0);
+  });
+
+  it("forwards Run now, Pause and Resume to the engine listener with the operator's own Authorization, only there", async () => {
+    received.length = 0;
+    for (const action of ['run', 'resume']) {
+      expect((await request(logger.app).post('/dashboard/route').set('Authorization', auth(OPERATOR)).send({ engine: base, name: 'crm erp', action })).status).toBe(200);
+    }
+    expect(received.filter((r) => r.method === 'POST')).toEqual([
+      { method: 'POST', path: '/routes/crm erp/$run', authorization: auth(OPERATOR) },
+      { method: 'POST', path: '/routes/crm erp/$resume', authorization: auth(OPERATOR) },
+    ]);
+    const refused = await request(logger.app).post('/dashboard/route').set('Authorization', auth(OPERATOR)).send({ engine: base, name: 'crm erp', action: 'pause' });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('RouteRunsContinuously');
+    received.length = 0;
+    for (const body of [{ engine: 'http://127.0.0.1:9', name: 'crm erp', action: 'run' }, { engine: base, name: 'crm erp', action: 'stop' }, { engine: base, name: '', action: 'run' }]) {
+      expect([body, (await request(logger.app).post('/dashboard/route').set('Authorization', auth(OPERATOR)).send(body)).status]).toEqual([body, 400]);
+    }
+    expect(received.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
   it("forwards Keep to the endpoint with the operator's own Authorization header, and logs no header", async () => {

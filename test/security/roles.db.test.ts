@@ -95,6 +95,8 @@ const LOGGER_ROUTE_LIST: Route[] = [
   // Not JSON naming an observed endpoint: the handler refuses it (the endpoint would check admin).
   { method: 'POST', url: '/dashboard/resolve', needs: 'read', body: EMPTY_FEED, reached: 400 },
   { method: 'POST', url: '/dashboard/retry', needs: 'read', body: EMPTY_FEED, reached: 400 },
+  // Not JSON naming an engine of logger.engines: the handler refuses it (the engine would check sync).
+  { method: 'POST', url: '/dashboard/route', needs: 'read', body: EMPTY_FEED, reached: 400 },
 ];
 
 /** Every route of the engine's listener; `walk` is its one (scheduled) route. */
@@ -103,6 +105,9 @@ const ENGINE_ROUTE_LIST: Route[] = [
   { method: 'GET', url: '/routes', needs: ['read', 'sync'] },
   { method: 'GET', url: '/routes?format=atom', needs: ['read', 'sync'] },
   { method: 'POST', url: '/routes/walk/$run', needs: 'sync' },
+  // Paused, then resumed: the walk leaves the route on its schedule.
+  { method: 'POST', url: '/routes/walk/$pause', needs: 'sync' },
+  { method: 'POST', url: '/routes/walk/$resume', needs: 'sync' },
   { method: 'GET', url: '/routes/walk/runs/00000000-0000-4000-8000-000000000004', needs: ['read', 'sync'] },
 ];
 
@@ -224,6 +229,7 @@ describeEachDatabase('roles on every route', (tdb) => {
         } else {
           await expectRefused(res, caller);
           expect(engine.routes[0].activity.latest()?.id).toBe(runsBefore);
+          expect(engine.routes[0].runner?.paused).toBeUndefined();
         }
       }
       await engine.runners[0].idle();

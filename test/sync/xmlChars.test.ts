@@ -131,6 +131,9 @@ describeEachDatabase('characters XML cannot carry', (tdb) => {
     expect(tickOf(await getDigest(t.app, B), A, 0)).toBe(tickOf(ceiling, A, 0));
     const failures = parseFailureFeed((await asText(request(t.app).get(pathOf(`${B}/$failures?status=open`)))).body as string).items;
     expect(failures.some((f) => f.diagnoses.some((d) => d.applicationCode === code && (d.payloadPath ?? '').includes(code === 'InvalidValue' ? 'balance' : 'entry[2]')))).toBe(true);
+    // The quarantined entry shows its payload as sent.
+    const quarantined = failures.find((f) => f.payload?.name === `${tag} 2`);
+    expect(quarantined?.payload).toEqual(expect.objectContaining({ name: `${tag} 2`, ...(code === 'InvalidValue' ? { balance: 'not a number' } : {}) }));
 
     for (const n of [4, 5, 6]) expect((await postJson(t, JSON.stringify({ name: `${tag} ${n}` }))).status).toBe(201);
     const later = await syncByHand(t.app, A, B);

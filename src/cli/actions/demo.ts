@@ -28,7 +28,9 @@ export async function runDemo(o: DemoCliOptions): Promise<void> {
   const loggerPort = portValue('LOGGER_PORT', process.env.LOGGER_PORT) ?? defaults.logger.port;
   const enginePort = portValue('ENGINE_PORT', process.env.ENGINE_PORT) ?? defaults.engine.http.port;
   const dashboardUrl = `http://localhost:${loggerPort}/dashboard`;
-  const base = parseConfig({ ...demoConfig, server: { ...demoConfig.server, dashboardUrl } });
+  // The dashboard shows the engine's routes by name and acts on them through its listener.
+  const engines = withEngine ? [`http://${defaults.engine.http.host}:${enginePort}`] : [];
+  const base = parseConfig({ ...demoConfig, server: { ...demoConfig.server, dashboardUrl }, logger: { ...demoConfig.logger, engines } });
   // Every port is checked before anything starts: the demo starts whole or not at all.
   await checkPortsFree([
     { port: base.server.port, host: base.server.host, setBy: 'PORT' },

@@ -1,11 +1,12 @@
 /**
  * `$failures` (EXT): the quarantine of an endpoint — feed entries that could not be applied, kept whole
- * with their diagnoses — and `$failures('ID')/$retry` to apply one now under today's configuration and the
+ * with their diagnoses and the payload as sent — and `$failures('ID')/$retry` to apply one now under today's configuration and the
  * conflict rules of this moment. Versions of its own a source does not serve (status withheld: a value XML
  * cannot carry) are listed here too; they are not retried.
  */
 import type { Request, Response } from 'express';
 import { el, type XNode } from '../../atom/write';
+import { xmlElementNode } from '../../atom/copyXml';
 import { diagnosisNode, outcomeContentNode } from '../../atom/diagnosisXml';
 import { syncStateNode } from '../../atom/syncFeed';
 import { failureTable, type FailureRecord, type FailureStatus } from '../../store/failures';
@@ -40,6 +41,8 @@ function failureEntry(f: FailureRecord, ctx: ServiceContext): XNode {
       e.state && syncStateNode(e.state, e.knowledge),
     ),
     el('sdata:diagnoses', {}, ...f.diagnoses.map(diagnosisNode)),
+    // The payload as the source sent it, so that a person can see what could not be applied.
+    e.payload && el('sdata:payload', {}, xmlElementNode(e.payload)),
   );
 }
 
