@@ -18,13 +18,18 @@ import { badRequest } from '../protocol/diagnosis';
 import { withJsonDiagnoses } from './jsonDiagnoses';
 import { isObject, textOf } from './resourceJson';
 
+/** The entries of a digest, by their XML local names (a `$syncDigest`, a version's knowledge). */
+export function digestEntriesJson(d: Digest): Record<string, unknown>[] {
+  return d.entries.map((e) => ({ endpoint: e.endpoint, tick: e.tick, stamp: e.stamp, conflictPriority: e.conflictPriority }));
+}
+
 export function digestJson(d: Digest, endpointUrl: string, updated: string): Record<string, unknown> {
   return {
     $url: `${endpointUrl}/$syncDigest`,
     $descriptor: 'Synchronization digest',
     $updated: updated,
     origin: d.origin ?? endpointUrl,
-    digestEntry: d.entries.map((e) => ({ endpoint: e.endpoint, tick: e.tick, stamp: e.stamp, conflictPriority: e.conflictPriority })),
+    digestEntry: digestEntriesJson(d),
   };
 }
 

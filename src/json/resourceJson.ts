@@ -31,8 +31,9 @@ import { keyUrl, resourceSummary, type EntryResource, type ResourcePage, type Re
 import type { XmlAttr, XmlElement } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
 import { withJsonDiagnoses } from './jsonDiagnoses';
+import { feedJson, type JsonObject } from './feedJson';
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
 /** A referenced resource written inside its reference (`include=`): its protocol data, then its properties. */
 function includedJson(inc: IncludedResource): JsonObject {
@@ -58,6 +59,11 @@ export function valuesJson(values: Readonly<Record<string, unknown>>, kind: Kind
   return out;
 }
 
+/** A stored version's payload (a `$conflicts` version): its protocol data, then its properties; a deletion `$isDeleted` and none. */
+export function versionPayloadJson(v: { key: string; uuid: string; url: string; values: Readonly<Record<string, unknown>>; deleted: boolean }, kind: KindConfig): JsonObject {
+  return { $key: v.key, $uuid: v.uuid, $url: v.url, $name: kind.element, ...(v.deleted ? { $isDeleted: true } : valuesJson(v.values, kind)) };
+}
+
 /** One resource as a JSON entry. */
 export function resourceJson(r: EntryResource, ctx: ResourceXmlContext): JsonObject {
   const url = keyUrl(ctx.url, r.key);
@@ -73,19 +79,18 @@ export function resourceJson(r: EntryResource, ctx: ResourceXmlContext): JsonObj
   };
 }
 
-/** A page of resources as a JSON feed; `links` are the Atom feed's paging links (`$first`, `$next`, …). */
+/** A page of resources as a JSON feed (feedJson.ts); `links` are the Atom feed's paging links. */
 export function resourceFeedJson(page: ResourcePage, ctx: ResourceXmlContext, links: AtomLink[]): JsonObject {
-  const paging = Object.fromEntries(links.filter((l) => l.rel !== 'self').map((l) => [`$${l.rel}`, l.href]));
-  return {
-    $url: ctx.url,
-    $descriptor: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
-    $updated: page.updated ?? new Date().toISOString(),
-    $totalResults: page.total,
-    $startIndex: page.startIndex,
-    $itemsPerPage: page.count,
-    ...paging,
-    $resources: page.resources.map((r) => resourceJson(r, ctx)),
+  const head = {
+    url: ctx.url,
+    descriptor: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
+    updated: page.updated ?? new Date().toISOString(),
+    total: page.total,
+    startIndex: page.startIndex,
+    count: page.count,
+    links,
   };
+  return feedJson(head, page.resources.map((r) => resourceJson(r, ctx)));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
- * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed (both versions with payload and
- * sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
+ * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed or SData JSON (both versions with
+ * payload and sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
  * version instead (written as a new local change, so it propagates) or to dismiss it.
  */
 import type { Request, Response } from 'express';
@@ -23,6 +23,9 @@ import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRo
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../serviceContext';
+import type { JsonObject } from '../../json/feedJson';
+import { versionPayloadJson } from '../../json/resourceJson';
+import { syncStateJson } from '../../json/syncStateJson';
 import { findItem, getListed, itemIdOf, itemUrl, openItem, requireAction, sendItem, type ListedService } from './listedService';
 
 function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceContext): XNode {
@@ -35,8 +38,12 @@ function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceCon
   );
 }
 
+function conflictTitle(c: ConflictRecord, ctx: ServiceContext): string {
+  return `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`;
+}
+
 function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
-  const title = `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`;
+  const title = conflictTitle(c, ctx);
   return el(
     'entry',
     {},
@@ -63,6 +70,32 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
   );
 }
 
+function versionJson(v: StoredVersion, key: string, ctx: ServiceContext): JsonObject {
+  const url = keyUrl(ctx.endpoint.url, key);
+  return { syncState: syncStateJson(v.state, v.knowledge), payload: versionPayloadJson({ key, uuid: v.uuid, url, values: v.values as ResourceValues, deleted: v.deleted }, ctx.endpoint.def.kind) };
+}
+
+/** The conflict in SData JSON: the fields of its `x:conflict` by their local names, the resource's URL as `resource`. */
+function conflictJson(c: ConflictRecord, ctx: ServiceContext): JsonObject {
+  return {
+    $url: itemUrl(ctx, '$conflicts', c.id),
+    $key: String(c.id),
+    $descriptor: `${conflictTitle(c, ctx)} (${c.reason}); ${c.status}`,
+    $updated: c.decidedAt ?? c.createdAt,
+    resource: keyUrl(ctx.endpoint.url, c.key),
+    status: c.status,
+    winner: c.winner,
+    reason: c.reason,
+    uuid: c.uuid,
+    createdAt: c.createdAt,
+    ...(c.decidedAt ? { decidedAt: c.decidedAt } : {}),
+    ...(c.runName ? { runName: c.runName } : {}),
+    ...(c.runStamp ? { runStamp: c.runStamp } : {}),
+    winnerVersion: versionJson(c.winnerVersion, c.key, ctx),
+    loserVersion: versionJson(c.loserVersion, c.key, ctx),
+  };
+}
+
 const CONFLICTS: ListedService<ConflictRecord, ConflictStatus> = {
   service: '$conflicts',
   action: '$resolve',
@@ -72,6 +105,7 @@ const CONFLICTS: ListedService<ConflictRecord, ConflictStatus> = {
   table: conflictTable,
   notOpen: { applicationCode: 'AlreadyResolved', verb: 'was' },
   entry: conflictEntry,
+  json: conflictJson,
 };
 
 export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
@@ -122,5 +156,5 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
     return findItem(trx, ctx, CONFLICTS, id);
   });
-  sendItem(res, ctx, CONFLICTS, resolved);
+  sendItem(req, res, ctx, CONFLICTS, resolved);
 }
