@@ -9,7 +9,8 @@
  * database: the schemas cannot drift from what the server sends.
  *
  * The demo runs in process (its configuration, src/config/demo.ts) and is driven with supertest. One
- * openapi-typescript run and one tsc run on two files (about 3 s of CPU).
+ * openapi-typescript run and one tsc run on two files (about 3 s of CPU). The listings (`$conflicts`,
+ * `$failures`, `$syncResults`) and the `$resolve` / `$retry` answers are checked with ajv only.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,11 +24,14 @@ import { demoConfig } from '../src/config/demo';
 import { parseConfig } from '../src/config/load';
 import { createApp, prepareRuntime } from '../src/endpoint/server';
 import { describeEachDatabase } from './support/databases';
+import { parkOneOfEach } from './support/parkOneOfEach';
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '..');
 const DOCUMENT = path.join(root, 'openapi', 'openapi.yaml');
 const EP = '/sdata/crm/test/-';
+const CRM_ACCOUNTS = 'http://demo.test/sdata/crm/test/-/accounts';
+const ERP_ACCOUNTS = 'http://demo.test/sdata/erp/test/-/accounts';
 
 /** The demo's answers the client reads, each with the schema of the document that describes it. */
 const ANSWERS = {
@@ -40,6 +44,11 @@ const ANSWERS = {
   batch: 'JsonBatchAnswer',
   notFound: 'JsonDiagnoses',
   refused: 'JsonDiagnoses',
+  conflicts: 'JsonConflictFeed',
+  resolved: 'JsonConflict',
+  failures: 'JsonFailureFeed',
+  retried: 'JsonFailure',
+  syncResults: 'JsonSyncResultFeed',
 } as const;
 type Answers = Record<keyof typeof ANSWERS, unknown>;
 
@@ -156,7 +165,8 @@ describeEachDatabase('the demo in SData JSON, through the OpenAPI document', (td
 
   beforeAll(async () => {
     const runtime = await prepareRuntime(parseConfig({ ...demoConfig, server: { port: 0, publicBaseUrl: 'http://demo.test' }, log: { level: 'silent' } }, {}), { db: await tdb.open() });
-    const http = request(createApp(runtime));
+    const app = createApp(runtime);
+    const http = request(app);
     const json = async (status: number, test: request.Test) => {
       const res = await test;
       const what = `${res.status} ${res.text.slice(0, 300)}`;
@@ -176,6 +186,14 @@ describeEachDatabase('the demo in SData JSON, through the OpenAPI document', (td
     answers.batch = await json(200, post(`${EP}/accounts/$batch`, { $resources: [{ $httpMethod: 'POST', name: 'Two' }, { $httpMethod: 'DELETE', $key: '999' }, { $httpMethod: 'GET', $key: '1' }] }));
     answers.notFound = await json(404, http.get(`${EP}/accounts('999')?format=json`));
     answers.refused = await json(400, post(`${EP}/accounts`, { balance: 'lots' }));
+    // A conflict and a quarantined entry at erp, a result feed stored at crm.
+    await parkOneOfEach(app, CRM_ACCOUNTS, ERP_ACCOUNTS);
+    const erp = '/sdata/erp/test/-/accounts';
+    answers.conflicts = await json(200, http.get(`${erp}/$conflicts?format=json`));
+    answers.resolved = await json(200, http.post(`${erp}/$conflicts('1')/$resolve?action=dismiss&format=json`));
+    answers.failures = await json(200, http.get(`${erp}/$failures?format=json`));
+    answers.retried = await json(200, http.post(`${erp}/$failures('1')/$retry?format=json`));
+    answers.syncResults = await json(200, http.get(`${EP}/accounts/$syncResults?format=json`));
   });
 
   it.each(Object.entries(ANSWERS))('answers %s as its schema %s says (ajv)', (name, schema) => {
