@@ -2,7 +2,7 @@
  * `$conflicts`, `$failures` and `$syncResults` answer SData JSON (`format=json` or a JSON Accept header)
  * with what their Atom entries hold: a conflict's versions (payload and sync state), a quarantined entry's
  * diagnoses, sync state and payload as sent, a stored result's counts; the listing, a single item and a
- * `$resolve` / `$retry` answer alike. Atom stays the default.
+ * `$resolve` / `$retry` answer alike (`$resolve` takes `{ "action": … }` too). Atom stays the default.
  */
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases';
@@ -53,7 +53,11 @@ describeEachDatabase('the sync listings in SData JSON', (tdb) => {
 
     // One item, by a JSON Accept header: the same object as in the listing.
     expect(await jsonOf(get(`${B}/$conflicts('${a.id}')`).set('Accept', 'application/json'))).toEqual(c);
-    const dismissed = await jsonOf(request(t.app).post(pathOf(`${B}/$conflicts('${a.id}')/$resolve?action=dismiss&format=json`)));
+    const resolve = (body: unknown) => request(t.app).post(pathOf(`${B}/$conflicts('${a.id}')/$resolve?format=json`)).set('Content-Type', 'application/json').send(JSON.stringify(body));
+    const unclear = await jsonOf(resolve({ action: 'later' }), 400);
+    expect(unclear.$diagnoses).toEqual([expect.objectContaining({ applicationCode: 'BadResolveAction' })]);
+    expect(await jsonOf(get(`${B}/$conflicts('${a.id}')`, { format: 'json' }))).toEqual(c);
+    const dismissed = await jsonOf(resolve({ action: 'dismiss' }));
     expect(dismissed).toMatchObject({ ...c, $descriptor: expect.stringMatching(/; dismissed$/), status: 'dismissed', decidedAt: expect.any(String), $updated: dismissed.decidedAt });
     // An error is a JSON diagnosis too.
     const again = await jsonOf(request(t.app).post(pathOf(`${B}/$conflicts('${a.id}')/$resolve?action=dismiss&format=json`)), 409);

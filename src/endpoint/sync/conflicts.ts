@@ -1,7 +1,8 @@
 /**
  * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed or SData JSON (both versions with
  * payload and sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
- * version instead (written as a new local change, so it propagates) or to dismiss it.
+ * version instead (written as a new local change, so it propagates) or to dismiss it: `?action=`, or a body
+ * `<x:action>keep</x:action>` or `{ "action": "keep" }`.
  */
 import type { Request, Response } from 'express';
 import { el, type XNode } from '../../atom/write';
@@ -26,6 +27,9 @@ import type { ServiceContext } from '../serviceContext';
 import type { JsonObject } from '../../json/feedJson';
 import { versionPayloadJson } from '../../json/resourceJson';
 import { syncStateJson } from '../../json/syncStateJson';
+import { parseJsonBody } from '../../json/jsonBody';
+import { isObject } from '../../json/resourceJson';
+import { isJsonBody } from '../format';
 import { findItem, getListed, itemIdOf, itemUrl, openItem, requireAction, sendItem, type ListedService } from './listedService';
 
 function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceContext): XNode {
@@ -112,14 +116,21 @@ export async function getConflicts(req: Request, res: Response, ctx: ServiceCont
   await getListed(req, res, ctx, CONFLICTS);
 }
 
-/** `keep` or `dismiss`, from `?action=` or an `<x:action>` in the body. */
-function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
-  let action = typeof req.query.action === 'string' ? req.query.action : undefined;
-  const body = typeof req.body === 'string' ? req.body.trim() : '';
-  if (!action && body) {
-    const root = parseXml(body, { limits });
-    action = childText(root, NS.x, 'action') ?? root.text.trim();
+/** The action a body names: `{ "action": "keep" }` in JSON, `<x:action>keep</x:action>` in XML. */
+function actionInBody(req: Request, body: string, limits: XmlLimits): unknown {
+  if (isJsonBody(req)) {
+    const json = parseJsonBody(body);
+    return isObject(json) ? json.action : undefined;
   }
+  const root = parseXml(body, { limits });
+  return childText(root, NS.x, 'action') ?? root.text.trim();
+}
+
+/** `keep` or `dismiss`, from `?action=` or the body. */
+function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
+  let action: unknown = typeof req.query.action === 'string' ? req.query.action : undefined;
+  const body = typeof req.body === 'string' ? req.body.trim() : '';
+  if (!action && body) action = actionInBody(req, body, limits);
   if (action !== 'keep' && action !== 'dismiss') {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadResolveAction', message: "say action=keep (keep the parked version) or action=dismiss" });
   }
