@@ -41,11 +41,14 @@ describe('repository files', () => {
 describe('the protocol document', () => {
   const doc = (): string => readFileSync(join(root, 'src/protocol/PROTOCOL.md'), 'utf8');
 
-  it('ships in the npm package, and the README points to it', () => {
-    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).files).toContain('src/protocol/PROTOCOL.md');
+  it('ships in the npm package, and the README and openapi.yaml (shipped too) point to it by its path', () => {
+    const files = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).files;
+    expect(files).toEqual(expect.arrayContaining(['src/protocol/PROTOCOL.md', 'openapi', 'README.md']));
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme).toContain('(src/protocol/PROTOCOL.md)');
     expect(readme).not.toMatch(/shared with the project/);
+    const openapi = readFileSync(join(root, 'openapi', 'openapi.yaml'), 'utf8');
+    expect(openapi).toContain('`src/protocol/PROTOCOL.md`');
   });
 
   it('names only files that exist and functions, constants and classes those files define', () => {

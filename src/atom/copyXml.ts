@@ -6,7 +6,7 @@
  * of its own (`n1`, `n2`…).
  */
 import { NS, ROOT_NAMESPACE_ATTRS } from './namespaces';
-import { el, type XNode } from './write';
+import { el, renderFragment, type XNode } from './write';
 import type { XmlElement } from './xml';
 
 const PREFIX_OF = new Map<string, string>(Object.entries(ROOT_NAMESPACE_ATTRS).map(([attr, ns]) => [ns, attr === 'xmlns' ? '' : attr.slice('xmlns:'.length)]));
@@ -42,4 +42,22 @@ function copy(e: XmlElement, defaultNs: string): XNode {
 /** The element as a node to write inside an Atom document (whose default namespace is Atom's). */
 export function xmlElementNode(e: XmlElement): XNode {
   return copy(e, NS.atom);
+}
+
+/** The prefixes (of the root's namespaces) a node's names use, itself and below. */
+function prefixesUsed(node: XNode, into: Set<string>): Set<string> {
+  for (const name of [node.tag, ...Object.keys(node.attrs ?? {})]) {
+    const colon = name.indexOf(':');
+    if (colon > 0) into.add(name.slice(0, colon));
+  }
+  for (const c of node.children ?? []) if (typeof c === 'object' && c !== null) prefixesUsed(c, into);
+  return into;
+}
+
+/** The element as XML text standing alone (the prefixes it uses declared on it), to quote it in a JSON answer. */
+export function xmlElementText(e: XmlElement): string {
+  const node = copy(e, '');
+  const used = prefixesUsed(node, new Set());
+  const declared = Object.fromEntries(Object.entries(ROOT_NAMESPACE_ATTRS).filter(([attr]) => attr.startsWith('xmlns:') && used.has(attr.slice('xmlns:'.length))));
+  return renderFragment({ ...node, attrs: { ...declared, ...node.attrs } });
 }

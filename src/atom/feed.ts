@@ -42,11 +42,14 @@ export interface KeysetNext {
 /**
  * The links of one page: self, first and last always; previous when the page does not start at 1; next
  * while resources remain after this page (for a keyset-paged feed: when `keyset` says so, with its cursor).
+ * A page of `count=0` (the totals only) links to itself and to the first page, both with `count=0`: pages
+ * of no entries lead nowhere else.
  */
 export function pagingLinks(baseUrl: string, query: Record<string, string>, startIndex: number, pageSize: number, total: number, keyset?: KeysetNext): AtomLink[] {
-  const count = Math.max(1, pageSize);
+  const count = Math.max(0, pageSize);
   const link = (rel: string, start: number, extra: Record<string, string> = {}): AtomLink => ({ rel, href: pageUrl(baseUrl, { ...query, ...extra }, start, count), type: FEED_TYPE });
   const links = [link('self', startIndex), link('first', 1)];
+  if (count === 0) return links;
   if (startIndex > 1) links.push(link('previous', Math.max(1, Math.min(startIndex - count, lastStart(startIndex, count, total)))));
   if (keyset ? keyset.exists : startIndex + count <= total) links.push(link('next', startIndex + count, keyset?.query));
   links.push(link('last', lastStart(startIndex, count, total)));

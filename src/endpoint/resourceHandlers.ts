@@ -20,6 +20,7 @@ import type { Request, Response } from 'express';
 import { pagingLinks, type KeysetNext } from '../atom/feed';
 import { keyUrl, parseResourceEntry, resourceEntryDocument, resourceFeedDocument } from '../atom/resourceXml';
 import { parseJsonBody } from '../json/jsonBody';
+import { asJsonError } from '../json/jsonDiagnoses';
 import { parseResourceJson, resourceFeedJson, resourceJson } from '../json/resourceJson';
 import { answerFormat, isJsonBody, sendJson } from './format';
 import { parseXml } from '../atom/xml';
@@ -92,10 +93,19 @@ export async function getResourceHandler(req: Request, res: Response, t: Resourc
   sendEntry(req, res, 200, t, found, includeUuid);
 }
 
+/** Runs a change; for a JSON body, its errors name JSON things (`$key` for `sdata:key`, json/jsonDiagnoses.ts). */
+async function changing<T>(req: Request, t: ResourceTarget, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw isJsonBody(req) ? asJsonError(err, t.endpoint.def.kind.element) : err;
+  }
+}
+
 export async function createResourceHandler(req: Request, res: Response, t: ResourceTarget): Promise<void> {
   checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
-  const [created] = await t.endpoint.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res)));
+  const [created] = await changing(req, t, () => t.endpoint.db.transaction((trx) => createResources(trx, local(t), [given], requestUser(res))));
   res.setHeader('Location', keyUrl(t.endpoint.url, created.key));
   sendEntry(req, res, 201, t, created);
 }
@@ -103,10 +113,12 @@ export async function createResourceHandler(req: Request, res: Response, t: Reso
 export async function putResourceHandler(req: Request, res: Response, t: ResourceTarget, key: string): Promise<void> {
   checkQuery(req, ['format']);
   const given = readEntryBody(req, t);
-  if (given.key !== undefined && given.key !== key) {
-    throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
-  }
-  const updated = await t.endpoint.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
+  const updated = await changing(req, t, async () => {
+    if (given.key !== undefined && given.key !== key) {
+      throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'KeyMismatch', message: `the payload's sdata:key '${given.key}' is not the key of the URL ('${key}')`, payloadPath: 'sdata:key' });
+    }
+    return t.endpoint.db.transaction((trx) => updateResource(trx, local(t), key, given.values, ifMatchOf(req), { uuid: given.uuid, user: requestUser(res) }));
+  });
   sendEntry(req, res, 200, t, updated);
 }
 

@@ -5,6 +5,7 @@
  *            "$descriptor": "account 12", "$name": "account",
  *            "name": "ACME", "balance": "12.50", "active": true, "openedOn": "2026-01-02",
  *            "account": { "$uuid": "…" },                                     a reference: its UUID
+ *            (with `include=account`: { "$uuid", "$key", "$url", "$name": "account", "name": "ACME", … })
  *            "lines": { "$resources": [ { "$uuid": "…", "$name": "line", "qty": 2 } ] } }   children
  *   feed   { "$url", "$descriptor", "$updated", "$totalResults", "$startIndex", "$itemsPerPage",
  *            "$first", "$previous", "$next", "$last", "$resources": [ entry, … ] }
@@ -16,36 +17,51 @@
  * Reading goes through the XML reader's model: the JSON object is turned into the payload element the
  * XML reader would have built (`$key` -> sdata:key, `$uuid` -> sdata:uuid, null -> xsi:nil, a
  * `$resources` list -> child rows) and checked by the same readPayload, so JSON and XML bodies get the same
- * validation and the same diagnoses (payloadPath `account/balance`). Other `$` properties (`$url`,
+ * validation; the diagnoses name the JSON body's things (payloadPath `balance`, `lines/$resources/2/qty`:
+ * jsonDiagnoses.ts). `$name`, when given, must be the kind's element. Other `$` properties (`$url`,
  * `$etag`, `$descriptor`, `$updated`, …, what a client read and sends back) are protocol data and ignored.
  */
 import type { ApplicationConfig, KindConfig, PropertyConfig } from '../config/schema';
 import type { AtomLink } from '../atom/feed';
+import type { IncludedResource } from '../atom/payloadWrite';
 import { NS } from '../atom/namespaces';
 import { readPayload, type ReadPayload } from '../atom/payloadRead';
 import type { ChildRow, Reference } from '../protocol/propertyValues';
 import { keyUrl, resourceSummary, type EntryResource, type ResourcePage, type ResourceXmlContext } from '../atom/resourceXml';
 import type { XmlAttr, XmlElement } from '../atom/xml';
 import { badRequest } from '../protocol/diagnosis';
+import { withJsonDiagnoses } from './jsonDiagnoses';
+import { feedJson, type JsonObject } from './feedJson';
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
-function valueJson(def: PropertyConfig, value: unknown): unknown {
+/** A referenced resource written inside its reference (`include=`): its protocol data, then its properties. */
+function includedJson(inc: IncludedResource): JsonObject {
+  const r = inc.resource;
+  return { ...(r.uuid !== undefined ? { $uuid: r.uuid } : {}), $key: r.key, $url: r.url, $name: inc.kind.element, ...valuesJson(r.values, inc.kind) };
+}
+
+function valueJson(def: PropertyConfig, value: unknown, included?: IncludedResource): unknown {
   if (value === null) return null;
-  if (def.type === 'reference') return { $uuid: typeof value === 'string' ? value : (value as Reference).uuid };
+  if (def.type === 'reference') return included ? includedJson(included) : { $uuid: typeof value === 'string' ? value : (value as Reference).uuid };
   if (def.type === 'children') {
     return { $resources: (value as ChildRow[]).map((row) => ({ $uuid: row.uuid, $name: def.element, ...row.values })) };
   }
   return value;
 }
 
-/** The properties of stored values, in configuration order. */
-export function valuesJson(values: Readonly<Record<string, unknown>>, kind: KindConfig): JsonObject {
+/** The properties of stored values, in configuration order; a reference asked for (`include=`) holds its resource. */
+export function valuesJson(values: Readonly<Record<string, unknown>>, kind: KindConfig, included?: EntryResource['included']): JsonObject {
   const out: JsonObject = {};
   for (const [name, def] of Object.entries(kind.properties)) {
-    if (values[name] !== undefined) out[name] = valueJson(def, values[name]);
+    if (values[name] !== undefined) out[name] = valueJson(def, values[name], included?.[name]);
   }
   return out;
+}
+
+/** A stored version's payload (a `$conflicts` version): its protocol data, then its properties; a deletion `$isDeleted` and none. */
+export function versionPayloadJson(v: { key: string; uuid: string; url: string; values: Readonly<Record<string, unknown>>; deleted: boolean }, kind: KindConfig): JsonObject {
+  return { $key: v.key, $uuid: v.uuid, $url: v.url, $name: kind.element, ...(v.deleted ? { $isDeleted: true } : valuesJson(v.values, kind)) };
 }
 
 /** One resource as a JSON entry. */
@@ -59,29 +75,28 @@ export function resourceJson(r: EntryResource, ctx: ResourceXmlContext): JsonObj
     $updated: r.state.stamp,
     $descriptor: resourceSummary(r, ctx.kind),
     $name: ctx.kind.element,
-    ...valuesJson(r.values, ctx.kind),
+    ...valuesJson(r.values, ctx.kind, r.included),
   };
 }
 
-/** A page of resources as a JSON feed; `links` are the Atom feed's paging links (`$first`, `$next`, …). */
+/** A page of resources as a JSON feed (feedJson.ts); `links` are the Atom feed's paging links. */
 export function resourceFeedJson(page: ResourcePage, ctx: ResourceXmlContext, links: AtomLink[]): JsonObject {
-  const paging = Object.fromEntries(links.filter((l) => l.rel !== 'self').map((l) => [`$${l.rel}`, l.href]));
-  return {
-    $url: ctx.url,
-    $descriptor: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
-    $updated: page.updated ?? new Date().toISOString(),
-    $totalResults: page.total,
-    $startIndex: page.startIndex,
-    $itemsPerPage: page.count,
-    ...paging,
-    $resources: page.resources.map((r) => resourceJson(r, ctx)),
+  const head = {
+    url: ctx.url,
+    descriptor: page.title ?? `${ctx.kind.name} of ${ctx.app.name}`,
+    updated: page.updated ?? new Date().toISOString(),
+    total: page.total,
+    startIndex: page.startIndex,
+    count: page.count,
+    links,
   };
+  return feedJson(head, page.resources.map((r) => resourceJson(r, ctx)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function element(name: string, ns: string, attrs: XmlAttr[] = [], children: XmlElement[] = [], text = ''): XmlElement {
   return { ns, name, prefix: '', attrs, children, text };
@@ -91,7 +106,7 @@ const sdataAttr = (name: string, value: unknown): XmlAttr[] => (typeof value ===
 const NIL: XmlAttr[] = [{ ns: NS.xsi, name: 'nil', value: 'true' }];
 
 /** A JSON scalar as element text; an object or array is left to the reader to refuse (as its JSON text). */
-const textOf = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+export const textOf = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The rows of a child list: `{ "$resources": [...] }` or a plain array. */
 function rowsOf(v: unknown): unknown[] | undefined {
@@ -126,14 +141,17 @@ function propertyElements(obj: JsonObject, ns: string, properties: Record<string
 }
 
 /** The payload element the XML reader would have built from this JSON entry. */
-function payloadElementOfJson(entry: JsonObject, kind: KindConfig, app: ApplicationConfig): XmlElement {
+export function payloadElementOfJson(entry: JsonObject, kind: KindConfig, app: ApplicationConfig): XmlElement {
   const name = typeof entry.$name === 'string' ? entry.$name : kind.element;
   const attrs = [...sdataAttr('key', entry.$key), ...sdataAttr('uuid', entry.$uuid)];
   return element(name, app.namespace, attrs, propertyElements(entry, app.namespace, kind.properties));
 }
 
-/** Reads a POST or PUT JSON body (already parsed, see jsonBody.ts) against its kind; 400 listing every problem. */
+/**
+ * Reads a POST or PUT JSON body (already parsed, see jsonBody.ts) against its kind; 400 listing every
+ * problem, named as the JSON body names things (jsonDiagnoses.ts).
+ */
 export function parseResourceJson(body: unknown, kind: KindConfig, app: ApplicationConfig): ReadPayload {
   if (!isObject(body)) throw badRequest('the request needs a JSON object holding the resource', 'NotAnEntry');
-  return readPayload(payloadElementOfJson(body, kind, app), kind, app);
+  return withJsonDiagnoses(() => readPayload(payloadElementOfJson(body, kind, app), kind, app), kind.element);
 }

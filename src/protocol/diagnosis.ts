@@ -63,6 +63,13 @@ export class SDataError extends Error {
     this.status = status;
     this.diagnoses = cappedDiagnoses([{ severity: diagnosis.severity ?? 'Error', ...diagnosis } as Diagnosis, ...more]);
   }
+
+  /** The same error with each of its diagnoses rewritten (the list stays as it was capped). */
+  withDiagnoses(rewrite: (d: Diagnosis) => Diagnosis): SDataError {
+    const copy = new SDataError(this.status, rewrite(this.diagnoses[0]));
+    (copy as { diagnoses: Diagnosis[] }).diagnoses = this.diagnoses.map(rewrite);
+    return copy;
+  }
 }
 
 export const badRequest = (message: string, applicationCode?: string, payloadPath?: string): SDataError =>

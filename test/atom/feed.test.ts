@@ -20,6 +20,11 @@ describe('pagingLinks', () => {
     expect(relsOf(pagingLinks(base, {}, 1, 100, 100))).toEqual({ self: '1', first: '1', last: '1' });
   });
 
+  it('links a count=0 page (the totals only) to itself and the first page, both with count=0', () => {
+    const links = pagingLinks(base, {}, 3, 0, 250);
+    expect(links.map((l) => [l.rel, new URL(l.href).searchParams.get('startIndex'), new URL(l.href).searchParams.get('count')])).toEqual([['self', '3', '0'], ['first', '1', '0']]);
+  });
+
   it('steps from an unaligned start, and points back into range from past the end', () => {
     expect(relsOf(pagingLinks(base, {}, 51, 100, 250))).toEqual({ self: '51', first: '1', previous: '1', next: '151', last: '151' });
     expect(relsOf(pagingLinks(base, {}, 501, 100, 250))).toEqual({ self: '501', first: '1', previous: '201', last: '201' });

@@ -11,8 +11,8 @@
  *   deleteEntry     DELETE {ep}('K'), `If-Match: entry.$etag`
  *
  * Round trips for every property type (string, integer, decimal, boolean, date, datetime, reference,
- * children), a fast-check property over random values, the same diagnoses for a bad JSON body as for the
- * same values in XML, malformed and too deep JSON refused with a JSON diagnosis and nothing changed;
+ * children), a fast-check property over random values, the diagnoses of the same values in XML for a bad
+ * JSON body (naming its JSON properties), malformed and too deep JSON refused with a JSON diagnosis and nothing changed;
  * Accept negotiation; `$syncDigest` in JSON; sync feeds stay Atom.
  */
 import fc from 'fast-check';
@@ -150,7 +150,7 @@ describeEachDatabase('SData JSON', (tdb) => {
     );
   });
 
-  it('gives a bad JSON body the same diagnoses as the same values in XML, and changes nothing', async () => {
+  it('gives a bad JSON body the diagnoses of the same values in XML, naming JSON things, and changes nothing', async () => {
     const before = await snapshot(t.db);
     const json = await createOrder({ number: 'x'.repeat(21), quantity: 1.5, total: 'lots', paid: 'yes', placedOn: '2026-02-30', colour: 'red', account: { $key: '12' }, lines: { $resources: [{ qty: 1 }] } });
     const xml = await asText(
@@ -160,10 +160,17 @@ describeEachDatabase('SData JSON', (tdb) => {
     );
     expect(json.status).toBe(400);
     expect(xml.status).toBe(400);
-    expect(json.body.$diagnoses.map((d: { payloadPath: string }) => d.payloadPath)).toEqual(['order/number', 'order/quantity', 'order/total', 'order/paid', 'order/placedOn', 'order/colour', 'order/account', 'order/lines/line[1]/product']);
-    // The same diagnoses, each naming the request it answers (the two requests have their own ids).
-    const withoutRequestId = ({ requestId: _id, ...d }: { requestId?: string }) => JSON.parse(JSON.stringify(d));
-    expect(json.body.$diagnoses.map(withoutRequestId)).toEqual(diagnosesIn(xmlOf(xml)).map(withoutRequestId));
+    // Paths into the JSON body (rows 1-based, as a ForbiddenCharacter's), not the XML elements of the same values.
+    expect(json.body.$diagnoses.map((d: { payloadPath: string }) => d.payloadPath)).toEqual(['number', 'quantity', 'total', 'paid', 'placedOn', 'colour', 'account', 'lines/$resources/1/product']);
+    const xmlDiagnoses = diagnosesIn(xmlOf(xml));
+    expect(xmlDiagnoses.map((d) => d.payloadPath)).toEqual(['order/number', 'order/quantity', 'order/total', 'order/paid', 'order/placedOn', 'order/colour', 'order/account', 'order/lines/line[1]/product']);
+    // The same problems (codes, one for one); the JSON messages name properties, never elements.
+    const codes = (ds: { sdataCode: string; applicationCode?: string }[]) => ds.map((d) => `${d.sdataCode}/${d.applicationCode}`);
+    expect(codes(json.body.$diagnoses)).toEqual(codes(xmlDiagnoses));
+    expect(json.body.$diagnoses.map((d: { message: string }) => d.message).filter((m: string) => /[<>]|sdata:/.test(m))).toEqual([]);
+    expect(json.body.$diagnoses[0].message).toBe("'number' is longer than 20 characters");
+    expect(xmlDiagnoses[0].message).toBe('<number> is longer than 20 characters');
+    expect(json.body.$diagnoses[6].message).toBe("the reference 'account' must carry $uuid (references are by UUID only)");
     expect(new Set(json.body.$diagnoses.map((d: { requestId: string }) => d.requestId))).toEqual(new Set([json.headers['x-request-id']]));
     expect(new Set(diagnosesIn(xmlOf(xml)).map((d) => d.requestId))).toEqual(new Set([xml.headers['x-request-id']]));
     expect(await snapshot(t.db)).toEqual(before);

@@ -1,7 +1,8 @@
 /**
- * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed (both versions with payload and
- * sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
- * version instead (written as a new local change, so it propagates) or to dismiss it.
+ * `$conflicts` (EXT): the parked conflicts of an endpoint as an Atom feed or SData JSON (both versions with
+ * payload and sync state, which won and why, when, the run), and `$conflicts('ID')/$resolve` to keep the parked losing
+ * version instead (written as a new local change, so it propagates) or to dismiss it: `?action=`, or a body
+ * `<x:action>keep</x:action>` or `{ "action": "keep" }`.
  */
 import type { Request, Response } from 'express';
 import { el, type XNode } from '../../atom/write';
@@ -24,6 +25,12 @@ import { lockAppRows, writeAppRowsOrRefuse } from '../../store/tableBacked/appRo
 import { foldCapturedChanges } from '../../store/tableBacked/fold';
 import { requestUser } from '../../security/accessControl';
 import type { ServiceContext } from '../serviceContext';
+import type { JsonObject } from '../../json/feedJson';
+import { versionPayloadJson } from '../../json/resourceJson';
+import { syncStateJson } from '../../json/syncStateJson';
+import { parseJsonBody } from '../../json/jsonBody';
+import { isObject } from '../../json/resourceJson';
+import { isJsonBody } from '../format';
 import { findItem, getListed, itemIdOf, itemUrl, openItem, requireAction, sendItem, type ListedService } from './listedService';
 
 function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceContext): XNode {
@@ -36,8 +43,12 @@ function versionNode(tag: string, v: StoredVersion, key: string, ctx: ServiceCon
   );
 }
 
+function conflictTitle(c: ConflictRecord, ctx: ServiceContext): string {
+  return `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`;
+}
+
 function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
-  const title = `Conflict on ${keyUrl(ctx.endpoint.url, c.key)}: ${c.winner === 'source' ? 'incoming' : 'local'} version won`;
+  const title = conflictTitle(c, ctx);
   return el(
     'entry',
     {},
@@ -64,6 +75,32 @@ function conflictEntry(c: ConflictRecord, ctx: ServiceContext): XNode {
   );
 }
 
+function versionJson(v: StoredVersion, key: string, ctx: ServiceContext): JsonObject {
+  const url = keyUrl(ctx.endpoint.url, key);
+  return { syncState: syncStateJson(v.state, v.knowledge), payload: versionPayloadJson({ key, uuid: v.uuid, url, values: v.values as ResourceValues, deleted: v.deleted }, ctx.endpoint.def.kind) };
+}
+
+/** The conflict in SData JSON: the fields of its `x:conflict` by their local names, the resource's URL as `resource`. */
+function conflictJson(c: ConflictRecord, ctx: ServiceContext): JsonObject {
+  return {
+    $url: itemUrl(ctx, '$conflicts', c.id),
+    $key: String(c.id),
+    $descriptor: `${conflictTitle(c, ctx)} (${c.reason}); ${c.status}`,
+    $updated: c.decidedAt ?? c.createdAt,
+    resource: keyUrl(ctx.endpoint.url, c.key),
+    status: c.status,
+    winner: c.winner,
+    reason: c.reason,
+    uuid: c.uuid,
+    createdAt: c.createdAt,
+    ...(c.decidedAt ? { decidedAt: c.decidedAt } : {}),
+    ...(c.runName ? { runName: c.runName } : {}),
+    ...(c.runStamp ? { runStamp: c.runStamp } : {}),
+    winnerVersion: versionJson(c.winnerVersion, c.key, ctx),
+    loserVersion: versionJson(c.loserVersion, c.key, ctx),
+  };
+}
+
 const CONFLICTS: ListedService<ConflictRecord, ConflictStatus> = {
   service: '$conflicts',
   action: '$resolve',
@@ -73,20 +110,28 @@ const CONFLICTS: ListedService<ConflictRecord, ConflictStatus> = {
   table: conflictTable,
   notOpen: { applicationCode: 'AlreadyResolved', verb: 'was' },
   entry: conflictEntry,
+  json: conflictJson,
 };
 
 export async function getConflicts(req: Request, res: Response, ctx: ServiceContext): Promise<void> {
   await getListed(req, res, ctx, CONFLICTS);
 }
 
-/** `keep` or `dismiss`, from `?action=` or an `<x:action>` in the body. */
-function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
-  let action = typeof req.query.action === 'string' ? req.query.action : undefined;
-  const body = typeof req.body === 'string' ? req.body.trim() : '';
-  if (!action && body) {
-    const root = parseXml(body, { limits });
-    action = childText(root, NS.x, 'action') ?? root.text.trim();
+/** The action a body names: `{ "action": "keep" }` in JSON, `<x:action>keep</x:action>` in XML. */
+function actionInBody(req: Request, body: string, limits: XmlLimits): unknown {
+  if (isJsonBody(req)) {
+    const json = parseJsonBody(body);
+    return isObject(json) ? json.action : undefined;
   }
+  const root = parseXml(body, { limits });
+  return childText(root, NS.x, 'action') ?? root.text.trim();
+}
+
+/** `keep` or `dismiss`, from `?action=` or the body. */
+function actionOf(req: Request, limits: XmlLimits): 'keep' | 'dismiss' {
+  let action: unknown = typeof req.query.action === 'string' ? req.query.action : undefined;
+  const body = typeof req.body === 'string' ? req.body.trim() : '';
+  if (!action && body) action = actionInBody(req, body, limits);
   if (action !== 'keep' && action !== 'dismiss') {
     throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: 'BadResolveAction', message: "say action=keep (keep the parked version) or action=dismiss" });
   }
@@ -126,5 +171,5 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
     await decideConflict(trx, id, action === 'keep' ? 'kept' : 'dismissed');
     return findItem(trx, ctx, CONFLICTS, id);
   });
-  sendItem(res, ctx, CONFLICTS, resolved);
+  sendItem(req, res, ctx, CONFLICTS, resolved);
 }

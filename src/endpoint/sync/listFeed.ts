@@ -1,6 +1,8 @@
 /**
  * The listing feeds of the sync services ($conflicts, $failures, $syncResults): an optional filter given
- * as a query parameter, startIndex/count paging from the server's configuration, an Atom feed answer.
+ * as a query parameter, startIndex/count paging from the server's configuration, an Atom feed answer, or an
+ * SData JSON feed (src/json/feedJson.ts) when the request asks for JSON (format.ts). Each service gives
+ * an item's Atom entry and its JSON object; the feed around them is written here, once for all three.
  */
 import type { Request, Response } from 'express';
 import { feedNode, pagingLinks } from '../../atom/feed';
@@ -10,6 +12,8 @@ import type { Paged } from '../../store/pagedList';
 import type { ServiceContext } from '../serviceContext';
 import { positiveIntOf } from './params';
 import { FEED_TYPE, sendXml } from '../httpBodies';
+import { answerFormat, sendJson } from '../format';
+import { feedJson, type JsonObject } from '../../json/feedJson';
 
 /** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
 export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {
@@ -25,7 +29,7 @@ export async function sendListFeed<T>(
   req: Request,
   res: Response,
   ctx: ServiceContext,
-  feed: { service: string; title: string; filter: Record<string, string | undefined>; list: (page: { offset: number; limit: number }) => Promise<Paged<T>>; entry: (item: T) => XNode },
+  feed: { service: string; title: string; filter: Record<string, string | undefined>; list: (page: { offset: number; limit: number }) => Promise<Paged<T>>; entry: (item: T) => XNode; json: (item: T) => JsonObject },
 ): Promise<void> {
   const { cfg } = ctx.runtime;
   const startIndex = positiveIntOf(req, 'startIndex', 1);
@@ -33,12 +37,17 @@ export async function sendListFeed<T>(
   const { total, items } = await feed.list({ offset: startIndex - 1, limit: count });
   const base = `${ctx.endpoint.url}/${feed.service}`;
   const query = Object.fromEntries(Object.entries(feed.filter).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const head = { url: base, descriptor: feed.title, updated: new Date().toISOString(), total, startIndex, count, links: pagingLinks(base, query, startIndex, count, total) };
+  if (answerFormat(req) === 'json') {
+    sendJson(res, 200, feedJson(head, items.map(feed.json)));
+    return;
+  }
   const xml = renderXml(
     feedNode({
-      id: base,
-      title: feed.title,
-      updated: new Date().toISOString(),
-      links: pagingLinks(base, query, startIndex, count, total),
+      id: head.url,
+      title: head.descriptor,
+      updated: head.updated,
+      links: head.links,
       totalResults: total,
       startIndex,
       itemsPerPage: count,

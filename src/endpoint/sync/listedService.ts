@@ -2,7 +2,9 @@
  * What `$conflicts` and `$failures` have in common. An item is `{endpoint}/$service('ID')`; GET without an
  * ID lists the endpoint's items (a `status` filter, a `where`, paged: listFeed.ts), GET with one answers its
  * entry (404 when there is none); a POST to `$service('ID')/$action` acts on an item that is still open
- * (409 otherwise) and answers its entry. Each service keeps only its entry and its action.
+ * (409 otherwise) and answers its entry. Each answer is Atom, or SData JSON when the request asks for it
+ * (format.ts): the listing a JSON feed (listFeed.ts), an item its JSON object. Each service keeps only its
+ * entry, its JSON object and its action.
  */
 import type { Request, Response } from 'express';
 import { renderXml, type XNode } from '../../atom/write';
@@ -16,6 +18,8 @@ import type { ServiceContext } from '../serviceContext';
 import { whereOf } from '../resourceQuery';
 import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { filterOf, sendListFeed } from './listFeed';
+import { answerFormat, sendJson } from '../format';
+import type { JsonObject } from '../../json/feedJson';
 
 export interface ListedService<T extends ListedItem<S>, S extends string> {
   service: '$conflicts' | '$failures';
@@ -30,6 +34,8 @@ export interface ListedService<T extends ListedItem<S>, S extends string> {
   /** The diagnosis of an action on an item that is no longer open: its code, and "was" or "is" already. */
   notOpen: { applicationCode: string; verb: 'was' | 'is' };
   entry(item: T, ctx: ServiceContext): XNode;
+  /** The same item in SData JSON, with what its entry holds. */
+  json(item: T, ctx: ServiceContext): JsonObject;
 }
 
 export function itemUrl(ctx: ServiceContext, service: string, id: number): string {
@@ -55,8 +61,10 @@ export async function findItem<T extends ListedItem<S>, S extends string>(db: Db
   return item;
 }
 
-export function sendItem<T extends ListedItem<S>, S extends string>(res: Response, ctx: ServiceContext, svc: ListedService<T, S>, item: T): void {
-  sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(svc.entry(item, ctx))));
+/** One item's answer: its entry, or its JSON object. */
+export function sendItem<T extends ListedItem<S>, S extends string>(req: Request, res: Response, ctx: ServiceContext, svc: ListedService<T, S>, item: T): void {
+  if (answerFormat(req) === 'json') sendJson(res, 200, svc.json(item, ctx));
+  else sendXml(res, 200, ENTRY_TYPE, renderXml(asDocumentRoot(svc.entry(item, ctx))));
 }
 
 /** GET: the listing, or one item. */
@@ -65,7 +73,7 @@ export async function getListed<T extends ListedItem<S>, S extends string>(req: 
   if (ctx.path.serviceArg !== undefined) {
     const item = await svc.table.find(db, ctx.endpoint.id, itemIdOf(ctx, svc));
     if (!item) throw notFound(svc, ctx.path.serviceArg);
-    sendItem(res, ctx, svc, item);
+    sendItem(req, res, ctx, svc, item);
     return;
   }
   const status = filterOf(req, 'status', svc.statuses);
@@ -76,6 +84,7 @@ export async function getListed<T extends ListedItem<S>, S extends string>(req: 
     filter: { status, where: filterOf(req, 'where') },
     list: (page) => svc.table.list(db, ctx.endpoint.id, { status, where, ...page }),
     entry: (item) => svc.entry(item, ctx),
+    json: (item) => svc.json(item, ctx),
   });
 }
 
