@@ -148,18 +148,14 @@ export async function dropContext(client: SDataClient, url: string | undefined, 
   }
 }
 
-/** A POST to a tracked service that remembers the context URL of the attempt that answered. */
-export async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string }> {
-  let trackingID = '';
-  const answer = await client.exchange(
-    'POST',
-    () => {
-      trackingID = randomUUID();
-      return serviceUrl(endpoint, service, { trackingID, ...params });
-    },
-    { text: body, type },
-  );
-  return { answer, context: answer.location ?? serviceUrl(endpoint, `${service}('${trackingID}')`) };
+/**
+ * A POST to a tracked service (a fresh trackingID per attempt). `context` is the URL of the context the attempt
+ * that answered left at the endpoint, to DELETE once done: its Location, or the tracking URL polled. An answer
+ * without either (a selection that fit in its first page, a page applied at once) left none (PROTOCOL.md 3.2).
+ */
+export async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string | undefined }> {
+  const answer = await client.exchange('POST', () => serviceUrl(endpoint, service, { trackingID: randomUUID(), ...params }), { text: body, type });
+  return { answer, context: answer.location };
 }
 
 async function runKindPass(opts: PassOptions, source: string, target: string, kind: string, budget: Budget): Promise<KindPassSummary> {
