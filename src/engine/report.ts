@@ -133,10 +133,19 @@ export class ResultReporter {
     this.close('failed', failureDiagnoses(err, this.client.requestId));
   }
 
-  /** Waits until every queued post is delivered, dropped, or waiting for its destination to be back. */
+  /**
+   * The pass's end. With its own outbox: waits until every queued post is delivered, dropped, or waiting for
+   * its destination to be back, then closes it. With the engine's (which outlives the pass and delivers in
+   * order), the pass ends at once, off the logger's time, unless a destination's queue is crowded: then it
+   * waits for its posts, so that a fast route slows down rather than overflow a slow logger's queue.
+   */
   async flush(): Promise<void> {
-    await Promise.all(this.posted);
-    if (this.ownOutbox) this.outbox.close();
+    if (this.ownOutbox) {
+      await Promise.all(this.posted);
+      this.outbox.close();
+      return;
+    }
+    if (this.destinations.some((d) => this.outbox.crowded(d.url))) await Promise.all(this.posted);
   }
 
   private enqueue(d: Destination, url: string, feed: string): void {

@@ -11,7 +11,8 @@
  *                                                                  (warning, counted as `overflow`)
  *
  * Logging never fails nor holds up a pass: `settled` resolves once the posts given are delivered or
- * dropped, or their destination is down. An outbox lives as long as its owner (the engine daemon keeps
+ * dropped, or their destination is down; a pass waits for it only when its outbox is its own, or when a
+ * destination's queue is `crowded` (report.ts). An outbox lives as long as its owner (the engine daemon keeps
  * one for all its routes, so what a pass left queued is delivered after the pass); `close` stops it.
  */
 import type { DropListener, DropReason } from '../metrics/engine';
@@ -89,6 +90,11 @@ export class ResultOutbox {
     const settled = Promise.race([delivered, q.down ? Promise.resolve() : q.wentDown.promise]);
     if (!q.sending) void this.work(q);
     return settled;
+  }
+
+  /** True when a destination's queue holds more than half its capacity (a pass then waits for its posts). */
+  crowded(url: string): boolean {
+    return this.pending(url) > this.opts.capacity / 2;
   }
 
   /** Posts waiting (or being tried) for a destination URL. */
