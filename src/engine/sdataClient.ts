@@ -1,5 +1,6 @@
 /**
- * The engine's HTTP client for SData endpoints, on Node's fetch (undici keeps connections alive).
+ * The engine's HTTP client for SData endpoints, on undici's `request` (kept-alive connections; about a fifth
+ * of the CPU of `fetch` a request, which counts for a push of two small requests).
  *
  * - Every request carries the run's `runName` and `runStamp` query parameters.
  * - An exchange is one request and, when it is answered 202, the polling of its Location until the final
@@ -21,7 +22,7 @@ import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { backOff } from 'exponential-backoff';
 import type { Logger } from 'pino';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
@@ -106,6 +107,12 @@ export function tagWithRun(url: string, run: RunTag): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One header of an answer (the first, when it came more than once). */
+function headerOf(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 function diagnosesOfBody(status: number, body: string): Diagnosis[] {
   if (body.trim().startsWith('<')) {
     try {
@@ -148,22 +155,25 @@ export class SDataClient {
   async request(method: string, url: string, body?: Body): Promise<Answer> {
     const tagged = tagWithRun(url, this.run);
     const started = performance.now();
-    let res: Response;
+    let res: Dispatcher.ResponseData;
     let text: string;
     try {
       const headers: Record<string, string> = { accept: 'application/atom+xml, application/xml', 'x-request-id': this.requestId };
       if (body) headers['content-type'] = body.type;
       if (this.authorization) headers.authorization = this.authorization;
-      res = await fetch(tagged, {
-        method,
+      // The timeout bounds the wait for the answer's head and each wait for more of its body.
+      res = await undiciRequest(tagged, {
+        method: method as Dispatcher.HttpMethod,
         headers,
         body: body?.text,
-        signal: AbortSignal.timeout(this.timeoutMillis),
+        headersTimeout: this.timeoutMillis,
+        bodyTimeout: this.timeoutMillis,
         ...(this.opts.dispatcher ? { dispatcher: this.opts.dispatcher } : {}),
-      } as RequestInit);
-      text = await res.text();
+      });
+      text = await res.body.text();
     } catch (err) {
-      const reason = (err as { cause?: { code?: string; message?: string } }).cause?.code ?? (err as Error).message;
+      const e = err as { code?: string; cause?: { code?: string }; message?: string };
+      const reason = e.code ?? e.cause?.code ?? e.message;
       throw new EndpointError(
         method,
         url,
@@ -173,13 +183,13 @@ export class SDataClient {
         { cause: err },
       );
     }
-    const location = res.headers.get('location');
-    this.log?.debug({ requestId: this.requestId, method, url, status: res.status, bytes: text.length, millis: Math.round(performance.now() - started) }, 'request answered');
+    const location = headerOf(res.headers, 'location');
+    this.log?.debug({ requestId: this.requestId, method, url, status: res.statusCode, bytes: text.length, millis: Math.round(performance.now() - started) }, 'request answered');
     return {
-      status: res.status,
+      status: res.statusCode,
       url,
       location: location ? new URL(location, url).toString() : undefined,
-      contentType: res.headers.get('content-type') ?? '',
+      contentType: headerOf(res.headers, 'content-type') ?? '',
       body: text,
     };
   }
