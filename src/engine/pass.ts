@@ -2,8 +2,10 @@
  * One catch-up pass, source S to target T (PROTOCOL.md 6), for one kind, or for every kind of an
  * application in increasing syncOrder when S and T are application URLs.
  *
- *                GET T/$syncDigest, POST it to S/$syncSource, poll
- *   selecting ───────────────────────────────────────────────────> paging
+ *                GET T/$syncDigest and S/$syncDigest together, POST T's to S/$syncSource, poll
+ *   selecting ───────────────────────────────────────────────────────────────────> paging
+ *              (not when S is not ahead of T and the merge of S's digest would change nothing at T:
+ *               the pass is done without a selection ──────────────────────────────────> merging)
  *   paging     a page arrived; the next one is fetched meanwhile    ──> applying
  *   applying   POST the page as it came to T/$syncTarget, poll      ──> reporting
  *              (not for a last page without entries that T's end-of-feed merge would not change anything
@@ -18,7 +20,7 @@
  *
  * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
  *
- * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
+ * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its digest reads: the floor is
  * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
  * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed once the
  * push is done (the target merges the ceiling with the last page only: a cut or failed push leaves it where
@@ -32,6 +34,7 @@ import { digestEntryDocument, parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
+import { passChangesNothing } from '../protocol/sourceAhead';
 import type { Digest } from '../protocol/types';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { describeError, EndpointError } from './errors';
@@ -187,8 +190,25 @@ async function runKindPass(opts: PassOptions, source: string, target: string, ki
   try {
     // selecting
     const known = opts.floor;
-    const floorBody = known ? digestEntryDocument(known, target, new Date().toISOString()) : (await client.exchange('GET', serviceUrl(target, '$syncDigest'))).body;
-    const targetDigest = known ?? digestOf(floorBody);
+    let floorBody: string;
+    let targetDigest: Digest | undefined;
+    if (known) {
+      floorBody = digestEntryDocument(known, target, new Date().toISOString());
+      targetDigest = known;
+    } else {
+      // Both digests at once (one round trip): when S is not ahead of T, the pass needs no selection.
+      const [targetAnswer, sourceAnswer] = await Promise.all([client.exchange('GET', serviceUrl(target, '$syncDigest')), client.exchange('GET', serviceUrl(source, '$syncDigest'))]);
+      floorBody = targetAnswer.body;
+      targetDigest = digestOf(floorBody);
+      const sourceDigest = digestOf(sourceAnswer.body);
+      if (targetDigest && sourceDigest && passChangesNothing(sourceDigest, targetDigest)) {
+        ceiling = sourceDigest;
+        totalResults = 0;
+        state = 'done';
+        reporter.close('done');
+        return summary();
+      }
+    }
     const selection = await postTracked(client, source, '$syncSource', floorBody, ENTRY_TYPE, { count: opts.pageSize, syncMode: known ? 'immediate' : undefined });
     sourceContext = selection.context;
     let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);

@@ -66,6 +66,8 @@ function destinationName(url: string): string {
 
 export class ResultOutbox {
   private readonly queues = new Map<string, Queue>();
+  /** The `post` promises not yet resolved. */
+  private readonly unsettled = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly opts: OutboxOptions) {}
@@ -88,6 +90,8 @@ export class ResultOutbox {
       this.drop(q, oldest, 'overflow');
     }
     const settled = Promise.race([delivered, q.down ? Promise.resolve() : q.wentDown.promise]);
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
     if (!q.sending) void this.work(q);
     return settled;
   }
@@ -100,6 +104,11 @@ export class ResultOutbox {
   /** Posts waiting (or being tried) for a destination URL. */
   pending(url: string): number {
     return this.queues.get(destinationName(url))?.posts.length ?? 0;
+  }
+
+  /** Resolves once every post given so far is delivered or dropped, or its destination is down (before `close`, at a stop). */
+  async drain(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.all([...this.unsettled]);
   }
 
   /** Stops trying: what is queued stays undelivered (every `post` promise resolves). */
