@@ -81,6 +81,8 @@ export interface PassOptions {
   postResults?: boolean;
   /** Delivers the result feeds (the engine's, so that what a logger missed is posted once it is back); the pass's own when absent. */
   outbox?: ResultOutbox;
+  /** Collects the promises of the pass's result posts (report.ts#Reporting.delivered). */
+  delivered?: Promise<void>[];
   /** With application URLs: only these kinds (still in syncOrder). */
   kinds?: string[];
   /** Entries per page asked of the source (`count`). */

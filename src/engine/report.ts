@@ -70,6 +70,12 @@ export interface Reporting {
   postResults?: boolean;
   /** The delivery queue to use (the engine's, outliving the pass); without one, the pass's own, closed at its end. */
   outbox?: ResultOutbox;
+  /**
+   * Given: the promise of each result post is added here (it resolves once the post is delivered or dropped,
+   * or its destination is down), for a caller that must not end before its loggers have its results (a
+   * scheduled route run, which holds the route's lock until then).
+   */
+  delivered?: Promise<void>[];
   log?: Logger;
 }
 
@@ -84,6 +90,7 @@ export class ResultReporter {
   private readonly outbox: ResultOutbox;
   private readonly ownOutbox: boolean;
   private readonly posted: Promise<void>[] = [];
+  private readonly delivered?: Promise<void>[];
   private lastState: PassState | undefined;
   private pages = 0;
 
@@ -92,6 +99,7 @@ export class ResultReporter {
     r: Reporting,
   ) {
     this.client = r.client;
+    this.delivered = r.delivered;
     this.ownOutbox = r.outbox === undefined;
     this.outbox = r.outbox ?? passOutbox(r.log);
     this.destinations = [
@@ -149,7 +157,9 @@ export class ResultReporter {
   }
 
   private enqueue(d: Destination, url: string, feed: string): void {
-    this.posted.push(this.outbox.post(d.client, url, feed));
+    const settled = this.outbox.post(d.client, url, feed);
+    this.posted.push(settled);
+    this.delivered?.push(settled);
   }
 }
 
