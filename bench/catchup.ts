@@ -9,7 +9,8 @@
  * set). The engine is one long-lived process (this file run with --engine-worker: it reads pass requests as
  * JSON lines on stdin and answers each pass summary), warmed by one pass with nothing to move before the
  * data is written, as a running engine daemon would be. A pass's time is measured inside the engine, from
- * reading B's digest to the last context deleted (the pass with nothing to move: the median of five). Prints
+ * reading B's digest to the last context deleted (the pass with nothing to move: the median of five); result
+ * posts go through the worker's one outbox, delivered in order behind the passes, as the daemon's are. Prints
  * records/s, wall time and the peak RSS (VmHWM) of every process.
  *
  *   npm run bench -- catchup [--n 10000,100000] [--db pglite,postgres] [--page-size 1000] [--cpu-prof DIR] [--json FILE]
@@ -30,6 +31,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { SDataClient } from '../src/engine/sdataClient';
 import { runPass } from '../src/engine/pass';
+import { ResultOutbox } from '../src/engine/resultOutbox';
 import {
   childNodeArgs,
   databaseEnv,
@@ -133,11 +135,13 @@ interface PassFigures {
 /** The engine process: runs the passes it is sent on stdin, one JSON line each, and answers their summaries. */
 async function engineWorker(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
+  // One result outbox for the worker's life, as the engine daemon keeps one for all its routes.
+  const outbox = new ResultOutbox({ capacity: 1000, retry: { startingDelayMillis: 200, maxDelayMillis: 10_000 } });
   for await (const line of lines) {
     const req = JSON.parse(line) as PassRequest;
     const log = process.env.SDATA_BENCH_TRACE ? pino({ level: 'debug', base: undefined }, pino.destination(2)) : undefined;
     const client = new SDataClient({ run: { runName: `bench ${req.phase}`, runStamp: new Date().toISOString() }, log });
-    const s = await runPass({ source: req.source, target: req.target, client, loggers: [req.log], pageSize: req.pageSize });
+    const s = await runPass({ source: req.source, target: req.target, client, loggers: [req.log], outbox, pageSize: req.pageSize });
     process.stdout.write(`${JSON.stringify({ ...s, kinds: undefined })}\n`);
   }
 }

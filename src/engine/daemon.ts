@@ -129,7 +129,9 @@ export async function startEngine(engine: EngineConfig, opts: StartEngineOptions
       stopping = true;
       for (const job of jobs) job.stop();
       await Promise.all([...runners.map((r) => r.idle()), ...streaming.map((r) => r.stop()), ...[...runningDistributions].map((p) => p.catch(() => undefined))]);
-      // What a logger that is down still misses is not delivered after the engine stopped.
+      // The last passes' posts are delivered first (their passes did not wait for them); what a logger that
+      // is down still misses is not delivered after the engine stopped.
+      await outbox!.drain();
       outbox!.close();
       await locks.close();
       log?.info('engine stopped');

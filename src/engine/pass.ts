@@ -2,8 +2,10 @@
  * One catch-up pass, source S to target T (PROTOCOL.md 6), for one kind, or for every kind of an
  * application in increasing syncOrder when S and T are application URLs.
  *
- *                GET T/$syncDigest, POST it to S/$syncSource, poll
- *   selecting ───────────────────────────────────────────────────> paging
+ *                GET T/$syncDigest and S/$syncDigest together, POST T's to S/$syncSource, poll
+ *   selecting ───────────────────────────────────────────────────────────────────> paging
+ *              (not when S is not ahead of T and the merge of S's digest would change nothing at T:
+ *               the pass is done without a selection ──────────────────────────────────> merging)
  *   paging     a page arrived; the next one is fetched meanwhile    ──> applying
  *   applying   POST the page as it came to T/$syncTarget, poll      ──> reporting
  *              (not for a last page without entries that T's end-of-feed merge would not change anything
@@ -18,10 +20,10 @@
  *
  * A failed or cut pass is simply run again: the target's per-entry digest update makes it resume.
  *
- * Before selecting, a catch-up pass compares the kind's schema version at both ends (schemaCheck.ts) and
- * warns once when they differ; the pass runs the same either way.
+ * A catch-up pass that selects compares the kind's schema version at both ends (schemaCheck.ts) while the
+ * selection is made, and warns once when they differ; the pass runs the same either way.
  *
- * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its first request: the floor is
+ * An immediate push (PROTOCOL.md 6, `floor` given) is the same pass without its digest reads: the floor is
  * the target digest the engine last knew, posted to S/$syncSource with syncMode=immediate; the summary
  * gives the ceiling of the last page, where the target's digest now is for every endpoint claimed once the
  * push is done (the target merges the ceiling with the last page only: a cut or failed push leaves it where
@@ -35,6 +37,7 @@ import { digestEntryDocument, parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import { emptyLastPageChangesNothing } from '../protocol/digestUpdate';
+import { passChangesNothing } from '../protocol/sourceAhead';
 import type { Digest } from '../protocol/types';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { describeError, EndpointError } from './errors';
@@ -82,6 +85,8 @@ export interface PassOptions {
   postResults?: boolean;
   /** Delivers the result feeds (the engine's, so that what a logger missed is posted once it is back); the pass's own when absent. */
   outbox?: ResultOutbox;
+  /** Collects the promises of the pass's result posts (report.ts#Reporting.delivered). */
+  delivered?: Promise<void>[];
   /** With application URLs: only these kinds (still in syncOrder). */
   kinds?: string[];
   /** Entries per page asked of the source (`count`). */
@@ -152,23 +157,20 @@ export async function dropContext(client: SDataClient, url: string | undefined, 
   }
 }
 
-/** A POST to a tracked service that remembers the context URL of the attempt that answered. */
-export async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string }> {
-  let trackingID = '';
-  const answer = await client.exchange(
-    'POST',
-    () => {
-      trackingID = randomUUID();
-      return serviceUrl(endpoint, service, { trackingID, ...params });
-    },
-    { text: body, type },
-  );
-  return { answer, context: answer.location ?? serviceUrl(endpoint, `${service}('${trackingID}')`) };
+/**
+ * A POST to a tracked service (a fresh trackingID per attempt). `context` is the URL of the context the attempt
+ * that answered left at the endpoint, to DELETE once done: its Location, or the tracking URL polled. An answer
+ * without either (a selection that fit in its first page, a page applied at once) left none (PROTOCOL.md 3.2).
+ */
+export async function postTracked(client: SDataClient, endpoint: string, service: '$syncSource' | '$syncTarget', body: string, type: string, params: Record<string, string | number | undefined> = {}): Promise<{ answer: Answer; context: string | undefined }> {
+  const answer = await client.exchange('POST', () => serviceUrl(endpoint, service, { trackingID: randomUUID(), ...params }), { text: body, type });
+  return { answer, context: answer.location };
 }
 
 /**
  * A catch-up pass (not a push) warns once per kind whose two ends declare it differently (schemaCheck.ts),
- * in the process log and to the event loggers. Endpoint URLs: both ends' `{ep}/$schema` are read for it.
+ * in the process log and to the event loggers. Endpoint URLs: both ends' `{ep}/$schema` are read for it,
+ * beside the selection (a pass with nothing to move reads neither).
  */
 async function warnIfSchemasDiffer(opts: PassOptions, leg: PassLeg, reporter: ResultReporter): Promise<void> {
   if (opts.floor) return;
@@ -207,12 +209,29 @@ async function runKindPass(opts: PassOptions, leg: PassLeg, budget: Budget): Pro
   };
   opts.onProgress?.({ type: 'kind', kind, source, target });
   try {
-    await warnIfSchemasDiffer(opts, leg, reporter);
     // selecting
     const known = opts.floor;
-    const floorBody = known ? digestEntryDocument(known, target, new Date().toISOString()) : (await client.exchange('GET', serviceUrl(target, '$syncDigest'))).body;
-    const targetDigest = known ?? digestOf(floorBody);
-    const selection = await postTracked(client, source, '$syncSource', floorBody, ENTRY_TYPE, { count: opts.pageSize, syncMode: known ? 'immediate' : undefined });
+    let floorBody: string;
+    let targetDigest: Digest | undefined;
+    if (known) {
+      floorBody = digestEntryDocument(known, target, new Date().toISOString());
+      targetDigest = known;
+    } else {
+      // Both digests at once (one round trip): when S is not ahead of T, the pass needs no selection.
+      const [targetAnswer, sourceAnswer] = await Promise.all([client.exchange('GET', serviceUrl(target, '$syncDigest')), client.exchange('GET', serviceUrl(source, '$syncDigest'))]);
+      floorBody = targetAnswer.body;
+      targetDigest = digestOf(floorBody);
+      const sourceDigest = digestOf(sourceAnswer.body);
+      if (targetDigest && sourceDigest && passChangesNothing(sourceDigest, targetDigest)) {
+        ceiling = sourceDigest;
+        totalResults = 0;
+        state = 'done';
+        reporter.close('done');
+        return summary();
+      }
+    }
+    const schemaChecked = warnIfSchemasDiffer(opts, leg, reporter);
+    const selection = await postTracked(client, source, '$syncSource', floorBody, ENTRY_TYPE, { count: opts.pageSize, syncMode: known ? 'immediate' : undefined }).finally(() => schemaChecked);
     sourceContext = selection.context;
     let nextPage: Promise<Answer> | undefined = Promise.resolve(selection.answer);
     let pendingResults: Promise<void> | undefined;

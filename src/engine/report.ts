@@ -72,6 +72,12 @@ export interface Reporting {
   postResults?: boolean;
   /** The delivery queue to use (the engine's, outliving the pass); without one, the pass's own, closed at its end. */
   outbox?: ResultOutbox;
+  /**
+   * Given: the promise of each result post is added here (it resolves once the post is delivered or dropped,
+   * or its destination is down), for a caller that must not end before its loggers have its results (a
+   * scheduled route run, which holds the route's lock until then).
+   */
+  delivered?: Promise<void>[];
   log?: Logger;
 }
 
@@ -86,6 +92,7 @@ export class ResultReporter {
   private readonly outbox: ResultOutbox;
   private readonly ownOutbox: boolean;
   private readonly posted: Promise<void>[] = [];
+  private readonly delivered?: Promise<void>[];
   private lastState: PassState | undefined;
   private pages = 0;
 
@@ -94,6 +101,7 @@ export class ResultReporter {
     r: Reporting,
   ) {
     this.client = r.client;
+    this.delivered = r.delivered;
     this.ownOutbox = r.outbox === undefined;
     this.outbox = r.outbox ?? passOutbox(r.log);
     this.destinations = [
@@ -134,10 +142,19 @@ export class ResultReporter {
     this.close('failed', failureDiagnoses(err, this.client.requestId));
   }
 
-  /** Waits until every queued post is delivered, dropped, or waiting for its destination to be back. */
+  /**
+   * The pass's end. With its own outbox: waits until every queued post is delivered, dropped, or waiting for
+   * its destination to be back, then closes it. With the engine's (which outlives the pass and delivers in
+   * order), the pass ends at once, off the logger's time, unless a destination's queue is crowded: then it
+   * waits for its posts, so that a fast route slows down rather than overflow a slow logger's queue.
+   */
   async flush(): Promise<void> {
-    await Promise.all(this.posted);
-    if (this.ownOutbox) this.outbox.close();
+    if (this.ownOutbox) {
+      await Promise.all(this.posted);
+      this.outbox.close();
+      return;
+    }
+    if (this.destinations.some((d) => this.outbox.crowded(d.url))) await Promise.all(this.posted);
   }
 
   /** A result feed of no entries about the pass, with feed-level diagnoses. */
@@ -157,7 +174,9 @@ export class ResultReporter {
   }
 
   private enqueue(d: Destination, url: string, feed: string): void {
-    this.posted.push(this.outbox.post(d.client, url, feed));
+    const settled = this.outbox.post(d.client, url, feed);
+    this.posted.push(settled);
+    this.delivered?.push(settled);
   }
 }
 

@@ -11,7 +11,8 @@
  *                                                                  (warning, counted as `overflow`)
  *
  * Logging never fails nor holds up a pass: `settled` resolves once the posts given are delivered or
- * dropped, or their destination is down. An outbox lives as long as its owner (the engine daemon keeps
+ * dropped, or their destination is down; a pass waits for it only when its outbox is its own, or when a
+ * destination's queue is `crowded` (report.ts). An outbox lives as long as its owner (the engine daemon keeps
  * one for all its routes, so what a pass left queued is delivered after the pass); `close` stops it.
  */
 import type { DropListener, DropReason } from '../metrics/engine';
@@ -65,6 +66,8 @@ function destinationName(url: string): string {
 
 export class ResultOutbox {
   private readonly queues = new Map<string, Queue>();
+  /** The `post` promises not yet resolved. */
+  private readonly unsettled = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly opts: OutboxOptions) {}
@@ -87,13 +90,25 @@ export class ResultOutbox {
       this.drop(q, oldest, 'overflow');
     }
     const settled = Promise.race([delivered, q.down ? Promise.resolve() : q.wentDown.promise]);
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
     if (!q.sending) void this.work(q);
     return settled;
+  }
+
+  /** True when a destination's queue holds more than half its capacity (a pass then waits for its posts). */
+  crowded(url: string): boolean {
+    return this.pending(url) > this.opts.capacity / 2;
   }
 
   /** Posts waiting (or being tried) for a destination URL. */
   pending(url: string): number {
     return this.queues.get(destinationName(url))?.posts.length ?? 0;
+  }
+
+  /** Resolves once every post given so far is delivered or dropped, or its destination is down (before `close`, at a stop). */
+  async drain(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.all([...this.unsettled]);
   }
 
   /** Stops trying: what is queued stays undelivered (every `post` promise resolves). */

@@ -6,7 +6,9 @@
  *
  *   idle ──start (schedule, engine start or POST $run)──> taking the lock
  *     ├──running here already, engine stopping, or lock held elsewhere──> skipped (a $run answers 409)
- *     └──lock taken──> running: pass S->T [and T->S] ──> lock released ──> idle (the run done | failed, routeActivity.ts)
+ *     └──lock taken──> running: pass S->T [and T->S], each followed by the delivery of its results to the
+ *                        loggers (or their queue waiting for a logger that is down) ──> lock released ──> idle
+ *                        (the run done | failed, routeActivity.ts)
  *                        └─ transient failure: the pass is run again with backoff (engine.passAttempts)
  *
  * Paused (POST /routes/{name}/$pause, until $resume): its schedule starts no run; a run going on ends as
@@ -159,6 +161,7 @@ export class RouteRunner {
         const pass = this.activity.passStarted(run, source, target, runStamp);
         const started = performance.now();
         const client = engineClient(e, this.connections, { runName: this.name, runStamp }, this.log, this.parties.auth);
+        const delivered: Promise<void>[] = [];
         try {
           const summary = await runPass({
             source,
@@ -167,6 +170,7 @@ export class RouteRunner {
             kinds: this.route.kinds,
             loggers: this.parties.loggers,
             outbox: this.connections.outbox,
+            delivered,
             postResults: this.route.postResults ?? e.postResults,
             pageSize: e.pageSize,
             shouldStop: this.stopping,
@@ -179,6 +183,11 @@ export class RouteRunner {
         } catch (err) {
           this.activity.passEnded(pass, 'failed', (performance.now() - started) / 1000, describeError(err));
           throw err;
+        } finally {
+          // The next attempt or pass (and, after the last, the route's lock) waits until the loggers have this
+          // one's results (its posts did not hold up the pass itself): no later pass of the route, in this
+          // engine or another, reaches them before this one's last.
+          await Promise.all(delivered);
         }
       },
       {

@@ -77,7 +77,8 @@ export async function syncByHand(app: Express, source: string, target: string, o
       await asText(request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
     );
     if (posted.status !== 200) throw new Error(`target page: ${posted.status} ${text(posted)}`);
-    targetContexts.push(posted.headers.location as string);
+    // A page applied at once keeps no context (no Location); one polled to its end does.
+    if (posted.headers.location) targetContexts.push(posted.headers.location as string);
     out.resultBodies.push(text(posted));
     out.results.push(...parseResultFeed(text(posted)).entries);
     out.pages += 1;

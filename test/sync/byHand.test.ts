@@ -235,21 +235,55 @@ describeEachDatabase('sync feed gaps and quarantine', (tdb) => {
 });
 
 describeEachDatabase('sync contexts', (tdb) => {
-  it('DELETE of a context answers 200 once, then 404 for the unknown tracking ID', async () => {
+  /** Two accounts at A: a selection of one entry a page keeps a context, one of more fits at once. */
+  async function withTwoAccounts(): Promise<TestApp> {
     const t = await openTestApp(tdb);
-    const sel = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const a = t.runtime.catalog.endpoints.find((e) => e.url === A)!;
+    await t.db.transaction((trx) => createResources(trx, { id: a.id, url: a.url, keys: a.def.keys }, [{ values: { name: 'One' } }, { values: { name: 'Two' } }]));
+    return t;
+  }
+
+  it('DELETE of a context answers 200 once, then 404 for the unknown tracking ID', async () => {
+    const t = await withTwoAccounts();
+    const sel = await request(t.app).post(pathOf(`${A}/$syncSource?count=1`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
     const location = pathOf(sel.headers.location as string);
     expect((await request(t.app).delete(location)).status).toBe(200);
     expect((await request(t.app).delete(location)).status).toBe(404);
     expect((await request(t.app).get(location)).status).toBe(404);
   });
+
+  it('a selection that fits in its first page, empty or not, is answered whole: no Location, no context kept, its ID unknown', async () => {
+    const t = await withTwoAccounts();
+    for (const count of [100, 2]) {
+      const id = crypto.randomUUID();
+      const sel = await request(t.app).post(pathOf(`${A}/$syncSource?trackingID=${id}&count=${count}`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, B));
+      expect(sel.status).toBe(200);
+      expect(pageShape(sel.body as string)).toEqual({ entries: 2, next: false });
+      expect(sel.headers.location).toBeUndefined();
+      for (const method of ['get', 'delete'] as const) {
+        const r = await request(t.app)[method](pathOf(`${A}/$syncSource('${id}')`)).buffer(true).parse(textParser);
+        expect([method, r.status, diagnosesIn(parseXml(r.body as string))[0].applicationCode]).toEqual([method, 404, 'UnknownTrackingId']);
+      }
+    }
+    // An empty selection (A's digest as floor: nothing to move) writes nothing either.
+    const empty = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').buffer(true).parse(textParser).send(await getDigestXml(t.app, A));
+    expect([empty.status, empty.headers.location, pageShape(empty.body as string)]).toEqual([200, undefined, { entries: 0, next: false }]);
+    expect(await t.db('contexts').select('id')).toEqual([]);
+  });
 });
+
+/** Entries and whether a rel="next" link is there, of a sync feed page. */
+function pageShape(xml: string): { entries: number; next: boolean } {
+  return { entries: (xml.match(/<entry>/g) ?? []).length, next: /rel="next"/.test(xml) };
+}
 
 describeEachDatabase('context expiry', (tdb) => {
   it('deletes contexts idle longer than the configured time, and only those', async () => {
     const t = await openTestApp(tdb);
-    const sel = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
-    const fresh = await request(t.app).post(pathOf(`${A}/$syncSource`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const a = t.runtime.catalog.endpoints.find((e) => e.url === A)!;
+    await t.db.transaction((trx) => createResources(trx, { id: a.id, url: a.url, keys: a.def.keys }, [{ values: { name: 'One' } }, { values: { name: 'Two' } }]));
+    const sel = await request(t.app).post(pathOf(`${A}/$syncSource?count=1`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
+    const fresh = await request(t.app).post(pathOf(`${A}/$syncSource?count=1`)).set('Content-Type', 'application/atom+xml').send(await getDigestXml(t.app, B));
     const oldId = /'([0-9a-f-]{36})'/.exec(sel.headers.location as string)![1];
     await t.db('contexts').where({ id: oldId }).update({ touched_at: t.db.raw("now() - interval '2 hours'") });
     expect(await expireContexts(t.db, 3600)).toBe(1);

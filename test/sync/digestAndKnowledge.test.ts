@@ -212,7 +212,7 @@ describeEachDatabase('digests, floors and knowledge over HTTP, three endpoints',
     expect(settled.status).toBe(200);
     expect(parseSyncFeed(settled.body as string).entries.map((e) => e.uuid)).toContain(uuid);
     expect(knowledgeElements(settled.body as string).every((x) => x === undefined)).toBe(true);
-    await request(app).delete(pathOf(settled.headers.location as string));
+    expect(settled.headers.location).toBeUndefined(); // it fit in one page: no context to delete
   });
 
   it('a catch-up feed whose floor is above the target digest for crm: entries applied, crm not moved, a Warning; the next pass closes the gap', async () => {

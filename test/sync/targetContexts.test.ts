@@ -1,6 +1,6 @@
 /**
- * `$syncTarget` contexts over HTTP: a page answered 200 at once can still be read back at its context until it
- * is deleted; a page answered 202 is polled to its result at the context URL; a page that fails after its 202
+ * `$syncTarget` contexts over HTTP: a page answered 200 at once keeps no context (no Location; its ID is
+ * unknown); a page answered 202 is polled to its result at the context URL; a page that fails after its 202
  * leaves the failure at the context (nothing applied). The 202 cases run on PostgreSQL only: PGlite works in
  * this process's thread, so a page's work never lets the answer timer run before it ends (it is answered 200).
  */
@@ -74,14 +74,18 @@ describePostgres('$syncTarget contexts answered 202', (tdb) => {
   });
 });
 
-describeEachDatabase('$syncTarget contexts answered 200', (tdb) => {
-  it('a page answered 200 at once can be read back at its context until the context is deleted', async () => {
+describeEachDatabase('$syncTarget pages answered 200 at once', (tdb) => {
+  it('keep no context: no Location, nothing stored, GET and DELETE of the ID answer 404 UnknownTrackingId', async () => {
     const { t, page } = await openWithPage(tdb, 60_000);
-    const posted = await asText(request(t.app).post(pathOf(`${B}/$syncTarget?trackingID=${crypto.randomUUID()}`)).set('Content-Type', 'application/atom+xml').send(page));
+    const id = crypto.randomUUID();
+    const posted = await asText(request(t.app).post(pathOf(`${B}/$syncTarget?trackingID=${id}`)).set('Content-Type', 'application/atom+xml').send(page));
     expect(posted.status).toBe(200);
-    const again = await asText(request(t.app).get(pathOf(posted.headers.location as string)));
-    expect(again.status).toBe(200);
-    expect(again.body).toBe(posted.body);
-    expect((await request(t.app).delete(pathOf(posted.headers.location as string))).status).toBe(200);
+    expect(parseResultFeed(posted.body as string).entries.filter((e) => e.httpStatus === 201)).toHaveLength(30);
+    expect(posted.headers.location).toBeUndefined();
+    expect(await t.db('contexts').select('id')).toEqual([]);
+    for (const method of ['get', 'delete'] as const) {
+      const r = await asText(request(t.app)[method](pathOf(`${B}/$syncTarget('${id}')`)));
+      expect([method, r.status, diagnosesIn(parseXml(r.body as string))[0].applicationCode]).toEqual([method, 404, 'UnknownTrackingId']);
+    }
   });
 });

@@ -69,8 +69,10 @@ describeEachDatabase('tracking IDs name contexts of one endpoint', (tdb) => {
     // The unrelated request: the same tracking ID, at crm, by a caller who cannot reach erp at all.
     expect((await asText(request(t.app).get(pathOf(`${ERP_ACCOUNTS}/$syncDigest`)).set(as(CRM_ENGINE)))).status).toBe(403);
     const ownDigest = await asText(request(t.app).get(pathOf(`${CRM}/contacts/$syncDigest`)).set(as(CRM_ENGINE)));
-    const select = await asText(request(t.app).post(pathOf(`${CRM_ACCOUNTS}/$syncSource?trackingID=${T}`)).set(as(CRM_ENGINE)).set('Content-Type', 'application/atom+xml').send(text(ownDigest)));
+    // (one entry a page: the selection is kept in a context named T at crm)
+    const select = await asText(request(t.app).post(pathOf(`${CRM_ACCOUNTS}/$syncSource?trackingID=${T}&count=1`)).set(as(CRM_ENGINE)).set('Content-Type', 'application/atom+xml').send(text(ownDigest)));
     expect(select.status).toBe(200);
+    expect(select.headers.location).toBeDefined();
     // Nor can that caller decide erp's batch.
     expect((await decide(ERP_ACCOUNTS, T, '$abort', CRM_ENGINE)).status).toBe(403);
     expect(await t.db('prepared_locks').select('uuid')).toEqual(held);
@@ -93,14 +95,15 @@ describeEachDatabase('tracking IDs name contexts of one endpoint', (tdb) => {
   it('the same tracking ID at two endpoints makes two contexts that do not interfere', async () => {
     await addAccounts(CRM_ACCOUNTS, 3, 'Twice');
     const T = randomUUID();
-    // A source context at crm and a target context at erp with the same ID (a page of a feed of T applied).
+    // A source context at crm and a prepared batch at erp with the same ID (a page of a feed of T prepared).
     const page = await pageFor(CRM_ACCOUNTS, ERP_ACCOUNTS, T, 2);
-    const applied = await asText(request(t.app).post(pathOf(`${ERP_ACCOUNTS}/$syncTarget?trackingID=${T}`)).set(as(ENGINE)).set('Content-Type', FEED).send(text(page)));
-    expect(applied.status).toBe(200);
+    expect(page.headers.location).toBeDefined();
+    expect((await prepare(ERP_ACCOUNTS, T, text(page))).status).toBe(200);
     // The source context still pages (its cursor was not replaced by the target's context).
     const next = await asText(request(t.app).get(pathOf(`${CRM_ACCOUNTS}/$syncSource('${T}')?startIndex=3&count=2`)).set(as(ENGINE)));
     expect(next.status).toBe(200);
-    expect((await asText(request(t.app).get(pathOf(`${ERP_ACCOUNTS}/$syncTarget('${T}')`)).set(as(ENGINE)))).status).toBe(200);
+    expect((await decide(ERP_ACCOUNTS, T, '$commit')).status).toBe(200);
+    expect((await asText(request(t.app).get(pathOf(`${CRM_ACCOUNTS}/$syncSource('${T}')?startIndex=3&count=2`)).set(as(ENGINE)))).status).toBe(200);
 
     // Two prepared batches with one ID, at erp/accounts and crm/accounts (a distribution may name its batches so).
     await addAccounts(CRM_ACCOUNTS, 1, 'Both');
@@ -146,22 +149,26 @@ describeEachDatabase('tracking IDs name contexts of one endpoint', (tdb) => {
   });
 
   it('an ID naming a context of another service at the same endpoint is refused, not taken over', async () => {
-    await addAccounts(CRM_ACCOUNTS, 1, 'Same');
+    await addAccounts(ERP_ACCOUNTS, 2, 'Same');
     const T = randomUUID();
+    // A selection of erp kept in a context named T (one entry a page), then a two-phase page with the same ID.
+    const selection = await pageFor(ERP_ACCOUNTS, CRM_ACCOUNTS, T, 1);
+    expect(selection.headers.location).toBeDefined();
     const page = await pageFor(CRM_ACCOUNTS, ERP_ACCOUNTS);
-    const applied = await asText(request(t.app).post(pathOf(`${ERP_ACCOUNTS}/$syncTarget?trackingID=${T}`)).set(as(ENGINE)).set('Content-Type', FEED).send(text(page)));
-    expect(applied.status).toBe(200);
     const before = await contexts();
     const prepared = await prepare(ERP_ACCOUNTS, T, text(page));
     expect(prepared.status).toBe(409);
     expect(codes(prepared)).toEqual(['TrackingIdInUse']);
-    const digest = await asText(request(t.app).get(pathOf(`${CRM_ACCOUNTS}/$syncDigest`)).set(as(ENGINE)));
-    const select = await asText(request(t.app).post(pathOf(`${ERP_ACCOUNTS}/$syncSource?trackingID=${T}`)).set(as(ENGINE)).set('Content-Type', 'application/atom+xml').send(text(digest)));
-    expect(select.status).toBe(409);
-    expect(codes(select)).toEqual(['TrackingIdInUse']);
     expect(await contexts()).toEqual(before);
     expect(await t.db('prepared_locks')).toEqual([]);
-    const result = await asText(request(t.app).get(pathOf(`${ERP_ACCOUNTS}/$syncTarget('${T}')`)).set(as(ENGINE)));
-    expect([result.status, text(result)]).toEqual([200, text(applied)]);
+    // The selection still pages, and a prepared batch named T blocks a kept selection with that ID the same way.
+    expect((await asText(request(t.app).get(pathOf(`${ERP_ACCOUNTS}/$syncSource('${T}')?startIndex=2&count=1`)).set(as(ENGINE)))).status).toBe(200);
+    const P = randomUUID();
+    expect((await prepare(ERP_ACCOUNTS, P, text(page))).status).toBe(200);
+    const digest = await asText(request(t.app).get(pathOf(`${CRM_ACCOUNTS}/$syncDigest`)).set(as(ENGINE)));
+    const select = await asText(request(t.app).post(pathOf(`${ERP_ACCOUNTS}/$syncSource?trackingID=${P}&count=1`)).set(as(ENGINE)).set('Content-Type', 'application/atom+xml').send(text(digest)));
+    expect(select.status).toBe(409);
+    expect(codes(select)).toEqual(['TrackingIdInUse']);
+    expect((await decide(ERP_ACCOUNTS, P, '$abort')).status).toBe(200);
   });
 });

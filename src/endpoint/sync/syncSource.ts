@@ -1,10 +1,12 @@
 /**
  * `$syncSource` (PROTOCOL.md 3.2, 4): POST freezes a selection (the target digest as floor, this endpoint's
- * digest as ceiling) in a database context and answers the first page at once; GET reads further pages by
- * keyset cursor; DELETE drops the context. `syncMode=immediate` marks the feed as an immediate push (the
- * engine's, PROTOCOL.md 6: the floor is the target digest it last knew, not one it just read).
+ * digest as ceiling) and answers the first page at once; when there are more pages, the selection is kept in
+ * a database context (Location) whose further pages GET reads by keyset cursor, and DELETE drops it.
+ * `syncMode=immediate` marks the feed as an immediate push (the engine's, PROTOCOL.md 6: the floor is the
+ * target digest it last knew, not one it just read).
  *
- *   POST ──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
+ *   POST ──first page is the last──> answered whole (no context, no Location; GET/DELETE of its ID: 404)
+ *     └──more pages──> context ready (floor, ceiling, total, cursor) ──GET page n──> ready ... ──DELETE──> gone
  *
  * A version holding a character XML cannot carry (a table-backed kind's row written by its application, or
  * a value stored before such values were refused) is never served: it is left out of its page, listed at
@@ -61,14 +63,18 @@ export async function postSyncSource(req: Request, res: Response, ctx: ServiceCo
     touchedAt: new Date(),
   };
   const count = positiveIntOf(req, 'count', cfg.sync.pageSize, cfg.sync.maxPageSize);
-  res.setHeader('Location', contextUrl(ctx, id));
-  // The context is written once, with the first page's cursor; a selection that fits in its first page
-  // (an immediate push, most often) needs no count: its total is that page.
+  // A selection that fits in its first page (an immediate push, a pass with little or nothing to move) is
+  // answered whole at once: it keeps no context (nothing is written) and its answer has no Location
+  // (PROTOCOL.md 3.2). A longer one's context is written once, with the next page's cursor and the total.
   await sendPage(res, ctx, context, 1, count, async (cursor, onPage, hasMore) => {
-    const total = hasMore ? await countSelection(db, ctx.endpoint.id, selectionRanges(ceiling, floor)) : onPage;
-    context.total = total;
-    if (cursor) context.cursor = cursor;
+    if (!hasMore || !cursor) {
+      context.total = onPage;
+      return;
+    }
+    context.total = await countSelection(db, ctx.endpoint.id, selectionRanges(ceiling, floor));
+    context.cursor = cursor;
     await saveContext(db, context);
+    res.setHeader('Location', contextUrl(ctx, id));
   });
 }
 

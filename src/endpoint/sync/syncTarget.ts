@@ -1,13 +1,13 @@
 /**
  * `$syncTarget` (PROTOCOL.md 3.2): POST applies one page of a sync feed in one transaction and answers the
- * result feed. Work that ends within `sync.answerWithinMillis` is answered 200 at once; longer work is
- * answered 202 with tracking and its result is read later from the context (any process can serve it).
+ * result feed. Work that ends within `sync.answerWithinMillis` is answered 200 at once and keeps no context
+ * (no Location; GET or DELETE of its ID is 404, PROTOCOL.md 3.2); longer work is answered 202 with tracking
+ * and Location, and its result is read later from the context (any process can serve it).
  *
- *   POST ──> applying ──commit──> done (result feed stored with the data, same transaction)
- *                      └─error──> failed (diagnoses stored)        GET: 202 while applying, else the result
- *
- * The context is written as `applying` only when the answer is a 202 (before the 202 is sent, and never over
- * an outcome already stored), so a page answered at once costs no extra commit.
+ *   POST ──work ends first──> answered now (200 with the result feed, or the error): no context
+ *     └──sync.answerWithinMillis first──> applying (stored, 202)
+ *            ──commit──> done (result feed stored with the data, same transaction)
+ *            └─error──> failed (diagnoses stored)               GET: 202 while applying, else the result
  */
 import type { Request, Response } from 'express';
 import { parseSyncFeed } from '../../atom/syncFeed';
@@ -141,52 +141,60 @@ export async function postSyncTarget(req: Request, res: Response, ctx: ServiceCo
   const id = trackingIdOf(req);
   const run = runOf(req);
   const page = receivePage(req, ctx);
+  // How the page is answered, decided once (one thread: no race between the work and the timer): `now` when
+  // the work reached its end (or failed) first, `late` when the answer timer ran first. A page answered now
+  // keeps no context; a late one's outcome is stored in its context, with the data when it commits.
+  let answer: 'now' | 'late' | undefined;
   // The page, the quarantined entries it retries, those of the endpoints referencing this one, the result
-  // feed and the context: one transaction.
+  // feed and (answered late) the context: one transaction.
   const work = inPageTransaction(db, async (trx) => {
     const applied = await applyPage(trx, ctx.endpoint, page, { retry: 'open', run });
     await retryReferencing(trx, ctx.endpoint, ctx.runtime.catalog.endpoints, run);
     const resultXml = resultFeedOf(ctx, id, [applied], page.ceiling, run);
-    await saveContext(trx, {
-      id,
-      endpointId: ctx.endpoint.id,
-      role: 'target',
-      status: 'done',
-      ...run,
-      mode: page.statedMode,
-      result: resultXml,
-      resultStatus: 200,
-    });
+    answer ??= 'now';
+    if (answer === 'late') await saveContext(trx, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'done', ...run, mode: page.statedMode, result: resultXml, resultStatus: 200 });
     return { applied, resultXml };
   }).then(
     ({ applied, resultXml }) => {
       ctx.runtime.metrics.entries.applied(ctx.endpoint.url, applied.plan.entries);
       return { ok: true as const, resultXml };
     },
-    (err: unknown) => ({ ok: false as const, err }),
+    (err: unknown) => {
+      answer ??= 'now';
+      return { ok: false as const, err };
+    },
   );
 
-  // A failed page is recorded in its context too, whether it is answered now or polled for. The whole of it
-  // is work in flight: it goes on after a 202, and a graceful stop waits for it.
+  // A failed page answered late is recorded in its context, for whoever polls. The whole of the work is work
+  // in flight: it goes on after a 202, and a graceful stop waits for it.
   void ctx.runtime.work.track(work.then(async (outcome) => {
-    if (outcome.ok) return;
+    if (outcome.ok || answer !== 'late') return;
     const err = outcome.err;
     const diagnoses: Diagnosis[] = err instanceof SDataError ? err.diagnoses : [{ severity: 'Error', sdataCode: 'InternalServerError', message: (err as Error).message }];
     const failed = { id, endpointId: ctx.endpoint.id, role: 'target' as const, status: 'failed' as const, ...run, mode: page.statedMode, result: diagnosesDocument(diagnoses), resultStatus: err instanceof SDataError ? err.status : 500 };
     await saveContext(db, failed).catch(() => undefined);
   }));
   const started = Date.now();
-  const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), cfg.sync.answerWithinMillis).unref());
-  const first = await Promise.race([work, timer]);
-  res.setHeader('Location', contextUrl(ctx, id));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => {
+      if (answer !== undefined) return; // the work ended first: its answer (awaiting its commit) is the one
+      answer = 'late';
+      resolve('late');
+    }, cfg.sync.answerWithinMillis);
+    timer.unref();
+  });
+  const first = await Promise.race([work, late]);
+  clearTimeout(timer);
   if (first !== 'late') {
     if (!first.ok) throw first.err;
     sendXml(res, 200, FEED_TYPE, first.resultXml);
     return;
   }
-  // Longer work: the context says `applying` (unless the outcome is already there), then 202; the outcome
-  // lands in the context for whoever polls, in whichever process.
+  // Longer work: the context says `applying` (unless the outcome is already there), then 202 and Location;
+  // the outcome lands in the context for whoever polls, in whichever process.
   await saveContext(db, { id, endpointId: ctx.endpoint.id, role: 'target', status: 'applying', ...run, mode: page.statedMode }, { ifAbsent: true });
+  res.setHeader('Location', contextUrl(ctx, id));
   sendXml(res, 202, XML_TYPE, trackingOf(Date.now() - started, page.entries.length));
 }
 
