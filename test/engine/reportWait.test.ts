@@ -11,7 +11,7 @@ import { ResultOutbox } from '../../src/engine/resultOutbox';
 import { ResultReporter } from '../../src/engine/report';
 
 const fast = { attempts: 1, startingDelayMillis: 1, maxDelayMillis: 5 };
-const counts = { created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0 };
+const counts = { created: 0, updated: 0, deleted: 0, conflicts: 0, failures: 0, skipped: 0, warnings: 0 };
 const FEED = '<feed xmlns="http://www.w3.org/2005/Atom"/>';
 
 describe('a pass ends without waiting for its result posts unless it must', () => {
