@@ -77,6 +77,8 @@ async function writer(n: number, endpoint: string, changes: number, answers: Ans
   let created = 0;
   let version = 0;
   const values = (key: string): Values => ({ name: `${key} v${++version}`, email: `${key}@example.test`, balance: `${Math.floor(random() * 10_000)}.${version % 100}` });
+  // A PUT is a full update: the declared properties it leaves out are stored as nil, read back as ''.
+  const afterPut = (v: Values): Values => ({ active: '', openedOn: '', ...v });
   const pickLive = () => [...live.keys()][Math.floor(random() * live.size)];
   const keyUrl = (key: string) => `${endpoint}('${encodeURIComponent(key)}')`;
   for (let done = 0; done < changes; ) {
@@ -95,7 +97,7 @@ async function writer(n: number, endpoint: string, changes: number, answers: Ans
           } else {
             const v = values(key);
             ops.push(`<entry><id>${xmlText(keyUrl(key))}</id><http:httpMethod>PUT</http:httpMethod><sdata:payload>${payload(key, v)}</sdata:payload></entry>`);
-            after.set(key, v);
+            after.set(key, afterPut(v));
           }
         } else {
           const key = `w${n}-${++created}`;
@@ -120,7 +122,7 @@ async function writer(n: number, endpoint: string, changes: number, answers: Ans
     } else if (r < 0.85) {
       const key = pickLive();
       const v = values(key);
-      if ((await answers.send('PUT', keyUrl(key), entry(key, v))).status === 200) live.set(key, v);
+      if ((await answers.send('PUT', keyUrl(key), entry(key, v))).status === 200) live.set(key, afterPut(v));
       done += 1;
     } else {
       const key = pickLive();
