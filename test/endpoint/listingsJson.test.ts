@@ -102,4 +102,17 @@ describeEachDatabase('the sync listings in SData JSON', (tdb) => {
     expect((await atomOf(get(`${B}/$conflicts`))).startsWith('<?xml')).toBe(true);
     expect((await atomOf(get(`${B}/$conflicts`, { format: 'atom' }).set('Accept', 'application/json'))).startsWith('<?xml')).toBe(true);
   });
+
+  it('refuses a format it does not serve and a parameter it does not know, on a listing and on an item (400, nothing listed)', async () => {
+    for (const [url, query] of [
+      [`${B}/$conflicts`, { format: 'csv' }],
+      [`${B}/$failures`, { sorce: 'x' }],
+      [`${A}/$syncResults`, { statuss: 'open' }],
+      [`${B}/$conflicts('1')`, { count: '5' }],
+      [`${B}/$failures('1')`, { format: 'csv' }],
+    ] as const) {
+      const res = await get(url, query);
+      expect([url, res.status, res.text]).toEqual([url, 400, expect.stringContaining('BadQueryParameter')]);
+    }
+  });
 });

@@ -14,6 +14,7 @@ import { positiveIntOf } from './params';
 import { FEED_TYPE, sendXml } from '../httpBodies';
 import { answerFormat, sendJson } from '../format';
 import { feedJson, type JsonObject } from '../../json/feedJson';
+import { checkQuery, PAGING_PARAMS } from '../query';
 
 /** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
 export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {
@@ -31,6 +32,8 @@ export async function sendListFeed<T>(
   ctx: ServiceContext,
   feed: { service: string; title: string; filter: Record<string, string | undefined>; list: (page: { offset: number; limit: number }) => Promise<Paged<T>>; entry: (item: T) => XNode; json: (item: T) => JsonObject },
 ): Promise<void> {
+  // Paging, the feed's own filters and the format: any other parameter (a misspelt one, format=csv) is a 400.
+  checkQuery(req, [...PAGING_PARAMS, 'format', ...Object.keys(feed.filter)]);
   const { cfg } = ctx.runtime;
   const startIndex = positiveIntOf(req, 'startIndex', 1);
   const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);

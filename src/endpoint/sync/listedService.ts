@@ -20,6 +20,7 @@ import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { filterOf, sendListFeed } from './listFeed';
 import { answerFormat, sendJson } from '../format';
 import type { JsonObject } from '../../json/feedJson';
+import { checkQuery } from '../query';
 
 export interface ListedService<T extends ListedItem<S>, S extends string> {
   service: '$conflicts' | '$failures';
@@ -71,6 +72,7 @@ export function sendItem<T extends ListedItem<S>, S extends string>(req: Request
 export async function getListed<T extends ListedItem<S>, S extends string>(req: Request, res: Response, ctx: ServiceContext, svc: ListedService<T, S>): Promise<void> {
   const { db } = ctx.endpoint;
   if (ctx.path.serviceArg !== undefined) {
+    checkQuery(req, ['format']);
     const item = await svc.table.find(db, ctx.endpoint.id, itemIdOf(ctx, svc));
     if (!item) throw notFound(svc, ctx.path.serviceArg);
     sendItem(req, res, ctx, svc, item);
