@@ -19,6 +19,7 @@ import { attr, parseXml } from '../atom/xml';
 import { payloadNode } from '../atom/payloadWrite';
 import { parseJsonBody } from '../json/jsonBody';
 import { resourceJson } from '../json/resourceJson';
+import { feedJson } from '../json/feedJson';
 import { badRequest, SDataError } from '../protocol/diagnosis';
 import { isUuid } from '../protocol/values';
 import { namesResource } from '../protocol/pageIdentity';
@@ -90,8 +91,7 @@ async function getLinked(req: Request, res: Response, ctx: ServiceContext): Prom
   const title = `Linked ${ctx.endpoint.def.kind.name} of ${ctx.endpoint.def.app.name}`;
   const updated = new Date().toISOString();
   if (json) {
-    const paging = Object.fromEntries(links.filter((l) => l.rel !== 'self').map((l) => [`$${l.rel}`, l.href]));
-    sendJson(res, 200, { $url: base, $descriptor: title, $updated: updated, $totalResults: total, $startIndex: startIndex, $itemsPerPage: count, ...paging, $resources: items.map((r) => linkJson(r, ctx)) });
+    sendJson(res, 200, feedJson({ url: base, descriptor: title, updated, total, startIndex, count, links }, items.map((r) => linkJson(r, ctx))));
     return;
   }
   sendXml(res, 200, FEED_TYPE, renderXml(feedNode({ id: base, title, updated, links, totalResults: total, startIndex, itemsPerPage: count, entries: items.map((r) => linkEntryNode(r, ctx)) })));

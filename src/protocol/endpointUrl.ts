@@ -36,10 +36,14 @@ export function canonicalUrl(url: string): string {
   const known = canonical.get(url);
   if (known !== undefined) return known;
   const spelled = spelledCanonically(url);
+  if (url.length > CANONICAL_CACHE_URL_LENGTH) return spelled; // long URLs (from any feed) are not kept
   if (canonical.size >= CANONICAL_CACHE) canonical.clear();
   canonical.set(url, spelled);
   return spelled;
 }
+
+/** The longest URL the cache keeps. */
+const CANONICAL_CACHE_URL_LENGTH = 2048;
 
 /** URLs already made canonical (a pure function's answers), dropped all at once when full. */
 const canonical = new Map<string, string>();

@@ -99,6 +99,9 @@ describeEachDatabase('the sync listings in SData JSON', (tdb) => {
   it('pages a JSON listing with the Atom feed\'s links, and keeps Atom the default', async () => {
     const page = await jsonOf(get(`${B}/$failures`, { count: '1', format: 'json' }));
     expect(page).toMatchObject({ $itemsPerPage: 1, $first: expect.stringContaining('count=1') });
+    // Its links lead to JSON pages (the format is kept), and count=0 answers the total alone.
+    expect(new URL(page.$first as string).searchParams.get('format')).toBe('json');
+    expect(await jsonOf(get(`${B}/$failures`, { count: '0', format: 'json' }))).toMatchObject({ $itemsPerPage: 0, $resources: [] });
     expect((await atomOf(get(`${B}/$conflicts`))).startsWith('<?xml')).toBe(true);
     expect((await atomOf(get(`${B}/$conflicts`, { format: 'atom' }).set('Accept', 'application/json'))).startsWith('<?xml')).toBe(true);
   });

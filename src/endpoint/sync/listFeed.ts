@@ -10,11 +10,10 @@ import { renderXml, type XNode } from '../../atom/write';
 import { SDataError } from '../../protocol/diagnosis';
 import type { Paged } from '../../store/pagedList';
 import type { ServiceContext } from '../serviceContext';
-import { positiveIntOf } from './params';
 import { FEED_TYPE, sendXml } from '../httpBodies';
 import { answerFormat, sendJson } from '../format';
 import { feedJson, type JsonObject } from '../../json/feedJson';
-import { checkQuery, PAGING_PARAMS } from '../query';
+import { checkQuery, PAGING_PARAMS, pagingOf } from '../query';
 
 /** A query parameter restricted to a set of values (400 BadQueryParameter otherwise). */
 export function filterOf<V extends string>(req: Request, name: string, allowed?: readonly V[]): V | undefined {
@@ -35,13 +34,14 @@ export async function sendListFeed<T>(
   // Paging, the feed's own filters and the format: any other parameter (a misspelt one, format=csv) is a 400.
   checkQuery(req, [...PAGING_PARAMS, 'format', ...Object.keys(feed.filter)]);
   const { cfg } = ctx.runtime;
-  const startIndex = positiveIntOf(req, 'startIndex', 1);
-  const count = positiveIntOf(req, 'count', cfg.server.defaultPageSize, cfg.server.maxPageSize);
+  const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const { total, items } = await feed.list({ offset: startIndex - 1, limit: count });
   const base = `${ctx.endpoint.url}/${feed.service}`;
-  const query = Object.fromEntries(Object.entries(feed.filter).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const json = answerFormat(req) === 'json';
+  // The paging links keep the filters and the format: a JSON page links to JSON pages.
+  const query = Object.fromEntries([...Object.entries(feed.filter), ['format', json ? 'json' : undefined]].filter(([, v]) => v !== undefined)) as Record<string, string>;
   const head = { url: base, descriptor: feed.title, updated: new Date().toISOString(), total, startIndex, count, links: pagingLinks(base, query, startIndex, count, total) };
-  if (answerFormat(req) === 'json') {
+  if (json) {
     sendJson(res, 200, feedJson(head, items.map(feed.json)));
     return;
   }
