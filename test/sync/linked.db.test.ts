@@ -165,6 +165,13 @@ describeEachDatabase('linking what already exists ($linked)', (tdb) => {
     const a2 = payloadOf(xmlOf(await asText(t.http().get(pathOf(`${erp}('A2')`)))));
     expect(sdataAttr(a2, 'uuid')).toBe(crmUuid);
     expect(prop(a2, 'name')).toBe('Ann at crm');
+    // A1 unlinked again: keeping its conflict now would hand A1 the UUID A2 holds: refused, A1 and A2 unchanged.
+    const a1Uuid = sdataAttr(payloadOf(xmlOf(await asText(t.http().get(pathOf(`${erp}('A1')`))))), 'uuid')!;
+    expect((await asText(t.http().delete(pathOf(`${erp}/$linked('${a1Uuid}')`)))).status).toBe(200);
+    const taken = await asText(t.http().post(pathOf(`${conflictOn('A1')}/$resolve?action=keep`)));
+    expect([taken.status, diagnosisField(xmlOf(taken), 'applicationCode')]).toEqual([409, 'UuidExists']);
+    const [a1After, a2After] = await Promise.all(['A1', 'A2'].map(async (k) => payloadOf(xmlOf(await asText(t.http().get(pathOf(`${erp}('${k}')`)))))));
+    expect([sdataAttr(a1After, 'uuid'), prop(a1After, 'name'), sdataAttr(a2After, 'uuid'), prop(a2After, 'name')]).toEqual([a1Uuid, 'Ann one', crmUuid, 'Ann at crm']);
     const back = await syncByHand(t.app, erp, crm, PAGES);
     expect(back.results.filter((r) => r.uuid === crmUuid)).toMatchObject([{ httpStatus: 200, httpMethod: 'PUT' }]);
     const crmAnn = payloadOf(xmlOf(await asText(t.http().get(pathOf(`${crm}('1')`)))));

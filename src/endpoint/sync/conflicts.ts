@@ -157,6 +157,14 @@ export async function resolveConflict(req: Request, res: Response, ctx: ServiceC
       // An ambiguous link (PROTOCOL.md 2.8) is parked with a local resource that has not the UUID: keeping it
       // links that resource, unless it was linked to another UUID since.
       if (!current) await refuseLinkedElsewhere(trx, ctx.endpoint.id, c.key, c.uuid);
+      // ...or unless another candidate took the UUID since (a sibling conflict kept): the parked key is not its holder.
+      else if (c.key && current.key !== c.key) {
+        throw new SDataError(409, {
+          sdataCode: 'Conflict',
+          applicationCode: 'UuidExists',
+          message: `UUID ${c.uuid} is held by the resource '${current.key}' since this conflict was parked with '${c.key}': dismiss it, or unlink '${current.key}' first`,
+        });
+      }
       const loser = c.loserVersion;
       const kept = { key: current?.key ?? c.key, uuid: c.uuid, values: loser.values, deleted: loser.deleted };
       if (table) await writeAppRowsOrRefuse(trx, table, [kept]);
