@@ -1,6 +1,7 @@
 /**
  * XML writing: a small element-tree notation (`el()`) written out by fast-xml-parser's XMLBuilder. The
- * five XML special characters are escaped in text and attribute values; an element without content is
+ * five XML special characters and CR are escaped in text and attribute values (and tab and LF in attribute
+ * values), so that every value reads back as it was written; an element without content is
  * written as `<tag/>`; null and undefined attributes and null, undefined and false children are left out.
  * A character XML 1.0 cannot carry (protocol/xmlText.ts) is never written: it becomes U+FFFD, so no
  * document is ever ill-formed. Callers that must not alter a value (a sync feed's entries) check it first (protocol/xmlText.ts).
@@ -29,18 +30,28 @@ export function el(tag: string, attrs?: XNode['attrs'], ...children: XChild[]): 
 /** The text as written: unchanged when XML can carry it (one regex test), else with U+FFFD in place of what it cannot. */
 const writable = (text: string): string => (isXmlText(text) ? text : replaceForbiddenChars(text));
 
-const SPECIAL = /[&<>'"]/;
-const SPECIAL_ALL = /[&<>'"]/g;
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
+const SPECIAL = /[&<>'"\r]/;
+const SPECIAL_ALL = /[&<>'"\r]/g;
+/** Attribute values also keep their tab and line feed (a reader normalises them to spaces otherwise). */
+const SPECIAL_IN_ATTRIBUTE = /[&<>'"\r\n\t]/;
+const SPECIAL_IN_ATTRIBUTE_ALL = /[&<>'"\r\n\t]/g;
+/** The five special characters as entities; CR, LF and tab as references (a reader turns a literal CR into LF). */
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' };
 
-/** Text with nothing to do: no special character, no control character, no surrogate, no U+FFFE or U+FFFF. */
-const PLAIN = /^[^&<>'"\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+/** Text with nothing to do: no special character, no CR, no control character, no surrogate, no U+FFFE or U+FFFF. */
+const PLAIN = /^[^&<>'"\r\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
 
-/** Text or an attribute value as written: XML-safe characters, the five special characters as entities. */
+/** Text as written: XML-safe characters, the special characters and CR as entities, so that it reads back as it was. */
 function escaped(text: string): string {
   if (PLAIN.test(text)) return text;
   const safe = writable(text);
   return SPECIAL.test(safe) ? safe.replace(SPECIAL_ALL, (c) => ENTITY[c]) : safe;
+}
+
+/** An attribute value as written: as text, and tab and line feed as references too. */
+function escapedAttribute(value: string): string {
+  const safe = writable(value);
+  return SPECIAL_IN_ATTRIBUTE.test(safe) ? safe.replace(SPECIAL_IN_ATTRIBUTE_ALL, (c) => ENTITY[c]) : safe;
 }
 
 /** One element as written (as the builder writes it): its attributes in order, its children depth first. */
@@ -49,7 +60,7 @@ function written(node: XNode): string {
   if (node.attrs) {
     for (const name of Object.keys(node.attrs)) {
       const value = node.attrs[name];
-      if (value !== undefined && value !== null) start += ` ${name}="${escaped(String(value))}"`;
+      if (value !== undefined && value !== null) start += ` ${name}="${escapedAttribute(String(value))}"`;
     }
   }
   let content = '';
@@ -70,7 +81,8 @@ const builder = new XMLBuilder({
   attributeNamePrefix: '',
   suppressEmptyNode: true,
   suppressBooleanAttributes: false,
-  processEntities: true,
+  // Text and attribute values arrive escaped (escaped, escapedAttribute): one escaping for both writers.
+  processEntities: false,
   format: false,
 });
 
@@ -84,7 +96,7 @@ function builderNode(node: XNode): BuilderNode {
     if (typeof c === 'object') children.push(builderNode(c));
     else {
       const text = String(c);
-      if (text !== '') children.push({ '#text': writable(text) });
+      if (text !== '') children.push({ '#text': escaped(text) });
     }
   }
   const out: BuilderNode = { [node.tag]: children };
@@ -92,7 +104,7 @@ function builderNode(node: XNode): BuilderNode {
     const attrs: Record<string, string> = {};
     for (const name of Object.keys(node.attrs)) {
       const value = node.attrs[name];
-      if (value !== undefined && value !== null) attrs[name] = writable(String(value));
+      if (value !== undefined && value !== null) attrs[name] = escapedAttribute(String(value));
     }
     out[':@'] = attrs;
   }

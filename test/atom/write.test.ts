@@ -1,4 +1,5 @@
 import { el, renderFeedXml, renderFragment, renderXml, type XChild, type XNode } from '../../src/atom/write';
+import { attr, parseXml } from '../../src/atom/xml';
 
 describe('renderXml and renderFragment', () => {
   it('writes the declaration, attributes in order and children in order', () => {
@@ -19,12 +20,21 @@ describe('renderXml and renderFragment', () => {
     expect(renderFragment(el('a', undefined, true, 0))).toBe('<a>true0</a>');
     expect(renderFragment({ tag: 'a' })).toBe('<a/>');
   });
+
+  it('writes CR in text, and CR, LF and tab in attribute values, as references: each value reads back as it was (both writers)', () => {
+    const text = 'p\r\nq\rr\n\ts';
+    const value = 'x\ry\nz\tw';
+    for (const render of [renderXml, renderFeedXml]) {
+      const read = parseXml(render(el('a', { v: value }, text)));
+      expect([read.text, attr(read, '', 'v')]).toEqual([text, value]);
+    }
+  });
 });
 
 describe('renderFeedXml', () => {
   // Texts that take every path of the writers: plain, special characters, characters XML cannot carry
   // (a control character, U+FFFF, a lone surrogate), characters beyond the BMP, empty.
-  const TEXTS = ['', 'plain', `Tom & Jerry's <"show">`, 'a\u0001b', 'x\uFFFFy', 'lone \uD800 half', 'é😀', ' \t\n ', '&amp;'];
+  const TEXTS = ['', 'plain', `Tom & Jerry's <"show">`, 'a\u0001b', 'x\uFFFFy', 'lone \uD800 half', 'é😀', ' \t\n ', '&amp;', 'a\r\nb'];
   let seed = 7;
   const random = (n: number): number => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
