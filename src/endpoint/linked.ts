@@ -18,7 +18,7 @@ import { el, renderXml, type XNode } from '../atom/write';
 import { attr, parseXml } from '../atom/xml';
 import { payloadNode } from '../atom/payloadWrite';
 import { parseJsonBody } from '../json/jsonBody';
-import { resourceJson } from '../json/resourceJson';
+import { isObject, resourceJson } from '../json/resourceJson';
 import { feedJson } from '../json/feedJson';
 import { badRequest, SDataError } from '../protocol/diagnosis';
 import { isUuid } from '../protocol/values';
@@ -110,7 +110,8 @@ function linkRequestOf(req: Request, ctx: ServiceContext): LinkRequest {
   const body = bodyText(req);
   if (!body.trim()) throw badRequest('the request needs an entry whose payload element names the resource (sdata:url or sdata:key) and may give sdata:uuid', 'MissingBody');
   if (isJsonBody(req)) {
-    const json = parseJsonBody(body) as Record<string, unknown>;
+    const json = parseJsonBody(body);
+    if (!isObject(json)) throw badRequest('expected a JSON object naming the resource ($url or $key), and maybe the UUID it takes ($uuid)', 'InvalidValue');
     const text = (name: string): string | undefined => {
       const v = json[name];
       if (v === undefined) return undefined;

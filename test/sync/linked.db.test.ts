@@ -220,6 +220,19 @@ describeEachDatabase('linking what already exists ($linked)', (tdb) => {
       const r = await post(body);
       expect({ code, status: r.status, applicationCode: diagnosisField(xmlOf(r), 'applicationCode') ?? diagnosisField(xmlOf(r), 'sdataCode') }).toEqual({ code, status, applicationCode: code });
     }
+    // The same refusals in JSON ($url, $key, $uuid), and a body that is not an object.
+    const jsonCases: [unknown, number, string][] = [
+      [{ $url: `${erp}('B1')`, $uuid: '11111111-1111-4111-8111-111111111111' }, 409, 'AlreadyLinked'],
+      [{ $key: 'B2', $uuid: uuid }, 409, 'UuidExists'],
+      [{ $key: 'B2', $uuid: 'not-a-uuid' }, 400, 'InvalidUuid'],
+      [{ $key: 5 }, 400, 'InvalidValue'],
+      [null, 400, 'InvalidValue'],
+      [[{ $key: 'B2' }], 400, 'InvalidValue'],
+    ];
+    for (const [body, status, code] of jsonCases) {
+      const r = await post(JSON.stringify(body), 'application/json');
+      expect({ body, status: r.status, applicationCode: diagnosisField(xmlOf(r), 'applicationCode') }).toEqual({ body, status, applicationCode: code });
+    }
     expect(await t.db('resources').select('*').orderBy('local_key')).toEqual(before);
     expect((await asText(t.http().get(pathOf(`${erp}/$linked('nope')`)))).status).toBe(400);
     expect((await asText(t.http().get(pathOf(`${erp}/$linked('${b2}')`)))).status).toBe(404);
