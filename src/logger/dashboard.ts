@@ -43,7 +43,9 @@ const ASSETS = join(packageRoot(), 'public', 'dashboard');
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const resolveBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/), action: z.enum(['keep', 'dismiss']) }).strict();
 const retryBody = z.object({ endpoint: endpointUrl, id: z.string().regex(/^\d{1,18}$/) }).strict();
-const routeBody = z.object({ engine: endpointUrl, name: z.string().min(1).max(200), action: z.enum(['run', 'pause', 'resume']) }).strict();
+// A route name of '.' or '..' would stay so once percent-encoded and move the forwarded path off the route.
+const routeName = z.string().min(1).max(200).refine((n) => n !== '.' && n !== '..', 'a route name is not . or ..');
+const routeBody = z.object({ engine: endpointUrl, name: routeName, action: z.enum(['run', 'pause', 'resume']) }).strict();
 /** Runs of the last hour read for the charts at most. */
 const CHART_RUNS = 5000;
 
@@ -122,7 +124,8 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     let answer: globalThis.Response;
     try {
-      answer = await fetch(`${endpoint}/${path}`, { method: 'POST', headers, signal: AbortSignal.timeout(cfg.observe.timeoutMillis) });
+      // No redirect is followed: the operator's header goes to the listed URL only.
+      answer = await fetch(`${endpoint}/${path}`, { method: 'POST', headers, redirect: 'manual', signal: AbortSignal.timeout(cfg.observe.timeoutMillis) });
     } catch (err) {
       throw new SDataError(502, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'EndpointUnreachable', message: `${endpoint}: ${(err as Error).message}` });
     }

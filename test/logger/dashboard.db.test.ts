@@ -159,7 +159,7 @@ describeEachDatabase('the dashboard routes of the logger', (tdb) => {
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('RouteRunsContinuously');
     received.length = 0;
-    for (const body of [{ engine: 'http://127.0.0.1:9', name: 'crm erp', action: 'run' }, { engine: base, name: 'crm erp', action: 'stop' }, { engine: base, name: '', action: 'run' }]) {
+    for (const body of [{ engine: 'http://127.0.0.1:9', name: 'crm erp', action: 'run' }, { engine: base, name: 'crm erp', action: 'stop' }, { engine: base, name: '', action: 'run' }, { engine: base, name: '..', action: 'run' }]) {
       expect([body, (await request(logger.app).post('/dashboard/route').set('Authorization', auth(OPERATOR)).send(body)).status]).toEqual([body, 400]);
     }
     expect(received.filter((r) => r.method === 'POST')).toEqual([]);
