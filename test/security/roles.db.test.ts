@@ -78,6 +78,10 @@ const serverRoutes = (key: string): Route[] => [
   { method: 'GET', url: `${path(EP)}/$failures`, needs: 'read' },
   { method: 'GET', url: `${path(EP)}/$failures('1')`, needs: 'read' },
   { method: 'POST', url: `${path(EP)}/$failures('1')/$retry`, needs: 'admin' },
+  { method: 'GET', url: `${path(EP)}/$linked`, needs: 'read' },
+  { method: 'GET', url: `${path(EP)}/$linked('00000000-0000-4000-8000-000000000004')`, needs: 'read' },
+  { method: 'POST', url: `${path(EP)}/$linked`, needs: 'admin', body: ENTRY },
+  { method: 'DELETE', url: `${path(EP)}/$linked('00000000-0000-4000-8000-000000000004')`, needs: 'admin' },
   // Last: it removes the resource the routes above name.
   { method: 'DELETE', url: `${path(EP)}('${key}')`, needs: 'write' },
 ];
