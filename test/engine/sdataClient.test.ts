@@ -162,6 +162,8 @@ describe('SDataClient', () => {
       .catch((x: unknown) => x)) as EndpointError;
     expect(e).toBeInstanceOf(EndpointError);
     expect(e.diagnoses[0].applicationCode).toBe('PollTimeout');
-    expect(counters.get('forever')!).toBeGreaterThan(4);
+    // Each of the two attempts asks once and polls at least once before its deadline (a loaded machine may
+    // leave time for no more than that).
+    expect(counters.get('forever')!).toBeGreaterThanOrEqual(4);
   });
 });
