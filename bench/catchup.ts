@@ -25,7 +25,8 @@
 import { buildCompiledCli } from './support/compiledCli';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpuSeconds, postgresCpuSeconds } from './support/cpu';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -169,30 +170,6 @@ function startEngine(): { proc: ChildProcess; peakRssKb(): number; pass(req: Pas
       await new Promise((done) => proc.once('exit', done));
     },
   };
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of every PostgreSQL server process of this machine (0 when none runs here). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
 }
 
 function vmHwmKb(pid: number): number {
