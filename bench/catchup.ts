@@ -56,6 +56,9 @@ const NS = {
 
 const ACCOUNTS = demoAccountsKind();
 
+/** How long a process may take to start: a new PGlite folder is initialised first, slowly on a loaded machine. */
+const START_MILLIS = 180_000;
+
 function serverConfig(app: string, keys: unknown) {
   return {
     sync: { pageSize: 1000, maxPageSize: 5000 },
@@ -194,11 +197,11 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<C
   const procs: Record<string, CliProcess> = {};
   try {
     const [envA, envB, envL] = await Promise.all([databaseEnv(db, dir, 'a'), databaseEnv(db, dir, 'b'), databaseEnv(db, dir, 'logger')]);
-    const a = await startServe(writeYaml(dir, 'a.yaml', serverConfig('crm', { style: 'numeric' })), envA);
+    const a = await startServe(writeYaml(dir, 'a.yaml', serverConfig('crm', { style: 'numeric' })), envA, undefined, START_MILLIS);
     procs['server A'] = a.proc;
-    const b = await startServe(writeYaml(dir, 'b.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'A', width: 7 })), envB);
+    const b = await startServe(writeYaml(dir, 'b.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'A', width: 7 })), envB, undefined, START_MILLIS);
     procs['server B'] = b.proc;
-    const logger = await startLoggerProcess(envL, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' } }));
+    const logger = await startLoggerProcess(envL, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' } }), undefined, START_MILLIS);
     procs.logger = logger.proc;
     const source = `${a.url}/sdata/crm/test/-/accounts`;
     const target = `${b.url}/sdata/erp/test/-/accounts`;
