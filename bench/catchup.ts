@@ -25,7 +25,8 @@
 import { buildCompiledCli } from './support/compiledCli';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpuSeconds, postgresCpuSeconds } from './support/cpu';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -54,6 +55,9 @@ const NS = {
 };
 
 const ACCOUNTS = demoAccountsKind();
+
+/** How long a process may take to start: a new PGlite folder is initialised first, slowly on a loaded machine. */
+const START_MILLIS = 180_000;
 
 function serverConfig(app: string, keys: unknown) {
   return {
@@ -171,30 +175,6 @@ function startEngine(): { proc: ChildProcess; peakRssKb(): number; pass(req: Pas
   };
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of every PostgreSQL server process of this machine (0 when none runs here). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
-}
-
 function vmHwmKb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
@@ -217,11 +197,11 @@ async function runCase(db: DatabaseKind, n: number, pageSize: number): Promise<C
   const procs: Record<string, CliProcess> = {};
   try {
     const [envA, envB, envL] = await Promise.all([databaseEnv(db, dir, 'a'), databaseEnv(db, dir, 'b'), databaseEnv(db, dir, 'logger')]);
-    const a = await startServe(writeYaml(dir, 'a.yaml', serverConfig('crm', { style: 'numeric' })), envA);
+    const a = await startServe(writeYaml(dir, 'a.yaml', serverConfig('crm', { style: 'numeric' })), envA, undefined, START_MILLIS);
     procs['server A'] = a.proc;
-    const b = await startServe(writeYaml(dir, 'b.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'A', width: 7 })), envB);
+    const b = await startServe(writeYaml(dir, 'b.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'A', width: 7 })), envB, undefined, START_MILLIS);
     procs['server B'] = b.proc;
-    const logger = await startLoggerProcess(envL, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' } }));
+    const logger = await startLoggerProcess(envL, writeYaml(dir, 'logger.yaml', { log: { level: 'warn' } }), undefined, START_MILLIS);
     procs.logger = logger.proc;
     const source = `${a.url}/sdata/crm/test/-/accounts`;
     const target = `${b.url}/sdata/erp/test/-/accounts`;

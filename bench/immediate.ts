@@ -7,7 +7,9 @@
  *             one transaction, and announces at commit). Median, p90, p99, max.
  *   cost      requests and bytes the engine exchanged with A and B per pushed change, during the latency run
  *             (counted at the servers from their debug request log; $syncNotify streams and the bench's own
- *             creates left out).
+ *             creates left out), and the CPU time (user + system) A, B and the engine spent per change then
+ *             (A's includes taking the create): work per change, which a loaded machine changes far less than
+ *             it changes the latency.
  *   burst     --burst concurrent creates at A (default 1,000); the time from the last 201 until B holds them all.
  *   sustained 8 writers create at A for --seconds (single requests; 0 leaves it out); the rate A took them at,
  *             and the rate they arrived at B (the whole stream divided by the time from the first create to
@@ -20,6 +22,7 @@
 import { buildCompiledCli } from './support/compiledCli';
 import { performance } from 'node:perf_hooks';
 import { rmSync, writeFileSync } from 'node:fs';
+import { cpuSeconds } from './support/cpu';
 import { parseArgs } from 'node:util';
 import { DigestStream } from '../src/engine/digestStream';
 import { parseDigestDocument } from '../src/atom/digestXml';
@@ -28,6 +31,9 @@ import { tickOf } from '../src/protocol/digest';
 import type { Digest } from '../src/protocol/types';
 import { demoAccountsKind } from '../src/config/demo';
 import { ROOT, databaseEnv, dropDatabases, spawnCli, startServe, tempDir, writeYaml, type DatabaseKind, type ServerProcess } from '../test/e2e/support/processes';
+
+/** How long a server may take to start: a new PGlite folder is initialised first, slowly on a loaded machine. */
+const START_MILLIS = 180_000;
 
 const NS = { atom: 'http://www.w3.org/2005/Atom', sdata: 'http://schemas.sage.com/sdata/2008/1', demo: 'urn:sdata-sync:demo' };
 
@@ -99,8 +105,8 @@ async function runCase(db: DatabaseKind, n: number, burst: number, seconds: numb
   let engine: ReturnType<typeof spawnCli> | undefined;
   let stream: DigestStream | undefined;
   try {
-    servers.push(await startServe(writeYaml(dir, 'crm.yaml', serverConfig('crm', { style: 'numeric' })), { ...(await databaseEnv(db, dir, 'crm')), LOG_LEVEL: 'debug' }));
-    servers.push(await startServe(writeYaml(dir, 'erp.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'E', width: 6 })), { ...(await databaseEnv(db, dir, 'erp')), LOG_LEVEL: 'debug' }));
+    servers.push(await startServe(writeYaml(dir, 'crm.yaml', serverConfig('crm', { style: 'numeric' })), { ...(await databaseEnv(db, dir, 'crm')), LOG_LEVEL: 'debug' }, undefined, START_MILLIS));
+    servers.push(await startServe(writeYaml(dir, 'erp.yaml', serverConfig('erp', { style: 'prefixed', prefix: 'E', width: 6 })), { ...(await databaseEnv(db, dir, 'erp')), LOG_LEVEL: 'debug' }, undefined, START_MILLIS));
     const [a, b] = servers.map((s, i) => `${s.url}/sdata/${i === 0 ? 'crm' : 'erp'}/test/-/accounts`);
     const engineFile = writeYaml(dir, 'engine.yaml', { log: { level: 'warn' }, engine: { http: { port: 0 }, routes: [{ name: 'bench', source: a, target: b, mode: 'immediate', schedule: '0 0 * * * *' }] } });
     engine = spawnCli(['engine', '--config', engineFile], { LOG_LEVEL: 'warn' });
@@ -114,6 +120,9 @@ async function runCase(db: DatabaseKind, n: number, burst: number, seconds: numb
     await arrivals.until(clock);
 
     const linesBefore = servers.map((s) => s.proc.stderr().split('\n').length - 1);
+    const pids = { A: servers[0].proc.pid, B: servers[1].proc.pid, engine: engine.pid };
+    const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const cpuBefore = cpuNow();
     const latencies: number[] = [];
     for (let i = 0; i < n; i++) {
       await createAt(a, 1000 + i);
@@ -124,11 +133,14 @@ async function runCase(db: DatabaseKind, n: number, burst: number, seconds: numb
     }
     await new Promise((resolve) => setTimeout(resolve, 300)); // the context deletes after the last push
     const cost = engineRequests(servers, a, linesBefore);
+    const cpuAfter = cpuNow();
+    const cpuPerChange = Object.entries(cpuAfter).map(([k, sec]) => `${k} ${(((sec - cpuBefore[k]) * 1000) / n).toFixed(2)} ms`);
     latencies.sort((x, y) => x - y);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     process.stdout.write(
       `[${db}] latency over ${n} sequential changes (201 at A -> readable at B): median ${ms(percentile(latencies, 50))}, p90 ${ms(percentile(latencies, 90))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}\n` +
-        `[${db}] per pushed change: ${(cost.requests / n).toFixed(2)} engine requests, ${Math.round(cost.bytes / n)} bytes (requests and answers, bodies)\n`,
+        `[${db}] per pushed change: ${(cost.requests / n).toFixed(2)} engine requests, ${Math.round(cost.bytes / n)} bytes (requests and answers, bodies)\n` +
+        `[${db}] CPU per pushed change (user + system): ${cpuPerChange.join(', ')}\n`,
     );
 
     // Burst: concurrent creates, timed from the last answer until B holds them all.

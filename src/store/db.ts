@@ -58,9 +58,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     });
   } else {
     // knex-pglite is loaded only when used; it pins its pool to one connection (PGlite is single-user).
+    // Its statements each go to PGlite in one exchange, the short ones prepared once (pgliteStatements.ts).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require('knex-pglite');
-    const ClientPgLite = mod.default ?? mod;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { withOneExchangeStatements } = require('./pgliteStatements') as typeof import('./pgliteStatements');
+    const ClientPgLite = withOneExchangeStatements(mod.default ?? mod);
     const dir = opts.dataDir ?? './data';
     const inMemory = dir === 'memory://' || dir === '';
     const over = (dataDir?: string) => knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { pglite: newPglite(dataDir, opts.pgliteSharedBuffersMB) } } as Knex.Config);
