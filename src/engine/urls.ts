@@ -29,5 +29,5 @@ export function parseSDataUrl(url: string): SDataUrl {
     if (u.search !== '') throw new Error(`'${url}' is an application URL with a query; a query names a partition of one kind (.../{kind}?where=...)`);
     return { level: 'application', applicationUrl };
   }
-  return { level: 'endpoint', applicationUrl, endpointUrl: `${applicationUrl}/${rest[3]}${u.search}`, kind: decodeURIComponent(rest[3]) };
+  return { level: 'endpoint', applicationUrl, endpointUrl: canonicalUrl(`${applicationUrl}/${rest[3]}${u.search}`), kind: decodeURIComponent(rest[3]) };
 }
