@@ -13,16 +13,16 @@ describe('SData URLs', () => {
       {
         level: 'endpoint',
         applicationUrl: 'http://localhost:3000/sdata/hq/test/-',
-        endpointUrl: 'http://localhost:3000/sdata/hq/test/-/accounts?where=country%20eq%20%27FR%27',
+        endpointUrl: "http://localhost:3000/sdata/hq/test/-/accounts?where=country%20eq%20'FR'",
         kind: 'accounts',
       },
     ],
     [
-      'http://localhost:3000/sdata/hq/test/-/accounts/?where=country%20eq%20%27DE%27',
+      'http://localhost:3000/sdata/hq/test/-/accounts/?where=country+eq+%27DE%27',
       {
         level: 'endpoint',
         applicationUrl: 'http://localhost:3000/sdata/hq/test/-',
-        endpointUrl: 'http://localhost:3000/sdata/hq/test/-/accounts?where=country%20eq%20%27DE%27',
+        endpointUrl: "http://localhost:3000/sdata/hq/test/-/accounts?where=country%20eq%20'DE'",
         kind: 'accounts',
       },
     ],
