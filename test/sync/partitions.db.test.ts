@@ -4,7 +4,8 @@
  * set): `hq` has its accounts partitioned by country (FR, DE), `fr` and `de` have plain accounts. Routes:
  * hq's FR partition with fr and hq's DE partition with de, both ways; one of them run by the engine daemon
  * as a configured route named by its URLs, the others by `runPass`. A move of an account from FR to DE at
- * hq takes it from fr to de; a move at fr (its country changed there) reaches hq's DE partition and de.
+ * hq takes it from fr to de; a move at fr (its country changed there) reaches hq's DE partition and de; a
+ * watch route follows a partition's $syncNotify stream.
  * The passes report to an event logger, whose dashboard reads the partitions' digests and listings; the
  * command line (`digest`, `export`, `import`, `pass`, a two-phase `distribute`) takes partition URLs too.
  */
@@ -28,7 +29,7 @@ import { securityPolicy } from '../../src/security/policy';
 import { canonicalUrl } from '../../src/protocol/endpointUrl';
 import { serviceUrl } from '../../src/protocol/serviceUrl';
 import { describeEachDatabase } from '../support/databases';
-import { create, DEMO_NS, readAll, update, valuesByUuid, type StoredResource } from '../e2e/support/sdata';
+import { create, DEMO_NS, readAll, update, valuesByUuid, waitUntil, type StoredResource } from '../e2e/support/sdata';
 
 const fast = { attempts: 2, startingDelayMillis: 1, maxDelayMillis: 5 };
 const FR = "country eq 'FR'";
@@ -194,6 +195,22 @@ describeEachDatabase('partition endpoints synchronised by the engine (hq with FR
     expect(data.matrix.columns).toContain(partitionDE);
     // observe.origins names the kind URL: its partitions are under it.
     expect(data.notObserved).toEqual([]);
+  });
+
+  it("a watch route from hq's DE partition to de carries a change that the partition's $syncNotify stream announces", async () => {
+    // $syncDigest is polled only every 10 minutes: within the wait, only the stream can start the pass.
+    const watching = await startEngine(engineSchema.parse({ retry: fast, watch: { pollSeconds: 600 }, routes: [{ name: 'hq-DE to de', source: hqDE, target: de, mode: 'watch' }] }));
+    try {
+      await watching.streaming[0].ready();
+      await create(hq, 'account', { name: 'Hq Bonn', country: 'DE' });
+      await waitUntil('the first account reached de', async () => byName(await readAll(de))['Hq Bonn'] === 'DE', 20_000);
+      // The route has read the partition's digest once: only the stream can tell it of the next change.
+      await create(hq, 'account', { name: 'Hq Köln', country: 'DE' });
+      await waitUntil('the account reached de', async () => byName(await readAll(de))['Hq Köln'] === 'DE', 20_000);
+    } finally {
+      await watching.stop();
+    }
+    await pass(de, hqDE);
   });
 
   it('a further pass moves nothing', async () => {
