@@ -121,6 +121,13 @@ describeEachDatabase('partitioned kind requests', (tdb) => {
     expect(d.message).toContain(`${HQ}/${service}?where=country%20eq%20'FR'`);
   });
 
+  it.each(['$syncDigest', '$syncSource', '$conflicts'])('refuses %s of a kind without partitions given a where', async (service) => {
+    const url = `/sdata/fr/test/-/accounts/${service}?where=${encodeURIComponent("country eq 'FR'")}`;
+    const res = await asText(service === '$syncSource' ? t.http().post(url).set('Content-Type', ATOM_ENTRY).send('<entry xmlns="http://www.w3.org/2005/Atom"/>') : t.http().get(url));
+    expect(res.status).toBe(400);
+    expect(diagnosesIn(parseXml(res.body as string)).map((d) => d.applicationCode)).toEqual(['NotPartitioned']);
+  });
+
   it('serves each partition its own digest', async () => {
     for (const url of [HQ_FR, HQ_DE, `${HQ}?where=country+eq+%27FR%27`]) {
       const res = await asText(t.http().get(pathOf(url.replace('?', '/$syncDigest?'))));
