@@ -41,11 +41,18 @@
     parent.replaceChildren.apply(parent, children);
   }
 
-  // An endpoint URL shortened to what tells endpoints apart (app/contract/dataset/kind); the whole URL in its
-  // title and data-full.
+  // An endpoint URL shortened to what tells endpoints apart (app/contract/dataset/kind, and a partition's
+  // filter as text: accounts?where=country eq 'FR'); the whole URL in its title and data-full.
   function shortUrl(url) {
-    var m = /^https?:\/\/[^/]+\/sdata\/(.*)$/.exec(url || '');
-    return m ? m[1] : url;
+    var m = /^https?:\/\/[^/]+\/sdata\/([^?#]*)(\?[^#]*)?/.exec(url || '');
+    if (!m) return url;
+    var query = m[2] || '';
+    try {
+      query = decodeURIComponent(query.replace(/\+/g, ' '));
+    } catch (e) {
+      // shown as written when it is not valid percent-encoding
+    }
+    return m[1] + query;
   }
   function urlCell(url, tag) {
     return el(tag || 'td', { className: 'url', text: shortUrl(url), title: url, 'data-full': url });

@@ -201,7 +201,7 @@ const observeSchema = z
     maxEndpoints: z.number().int().positive().max(10_000).default(100),
     /** Open conflicts and quarantined entries read per endpoint. */
     listCount: z.number().int().positive().max(1000).default(50),
-    /** Only endpoints under these URLs are read (and given the observer's credentials); all when absent. */
+    /** Only endpoints under these URLs are read (and given the observer's credentials), a kind URL's partitions (`{kind URL}?where=...`) under it; all when absent. */
     origins: z.array(httpUrl).min(1).optional(),
     /** Credentials of a user with the role read at the endpoints. */
     auth: clientAuthSchema.optional(),

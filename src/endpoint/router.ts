@@ -8,6 +8,8 @@
  *   {ep}                                                 GET feed, POST create
  *   {ep}('KEY')                                          GET, PUT, DELETE
  *   {ep}/$service[('ARG')][/$action]                     services.ts ($batch, $schema, $syncDigest, sync services)
+ *
+ * A partitioned kind's requests go to the kind or one of its partitions (partitionRoute.ts).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { SDataError } from '../protocol/diagnosis';
@@ -18,6 +20,7 @@ import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandl
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
 import { serviceNamed } from './services';
+import { routedEndpoint } from './partitionRoute';
 import type { ServiceContext } from './serviceContext';
 import { foldCapturedChanges } from '../store/tableBacked/fold';
 
@@ -44,7 +47,7 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
     return getDatasetSchema(req, res, endpoints);
   }
-  const endpoint = runtime.catalog.endpoint({ ...path, kind: path.kind });
+  const endpoint = routedEndpoint(runtime.catalog, runtime.catalog.endpoint({ ...path, kind: path.kind }), req, path.service, path.service === undefined && path.key === undefined && req.method !== 'POST');
   // A table-backed endpoint is read with what its application's own statements changed until now.
   await foldCapturedChanges(endpoint.db, endpoint.table);
   const { url } = endpoint;

@@ -32,7 +32,7 @@ import type { Digest } from '../protocol/types';
 import { FEED_TYPE, type SDataClient } from './sdataClient';
 import { dropContext, postTracked } from './pass';
 import { selectionPages } from './selection';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 const CHANGE_FILE = /^\d{6}\.xml(\.gz)?$/;
 

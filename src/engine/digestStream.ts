@@ -18,7 +18,7 @@ import { parseDigestDocument } from '../atom/digestXml';
 import { parseXml } from '../atom/xml';
 import type { Digest } from '../protocol/types';
 import { describeError } from './errors';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 type DigestSource = 'stream' | 'poll';
 

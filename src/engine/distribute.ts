@@ -38,7 +38,7 @@ import { PassFailed, runPass, type PassOptions } from './pass';
 import type { LoggerDestination } from './report';
 import type { ResultOutbox } from './resultOutbox';
 import { selectionPages } from './selection';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 export interface DistributionOptions {
   source: string;

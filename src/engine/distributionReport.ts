@@ -11,7 +11,8 @@ import type { DistributionSummary } from './distributionSummary';
 import { describeError } from './errors';
 import { FEED_TYPE, type SDataClient } from './sdataClient';
 import { loggerClient, passOutbox, type Reporting } from './report';
-import { parseSDataUrl, withParams } from './urls';
+import { serviceUrl, withParams } from '../protocol/serviceUrl';
+import { parseSDataUrl } from './urls';
 
 const COUNTS: (keyof ResultSummary)[] = ['created', 'updated', 'deleted', 'conflicts', 'failures', 'skipped'];
 
@@ -31,7 +32,7 @@ export async function reportDistribution(r: Reporting, s: DistributionSummary): 
   const ok = s.decision === 'commit' && s.targets.every((t) => t.outcome === 'committed' || t.outcome === 'done');
   const target = s.targets.map((t) => canonicalUrl(t.target)).join(' ');
   const feed = buildResultFeed({
-    id: `${s.source}/$distribution`,
+    id: serviceUrl(s.source, '$distribution'),
     title: `${s.phases === 2 ? 'Two-phase' : 'One-phase'} distribution from ${s.source}: ${s.decision}`,
     updated: new Date().toISOString(),
     entries: [],

@@ -5,6 +5,7 @@
  */
 import { parseSchemaKinds } from '../atom/schemaKinds';
 import { parseXml } from '../atom/xml';
+import { serviceUrl } from '../protocol/serviceUrl';
 import type { SDataClient } from './sdataClient';
 import type { SchemaVersions } from './schemaCheck';
 
@@ -16,7 +17,7 @@ export interface SchemaKind {
 }
 
 async function schemaKinds(client: SDataClient, applicationUrl: string) {
-  const answer = await client.exchange('GET', `${applicationUrl}/$schema`);
+  const answer = await client.exchange('GET', serviceUrl(applicationUrl, '$schema'));
   return parseSchemaKinds(parseXml(answer.body));
 }
 

@@ -47,7 +47,8 @@ import { kindsToSync } from './kinds';
 import { endpointSchemaVersions, schemaDifference, type SchemaVersions } from './schemaCheck';
 import { reportFailure, ResultReporter, type LoggerDestination, type PassState } from './report';
 import type { ResultOutbox } from './resultOutbox';
-import { parseSDataUrl, serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
+import { parseSDataUrl } from './urls';
 
 /** What a target did with the entries of a pass (summariseResults of its result feeds). */
 export type Counts = ResultSummary;

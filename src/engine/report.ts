@@ -23,7 +23,7 @@ import type { Credential } from '../security/credentials';
 import { describeError, EndpointError } from './errors';
 import type { SDataClient } from './sdataClient';
 import { ResultOutbox } from './resultOutbox';
-import { serviceUrl, withParams } from './urls';
+import { serviceUrl, withParams } from '../protocol/serviceUrl';
 
 export type PassState = 'running' | 'done' | 'cut' | 'failed';
 
@@ -160,7 +160,7 @@ export class ResultReporter {
   /** A result feed of no entries about the pass, with feed-level diagnoses. */
   private feedOf(title: string, diagnoses: Diagnosis[]): string {
     return buildResultFeed({
-      id: `${this.pass.target}/$syncTarget`,
+      id: serviceUrl(this.pass.target, '$syncTarget'),
       title,
       updated: new Date().toISOString(),
       entries: [],

@@ -17,7 +17,7 @@ import type { Credential } from '../security/credentials';
 import type { SDataClient } from './sdataClient';
 import { passLegs } from './pass';
 import { routeName } from './route';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 /** A digest read must answer within this time: a scrape does not wait for an endpoint that hangs. */
 const READ_TIMEOUT_SECONDS = 3;

@@ -9,7 +9,7 @@ import { parseSchemaKinds } from '../atom/schemaKinds';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { SDataClient } from './sdataClient';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 export interface SchemaVersions {
   source?: string;

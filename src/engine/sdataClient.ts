@@ -27,6 +27,7 @@ import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
+import { withParams } from '../protocol/serviceUrl';
 import { basicAuthorization, type Credential } from '../security/credentials';
 import { describeError, EndpointError, isTransient } from './errors';
 
@@ -108,10 +109,7 @@ type UrlSource = string | (() => string);
 
 /** The URL with the run's runName and runStamp added (kept when already there). */
 export function tagWithRun(url: string, run: RunTag): string {
-  const u = new URL(url);
-  if (!u.searchParams.has('runName')) u.searchParams.set('runName', run.runName);
-  if (!u.searchParams.has('runStamp')) u.searchParams.set('runStamp', run.runStamp);
-  return u.toString();
+  return withParams(url, { runName: run.runName, runStamp: run.runStamp }, 'keep');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

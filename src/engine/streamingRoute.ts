@@ -26,7 +26,7 @@ import { reportFailure } from './report';
 import { routeKey, routeName } from './route';
 import { RouteActivity } from './routeActivity';
 import type { RouteLocks } from './routeLock';
-import { serviceUrl } from './urls';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 const LOCK_RETRY_SECONDS = 30;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,8 +1,8 @@
 /**
- * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` or an
- * application `{base}/sdata/{app}/{contract}/{dataset}`, and the sync service URLs built on an endpoint.
+ * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` (with its
+ * query when it has one: a partition `{kind URL}?where=...`) or an application
+ * `{base}/sdata/{app}/{contract}/{dataset}`. The URLs built on an endpoint: protocol/serviceUrl.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { canonicalUrl } from '../protocol/endpointUrl';
 
 export type SDataUrl =
@@ -25,18 +25,9 @@ export function parseSDataUrl(url: string): SDataUrl {
     throw new Error(`'${url}' is neither an application URL (.../sdata/{app}/{contract}/{dataset}) nor an endpoint URL (.../{kind})`);
   }
   const applicationUrl = `${u.origin}/${segments.slice(0, at + 4).join('/')}`;
-  if (rest.length === 3) return { level: 'application', applicationUrl };
-  return { level: 'endpoint', applicationUrl, endpointUrl: `${applicationUrl}/${rest[3]}`, kind: decodeURIComponent(rest[3]) };
-}
-
-/** The URL with these query parameters set (undefined ones left out). */
-export function withParams(url: string, params: Record<string, string | number | undefined>): string {
-  const u = new URL(url);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, String(v));
-  return u.toString();
-}
-
-/** `{ep}/$service` with query parameters. */
-export function serviceUrl(endpointUrl: string, service: string, params: Record<string, string | number | undefined> = {}): string {
-  return withParams(`${endpointUrl.replace(/\/+$/, '')}/${service}`, params);
+  if (rest.length === 3) {
+    if (u.search !== '') throw new Error(`'${url}' is an application URL with a query; a query names a partition of one kind (.../{kind}?where=...)`);
+    return { level: 'application', applicationUrl };
+  }
+  return { level: 'endpoint', applicationUrl, endpointUrl: canonicalUrl(`${applicationUrl}/${rest[3]}${u.search}`), kind: decodeURIComponent(rest[3]) };
 }

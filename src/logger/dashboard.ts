@@ -30,6 +30,7 @@ import type { LoggerConfig } from '../config/engineSchema';
 import { packageRoot } from '../config/packageFiles';
 import { canonicalUrl } from '../protocol/endpointUrl';
 import { SDataError } from '../protocol/diagnosis';
+import { serviceUrl, type QueryParams } from '../protocol/serviceUrl';
 import type { Db } from '../store/db';
 import { dashboardData } from './dashboardData';
 import { dashboardPage } from './dashboardPage';
@@ -115,7 +116,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
   const json = express.json({ limit: '4kb', strict: true });
 
   /** Calls the endpoint (or engine) with the operator's Authorization header and answers with its outcome. */
-  async function forward(req: Request, res: Response, given: string, path: string, engine = false): Promise<void> {
+  async function forward(req: Request, res: Response, given: string, path: string, params: QueryParams, engine = false): Promise<void> {
     const endpoint = canonicalUrl(given);
     if (engine ? !monitor.engines.watches(endpoint) : !monitor.observer.observes(endpoint)) {
       throw badBody(`${endpoint} is not ${engine ? 'an engine listener of logger.engines' : 'an endpoint this logger observes'}`);
@@ -125,7 +126,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     let answer: globalThis.Response;
     try {
       // No redirect is followed: the operator's header goes to the listed URL only.
-      answer = await fetch(`${endpoint}/${path}`, { method: 'POST', headers, redirect: 'manual', signal: AbortSignal.timeout(cfg.observe.timeoutMillis) });
+      answer = await fetch(serviceUrl(endpoint, path, params), { method: 'POST', headers, redirect: 'manual', signal: AbortSignal.timeout(cfg.observe.timeoutMillis) });
     } catch (err) {
       throw new SDataError(502, { sdataCode: 'ApplicationDiagnosis', applicationCode: 'EndpointUnreachable', message: `${endpoint}: ${(err as Error).message}` });
     }
@@ -143,7 +144,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     json,
     wrap(async (req, res) => {
       const b = parsed(resolveBody, req.body, 'resolve');
-      await forward(req, res, b.endpoint, `$conflicts('${b.id}')/$resolve?action=${b.action}`);
+      await forward(req, res, b.endpoint, `$conflicts('${b.id}')/$resolve`, { action: b.action });
     }),
   );
   router.post(
@@ -151,7 +152,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     json,
     wrap(async (req, res) => {
       const b = parsed(retryBody, req.body, 'retry');
-      await forward(req, res, b.endpoint, `$failures('${b.id}')/$retry`);
+      await forward(req, res, b.endpoint, `$failures('${b.id}')/$retry`, {});
     }),
   );
   router.post(
@@ -159,7 +160,7 @@ export function dashboardRouter(opts: { db: Db; cfg: LoggerConfig; monitor: Logg
     json,
     wrap(async (req, res) => {
       const b = parsed(routeBody, req.body, 'route');
-      await forward(req, res, b.engine, `routes/${encodeURIComponent(b.name)}/$${b.action}`, true);
+      await forward(req, res, b.engine, `routes/${encodeURIComponent(b.name)}/$${b.action}`, {}, true);
     }),
   );
   return router;

@@ -16,6 +16,7 @@ import { parseXml, type XmlLimits } from '../atom/xml';
 import type { ObserveConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
 import { canonicalUrl } from '../protocol/endpointUrl';
+import { serviceUrl } from '../protocol/serviceUrl';
 
 export interface ObservedEndpoint {
   url: string;
@@ -93,7 +94,7 @@ export class EndpointObserver {
 
   private allowed(url: string): boolean {
     const origins = this.opts.cfg.origins;
-    return !origins || origins.map(canonicalUrl).some((o) => url === o || url.startsWith(`${o}/`));
+    return !origins || origins.map(canonicalUrl).some((o) => url === o || url.startsWith(`${o}/`) || url.startsWith(`${o}?`));
   }
 
   private async refreshAll(): Promise<void> {
@@ -118,9 +119,9 @@ export class EndpointObserver {
     try {
       const count = this.opts.cfg.listCount;
       const [digest, conflicts, failures] = await Promise.all([
-        this.get(`${url}/$syncDigest`),
-        this.get(`${url}/$conflicts?status=open&count=${count}`),
-        this.get(`${url}/$failures?status=open&count=${count}`),
+        this.get(serviceUrl(url, '$syncDigest')),
+        this.get(serviceUrl(url, '$conflicts', { status: 'open', count })),
+        this.get(serviceUrl(url, '$failures', { status: 'open', count })),
       ]);
       const limits = this.opts.xmlLimits;
       seen.digest = parseDigestDocument(parseXml(digest, { limits }), limits?.maxDigestEntries);

@@ -94,3 +94,27 @@ describe('the engine HTTP interface', () => {
     expect(again.body.$diagnoses[0]).toMatchObject({ applicationCode: 'RouteRunsContinuously' });
   });
 });
+
+describe('a route between partition endpoints, named by its URLs', () => {
+  const FR = "http://127.0.0.1:9/sdata/hq/test/-/accounts?where=country%20eq%20'FR'";
+  const SUBSIDIARY = 'http://127.0.0.1:9/sdata/fr/test/-/accounts';
+  let engine: RunningEngine;
+  let app: ReturnType<typeof createEngineApp>;
+
+  beforeAll(async () => {
+    engine = await startEngine(engineSchema.parse({ retry: { attempts: 1 }, routes: [{ source: FR, target: SUBSIDIARY, schedule: '0 0 3 * * *' }] }), { locks: inProcessLocks() });
+    app = createEngineApp({ routes: engine.routes, registry: engine.metrics.registry, security: securityPolicy({ users: [] }, '127.0.0.1'), baseUrl: () => 'http://engine.test' });
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('is listed with its partition URL and answers $pause and $resume at its percent-encoded name', async () => {
+    const name = `${FR} -> ${SUBSIDIARY}`;
+    const listed = await request(app).get('/routes').expect(200);
+    expect(listed.body.routes.map((r: { name: string; source: string }) => [r.name, r.source])).toEqual([[name, FR]]);
+    const paused = await request(app).post(`/routes/${encodeURIComponent(name)}/$pause`).expect(200);
+    expect(paused.body).toMatchObject({ name, state: 'paused' });
+    await request(app).post(`/routes/${encodeURIComponent(name)}/$resume`).expect(200);
+  });
+});

@@ -8,7 +8,7 @@ import { loadCommandSettings } from '../../config/commandSettings';
 import { ChangeFileError, changeFilesOf, exportChanges, importChanges, readDigestFile } from '../../engine/changeFiles';
 import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
-import { serviceUrl } from '../../engine/urls';
+import { serviceUrl } from '../../protocol/serviceUrl';
 import { commandClient } from '../../engine/configured';
 import { credentialOfOption } from '../credentials';
 import { commandLog, type LogLines } from '../log';

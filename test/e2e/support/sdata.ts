@@ -5,6 +5,7 @@
 import { parseDigestDocument } from '../../../src/atom/digestXml';
 import { NS } from '../../../src/atom/namespaces';
 import { attr, child, childrenNamed, childText, parseXml, type XmlElement } from '../../../src/atom/xml';
+import { serviceUrl, withParams } from '../../../src/protocol/serviceUrl';
 import type { Digest } from '../../../src/protocol/types';
 
 export const DEMO_NS = 'urn:sdata-sync:demo';
@@ -86,11 +87,11 @@ function resourceOf(entry: XmlElement): StoredResource | undefined {
   return { key: attr(el, NS.sdata, 'key') ?? '', uuid: attr(el, NS.sdata, 'uuid') ?? '', etag: childText(entry, NS.http, 'etag') ?? '', values };
 }
 
-/** Every live resource of an endpoint (paged reads with includeUuid). */
+/** Every live resource of an endpoint, a partition's (`{kind URL}?where=...`) included (paged reads with includeUuid). */
 export async function readAll(endpoint: string): Promise<StoredResource[]> {
   const out: StoredResource[] = [];
   for (let start = 1; ; start += 500) {
-    const r = await call('GET', `${endpoint}?includeUuid=true&startIndex=${start}&count=500`);
+    const r = await call('GET', withParams(endpoint, { includeUuid: 'true', startIndex: start, count: 500 }));
     ok(r, `GET ${endpoint}`);
     const entries = childrenNamed(parseXml(r.text), NS.atom, 'entry');
     for (const e of entries) {
@@ -110,8 +111,8 @@ export async function valuesByUuid(endpoint: string): Promise<Map<string, Values
 }
 
 export async function digestOf(endpoint: string): Promise<Digest> {
-  const r = await call('GET', `${endpoint}/$syncDigest`);
-  ok(r, `GET ${endpoint}/$syncDigest`);
+  const r = await call('GET', serviceUrl(endpoint, '$syncDigest'));
+  ok(r, `GET ${serviceUrl(endpoint, '$syncDigest')}`);
   return parseDigestDocument(parseXml(r.text));
 }
 
