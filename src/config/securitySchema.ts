@@ -11,6 +11,10 @@
  *         passwordHash: "scrypt$..."
  *         roles: [read, write]
  *         applications: [crm]                          # optional: only these applications
+ *       - name: paris
+ *         passwordHash: "scrypt$..."
+ *         roles: [read, write, sync]
+ *         partitions: { accounts: ["country eq 'FR'"] } # optional: only these partitions (security/scope.ts)
  *     anonymous: []                                    # roles granted without credentials
  *     lockout:                                         # waits after wrong passwords (security/loginThrottle.ts)
  *       failures: 10          # wrong passwords of one user from one address that make the pair wait
@@ -38,12 +42,22 @@ const passwordHash = z.string().superRefine((hash, ctx) => {
   }
 });
 
+/** Kind name -> the partitions' `where` expressions a user (or a token's claim) is given: bounded. */
+export const userPartitionsSchema = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a kind name'), z.array(z.string().min(1).max(1000)).max(100))
+  .refine((p) => Object.keys(p).length <= 100, { message: 'at most 100 kinds' });
+
 const userSchema = z.strictObject({
   name: z.string().regex(/^[^:\s]{1,64}$/, 'must be 1 to 64 characters without spaces or colons'),
   passwordHash,
   roles: z.array(role).min(1),
   /** Only these applications (by name); every application when absent. */
   applications: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Only these partitions (kind name -> `where` expressions, each one of that kind's configured partitions,
+   * checked by config/schema.ts); every row its roles reach when absent (security/scope.ts).
+   */
+  partitions: userPartitionsSchema.optional(),
 });
 
 export const lockoutSchema = z

@@ -14,7 +14,8 @@
  * A 401 carries `WWW-Authenticate: Basic realm="sdata-sync"`, unless the request says
  * `X-Authorization-Mode: no-challenge` (SData clients in a browser, PROTOCOL.md 8). Every refusal is an
  * SDataError (an sdata:diagnoses body) and nothing has run. The user of an authenticated request is kept
- * for the handlers (`requestUser`): local changes record it in their sync state.
+ * for the handlers (`requestUser`): local changes record it in their sync state; its principal too
+ * (`requestPrincipal`), whose partitions scope what it reaches below the routes (scope.ts).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse as parseBasic } from 'basic-auth';
@@ -69,6 +70,7 @@ async function check(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Re
   if (!given) {
     const why = refusal(policy.anonymous, needed, route, req.method);
     if (why) throw unauthorized(req, res, `credentials needed (HTTP Basic): ${why}`);
+    res.locals.principal = policy.anonymous;
     return;
   }
   const outcome = await policy.authenticate(given.name, given.pass, clientAddress(req.socket.remoteAddress));
@@ -82,6 +84,7 @@ async function check(policy: SecurityPolicy, table: RoleTable, routeOf: (req: Re
   const why = refusal(who, needed, route, req.method);
   if (why) throw new SDataError(403, { sdataCode: 'Forbidden', message: `user '${who.user}' is refused: ${why}` });
   res.locals.user = who.user;
+  res.locals.principal = who;
 }
 
 /** Middleware refusing every request the policy and the role table do not allow. */
@@ -89,6 +92,14 @@ export function accessControl(policy: SecurityPolicy, table: RoleTable, routeOf:
   return (req: Request, res: Response, next: NextFunction) => {
     check(policy, table, routeOf, req, res).then(() => next(), next);
   };
+}
+
+/**
+ * Who made a request that passed accessControl (the anonymous principal for one without credentials);
+ * undefined for a public route, which names no principal.
+ */
+export function requestPrincipal(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined;
 }
 
 /** The authenticated user of a request that passed accessControl; undefined for an anonymous one. */

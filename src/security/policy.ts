@@ -27,6 +27,11 @@ export interface Principal {
   roles: readonly Role[];
   /** Only these applications; all when undefined. */
   applications?: readonly string[];
+  /**
+   * Only these partitions of these kinds (kind name -> `where` expressions, as configured or claimed by a
+   * token); undefined: every row its roles reach. What it grants is scope.ts's to say.
+   */
+  partitions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The outcome of credentials given from an address. */
@@ -77,7 +82,7 @@ export function securityPolicy(cfg: Omit<SecurityConfig, 'lockout'> & Partial<Pi
     throw new StartRefused(`the ${service} would listen on ${host || 'every address'} with no users and no security.anonymous: anyone could call it. To start it, ${HOW_TO_ADD_A_USER}`);
   }
   const anonymousRoles: Role[] = cfg.anonymous ?? (cfg.users.length === 0 ? ['admin'] : []);
-  const users = new Map(cfg.users.map((u) => [u.name, { principal: { user: u.name, roles: u.roles, applications: u.applications }, hash: parsePasswordHash(u.passwordHash) }]));
+  const users = new Map(cfg.users.map((u) => [u.name, { principal: { user: u.name, roles: u.roles, applications: u.applications, partitions: u.partitions }, hash: parsePasswordHash(u.passwordHash) }]));
   const cacheKey = randomBytes(32);
   const checked = new LRUCache<string, true>({ max: 1000, ttl: 60_000 });
   let unknownUserHash: Promise<string> | undefined;
