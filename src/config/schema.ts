@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SCALAR_TYPES } from '../protocol/propertyValues';
+import { canonicalWhere } from '../protocol/partitions';
 import { engineSchema, loggerSchema } from './engineSchema';
 import { xmlLimitsSchema } from './xmlLimitsSchema';
 import { securitySchema, tlsSchema } from './securitySchema';
@@ -67,6 +68,10 @@ const tableSchema = z.strictObject({
   adapterSchema: sqlIdentifier.default('sdata_sync'),
 });
 
+/** The most partitions a kind may have, and the longest partition expression. */
+export const MAX_PARTITIONS = 64;
+export const MAX_PARTITION_WHERE = 1000;
+
 const kindSchema = z.strictObject({
   name,
   element: name,
@@ -83,6 +88,17 @@ const kindSchema = z.strictObject({
    * resource not yet linked is linked to it instead of created.
    */
   link: z.strictObject({ on: z.array(name).min(1).max(8) }).optional(),
+  /**
+   * Partition endpoints (PROTOCOL.md 2.9): each `where` (the query language, over the kind's scalar
+   * properties) names one endpoint `{kind URL}?where=...`; every resource of the kind is in exactly one.
+   * The expressions are parsed and checked against the kind when the server starts
+   * (src/query/partitionConditions.ts).
+   */
+  partitions: z
+    .array(z.strictObject({ where: z.string().trim().min(1).max(MAX_PARTITION_WHERE) }))
+    .min(1)
+    .max(MAX_PARTITIONS)
+    .optional(),
   properties: z.record(name, property),
 });
 
@@ -215,6 +231,16 @@ export const configSchema = z
             }
           }
         }
+      });
+      app.kinds.forEach((kind, ki) => {
+        if (!kind.partitions) return;
+        const at = ['applications', ai, 'kinds', ki, 'partitions'];
+        if (kind.table) ctx.addIssue({ code: 'custom', path: at, message: `kind '${kind.name}' is table-backed: a table-backed kind cannot be partitioned` });
+        const spelled = kind.partitions.map((p) => canonicalWhere(p.where));
+        spelled.forEach((where, pi) => {
+          const first = spelled.indexOf(where);
+          if (first !== pi) ctx.addIssue({ code: 'custom', path: [...at, pi, 'where'], message: `the same partition as partitions.${first} ("${where}")` });
+        });
       });
       if (kinds.size !== app.kinds.length) {
         ctx.addIssue({ code: 'custom', path: ['applications', ai, 'kinds'], message: 'kind names must be unique' });

@@ -10,6 +10,7 @@ import { abortExpiredBatches } from '../store/preparedBatches';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
+import { partitionProblems } from '../query/partitionConditions';
 import type { Config } from '../config/schema';
 import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, pingDatabase, type Db } from '../store/db';
@@ -84,6 +85,9 @@ export async function prepareRuntime(cfg: Config, opts: { db?: Db; log?: Logger;
 
 async function prepareRuntimeIn(db: Db, cfg: Config, log: Logger, security: SecurityPolicy): Promise<Runtime> {
   await runMigrations(db);
+  // A partition expression that does not check against its kind stops the start, naming it.
+  const partitionErrors = partitionProblems(cfg);
+  if (partitionErrors.length > 0) throw new ConfigError(`invalid configuration:\n  ${partitionErrors.join('\n  ')}`);
   const defs = endpointDefs(cfg);
   // A configured default that does not fit its property's type stops the start, naming the property.
   for (const d of defs) {

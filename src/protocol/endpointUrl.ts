@@ -11,9 +11,14 @@
  *   percent-encoding    unreserved characters decoded   %7Euser -> ~user, %41 -> A
  *                       (ALPHA DIGIT - . _ ~), other escapes upper-case hex: %2f -> %2F
  *   query, fragment     kept (a filter may partition an endpoint), their escapes normalised the same way
+ *   where parameter     a partition's filter (partitions.ts#partitionUrl): decoded (+ is a space), its
+ *                       expression in its one spelling (canonicalWhere), encoded with encodeURIComponent:
+ *                       ?where=country+eq+%27FR%27 -> ?where=country%20eq%20'FR'
  *
  * A string that is not an absolute http(s) URL is returned as it is (a digest may name endpoints otherwise).
  */
+
+import { canonicalWhere } from './partitions';
 
 const LOOPBACK_V4 = /^127(?:\.\d{1,3}){3}$/;
 
@@ -61,5 +66,26 @@ function spelledCanonically(url: string): string {
   const host = isLoopback(u.hostname) ? `localhost${u.port ? `:${u.port}` : ''}` : u.host;
   const userinfo = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
   const path = normalisePercentEncoding(u.pathname).replace(/\/+$/, '');
-  return `${u.protocol}//${userinfo}${host}${path}${normalisePercentEncoding(u.search)}${normalisePercentEncoding(u.hash)}`;
+  return `${u.protocol}//${userinfo}${host}${path}${canonicalQuery(u.search)}${normalisePercentEncoding(u.hash)}`;
+}
+
+/** A query with its escapes normalised, and a `where` parameter's expression in its one spelling. */
+function canonicalQuery(search: string): string {
+  if (search.length <= 1) return search;
+  const params = search.slice(1).split('&').map((param) => {
+    const eq = param.indexOf('=');
+    if (eq < 0 || decodedParam(param.slice(0, eq)) !== 'where') return normalisePercentEncoding(param);
+    const expression = decodedParam(param.slice(eq + 1));
+    return expression === undefined ? normalisePercentEncoding(param) : `where=${encodeURIComponent(canonicalWhere(expression))}`;
+  });
+  return `?${params.join('&')}`;
+}
+
+/** A query parameter's name or value as text (`+` is a space); undefined when its escapes are not UTF-8. */
+function decodedParam(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }

@@ -6,8 +6,9 @@
 
 type LiteralType = 'string' | 'integer' | 'decimal' | 'date' | 'datetime' | 'boolean' | 'null';
 
-export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'mod';
-export type ComparisonOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+import type { ArithmeticOp, ComparisonOp } from '../protocol/condition';
+
+export type { ArithmeticOp, ComparisonOp };
 type LogicalOp = 'and' | 'or';
 
 export type Expr =

@@ -22,7 +22,11 @@ describe('canonicalUrl', () => {
     ['http://crm.example/sdata/crm/test/-/my%7eaccounts', 'http://crm.example/sdata/crm/test/-/my~accounts'],
     ['http://crm.example/sdata/crm/test/-/a%2fb', 'http://crm.example/sdata/crm/test/-/a%2Fb'],
     ['http://crm.example/sdata/crm/test/-/a%c3%a9', 'http://crm.example/sdata/crm/test/-/a%C3%A9'],
-    ['http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20%27a%27', 'http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20%27a%27'],
+    ['http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20%27a%27', "http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20'a'"],
+    ["http://crm.example/sdata/crm/test/-/accounts?where=name+eq+'a'", "http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20'a'"],
+    ["http://crm.example/sdata/crm/test/-/accounts?where=%20name%20%20eq%0A'a%20%20b'%20", "http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20'a%20%20b'"],
+    ['http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20%27a%2bb%27', "http://crm.example/sdata/crm/test/-/accounts?where=name%20eq%20'a%2Bb'"],
+    ['http://crm.example/sdata/crm/test/-/accounts?format=json&where=x%20eq%201', 'http://crm.example/sdata/crm/test/-/accounts?format=json&where=x%20eq%201'],
     ['http://crm.example/sdata/crm/test/-/accounts?where=x%3d%61', 'http://crm.example/sdata/crm/test/-/accounts?where=x%3Da'],
     ['  http://crm.example/sdata/crm/test/-/accounts  ', 'http://crm.example/sdata/crm/test/-/accounts'],
   ])('%s -> %s', (given, canonical) => {
