@@ -17,6 +17,7 @@ import { getDiscovery } from './discovery';
 import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
+import { refuseOutOfScope } from './scoped';
 import { serviceNamed } from './services';
 import type { ServiceContext } from './serviceContext';
 import { foldCapturedChanges } from '../store/tableBacked/fold';
@@ -45,6 +46,8 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     return getDatasetSchema(req, res, endpoints);
   }
   const endpoint = runtime.catalog.endpoint({ ...path, kind: path.kind });
+  // The principal's partitions, checked once for every route below (scoped.ts).
+  refuseOutOfScope(res, endpoint, path.service);
   // A table-backed endpoint is read with what its application's own statements changed until now.
   await foldCapturedChanges(endpoint.db, endpoint.table);
   const { url } = endpoint;
