@@ -17,6 +17,7 @@ import { answerFormat, isJsonBody, sendJson } from './format';
 import { bodyText, FEED_TYPE, sendXml } from './httpBodies';
 import { checkQuery } from './query';
 import type { ServiceContext } from './serviceContext';
+import { localEndpointOf } from './localEndpoint';
 
 function readBatchBody(req: Request, ctx: ServiceContext): BatchRequest[] {
   const body = bodyText(req);
@@ -33,7 +34,7 @@ export async function postBatch(req: Request, res: Response, ctx: ServiceContext
   checkQuery(req, ['format']);
   const def = ctx.endpoint.def;
   const requests = readBatchBody(req, ctx);
-  const ep = { id: ctx.endpoint.id, url: ctx.endpoint.url, keys: def.keys, properties: def.kind.properties, table: ctx.endpoint.table };
+  const ep = localEndpointOf(ctx.endpoint);
   const results = await ctx.endpoint.db.transaction((trx) => runBatch(trx, ep, requests, { element: def.kind.element, user: requestUser(res) }));
   if (answerFormat(req) === 'json') sendJson(res, 200, batchResponseJson(results, def));
   else sendXml(res, 200, FEED_TYPE, batchResponseDocument(results, def));

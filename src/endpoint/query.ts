@@ -13,6 +13,7 @@
  *   or an ordering (`orderBy`) where a route has none, or a misspelt paging parameter (`startindex`,
  *   `cout`), would otherwise silently change what the client gets.
  * - A parameter given twice is a 400.
+ * - A partition's `where` taken by the route (partitionRoute.ts) is let through.
  */
 import type { Request } from 'express';
 import { SDataError } from '../protocol/diagnosis';
@@ -31,10 +32,18 @@ export function singleParam(req: Request, name: string): string | undefined {
   return v;
 }
 
+/** Parameters the route has taken already (a partition's `where`, endpoint/partitionRoute.ts), by request. */
+const taken = new WeakMap<Request, Set<string>>();
+
+/** Marks a parameter as taken by the route: the handler's query check lets it through. */
+export function takeParam(req: Request, name: string): void {
+  taken.set(req, new Set([...(taken.get(req) ?? []), name]));
+}
+
 /** Refuses parameters this route does not understand (see the header for what is let through). */
 export function checkQuery(req: Request, used: readonly string[]): void {
   for (const name of Object.keys(req.query as Record<string, unknown>)) {
-    if (name.startsWith('_') || IGNORED.has(name)) continue;
+    if (name.startsWith('_') || IGNORED.has(name) || taken.get(req)?.has(name)) continue;
     if (name === 'format') {
       const format = singleParam(req, name) ?? '';
       if (!isServedFormat(format, used.includes('format'))) throw badParam(`format '${format}' is not served here: answers are ${used.includes('format') ? 'Atom XML or JSON' : 'Atom XML'}`);

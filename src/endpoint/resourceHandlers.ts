@@ -35,8 +35,9 @@ import { ENTRY_TYPE, FEED_TYPE, bodyText, sendXml } from './httpBodies';
 import { booleanParam, checkQuery, PAGING_PARAMS, pagingOf } from './query';
 import { newResourceOf } from './newResource';
 import type { ResourceTarget } from './serviceContext';
+import { holdersOf, localEndpointOf } from './localEndpoint';
 
-const local = (t: ResourceTarget) => ({ id: t.endpoint.id, url: t.endpoint.url, keys: t.endpoint.def.keys, properties: t.endpoint.def.kind.properties, table: t.endpoint.table });
+const local = (t: ResourceTarget) => localEndpointOf(t.endpoint);
 
 /** `If-Match` as a list of entity tags; undefined when absent. */
 function ifMatchOf(req: Request): IfMatch {
@@ -72,8 +73,8 @@ export async function getFeed(req: Request, res: Response, t: ResourceTarget): P
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const includeUuid = booleanParam(req, 'includeUuid', true);
   const q = resourceFeedQueryOf(req, t.endpoint.def);
-  const columns = resourceColumns((kind) => siblingEndpoint(t, kind).id);
-  const found = await queryResources(db, t.endpoint.id, columns, q, { offset: startIndex - 1, limit: count });
+  const columns = resourceColumns((kind) => holdersOf(siblingEndpoint(t, kind)));
+  const found = await queryResources(db, holdersOf(t.endpoint), columns, q, { offset: startIndex - 1, limit: count });
   const resources = await shapeResources(t, found.resources, q);
   const format = answerFormat(req);
   const query: Record<string, string> = { ...q.given, ...(includeUuid ? {} : { includeUuid: 'false' }), ...(format === 'json' ? { format: 'json' } : {}) };
@@ -89,7 +90,7 @@ export async function getResourceHandler(req: Request, res: Response, t: Resourc
   checkQuery(req, ['includeUuid', 'format']);
   const includeUuid = booleanParam(req, 'includeUuid', true);
   const shape = resourceShapeOf(req, t.endpoint.def);
-  const [found] = await shapeResources(t, [await findLiveResource(t.endpoint.db, t.endpoint.id, key)], shape);
+  const [found] = await shapeResources(t, [await findLiveResource(t.endpoint.db, holdersOf(t.endpoint), key)], shape);
   sendEntry(req, res, 200, t, found, includeUuid);
 }
 

@@ -9,6 +9,7 @@ import type { IncludedResource } from '../atom/payloadWrite';
 import { findResourcesByUuid, type Resource } from '../store/resources';
 import type { ResourceFeedQuery } from './resourceQuery';
 import type { ResourceTarget } from './serviceContext';
+import { holdersOf } from './localEndpoint';
 
 export type ShapedResource = Resource & { included?: Record<string, IncludedResource> };
 
@@ -28,7 +29,7 @@ export async function shapeResources(t: ResourceTarget, resources: Resource[], s
     if (def.type !== 'reference') continue;
     const target = siblingEndpoint(t, def.kind);
     const uuids = [...new Set(resources.map((r) => uuidOf(r.values[property])).filter((u): u is string => u !== undefined))];
-    const found = await findResourcesByUuid(target.db, target.id, uuids);
+    const found = await findResourcesByUuid(target.db, holdersOf(target), uuids);
     shaped.forEach((r, i) => {
       const ref = found.get(uuidOf(resources[i].values[property]) ?? '');
       if (!ref || ref.deleted || !(property in r.values)) return;

@@ -47,9 +47,14 @@ export function allowedOf(scope: Scope, endpoint: RegisteredEndpoint): AllowedPa
   return scope.unrestricted ? 'all' : scope.allowedPartitions(scopedKindOf(endpoint));
 }
 
-function outOfScope(res: Response, what: string): SDataError {
+/** Who makes the request, for diagnoses. */
+function whoOf(res: Response): string {
   const user = requestPrincipal(res)?.user;
-  return new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${user ? `user '${user}'` : 'an anonymous caller'} may not use ${what}: it is outside the partitions the user is given` });
+  return user ? `user '${user}'` : 'an anonymous caller';
+}
+
+function outOfScope(res: Response, what: string): SDataError {
+  return new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${whoOf(res)} may not use ${what}: it is outside the partitions the user is given` });
 }
 
 /**
@@ -68,4 +73,21 @@ export function refuseOutOfScope(res: Response, endpoint: RegisteredEndpoint, se
     return;
   }
   if ((endpoint.def.kind.partitions ?? []).length === 0) throw outOfScope(res, endpoint.url);
+}
+
+/**
+ * The endpoint as the request reaches it: a partitioned kind's URL with its partition set narrowed to the
+ * partitions the scope reaches (reads see those only; writes into or out of the others are refused in
+ * their transaction, store/partitionSet.ts#refuseUnreachable). Any other endpoint is returned as it is: a
+ * partition reached passed refuseOutOfScope, and a page applied there lands where its entries fall (2.9).
+ */
+export function scopedEndpoint(res: Response, endpoint: RegisteredEndpoint): RegisteredEndpoint {
+  const set = endpoint.partitions;
+  if (!set || endpoint.def.partition) return endpoint;
+  const scope = requestScope(res);
+  if (scope.unrestricted) return endpoint;
+  const allowed = allowedOf(scope, endpoint);
+  if (allowed === 'all') return endpoint;
+  const reachable = new Set(set.members.filter((m) => allowed.has(m.where)).map((m) => m.id));
+  return { ...endpoint, partitions: { ...set, scope: { reachable, who: whoOf(res) } } };
 }

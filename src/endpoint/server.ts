@@ -10,7 +10,7 @@ import { abortExpiredBatches } from '../store/preparedBatches';
 import express, { type Express, type Request } from 'express';
 import pino, { type Logger } from 'pino';
 import { endpointDefs } from '../config/catalog';
-import { partitionProblems } from '../query/partitionConditions';
+import { partitionConditions, partitionProblems } from '../query/partitionConditions';
 import type { Config } from '../config/schema';
 import { SDataError } from '../protocol/diagnosis';
 import { openDatabase, pingDatabase, type Db } from '../store/db';
@@ -135,7 +135,22 @@ async function registerAll(db: Db, defs: ReturnType<typeof endpointDefs>, tableS
     registered.push(...ofStore);
   }
   const order = new Map(defs.map((d, i) => [d.url, i]));
-  return registered.sort((a, b) => order.get(a.url)! - order.get(b.url)!);
+  return withPartitionSets(registered.sort((a, b) => order.get(a.url)! - order.get(b.url)!));
+}
+
+/** Gives a partitioned kind's endpoint and each of its partitions' the kind's partitions (PROTOCOL.md 2.9). */
+function withPartitionSets(registered: RegisteredEndpoint[]): RegisteredEndpoint[] {
+  for (const kind of registered) {
+    if (kind.def.partition || !kind.def.kind.partitions) continue;
+    const conditions = partitionConditions(kind.def.app, kind.def.kind);
+    const members = registered
+      .filter((e) => e.def.partition?.kindUrl === kind.url)
+      .map((e) => ({ id: e.id, url: e.url, where: e.def.partition!.where, condition: conditions[e.def.partition!.index] }));
+    const set = { kindId: kind.id, kindUrl: kind.url, priority: kind.def.priority, members };
+    kind.partitions = set;
+    for (const e of registered) if (e.def.partition?.kindUrl === kind.url) e.partitions = set;
+  }
+  return registered;
 }
 
 export interface RunningServer {

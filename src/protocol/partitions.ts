@@ -6,13 +6,16 @@
  *   partitionUrl     {kind URL}?where={canonicalWhere, encodeURIComponent}
  *   partitionOf      the checked conditions of a kind's partitions, a resource's values
  *                    -> index of the one partition holding it | 'none' | 'several'
+ *   movedKnowledge   the knowledge of both halves of a move (P's departure, Q's arrival)
  *
  * Membership evaluates the checked tree (src/protocol/condition.ts) with the query language's two-valued
  * null semantics, exactly as the SQL of src/store/querySql.ts does: a comparison with a null or missing
  * operand is false, so a resource without the property is in no partition that compares it.
  */
 import type { Condition, Value } from './condition';
+import { knowledgeOnRestamp } from './knowledge';
 import type { ResourceValues } from './propertyValues';
+import type { Digest, Priority, SyncState } from './types';
 
 const WHITESPACE = /[ \t\r\n]/;
 
@@ -56,6 +59,17 @@ export function partitionOf(partitions: readonly Condition[], values: ResourceVa
     found = i;
   }
   return found;
+}
+
+/**
+ * The knowledge of a moved resource's two new versions (P's departure tombstone and Q's change): the
+ * previous version's knowledge and that version itself (its state `(X, t)` gives `X: t + 1`, with
+ * `priority` when the knowledge does not know X), merged with `more` (a page's applied knowledge).
+ * A target holding or having sent the previous version so takes either by rule 2 of 2.2, without a conflict.
+ */
+export function movedKnowledge(previous: { state: SyncState; knowledge?: Digest }, priority: Priority, more?: Digest): Digest {
+  const self: Digest = { entries: [{ endpoint: previous.state.endpoint, tick: previous.state.tick + 1, stamp: previous.state.stamp, conflictPriority: priority }] };
+  return knowledgeOnRestamp(previous.knowledge, more, self);
 }
 
 /** A value as compared: strings (dates, timestamps, texts), exact decimals, booleans; null when absent. */

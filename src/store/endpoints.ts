@@ -7,6 +7,7 @@
 import type { Db } from './db';
 import type { EndpointDef } from '../config/catalog';
 import type { AppTable } from './tableBacked/appRows';
+import type { PartitionSet } from './partitionSet';
 
 export interface RegisteredEndpoint {
   id: number;
@@ -16,6 +17,8 @@ export interface RegisteredEndpoint {
   db: Db;
   /** A table-backed endpoint: the application's table its resources are the rows of. */
   table?: AppTable;
+  /** A partitioned kind's endpoint or one of its partitions' (PROTOCOL.md 2.9): the kind's partitions. */
+  partitions?: PartitionSet;
 }
 
 /** Inserts or updates the rows of the given endpoints (one statement) and returns them with their ids and store. */

@@ -19,15 +19,18 @@ async function reserveNumbers(trx: Tx, endpointId: number, n: number): Promise<n
   return Number(rows[0].first);
 }
 
-/** Gives out `n` keys not yet used by any resource (live or tombstone) of the endpoint. */
-export async function allocateKeys(trx: Tx, endpointId: number, style: KeyStyle, n: number): Promise<string[]> {
+/**
+ * Gives out `n` keys not yet used by any resource (live or tombstone) of the endpoint, or of `holders`: a
+ * partitioned kind allocates from its kind's row the keys of all its partitions (PROTOCOL.md 2.9).
+ */
+export async function allocateKeys(trx: Tx, endpointId: number, style: KeyStyle, n: number, holders: number[] = [endpointId]): Promise<string[]> {
   const keys: string[] = [];
   while (keys.length < n) {
     const want = n - keys.length;
     const first = await reserveNumbers(trx, endpointId, want);
     const candidates = Array.from({ length: want }, (_, i) => formatKey(style, first + i));
     const taken = new Set(
-      (await trx('resources').select('local_key').where('endpoint_id', endpointId).whereIn('local_key', candidates)).map((r: { local_key: string }) => r.local_key),
+      (await trx('resources').select('local_key').whereIn('endpoint_id', holders).whereIn('local_key', candidates)).map((r: { local_key: string }) => r.local_key),
     );
     keys.push(...candidates.filter((k) => !taken.has(k)));
   }

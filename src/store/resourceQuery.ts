@@ -28,7 +28,7 @@ function column(alias: string, name: string, type: ValueType): string {
 }
 
 /** The columns of resources: payload properties, references followed into the endpoint of their kind. */
-export function resourceColumns(endpointOfKind: (kind: string) => number): QueryColumns {
+export function resourceColumns(endpointOfKind: (kind: string) => number | number[]): QueryColumns {
   return {
     field(path, type) {
       const alias = (depth: number) => (depth === 0 ? 'resources' : `ref${depth}`);
@@ -39,7 +39,7 @@ export function resourceColumns(endpointOfKind: (kind: string) => number): Query
         if (!PROPERTY_NAME.test(ref.property)) throw new Error(`not a property name: ${ref.property}`);
         expr = join(
           [
-            { sql: `(SELECT ${expr.sql} FROM resources AS ${inner} WHERE ${inner}.endpoint_id = ?`, bindings: [...expr.bindings, endpointOfKind(ref.kind)] },
+            { sql: `(SELECT ${expr.sql} FROM resources AS ${inner} WHERE ${inner}.endpoint_id = ANY(CAST(? AS integer[]))`, bindings: [...expr.bindings, [endpointOfKind(ref.kind)].flat()] },
             `NOT ${inner}.deleted AND ${inner}.uuid = CAST(${alias(depth)}.payload->'${ref.property}'->>'uuid' AS uuid))`,
           ].map((p) => (typeof p === 'string' ? frag(p) : p)),
           ' AND ',
@@ -84,9 +84,10 @@ function afterCursor(keys: SortKey[], cursor: Cursor): Fragment {
   return join([frag('('), join(branches, ' OR '), frag(')')], '');
 }
 
-/** One page of the live resources matching `where`, in the query's order, and the total that match. */
-export async function queryResources(db: DbOrTx, endpointId: number, columns: QueryColumns, q: ResourceQuery, page: { offset: number; limit: number }): Promise<ResourceQueryPage> {
-  const base = db('resources').where({ 'resources.endpoint_id': endpointId, 'resources.deleted': false });
+/** One page of the live resources (of one endpoint, or of a partitioned kind's) matching `where`, in the query's order, and the total that match. */
+export async function queryResources(db: DbOrTx, endpointId: number | number[], columns: QueryColumns, q: ResourceQuery, page: { offset: number; limit: number }): Promise<ResourceQueryPage> {
+  // A partitioned kind's resources are those of all its partitions (PROTOCOL.md 2.9): one query over them.
+  const base = db('resources').whereIn('resources.endpoint_id', typeof endpointId === 'number' ? [endpointId] : endpointId).where('resources.deleted', false);
   if (q.where) {
     const w = conditionSql(q.where, columns);
     base.whereRaw(w.sql, w.bindings as never[]);

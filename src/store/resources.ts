@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DbOrTx, Tx } from './db';
 import type { KeyStyle } from '../config/schema';
-import type { Digest, SyncState } from '../protocol/types';
+import type { SyncState } from '../protocol/types';
+import type { Resource, ResourceValues } from './resource';
 import { SDataError } from '../protocol/diagnosis';
 import { fullUpdateValues, type DeclaredProperties } from '../protocol/propertyMerge';
 import type { ResourceValues as PayloadValues } from '../protocol/propertyValues';
@@ -21,20 +22,11 @@ import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
 import { allocateAppKeys, lockAppRowKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
 import { foldCapturedChanges } from './tableBacked/fold';
+import { holderIds, lockPartitions, partitionForWrite, refuseUnreachable, type PartitionMember, type PartitionSet } from './partitionSet';
+import { moveResource } from './partitionMoves';
+import { movedKnowledge } from '../protocol/partitions';
 
-/** A resource's values as stored (the payload as JSON: scalars, reference UUIDs, child lists). */
-export type ResourceValues = Record<string, unknown>;
-
-export interface Resource {
-  endpointId: number;
-  key: string;
-  uuid: string;
-  values: ResourceValues;
-  deleted: boolean;
-  etag: string;
-  state: SyncState;
-  knowledge?: Digest;
-}
+export type { Resource, ResourceValues } from './resource';
 
 /** The endpoint a local change is made at. */
 export interface LocalEndpoint {
@@ -45,6 +37,8 @@ export interface LocalEndpoint {
   properties?: DeclaredProperties;
   /** A table-backed endpoint: every local change also writes the application's table. */
   table?: AppTable;
+  /** A partitioned kind (PROTOCOL.md 2.9): changes go to the partition the values fall in. */
+  partitions?: PartitionSet;
 }
 
 export interface NewResource {
@@ -78,33 +72,45 @@ export function resourceOf(r: ResourceRow): Resource {
   };
 }
 
-/** The resource with this local key, tombstone included. */
-export async function findResource(db: DbOrTx, endpointId: number, key: string): Promise<Resource | undefined> {
-  const row = await db('resources').select<ResourceRow[]>(COLUMNS).where({ endpoint_id: endpointId, local_key: key }).first<ResourceRow | undefined>();
+/**
+ * The resource with this local key, tombstone included. Of a partitioned kind's endpoints (several ids),
+ * the live one when there is one.
+ */
+export async function findResource(db: DbOrTx, endpointId: number | number[], key: string): Promise<Resource | undefined> {
+  const row = await db('resources')
+    .select<ResourceRow[]>(COLUMNS)
+    .whereIn('endpoint_id', typeof endpointId === 'number' ? [endpointId] : endpointId)
+    .where('local_key', key)
+    .orderBy('deleted', 'asc')
+    .first<ResourceRow | undefined>();
   return row ? resourceOf(row) : undefined;
 }
 
 const resourceNotFound = (key: string): SDataError => new SDataError(404, { sdataCode: 'ResourceNotFound', message: `no resource with key '${key}'` });
 
 /** The live resource with this key; 404 ResourceNotFound when there is none or it is deleted. */
-export async function findLiveResource(db: DbOrTx, endpointId: number, key: string): Promise<Resource> {
+export async function findLiveResource(db: DbOrTx, endpointId: number | number[], key: string): Promise<Resource> {
   const found = await findResource(db, endpointId, key);
   if (!found || found.deleted) throw resourceNotFound(key);
   return found;
 }
 
-/** Resources whose `column` is one of `values` (tombstones included), looked up in batches, by that value. */
-async function findResourcesBy(db: DbOrTx, endpointId: number, column: 'uuid' | 'local_key', values: string[]): Promise<Map<string, Resource>> {
+/**
+ * Resources whose `column` is one of `values` (tombstones included), looked up in batches, by that value;
+ * over a partitioned kind's endpoints (several ids), the live row when one of them holds it.
+ */
+async function findResourcesBy(db: DbOrTx, endpointId: number | number[], column: 'uuid' | 'local_key', values: string[]): Promise<Map<string, Resource>> {
   const out = new Map<string, Resource>();
+  const ids = typeof endpointId === 'number' ? [endpointId] : endpointId;
   for (let i = 0; i < values.length; i += INSERT_CHUNK) {
-    const rows = await db('resources').select<ResourceRow[]>(COLUMNS).where('endpoint_id', endpointId).whereIn(column, values.slice(i, i + INSERT_CHUNK));
-    for (const r of rows) out.set(r[column], resourceOf(r));
+    const rows = await db('resources').select<ResourceRow[]>(COLUMNS).whereIn('endpoint_id', ids).whereIn(column, values.slice(i, i + INSERT_CHUNK));
+    for (const r of rows) if (!out.has(r[column]) || !r.deleted) out.set(r[column], resourceOf(r));
   }
   return out;
 }
 
 /** Resources by UUID (tombstones included). */
-export function findResourcesByUuid(db: DbOrTx, endpointId: number, uuids: string[]): Promise<Map<string, Resource>> {
+export function findResourcesByUuid(db: DbOrTx, endpointId: number | number[], uuids: string[]): Promise<Map<string, Resource>> {
   return findResourcesBy(db, endpointId, 'uuid', uuids);
 }
 
@@ -129,7 +135,7 @@ function ifMatchHolds(ifMatch: IfMatch, etag: string): boolean {
  * resource back (same UUID, same place in the feed), so the delete of that UUID is never lost.
  * Returns each item's key (undefined: to allocate) and UUID.
  */
-async function plannedIdentities(trx: Tx, endpointId: number, items: NewResource[]): Promise<{ key?: string; uuid: string; revives: boolean }[]> {
+async function plannedIdentities(trx: Tx, endpointId: number | number[], items: NewResource[]): Promise<{ key?: string; uuid: string; revives: boolean; tombstone?: Resource }[]> {
   const givenKeys = items.map((i) => i.key).filter((k): k is string => k !== undefined);
   const givenUuids = items.map((i) => i.uuid).filter((u): u is string => u !== undefined);
   const byKey = await findResourcesBy(trx, endpointId, 'local_key', givenKeys);
@@ -152,7 +158,7 @@ async function plannedIdentities(trx: Tx, endpointId: number, items: NewResource
     if (sameKey && item.uuid !== undefined && item.uuid !== sameKey.uuid) {
       throw conflict(`key '${item.key}' belongs to the deleted resource ${sameKey.uuid}, not to ${item.uuid}`, 'KeyExists', 'sdata:key');
     }
-    return { key: item.key, uuid: sameKey?.uuid ?? item.uuid ?? randomUUID(), revives: sameKey !== undefined };
+    return { key: item.key, uuid: sameKey?.uuid ?? item.uuid ?? randomUUID(), revives: sameKey !== undefined, tombstone: sameKey };
   });
 }
 
@@ -162,6 +168,7 @@ async function plannedIdentities(trx: Tx, endpointId: number, items: NewResource
  */
 export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewResource[], user?: string): Promise<Resource[]> {
   if (items.length === 0) return [];
+  if (ep.partitions) return createInPartitions(trx, ep.partitions, ep.keys, items, user);
   // Given keys or UUIDs are checked under the clock lock; without any, allocateKeys takes the lock first. A
   // table-backed endpoint takes it first in any case, and then folds what its application changed.
   const givesIdentity = items.some((i) => i.key !== undefined || i.uuid !== undefined);
@@ -207,6 +214,65 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
 }
 
 /**
+ * Creates resources of a partitioned kind (PROTOCOL.md 2.9), each in the partition its values fall in (400
+ * when none or several, before anything is locked). Keys and UUIDs are checked kind-wide and new keys
+ * allocated from the kind's row; each partition takes one tick range. A key held by a tombstone of another
+ * partition comes back in this one, with the tombstone's UUID and its departure in its knowledge.
+ */
+async function createInPartitions(trx: Tx, set: PartitionSet, keys: KeyStyle, items: NewResource[], user?: string): Promise<Resource[]> {
+  const places = items.map((item) => partitionForWrite(set, item.values));
+  await lockPartitions(trx, set);
+  const ids = holderIds(set);
+  const planned = await plannedIdentities(trx, ids, items);
+  for (const id of ids) await refuseLockedUuids(trx, id, planned.map((p) => p.uuid));
+  const missing = planned.filter((p) => p.key === undefined).length;
+  const fresh = missing === 0 ? [] : await allocateKeys(trx, set.kindId, keys, missing, ids);
+  let next = 0;
+  const created: Resource[] = new Array(items.length);
+  for (const member of new Set(places)) {
+    const mine = items.map((_, i) => i).filter((i) => places[i] === member);
+    const { first, stamp } = await takeTicks(trx, member.id, mine.length);
+    mine.forEach((i, n) => {
+      const state: SyncState = { endpoint: member.url, tick: first + n, stamp, ...(user ? { user } : {}) };
+      const p = planned[i];
+      const departed = p.tombstone && p.tombstone.endpointId !== member.id ? movedKnowledge(p.tombstone, set.priority) : undefined;
+      created[i] = { endpointId: member.id, key: p.key ?? fresh[next++], uuid: p.uuid, values: items[i].values, deleted: false, etag: etagOf(state), state, knowledge: departed };
+    });
+  }
+  for (const member of new Set(places)) {
+    const rows = created
+      .map((r, i) => ({ r, i }))
+      .filter(({ i }) => places[i] === member)
+      .map(({ r, i }) => ({
+        endpoint_id: member.id,
+        local_key: r.key,
+        uuid: r.uuid,
+        payload: JSON.stringify(r.values),
+        deleted: false,
+        etag: r.etag,
+        state_endpoint: r.state.endpoint,
+        state_tick: r.state.tick,
+        state_stamp: r.state.stamp,
+        state_user: r.state.user ?? null,
+        knowledge: r.knowledge ? JSON.stringify(r.knowledge) : null,
+        linked: items[i].uuid !== undefined || r.knowledge !== undefined,
+      }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx('resources')
+        .insert(rows.slice(i, i + INSERT_CHUNK))
+        .onConflict(['endpoint_id', 'local_key'])
+        .merge(['payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user']);
+    }
+    const revived = created.filter((r, i) => places[i] === member && planned[i].tombstone?.endpointId === member.id);
+    if (revived.length > 0) {
+      const knowledge = await findResourcesBy(trx, member.id, 'local_key', revived.map((r) => r.key));
+      for (const r of revived) r.knowledge = knowledge.get(r.key)?.knowledge;
+    }
+  }
+  return created;
+}
+
+/**
  * The live resource with this key, checked against the precondition, under the clock lock (404 when
  * absent or deleted, 412 when the ETag does not match).
  */
@@ -220,6 +286,22 @@ async function lockedLiveResource(trx: Tx, ep: LocalEndpoint, key: string, ifMat
     throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
   }
   return current;
+}
+
+/**
+ * The live resource of a partitioned kind with this key, and its partition, under every partition's clock
+ * lock; 403 OutOfScope when its partition is outside the set's scope (PROTOCOL.md 3.3).
+ */
+async function lockedLiveInPartitions(trx: Tx, set: PartitionSet, key: string, ifMatch: IfMatch): Promise<{ current: Resource; from: PartitionMember }> {
+  await lockPartitions(trx, set);
+  const current = await findLiveResource(trx, holderIds(set), key);
+  const from = set.members.find((m) => m.id === current.endpointId)!;
+  refuseUnreachable(set, from, 'out of');
+  await refuseLockedUuids(trx, from.id, [current.uuid]);
+  if (!ifMatchHolds(ifMatch, current.etag)) {
+    throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
+  }
+  return { current, from };
 }
 
 /**
@@ -247,6 +329,14 @@ async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, v
  * client gives a UUID that is not the resource's; takes a tick.
  */
 export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, values: ResourceValues, ifMatch: IfMatch, opts: { uuid?: string; user?: string } = {}): Promise<Resource> {
+  if (ep.partitions) {
+    const full = ep.properties ? (fullUpdateValues(ep.properties, values as PayloadValues) as ResourceValues) : values;
+    const to = partitionForWrite(ep.partitions, full);
+    const { current, from } = await lockedLiveInPartitions(trx, ep.partitions, key, ifMatch);
+    if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
+    if (to === from) return writeLocalChange(trx, { id: from.id, url: from.url, keys: ep.keys }, current, full, false, opts.user);
+    return moveResource(trx, ep.partitions, from, to, current, full, opts.user);
+  }
   await lockAppRow(trx, ep, key);
   const current = await lockedLiveResource(trx, ep, key, ifMatch);
   if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
@@ -255,6 +345,10 @@ export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, va
 
 /** Deletes a live resource, leaving a tombstone with the new sync state (DELETE); takes a tick. */
 export async function deleteResource(trx: Tx, ep: LocalEndpoint, key: string, ifMatch: IfMatch, user?: string): Promise<Resource> {
+  if (ep.partitions) {
+    const { current, from } = await lockedLiveInPartitions(trx, ep.partitions, key, ifMatch);
+    return writeLocalChange(trx, { id: from.id, url: from.url, keys: ep.keys }, current, {}, true, user);
+  }
   await lockAppRow(trx, ep, key);
   const current = await lockedLiveResource(trx, ep, key, ifMatch);
   return writeLocalChange(trx, ep, current, {}, true, user);

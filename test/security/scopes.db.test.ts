@@ -4,6 +4,7 @@
  * move a French one to Germany (403, nothing changed), and may use the French partition's sync URLs but not
  * the German one's; an unpartitioned kind stays whole for it; an admin and an unscoped clerk are unaffected.
  */
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { NS } from '../../src/atom/namespaces';
 import { parseConfig } from '../../src/config/load';
@@ -145,14 +146,16 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
 
   test("the French partition's sync URLs answer; the German partition's are a 403", async () => {
     await as(PARIS).get(`${ACCOUNTS}/$syncDigest?${at(FR)}`).expect(200);
-    await as(PARIS).get(`${ACCOUNTS}/$conflicts?${at(FR)}`).expect(200);
-    await as(PARIS).get(`${ACCOUNTS}/$failures?${at(FR)}`).expect(200);
-    await as(PARIS).get(`${ACCOUNTS}/$syncResults?${at(FR)}`).expect(200);
-    await as(PARIS).get(`${ACCOUNTS}/$linked?${at(FR)}`).expect(200);
     const source = await request(t.app).post(`${ACCOUNTS}/$syncSource?${at(FR)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').send(EMPTY_DIGEST).expect(200);
     // The five French accounts, and no German one.
     expect(source.text.match(/<entry[\s>]/g)?.length ?? 0).toBe(5);
     expect(source.text).not.toContain('Berlin');
+    const target = await request(t.app).post(`${ACCOUNTS}/$syncTarget?${at(FR)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').send(EMPTY_FEED);
+    // Reached the page's own checks (an empty feed is no sync page), past the scope.
+    expect(target.status).toBe(400);
+    expect(target.text).toContain('InvalidSyncFeed');
+    expect(await streamStatus(t, `${ACCOUNTS}/$syncNotify?${at(FR)}`, auth(PARIS))).toEqual({ status: 200, type: 'text/event-stream' });
+    expect((await streamStatus(t, `${ACCOUNTS}/$syncNotify?${at(DE)}`, auth(PARIS))).status).toBe(403);
     const before = await snapshot(t.db);
     for (const url of ['$syncDigest', '$conflicts', '$failures', '$syncResults', '$linked']) refusedOutOfScope(await as(PARIS).get(`${ACCOUNTS}/${url}?${at(DE)}`));
     refusedOutOfScope(await request(t.app).post(`${ACCOUNTS}/$syncSource?${at(DE)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').set('Accept', 'application/json').send(EMPTY_DIGEST));
@@ -174,6 +177,21 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
     expect((await as(PARIS).get(ACCOUNTS).expect(200)).body.$totalResults).toBe(4);
   });
 });
+
+/** The status and content type of a GET, read as soon as its headers arrive (an event stream never ends by itself). */
+async function streamStatus(t: TestApp, url: string, authorization: string): Promise<{ status: number; type: string }> {
+  const server = t.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const abort = new AbortController();
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${url}`, { headers: { authorization }, signal: abort.signal });
+    return { status: res.status, type: (res.headers.get('content-type') ?? '').split(';')[0] };
+  } finally {
+    abort.abort();
+    server.closeAllConnections();
+    server.close();
+  }
+}
 
 const EMPTY_DIGEST = `<entry xmlns="${NS.atom}" xmlns:sdata="${NS.sdata}" xmlns:sync="${NS.sync}"><sdata:payload><sync:digest><sync:origin>http://elsewhere.test/sdata/fr/test/-/accounts</sync:origin></sync:digest></sdata:payload></entry>`;
 const EMPTY_FEED = `<feed xmlns="${NS.atom}"/>`;
