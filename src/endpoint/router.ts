@@ -19,6 +19,7 @@ import { getDiscovery } from './discovery';
 import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
+import { refuseOutOfScope, scopedEndpoint } from './scoped';
 import { serviceNamed } from './services';
 import { routedEndpoint } from './partitionRoute';
 import type { ServiceContext } from './serviceContext';
@@ -47,7 +48,11 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
     return getDatasetSchema(req, res, endpoints);
   }
-  const endpoint = routedEndpoint(runtime.catalog, runtime.catalog.endpoint({ ...path, kind: path.kind }), req, path.service, path.service === undefined && path.key === undefined && req.method !== 'POST');
+  const routed = routedEndpoint(runtime.catalog, runtime.catalog.endpoint({ ...path, kind: path.kind }), req, path.service, path.service === undefined && path.key === undefined && req.method !== 'POST');
+  // The principal's partitions, checked once for every route below: an endpoint out of its scope is refused,
+  // a partitioned kind is read and written over the partitions it reaches (scoped.ts).
+  refuseOutOfScope(res, routed, path.service);
+  const endpoint = scopedEndpoint(res, routed);
   // A table-backed endpoint is read with what its application's own statements changed until now.
   await foldCapturedChanges(endpoint.db, endpoint.table);
   const { url } = endpoint;
