@@ -1,9 +1,10 @@
 /**
- * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` or an
- * application `{base}/sdata/{app}/{contract}/{dataset}`, and the sync service URLs built on an endpoint.
+ * SData URLs as the engine sees them: an endpoint `{base}/sdata/{app}/{contract}/{dataset}/{kind}` (a
+ * partition's with its `?where=`, PROTOCOL.md 2.9) or an application `{base}/sdata/{app}/{contract}/{dataset}`,
+ * and the sync service URLs built on an endpoint (`{kind}/$service?where=...` for a partition).
  */
 import { randomUUID } from 'node:crypto';
-import { canonicalUrl } from '../protocol/endpointUrl';
+import { canonicalUrl, serviceUrlOf } from '../protocol/endpointUrl';
 
 export type SDataUrl =
   | { level: 'application'; applicationUrl: string }
@@ -26,7 +27,9 @@ export function parseSDataUrl(url: string): SDataUrl {
   }
   const applicationUrl = `${u.origin}/${segments.slice(0, at + 4).join('/')}`;
   if (rest.length === 3) return { level: 'application', applicationUrl };
-  return { level: 'endpoint', applicationUrl, endpointUrl: `${applicationUrl}/${rest[3]}`, kind: decodeURIComponent(rest[3]) };
+  const where = u.searchParams.get('where');
+  const query = where === null ? '' : `?where=${encodeURIComponent(where)}`;
+  return { level: 'endpoint', applicationUrl, endpointUrl: canonicalUrl(`${applicationUrl}/${rest[3]}${query}`), kind: decodeURIComponent(rest[3]) };
 }
 
 /** The URL with these query parameters set (undefined ones left out). */
@@ -38,5 +41,5 @@ export function withParams(url: string, params: Record<string, string | number |
 
 /** `{ep}/$service` with query parameters. */
 export function serviceUrl(endpointUrl: string, service: string, params: Record<string, string | number | undefined> = {}): string {
-  return withParams(`${endpointUrl.replace(/\/+$/, '')}/${service}`, params);
+  return withParams(serviceUrlOf(endpointUrl.replace(/\/+$/, ''), service), params);
 }
