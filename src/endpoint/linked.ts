@@ -10,6 +10,7 @@
  * A link entry is the resource's entry with the link's own id (`{ep}/$linked('UUID')`); the payload carries
  * `sdata:key`, `sdata:uuid` and `sdata:url` (the resource's URL), as SData's linking protocol shows it.
  */
+import { serviceUrlOf } from '../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { asDocumentRoot, feedNode, FEED_TYPE, pagingLinks, textContentNode } from '../atom/feed';
 import { NS } from '../atom/namespaces';
@@ -33,7 +34,7 @@ import type { ServiceContext } from './serviceContext';
 
 const localEndpoint = (ctx: ServiceContext) => ({ id: ctx.endpoint.id, url: ctx.endpoint.url, keys: ctx.endpoint.def.keys, table: ctx.endpoint.table });
 
-const linkUrl = (ctx: ServiceContext, uuid: string): string => `${ctx.endpoint.url}/$linked('${uuid}')`;
+const linkUrl = (ctx: ServiceContext, uuid: string): string => serviceUrlOf(ctx.endpoint.url, `$linked('${uuid}')`);
 
 function linkEntryNode(r: Resource, ctx: ServiceContext): XNode {
   const { kind, app } = ctx.endpoint.def;
@@ -85,7 +86,7 @@ async function getLinked(req: Request, res: Response, ctx: ServiceContext): Prom
   const { cfg } = ctx.runtime;
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const { total, items } = await listLinked(ctx.endpoint.db, ctx.endpoint.id, { offset: startIndex - 1, limit: count });
-  const base = `${ctx.endpoint.url}/$linked`;
+  const base = serviceUrlOf(ctx.endpoint.url, '$linked');
   const json = answerFormat(req) === 'json';
   const links = pagingLinks(base, json ? { format: 'json' } : {}, startIndex, count, total);
   const title = `Linked ${ctx.endpoint.def.kind.name} of ${ctx.endpoint.def.app.name}`;

@@ -43,9 +43,9 @@ export class EndpointCatalog {
     this.endpoints = endpoints;
   }
 
-  /** The endpoints of one application, in configuration order; 404 when there is none. */
+  /** The kind endpoints of one application (partitions left out), in configuration order; 404 when there is none. */
   application(app: string): RegisteredEndpoint[] {
-    const ofApp = this.endpoints.filter((e) => e.def.app.name === app);
+    const ofApp = this.endpoints.filter((e) => e.def.app.name === app && !e.def.partition);
     if (ofApp.length === 0) throw notFound('ApplicationNotFound', `no application '${app}'`);
     return ofApp;
   }

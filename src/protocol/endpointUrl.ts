@@ -89,3 +89,12 @@ function decodedParam(text: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The URL of a service of an endpoint, `{ep}/$service[('ID')]`: the path goes before the endpoint's own query
+ * (a partition's `where`, PROTOCOL.md 2.9), which stays: `.../accounts?where=x` -> `.../accounts/$syncSource('1')?where=x`.
+ */
+export function serviceUrlOf(endpointUrl: string, service: string): string {
+  const q = endpointUrl.indexOf('?');
+  return q < 0 ? `${endpointUrl}/${service}` : `${endpointUrl.slice(0, q)}/${service}${endpointUrl.slice(q)}`;
+}

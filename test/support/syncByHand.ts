@@ -15,6 +15,13 @@ import type { Digest } from '../../src/protocol/types';
 
 export const pathOf = (url: string): string => new URL(url).pathname + new URL(url).search;
 
+/** `{ep}/$service?query`, the endpoint's own query (a partition's `where`) kept after the service's. */
+export function serviceUrl(endpoint: string, service: string, query = ''): string {
+  const [base, own] = endpoint.split('?', 2);
+  const params = [query, own].filter((q) => q !== undefined && q !== '').join('&');
+  return `${base}/${service}${params ? `?${params}` : ''}`;
+}
+
 const text = (res: request.Response): string => (typeof res.body === 'string' ? res.body : typeof res.text === 'string' ? res.text : '');
 
 /** Follows 202 answers until the final one. */
@@ -29,7 +36,7 @@ export async function settle(app: Express, res: request.Response): Promise<reque
 }
 
 export async function getDigestXml(app: Express, endpointUrl: string): Promise<string> {
-  const r = await asText(request(app).get(pathOf(`${endpointUrl}/$syncDigest`)));
+  const r = await asText(request(app).get(pathOf(serviceUrl(endpointUrl, '$syncDigest'))));
   if (r.status !== 200) throw new Error(`GET digest ${endpointUrl}: ${r.status} ${text(r)}`);
   return text(r);
 }
@@ -63,7 +70,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
   if (opts.beforePage) await opts.beforePage(0);
   let page = await settle(
     app,
-    await asText(request(app).post(pathOf(`${source}/$syncSource?trackingID=${crypto.randomUUID()}&${run}${count}`)).set('Content-Type', 'application/atom+xml;type=entry').send(digest)),
+    await asText(request(app).post(pathOf(serviceUrl(source, '$syncSource', `trackingID=${crypto.randomUUID()}&${run}${count}`))).set('Content-Type', 'application/atom+xml;type=entry').send(digest)),
   );
   const sourceContext = page.headers.location as string;
   const out: PassOutcome = { pages: 0, results: [], pageBodies: [], resultBodies: [], completed: false };
@@ -74,7 +81,7 @@ export async function syncByHand(app: Express, source: string, target: string, o
     out.pageBodies.push(body);
     const posted = await settle(
       app,
-      await asText(request(app).post(pathOf(`${target}/$syncTarget?trackingID=${crypto.randomUUID()}&${run}`)).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
+      await asText(request(app).post(pathOf(serviceUrl(target, '$syncTarget', `trackingID=${crypto.randomUUID()}&${run}`))).set('Content-Type', 'application/atom+xml;type=feed').send(body)),
     );
     if (posted.status !== 200) throw new Error(`target page: ${posted.status} ${text(posted)}`);
     // A page applied at once keeps no context (no Location); one polled to its end does.

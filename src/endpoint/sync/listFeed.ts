@@ -4,6 +4,7 @@
  * SData JSON feed (src/json/feedJson.ts) when the request asks for JSON (format.ts). Each service gives
  * an item's Atom entry and its JSON object; the feed around them is written here, once for all three.
  */
+import { serviceUrlOf } from '../../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { feedNode, pagingLinks } from '../../atom/feed';
 import { renderXml, type XNode } from '../../atom/write';
@@ -36,7 +37,7 @@ export async function sendListFeed<T>(
   const { cfg } = ctx.runtime;
   const { startIndex, count } = pagingOf(req, cfg.server.defaultPageSize, cfg.server.maxPageSize);
   const { total, items } = await feed.list({ offset: startIndex - 1, limit: count });
-  const base = `${ctx.endpoint.url}/${feed.service}`;
+  const base = serviceUrlOf(ctx.endpoint.url, feed.service);
   const json = answerFormat(req) === 'json';
   // The paging links keep the filters and the format: a JSON page links to JSON pages.
   const query = Object.fromEntries([...Object.entries(feed.filter), ['format', json ? 'json' : undefined]].filter(([, v]) => v !== undefined)) as Record<string, string>;

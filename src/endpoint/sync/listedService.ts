@@ -6,6 +6,7 @@
  * (format.ts): the listing a JSON feed (listFeed.ts), an item its JSON object. Each service keeps only its
  * entry, its JSON object and its action.
  */
+import { serviceUrlOf } from '../../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { renderXml, type XNode } from '../../atom/write';
 import { asDocumentRoot } from '../../atom/feed';
@@ -40,7 +41,7 @@ export interface ListedService<T extends ListedItem<S>, S extends string> {
 }
 
 export function itemUrl(ctx: ServiceContext, service: string, id: number): string {
-  return `${ctx.endpoint.url}/${service}('${id}')`;
+  return serviceUrlOf(ctx.endpoint.url, `${service}('${id}')`);
 }
 
 function notFound<T extends ListedItem<S>, S extends string>(svc: ListedService<T, S>, id: string): SDataError {

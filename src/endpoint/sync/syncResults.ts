@@ -3,6 +3,7 @@
  * inspect (POST), and listed newest first with their run and counts (GET), in Atom or SData JSON (the
  * result feed itself, as posted, in both). A result feed is posted in Atom: it is the engine's wire protocol.
  */
+import { serviceUrlOf } from '../../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { el, type XNode } from '../../atom/write';
 import { parseResultFeed, readResultSummary, summaryNode } from '../../atom/resultFeed';
@@ -57,7 +58,7 @@ export async function getSyncResults(req: Request, res: Response, ctx: ServiceCo
   if (ctx.path.serviceArg !== undefined) throw new SDataError(404, { sdataCode: 'BadUrlSyntax', message: 'GET $syncResults lists the stored results' });
   const { db } = ctx.endpoint;
   const runName = filterOf(req, 'runName');
-  const base = `${ctx.endpoint.url}/$syncResults`;
+  const base = serviceUrlOf(ctx.endpoint.url, '$syncResults');
   await sendListFeed(req, res, ctx, {
     service: '$syncResults',
     title: `Sync results posted to ${ctx.endpoint.url}`,

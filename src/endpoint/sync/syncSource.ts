@@ -13,6 +13,7 @@
  * this endpoint's `$failures` as withheld with its diagnosis, and the rest of the page is served. A later
  * version of the resource is served as usual.
  */
+import { serviceUrlOf } from '../../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { parseXml } from '../../atom/xml';
 import { parseDigestDocument } from '../../atom/digestXml';
@@ -96,7 +97,7 @@ export async function deleteSyncSource(_req: Request, res: Response, ctx: Servic
 }
 
 function contextUrl(ctx: ServiceContext, id: string): string {
-  return `${ctx.endpoint.url}/$syncSource('${id}')`;
+  return serviceUrlOf(ctx.endpoint.url, `$syncSource('${id}')`);
 }
 
 type Cursor = NonNullable<SyncContext['cursor']>;

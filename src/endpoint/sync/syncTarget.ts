@@ -9,6 +9,7 @@
  *            ──commit──> done (result feed stored with the data, same transaction)
  *            └─error──> failed (diagnoses stored)               GET: 202 while applying, else the result
  */
+import { serviceUrlOf } from '../../protocol/endpointUrl';
 import type { Request, Response } from 'express';
 import { parseSyncFeed } from '../../atom/syncFeed';
 import { buildResultFeed, type ResultEntry } from '../../atom/resultFeed';
@@ -30,7 +31,7 @@ import { contextIdOf, runOf, trackingIdOf, unknownContext } from './params';
 import { bodyText, FEED_TYPE, sendXml, XML_TYPE } from '../httpBodies';
 
 export function contextUrl(ctx: ServiceContext, id: string): string {
-  return `${ctx.endpoint.url}/$syncTarget('${id}')`;
+  return serviceUrlOf(ctx.endpoint.url, `$syncTarget('${id}')`);
 }
 
 /** The result-feed entry of one applied page entry. */
