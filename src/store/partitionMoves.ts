@@ -13,18 +13,21 @@ import { etagOf } from './versions';
 import type { PartitionMember, PartitionSet } from './partitionSet';
 import type { Resource } from './resource';
 
-/** P's row of a departing resource becomes a tombstone with a new tick of P and the given knowledge. */
-export async function departFromPartition(trx: Tx, from: PartitionMember, current: Resource, knowledge: Digest): Promise<Resource> {
+/**
+ * P's row of a departing resource becomes a tombstone with a new tick of P and the given knowledge (one is
+ * written when P had no row of it: a page's version that P's source sent and that falls elsewhere).
+ */
+export async function departFromPartition(trx: Tx, from: PartitionMember, resource: { key: string; uuid: string }, knowledge: Digest): Promise<void> {
   const { first, stamp } = await takeTicks(trx, from.id, 1);
   const state: SyncState = { endpoint: from.url, tick: first, stamp };
-  const etag = etagOf(state);
+  const row = { payload: '{}', deleted: true, etag: etagOf(state), state_endpoint: state.endpoint, state_tick: state.tick, state_stamp: state.stamp, state_user: null, knowledge: JSON.stringify(knowledge) };
   await trx('resources')
-    .update({ payload: '{}', deleted: true, etag, state_endpoint: state.endpoint, state_tick: state.tick, state_stamp: state.stamp, state_user: null, knowledge: JSON.stringify(knowledge) })
-    .where({ endpoint_id: from.id, uuid: current.uuid });
-  return { ...current, endpointId: from.id, values: {}, deleted: true, etag, state, knowledge };
+    .insert({ endpoint_id: from.id, local_key: resource.key, uuid: resource.uuid, linked: true, ...row })
+    .onConflict(['endpoint_id', 'uuid'])
+    .merge(Object.keys(row));
 }
 
-/** Q stores an arriving resource as a change of Q (a new tick of Q), replacing Q's tombstone of it if any. */
+/** Q stores an arriving resource as a change of Q (a new tick of Q), replacing Q's row of it if any. */
 export async function arriveInPartition(
   trx: Tx,
   to: PartitionMember,
@@ -35,7 +38,9 @@ export async function arriveInPartition(
     .select('local_key', 'deleted', 'knowledge')
     .where('endpoint_id', to.id)
     .andWhere((w) => w.where('uuid', arriving.uuid).orWhere('local_key', arriving.key));
-  if (old.some((r) => !r.deleted)) throw new Error(`arriveInPartition: ${to.url} holds ${arriving.uuid} or key ${arriving.key} live`);
+  // Q may hold this very resource live (a page's newer version of it): it is replaced like a tombstone.
+  const held: { local_key: string; uuid: string }[] = await trx('resources').select('local_key', 'uuid').where({ endpoint_id: to.id, local_key: arriving.key, deleted: false });
+  if (held.some((r) => r.uuid !== arriving.uuid)) throw new Error(`arriveInPartition: ${to.url} holds key ${arriving.key} live for another resource`);
   const merged = knowledgeOnRestamp(knowledge, ...old.map((r) => r.knowledge ?? undefined));
   const { first, stamp } = await takeTicks(trx, to.id, 1);
   const state: SyncState = { endpoint: to.url, tick: first, stamp, ...(arriving.user ? { user: arriving.user } : {}) };

@@ -10,6 +10,8 @@
  * Quarantined entries tried again with the page are read under the clock lock and decoded against the
  * endpoint's kind as configured today (atom/decodeEntries.ts).
  *
+ * A page at a partition of a kind stores each version in the partition it falls in (partitionPages.ts).
+ *
  * A page may not touch a resource held by a prepared two-phase batch (409 Transient, nothing applied);
  * a batch's own `$commit` applies its pages here, the same way, with `ownBatch` set. `dryRunPages`
  * applies pages inside a savepoint and rolls them back: how a prepare checks a page completely.
@@ -31,9 +33,11 @@ import { lockedUuids, refuseLockedUuids } from './preparedBatches';
 import { withRefusedWrites } from '../protocol/refusedWrites';
 import { allocateAppKeys, lockAppRows, writeAppRows } from './tableBacked/appRows';
 import { foldCapturedChanges } from './tableBacked/fold';
+import { holderIds, lockPartitions, type PartitionMember } from './partitionSet';
+import { applyMoves, liveElsewhere, placeWrites, unplaceable } from './partitionPages';
 
 /** The endpoint a page is applied at (a table-backed one writes the application's table with the versions). */
-type SyncTarget = Pick<RegisteredEndpoint, 'id' | 'url' | 'def' | 'table'>;
+type SyncTarget = Pick<RegisteredEndpoint, 'id' | 'url' | 'def' | 'table' | 'partitions'>;
 
 /** The run a page belongs to, kept with its parked conflicts and quarantined entries. */
 export interface RunNames {
@@ -88,6 +92,9 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
   // then what the application's statements changed until now, folded (tableBacked/fold.ts).
   if (target.table) await lockAppRows(trx, target.table, uuidsOf(page.entries));
   const now = new Date().toISOString();
+  // A partition: every partition's clock, in id order, before anything (a page may move resources between them).
+  const set = target.partitions;
+  if (set) await lockPartitions(trx, set);
   const { clock } = await lockClock(trx, target.id);
   await foldCapturedChanges(trx, target.table);
   const digest = await readDigest(trx, target.id, target.url);
@@ -103,16 +110,27 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
 
   await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), ownBatch);
   const retried = retry ? await retriedEntries(trx, target, retry, ownBatch) : [];
-  const current = await loadVersionsByUuid(trx, target.id, uuidsOf([...retried, ...page.entries]));
+  const pageUuids = uuidsOf([...retried, ...page.entries]);
+  const current = await loadVersionsByUuid(trx, target.id, pageUuids);
+  // A resource another partition holds live is decided against that version (PROTOCOL.md 2.9).
+  const elsewhere = set ? await liveElsewhere(trx, set, target.id, pageUuids) : new Map();
+  for (const [uuid, { version }] of elsewhere) current.set(uuid, version);
   const links = await linkCandidates(trx, target, [...retried, ...page.entries], current, ownBatch);
 
   const planned = planPage({ page, retried, targetUrl: target.url, targetPriority: target.def.priority, clock, digest, now, current, links });
 
   const keys = await assignKeys(trx, target, planned.writes);
-  // A table-backed target writes the application's rows first: what its table refuses is quarantined.
-  const plan = target.table ? withRefusedWrites(planned, await writeAppRows(trx, target.table, planned.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })))) : planned;
+  // A table-backed target writes the application's rows first: what its table refuses is quarantined. A
+  // partition quarantines the versions that fall in no partition (or several).
+  const plan = target.table
+    ? withRefusedWrites(planned, await writeAppRows(trx, target.table, planned.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! }))))
+    : set
+      ? withRefusedWrites(planned, unplaceable(set, planned))
+      : planned;
+  const self: PartitionMember | undefined = set?.members.find((m) => m.id === target.id);
+  const placed = set && self ? placeWrites(set, self, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })), elsewhere) : undefined;
   try {
-    await writeVersions(trx, target.id, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
+    await writeVersions(trx, target.id, placed ? placed.here : plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })));
   } catch (err) {
     if (!(err instanceof SyncStateTaken)) throw err;
     // The unique index on sync states refused the page: nothing of it is kept (the transaction is rolled back).
@@ -147,6 +165,7 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
     plan.digest.entries.filter((e) => e.endpoint !== target.url),
   );
   if (plan.clock !== clock) await setClock(trx, target.id, plan.clock, now);
+  if (set && self && placed) await applyMoves(trx, set, self, placed);
   await markLinkedBelow(trx, target.id, target.url, linkedBelow(page.ceiling, target.url));
   return { plan, keys };
 }
@@ -188,7 +207,11 @@ async function assignKeys(trx: Tx, target: SyncTarget, writes: StoredVersion[]):
   const fresh = writes.filter((w) => !w.key);
   for (const w of writes) if (w.key) keys.set(w.uuid, w.key);
   if (fresh.length > 0) {
-    const allocated = target.table?.keyDefault ? await allocateAppKeys(trx, target.table, fresh.length) : await allocateKeys(trx, target.id, target.def.keys, fresh.length);
+    const allocated = target.table?.keyDefault
+      ? await allocateAppKeys(trx, target.table, fresh.length)
+      : target.partitions
+        ? await allocateKeys(trx, target.partitions.kindId, target.def.keys, fresh.length, holderIds(target.partitions))
+        : await allocateKeys(trx, target.id, target.def.keys, fresh.length);
     fresh.forEach((w, i) => keys.set(w.uuid, allocated[i]));
   }
   return keys;
