@@ -37,9 +37,18 @@ export function requestScope(res: Response): Scope {
   return scope;
 }
 
+/** Scoped kinds by kind configuration: one object per kind, so that a scope works out each kind once. */
+const scopedKinds = new WeakMap<RegisteredEndpoint['def']['kind'], ScopedKind>();
+
 /** The kind of an endpoint as a scope sees it: its name and its partitions' expressions in their one spelling. */
 export function scopedKindOf(endpoint: RegisteredEndpoint): ScopedKind {
-  return { name: endpoint.def.kind.name, partitions: (endpoint.def.kind.partitions ?? []).map((p) => canonicalWhere(p.where)) };
+  const { kind } = endpoint.def;
+  let scoped = scopedKinds.get(kind);
+  if (!scoped) {
+    scoped = { name: kind.name, partitions: (kind.partitions ?? []).map((p) => canonicalWhere(p.where)) };
+    scopedKinds.set(kind, scoped);
+  }
+  return scoped;
 }
 
 /** The partitions of the endpoint's kind the scope reaches. */

@@ -9,8 +9,10 @@
  *     K unlisted  ──> every row when K is not partitioned, nothing when it is
  *
  * An expression that is not a partition of the kind, or that does not even parse, grants nothing (a token
- * may claim anything; the configuration's are checked at load, config/schema.ts). A kind listed but not
- * partitioned grants nothing either: its listed expressions name no partition.
+ * may claim anything; the configuration's are checked at load, config/schema.ts); so does a kind's entry
+ * that is not a list of strings. A kind listed but not partitioned grants nothing either: its listed
+ * expressions name no partition. Both a configured user and a bearer token's partitions claim give the
+ * principal its `partitions`; nothing here knows which.
  */
 import type { Principal } from './policy';
 
@@ -38,16 +40,27 @@ export const UNRESTRICTED: Scope = { unrestricted: true, allowedPartitions: () =
 export function scopeOf(partitions: Principal['partitions'], canonical: Canonicaliser): Scope {
   if (partitions === undefined) return UNRESTRICTED;
   const granted = new Map<string, Set<string>>();
-  for (const [kind, expressions] of Object.entries(partitions)) {
-    const forms = expressions.map(canonical).filter((c): c is string => c !== undefined);
-    granted.set(kind, new Set(forms));
+  for (const [kind, expressions] of Object.entries(partitions as Record<string, unknown>)) {
+    // A token's claim is read as it comes: anything but a list of strings grants nothing.
+    const texts = Array.isArray(expressions) ? expressions.filter((e): e is string => typeof e === 'string') : [];
+    granted.set(kind, new Set(texts.map(canonical).filter((c): c is string => c !== undefined)));
   }
+  const allowedOf = (kind: ScopedKind): AllowedPartitions => {
+    const listed = granted.get(kind.name);
+    if (listed === undefined) return kind.partitions.length === 0 ? 'all' : new Set();
+    return new Set(kind.partitions.filter((p) => listed.has(p)));
+  };
+  // Worked out once per kind object (a server hands the same one for every request of an endpoint).
+  const known = new WeakMap<ScopedKind, AllowedPartitions>();
   return {
     unrestricted: false,
     allowedPartitions(kind) {
-      const listed = granted.get(kind.name);
-      if (listed === undefined) return kind.partitions.length === 0 ? 'all' : new Set();
-      return new Set(kind.partitions.filter((p) => listed.has(p)));
+      let allowed = known.get(kind);
+      if (allowed === undefined) {
+        allowed = allowedOf(kind);
+        known.set(kind, allowed);
+      }
+      return allowed;
     },
   };
 }

@@ -26,6 +26,8 @@ describe('scopeOf(partitions).allowedPartitions(kind)', () => {
     ['an unknown kind listed grants nothing and takes nothing away', { acounts: ["country eq 'FR'"] }, PRODUCTS, 'all'],
     ['an unknown kind listed does not open a partitioned one', { acounts: ["country eq 'FR'"] }, ACCOUNTS, []],
     ['a kind named like an Object property is a kind like any other', { constructor: ["country eq 'FR'"] }, ACCOUNTS, []],
+    ['a claim whose entry is not a list grants nothing', { accounts: "country eq 'FR'" as unknown as string[] }, ACCOUNTS, []],
+    ['a claim whose list holds other things than strings: its strings only', { accounts: [42, null, "country eq 'DE'"] as unknown as string[] }, ACCOUNTS, ["country eq 'DE'"]],
   ])('%s', (_, partitions, kind, expected) => {
     expect(shown(scopeOf(partitions, canonical).allowedPartitions(kind))).toEqual(expected);
   });

@@ -39,6 +39,7 @@ async function scopesConfig(): Promise<Config> {
           kinds: [
             { name: 'accounts', element: 'account', properties: { name: { type: 'string', required: true }, country: { type: 'string', required: true } }, partitions: [{ where: FR }, { where: DE }] },
             { name: 'products', element: 'product', properties: { name: { type: 'string', required: true } } },
+            { name: 'orders', element: 'order', properties: { number: { type: 'string', required: true }, account: { type: 'reference', kind: 'accounts' } } },
           ],
         },
       ],
@@ -71,6 +72,10 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
       keys[name] = res.body.$key;
     }
     await as(ROOT).post(`${HQ}/products`, { name: 'Chair' }).expect(201);
+    for (const [number, account] of [['O-1', 'Lyon'], ['O-2', 'Berlin']]) {
+      const { $uuid } = (await as(ROOT).get(`${ACCOUNTS}('${keys[account]}')`).expect(200)).body;
+      await as(ROOT).post(`${HQ}/orders`, { number, account: { $uuid } }).expect(201);
+    }
   });
 
   test('the kind feed shows the French accounts only, with their count and paging', async () => {
@@ -102,6 +107,18 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
   test('$schema and an unpartitioned kind are as usual', async () => {
     await as(PARIS).get(`${ACCOUNTS}/$schema`).expect(200);
     expect(names(await as(PARIS).get(`${HQ}/products`).expect(200))).toEqual(['Chair']);
+  });
+
+  test('an unpartitioned kind referring to accounts shows the French ones only inside it (include, where)', async () => {
+    const orders = (await as(PARIS).get(`${HQ}/orders?include=account&orderBy=number`).expect(200)).body.$resources as { number: string; account: { name?: string } }[];
+    expect(orders.map((o) => [o.number, o.account.name])).toEqual([
+      ['O-1', 'Lyon'],
+      ['O-2', undefined],
+    ]);
+    const rootView = (await as(ROOT).get(`${HQ}/orders?include=account&orderBy=number`).expect(200)).body.$resources as { account: { name?: string } }[];
+    expect(rootView.map((o) => o.account.name)).toEqual(['Lyon', 'Berlin']);
+    expect((await as(PARIS).get(`${HQ}/orders?${at("account.name eq 'Berlin'")}`).expect(200)).body.$totalResults).toBe(0);
+    expect((await as(ROOT).get(`${HQ}/orders?${at("account.name eq 'Berlin'")}`).expect(200)).body.$totalResults).toBe(1);
   });
 
   test('a POST of a German account is a 403 that changes nothing; a French one is created', async () => {
@@ -146,6 +163,7 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
 
   test("the French partition's sync URLs answer; the German partition's are a 403", async () => {
     await as(PARIS).get(`${ACCOUNTS}/$syncDigest?${at(FR)}`).expect(200);
+    for (const url of ['$syncResults', '$linked']) await as(PARIS).get(`${ACCOUNTS}/${url}?${at(FR)}`).expect(200);
     const source = await request(t.app).post(`${ACCOUNTS}/$syncSource?${at(FR)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').send(EMPTY_DIGEST).expect(200);
     // The five French accounts, and no German one.
     expect(source.text.match(/<entry[\s>]/g)?.length ?? 0).toBe(5);
