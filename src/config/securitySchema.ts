@@ -132,7 +132,7 @@ export const clientAuthSchema = z.union([
     passwordEnv: envName,
   }),
   z.strictObject({ tokenEnv: envName }),
-]);
+], { error: 'must be { user, passwordEnv } (HTTP Basic) or { tokenEnv } (a bearer token)' });
 
 /** PEM files of a server's certificate (chain) and private key. */
 export const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });

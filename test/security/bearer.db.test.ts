@@ -123,6 +123,16 @@ describeEachDatabase('bearer tokens at the endpoint server', (tdb) => {
     expect((await call(accounts(hsServer), bearer(await hs256({ roles: undefined })))).status).toBe(403);
   });
 
+  test("a change made with a token records its sub as the user of the change (sync:user)", async () => {
+    const writer = await hs256({ sub: 'token-writer', roles: ['write', 'sync'] });
+    expect((await call(accounts(hsServer), bearer(writer), { method: 'POST', body: ACCOUNT('Written by token') })).status).toBe(201);
+    const digest = `<entry xmlns="http://www.w3.org/2005/Atom" xmlns:sdata="http://schemas.sage.com/sdata/2008/1" xmlns:sync="http://schemas.sage.com/sdata/sync/2008/1"><sdata:payload><sync:digest><sync:origin>${hsServer.url}/sdata/erp/test/-/accounts</sync:origin></sync:digest></sdata:payload></entry>`;
+    const page = await call(`${accounts(hsServer)}/$syncSource`, bearer(writer), { method: 'POST', body: digest });
+    expect(page.status).toBe(200);
+    const entry = page.body.split('<entry>').find((e) => e.includes('Written by token'));
+    expect(entry).toMatch(/<sync:user>token-writer<\/sync:user>/);
+  });
+
   test('a token within the clock tolerance (expired 10 s ago, valid in 10 s) is accepted', async () => {
     expect((await call(accounts(hsServer), bearer(await hs256({ exp: now() - 10 })))).status).toBe(200);
     expect((await call(accounts(hsServer), bearer(await hs256({ nbf: now() + 10 })))).status).toBe(200);

@@ -117,6 +117,14 @@ describe('the token a client of ours sends', () => {
     expect(() => credentialOf({ tokenEnv: 'T' }, { T: 'two words' })).not.toThrow(/two words/);
   });
 
+  test('auth is { user, passwordEnv } or { tokenEnv }, not both, and the configuration says so', () => {
+    const route = (auth: unknown) => ({ engine: { routes: [{ name: 'r', source: 'http://a.example/sdata/crm/test/-/accounts', target: 'http://b.example/sdata/crm/test/-/accounts', auth }] } });
+    expect(parseConfig(route({ tokenEnv: 'ENGINE_TOKEN' }), {}).engine.routes[0].auth).toEqual({ tokenEnv: 'ENGINE_TOKEN' });
+    for (const auth of [{ user: 'engine' }, { user: 'engine', passwordEnv: 'P', tokenEnv: 'T' }]) {
+      expect(() => parseConfig(route(auth), {})).toThrow('engine.routes.0.auth: must be { user, passwordEnv } (HTTP Basic) or { tokenEnv } (a bearer token)');
+    }
+  });
+
   test('--token-env NAME, or --user, not both', () => {
     expect(credentialOfOptions({ tokenEnv: 'T' }, { T: 'aaa.bbb.ccc' })).toEqual({ token: 'aaa.bbb.ccc' });
     expect(() => credentialOfOptions({ tokenEnv: 'T', user: 'engine' }, { T: 'aaa.bbb.ccc', SDATA_PASSWORD: 'p' })).toThrow('give --user or --token-env, not both');
