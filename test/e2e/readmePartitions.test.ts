@@ -1,12 +1,13 @@
 /**
- * The README's partitions walk-through ("Partitions: one endpoint per country"), as written, with real
- * processes: its sh blocks are typed into one bash session in a fresh folder, command after command as a
- * person pastes them (shell variables and the server started in the background carry over from block to
- * block), on a free port in place of 3000 and with the run's migrated PGlite database copied into the
- * walk-through's data folder. What a person would check at each step is checked on what the commands print:
- * the passes bring each country's accounts to its subsidiary, the move takes Michelin out of `fr` and into
- * `de`, the Paris user sees the French accounts only and is refused the German ones (403, nothing
- * changed; 404 for a read by key), the token reads the German partition only.
+ * The README's partitions walk-through ("Partitions: a walk-through with a head office and two
+ * subsidiaries"), as written, with real processes: its sh blocks are typed into one bash session in a
+ * fresh folder, command after command as a person pastes them (shell variables and the server started in
+ * the background carry over from block to block), on a free port in place of 3000 and with the run's
+ * migrated PGlite database copied into the walk-through's data folder. What a person would check at each
+ * step is checked on what the commands print: the passes bring each country's accounts to its subsidiary,
+ * the move takes Michelin out of `fr` and into `de`, the Paris user sees the French accounts only and is
+ * refused the German ones (403, nothing changed; 404 for a read by key), the token reads the German
+ * partition only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { freePort, installCliCommand, ROOT, tempDir } from './support/processes'
 
 jest.setTimeout(240_000);
 
-const SECTION = '## Partitions: one endpoint per country';
+const SECTION = '## Partitions: a walk-through with a head office and two subsidiaries';
 
 /** The section's sh blocks, each cut into the commands a shell reads one at a time (continued lines and a for loop are one command). */
 function walkThrough(): string[][] {
