@@ -334,6 +334,7 @@ export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, va
     const to = partitionForWrite(ep.partitions, full);
     const { current, from } = await lockedLiveInPartitions(trx, ep.partitions, key, ifMatch);
     if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
+    if (to !== from) await refuseLockedUuids(trx, to.id, [current.uuid]);
     if (to === from) return writeLocalChange(trx, { id: from.id, url: from.url, keys: ep.keys }, current, full, false, opts.user);
     return moveResource(trx, ep.partitions, from, to, current, full, opts.user);
   }

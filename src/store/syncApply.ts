@@ -108,7 +108,8 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
     });
   }
 
-  await refuseLockedUuids(trx, target.id, uuidsOf(page.entries), ownBatch);
+  // A partition's page may move a resource into any partition: a batch prepared at any of them holds it.
+  for (const id of set ? holderIds(set) : [target.id]) await refuseLockedUuids(trx, id, uuidsOf(page.entries), ownBatch);
   const retried = retry ? await retriedEntries(trx, target, retry, ownBatch) : [];
   const pageUuids = uuidsOf([...retried, ...page.entries]);
   const current = await loadVersionsByUuid(trx, target.id, pageUuids);
