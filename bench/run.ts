@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['creates', 'catchup', 'cliStart', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics', 'linking', 'peer'];
+const BENCHMARKS = ['creates', 'catchup', 'cliStart', 'page', 'where', 'hostileXml', 'immediate', 'changeFiles', 'adapter', 'tableApply', 'dashboardRoutes', 'httpMetrics', 'linking', 'scopeCheck', 'partitionedSource', 'peer'];
 /** Run only when named. */
 const ON_REQUEST = ['peer'];
 

@@ -250,7 +250,23 @@ export const configSchema = z
     if (new Set(apps).size !== apps.length) {
       ctx.addIssue({ code: 'custom', path: ['applications'], message: 'application/contract/dataset must be unique' });
     }
+    cfg.security.users.forEach((user, ui) => {
+      for (const [kind, expressions] of Object.entries(user.partitions ?? {})) {
+        const configured = partitionsNamed(cfg, kind, user.applications);
+        expressions.forEach((expression, ei) => {
+          if (configured.has(canonicalWhere(expression))) return;
+          const offered = configured.size === 0 ? `no application${user.applications ? ' of the user' : ''} partitions a kind '${kind}'` : `its partitions are ${[...configured].map((w) => `"${w}"`).join(', ')}`;
+          ctx.addIssue({ code: 'custom', path: ['security', 'users', ui, 'partitions', kind, ei], message: `user '${user.name}': "${expression}" is not a partition of kind '${kind}' (${offered})` });
+        });
+      }
+    });
   });
+
+/** The partitions' expressions (one spelling) of the kinds of this name, in the applications given (all when undefined). */
+function partitionsNamed(cfg: { applications: ApplicationConfig[] }, kind: string, applications: readonly string[] | undefined): Set<string> {
+  const apps = cfg.applications.filter((a) => applications === undefined || applications.includes(a.name));
+  return new Set(apps.flatMap((a) => a.kinds.filter((k) => k.name === kind).flatMap((k) => (k.partitions ?? []).map((p) => canonicalWhere(p.where)))));
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -11,7 +11,7 @@ import type { Tx } from '../store/db';
 import { SDataError } from '../protocol/diagnosis';
 import { createResources, deleteResource, findLiveResource, updateResource, type LocalEndpoint, type NewResource, type Resource } from '../store/resources';
 import { newResourceOf } from './newResource';
-import { holderIds } from '../store/partitionSet';
+import { readableIds } from '../store/partitionSet';
 
 type Refused = Extract<BatchRequest, { refused: SDataError }>;
 type Runnable = Exclude<BatchRequest, Refused>;
@@ -36,7 +36,7 @@ interface BatchOf {
 function single(trx: Tx, ep: LocalEndpoint, r: Exclude<Runnable, { method: 'POST' }>, { element, user }: BatchOf): Promise<BatchResult> {
   switch (r.method) {
     case 'GET':
-      return resultOf(r, () => findLiveResource(trx, ep.partitions ? holderIds(ep.partitions) : ep.id, r.key));
+      return resultOf(r, () => findLiveResource(trx, ep.partitions ? readableIds(ep.partitions) : ep.id, r.key));
     case 'PUT':
       return resultOf(r, () => {
         const item = newResourceOf(r.payload, element);

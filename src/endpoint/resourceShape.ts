@@ -15,10 +15,10 @@ export type ShapedResource = Resource & { included?: Record<string, IncludedReso
 
 const uuidOf = (v: unknown): string | undefined => (v && typeof v === 'object' && typeof (v as { uuid?: unknown }).uuid === 'string' ? (v as { uuid: string }).uuid : undefined);
 
-/** The endpoint of a kind of the same application dataset. */
+/** The endpoint of a kind of the same application dataset, as the request reaches it (its scope, PROTOCOL.md 3.3). */
 export function siblingEndpoint(t: ResourceTarget, kind: string) {
   const { app } = t.endpoint.def;
-  return t.runtime.catalog.endpoint({ app: app.name, contract: app.contract, dataset: app.dataset, kind });
+  return t.reach(t.runtime.catalog.endpoint({ app: app.name, contract: app.contract, dataset: app.dataset, kind }));
 }
 
 export async function shapeResources(t: ResourceTarget, resources: Resource[], shape: Pick<ResourceFeedQuery, 'select' | 'include'>): Promise<ShapedResource[]> {

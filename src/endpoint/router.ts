@@ -19,9 +19,11 @@ import { getDiscovery } from './discovery';
 import { createResourceHandler, deleteResourceHandler, getFeed, getResourceHandler, putResourceHandler } from './resourceHandlers';
 import type { Runtime } from './runtime';
 import { getDatasetSchema } from './schema';
+import { refuseOutOfScope, scopedEndpoint } from './scoped';
 import { serviceNamed } from './services';
 import { routedEndpoint } from './partitionRoute';
 import type { ServiceContext } from './serviceContext';
+import type { RegisteredEndpoint } from '../store/endpoints';
 import { foldCapturedChanges } from '../store/tableBacked/fold';
 
 const unknownService = (name: string, where: string): SDataError =>
@@ -47,7 +49,12 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     if (req.method !== 'GET') throw methodNotAllowed(res, req.method, '$schema', ['GET']);
     return getDatasetSchema(req, res, endpoints);
   }
-  const endpoint = routedEndpoint(runtime.catalog, runtime.catalog.endpoint({ ...path, kind: path.kind }), req, path.service, path.service === undefined && path.key === undefined && req.method !== 'POST');
+  const routed = routedEndpoint(runtime.catalog, runtime.catalog.endpoint({ ...path, kind: path.kind }), req, path.service, path.service === undefined && path.key === undefined && req.method !== 'POST');
+  // The principal's partitions, checked once for every route below: an endpoint out of its scope is refused,
+  // a partitioned kind is read and written over the partitions it reaches (scoped.ts).
+  refuseOutOfScope(res, routed, path.service);
+  const endpoint = scopedEndpoint(res, routed);
+  const reach = (other: RegisteredEndpoint) => scopedEndpoint(res, other);
   // A table-backed endpoint is read with what its application's own statements changed until now.
   await foldCapturedChanges(endpoint.db, endpoint.table);
   const { url } = endpoint;
@@ -55,10 +62,10 @@ async function route(runtime: Runtime, path: SDataPath | UpperPath, req: Request
     if (path.key !== undefined) throw unknownService(path.service, 'a single resource');
     const handler = serviceNamed(path.service);
     if (!handler) throw unknownService(path.service, url);
-    const ctx: ServiceContext = { runtime, endpoint, path: { ...path, kind: path.kind, service: path.service } };
+    const ctx: ServiceContext = { runtime, endpoint, path: { ...path, kind: path.kind, service: path.service }, reach };
     return handler(req, res, ctx);
   }
-  const target = { runtime, endpoint };
+  const target = { runtime, endpoint, reach };
   // HEAD is answered as GET (node leaves the body out).
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   if (path.key === undefined) {

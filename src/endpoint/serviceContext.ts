@@ -14,9 +14,14 @@ export interface ServiceContext {
   endpoint: RegisteredEndpoint;
   /** The parsed URL: service, serviceArg (inside `('...')`, decoded) and action included. */
   path: SDataPath & { kind: string; service: string };
+  /**
+   * Another endpoint of the server as this request reaches it (the scope of its principal, scoped.ts):
+   * what a request reads of another kind (`include`, a `where` through a reference) goes through it.
+   */
+  reach(endpoint: RegisteredEndpoint): RegisteredEndpoint;
 }
 
 export type ServiceHandler = (req: Request, res: Response, ctx: ServiceContext) => Promise<void>;
 
 /** The endpoint a resource request is for. */
-export type ResourceTarget = Pick<ServiceContext, 'runtime' | 'endpoint'>;
+export type ResourceTarget = Pick<ServiceContext, 'runtime' | 'endpoint' | 'reach'>;

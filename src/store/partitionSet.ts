@@ -25,10 +25,29 @@ export interface PartitionSet {
   priority: number;
   /** In configuration order (partitionOf's indexes). */
   members: PartitionMember[];
+  /**
+   * The partitions a request's principal reaches (PROTOCOL.md 3.3, endpoint/scoped.ts), and who it is for
+   * diagnoses; absent: every partition. Reads see the reached partitions only; a write into or out of
+   * another is refused (refuseUnreachable).
+   */
+  scope?: { reachable: ReadonlySet<number>; who: string };
 }
 
-/** The endpoints that hold a partitioned kind's resources. */
+/** The endpoints that hold a partitioned kind's resources (every partition: what keys and UUIDs are checked against). */
 export const holderIds = (set: PartitionSet): number[] => set.members.map((m) => m.id);
+
+/** The endpoints whose resources a reader of the set sees: every partition, or those its scope reaches. */
+export const readableIds = (set: PartitionSet): number[] => (set.scope ? holderIds(set).filter((id) => set.scope!.reachable.has(id)) : holderIds(set));
+
+/**
+ * 403 OutOfScope when the set's scope does not reach this partition: a write may not put a resource into it
+ * (`into`) nor change or take one out of it (`out of`).
+ */
+export function refuseUnreachable(set: PartitionSet, member: PartitionMember, direction: 'into' | 'out of'): void {
+  if (!set.scope || set.scope.reachable.has(member.id)) return;
+  const what = direction === 'into' ? 'put a resource into' : 'change a resource of';
+  throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${set.scope.who} may not ${what} the partition ${member.url}: it is outside the partitions the user is given` });
+}
 
 /** Which partition values fall in; undefined with the diagnosis code when they fall in none or several. */
 export function placeOf(set: PartitionSet, values: Record<string, unknown>): { member: PartitionMember } | { code: 'NoPartition' | 'SeveralPartitions'; message: string } {
@@ -38,10 +57,16 @@ export function placeOf(set: PartitionSet, values: Record<string, unknown>): { m
   return { member: set.members[at] };
 }
 
-/** The partition a local write's values go to; 400 NoPartition or SeveralPartitions otherwise. */
+/**
+ * The partition a local write's values go to; 400 NoPartition or SeveralPartitions otherwise, 403
+ * OutOfScope when it is outside the set's scope.
+ */
 export function partitionForWrite(set: PartitionSet, values: Record<string, unknown>): PartitionMember {
   const place = placeOf(set, values);
-  if ('member' in place) return place.member;
+  if ('member' in place) {
+    refuseUnreachable(set, place.member, 'into');
+    return place.member;
+  }
   throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: place.code, message: place.message });
 }
 

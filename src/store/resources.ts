@@ -22,7 +22,7 @@ import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
 import { allocateAppKeys, lockAppRowKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
 import { foldCapturedChanges } from './tableBacked/fold';
-import { holderIds, lockPartitions, partitionForWrite, type PartitionMember, type PartitionSet } from './partitionSet';
+import { holderIds, lockPartitions, partitionForWrite, refuseUnreachable, type PartitionMember, type PartitionSet } from './partitionSet';
 import { moveResource } from './partitionMoves';
 import { movedKnowledge } from '../protocol/partitions';
 
@@ -288,11 +288,15 @@ async function lockedLiveResource(trx: Tx, ep: LocalEndpoint, key: string, ifMat
   return current;
 }
 
-/** The live resource of a partitioned kind with this key, and its partition, under every partition's clock lock. */
+/**
+ * The live resource of a partitioned kind with this key, and its partition, under every partition's clock
+ * lock; 403 OutOfScope when its partition is outside the set's scope (PROTOCOL.md 3.3).
+ */
 async function lockedLiveInPartitions(trx: Tx, set: PartitionSet, key: string, ifMatch: IfMatch): Promise<{ current: Resource; from: PartitionMember }> {
   await lockPartitions(trx, set);
   const current = await findLiveResource(trx, holderIds(set), key);
   const from = set.members.find((m) => m.id === current.endpointId)!;
+  refuseUnreachable(set, from, 'out of');
   await refuseLockedUuids(trx, from.id, [current.uuid]);
   if (!ifMatchHolds(ifMatch, current.etag)) {
     throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
