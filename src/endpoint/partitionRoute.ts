@@ -3,6 +3,7 @@
  *
  *   {kind}/$sync...?where=P, $conflicts, $failures, $linked, $syncResults   the partition P (any spelling of P)
  *   {kind}/$syncDigest|$syncSource|$syncTarget|$syncNotify without P         400 PartitionedKind, naming the partitions
+ *   a kind without partitions: those services with a `where`                400 NotPartitioned
  *   {kind}, {kind}('KEY'), $batch, $template, $schema, with or without P     the kind: reads cover every
  *                                                                           partition, writes go where the values fall
  *
@@ -24,8 +25,14 @@ const SYNC_SERVICES = new Set(['$syncDigest', '$syncSource', '$syncTarget', '$sy
 /** The endpoint a request names: the kind's, or one of its partitions'. */
 export function routedEndpoint(catalog: EndpointCatalog, kind: RegisteredEndpoint, req: Request, service: string | undefined, isFeed: boolean): RegisteredEndpoint {
   const set = kind.partitions;
-  if (!set) return kind;
   const where = (req.query as Record<string, unknown>).where;
+  if (!set) {
+    // A partition URL of a kind this server does not partition names no endpoint: never the whole kind.
+    if (where !== undefined && service !== undefined && PARTITION_SERVICES.has(service)) {
+      throw new SDataError(400, { sdataCode: 'BadQueryParameter', applicationCode: 'NotPartitioned', message: `${kind.url} has no partitions: ${service} takes no where` });
+    }
+    return kind;
+  }
   const member = typeof where === 'string' ? set.members.find((m) => m.where === canonicalWhere(where)) : undefined;
   if (service !== undefined && PARTITION_SERVICES.has(service)) {
     if (member) {

@@ -92,11 +92,14 @@ describeEachDatabase('pages applied at a partition', (tdb) => {
     expect(JSON.stringify(failure.diagnosis)).toContain('NoPartition');
   });
 
-  it('allocates keys kind-wide for resources a page creates', async () => {
-    expect((await post(HQ, { name: 'Local', country: 'DE' })).status).toBe(201);
+  it('allocates keys kind-wide, for local creates and for resources a page creates', async () => {
+    const postKeyed = (key: string, values: Parameters<typeof accountEntry>[0]) => asText(t.http().post(pathOf(HQ)).set('Content-Type', ATOM_ENTRY).send(accountEntry(values, { key })));
+    expect((await postKeyed('1', { name: 'Given', country: 'DE' })).status).toBe(201);
     expect((await post(ERP_FR, { name: 'Remote', country: 'FR' })).status).toBe(201);
     await syncByHand(t.app, ERP_FR, HQ_FR);
-    const keys = [...(await rowsOf(HQ_FR)), ...(await rowsOf(HQ_DE))].map((r) => r.local_key).sort();
-    expect(keys).toEqual(['1', '2']);
+    expect((await postKeyed('3', { name: 'Given too', country: 'FR' })).status).toBe(201);
+    expect((await post(HQ, { name: 'Allocated', country: 'DE' })).status).toBe(201);
+    const rows = [...(await rowsOf(HQ_FR)), ...(await rowsOf(HQ_DE))];
+    expect(Object.fromEntries(rows.map((r) => [r.payload.name, r.local_key]))).toEqual({ Given: '1', Remote: '2', 'Given too': '3', Allocated: '4' });
   });
 });

@@ -95,12 +95,37 @@ describeEachDatabase('partitioned kind requests', (tdb) => {
     expect(own.status).toBe(201);
   });
 
+  it('runs a $batch through the kind URL: each create in its partition, one falling in none refused alone, an update moving', async () => {
+    const entry = (method: string, payload: string, id?: string) =>
+      `<entry>${id ? `<id>${id}</id>` : ''}<http:httpMethod>${method}</http:httpMethod><sdata:payload>${payload}</sdata:payload></entry>`;
+    const acc = (name: string, country: string) => `<account xmlns="urn:test"><name>${name}</name><country>${country}</country></account>`;
+    const body = `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:sdata="http://schemas.sage.com/sdata/2008/1" xmlns:http="http://schemas.sage.com/sdata/http/2008/1">${[
+      entry('POST', acc('Batch FR', 'FR')),
+      entry('POST', acc('Batch IT', 'IT')),
+      entry('POST', acc('Batch DE', 'DE')),
+      entry('PUT', acc('Alpha', 'DE'), `${HQ}('1')`),
+    ].join('')}</feed>`;
+    const res = await asText(t.http().post(pathOf(`${HQ}/$batch`)).set('Content-Type', 'application/atom+xml;type=feed').send(body));
+    expect(res.status).toBe(200);
+    expect([...(res.body as string).matchAll(/<http:httpStatus>(\d+)<\/http:httpStatus>/g)].map((m) => m[1])).toEqual(['201', '400', '201', '200']);
+    expect((await rowsOf(HQ_FR)).filter((r) => !r.deleted).map((r) => r.payload.name)).toContain('Batch FR');
+    expect((await rowsOf(HQ_DE)).filter((r) => !r.deleted).map((r) => r.payload.name).sort()).toEqual(['Alpha', 'Batch DE', 'Beta', 'Delta']);
+    expect((await rowsOf(HQ_FR)).find((r) => r.local_key === '1')?.deleted).toBe(true);
+  });
+
   it.each(['$syncDigest', '$syncSource', '$syncTarget', '$syncNotify'])('refuses %s of the kind, naming the partitions', async (service) => {
     const res = await asText(service === '$syncDigest' || service === '$syncNotify' ? t.http().get(pathOf(`${HQ}/${service}`)) : t.http().post(pathOf(`${HQ}/${service}`)).set('Content-Type', 'application/atom+xml').send('<feed xmlns="http://www.w3.org/2005/Atom"/>'));
     expect(res.status).toBe(400);
     const [d] = diagnosesIn(parseXml(res.body as string));
     expect(d.applicationCode).toBe('PartitionedKind');
     expect(d.message).toContain(`${HQ}/${service}?where=country%20eq%20'FR'`);
+  });
+
+  it.each(['$syncDigest', '$syncSource', '$conflicts'])('refuses %s of a kind without partitions given a where', async (service) => {
+    const url = `/sdata/fr/test/-/accounts/${service}?where=${encodeURIComponent("country eq 'FR'")}`;
+    const res = await asText(service === '$syncSource' ? t.http().post(url).set('Content-Type', ATOM_ENTRY).send('<entry xmlns="http://www.w3.org/2005/Atom"/>') : t.http().get(url));
+    expect(res.status).toBe(400);
+    expect(diagnosesIn(parseXml(res.body as string)).map((d) => d.applicationCode)).toEqual(['NotPartitioned']);
   });
 
   it('serves each partition its own digest', async () => {
