@@ -4,7 +4,7 @@
  *   engine:
  *     http: { host: 127.0.0.1, port: 3200 }  # /healthz, /readyz, /metrics, /routes (security: the security section)
  *     databaseUrl: postgres://...        # route locks shared by several engine processes (PostgreSQL only)
- *     loggers: [http://127.0.0.1:3100/logs/$syncResults]  # or { url: ..., auth: { user: NAME, passwordEnv: VAR } }
+ *     loggers: [http://127.0.0.1:3100/logs/$syncResults]  # or { url: ..., auth: { user: NAME, passwordEnv: VAR } | { tokenEnv: VAR } }
  *     caFile: ./ca.pem                     # extra certificate authorities for https URLs
  *     routes:
  *       - name: crm-erp
@@ -13,7 +13,7 @@
  *         direction: bothWays
  *         mode: immediate                                       # scheduled (default) | immediate | watch
  *         schedule: "0 * * * * *"                               # safety net every minute (croner; seconds optional)
- *         auth: { user: engine, passwordEnv: ENGINE_PASSWORD }  # Basic credentials for source and target
+ *         auth: { user: engine, passwordEnv: ENGINE_PASSWORD }  # Basic credentials for source and target ({ tokenEnv: VAR }: a Bearer token)
  *     distributions:                                       # one source to many targets (PROTOCOL.md 7)
  *       - name: prices
  *         source: http://hub:3000/sdata/hub/test/-/accounts  # endpoint URLs (one kind)
@@ -42,7 +42,7 @@ import { z } from 'zod';
 import { clientAuthSchema, tlsSchema } from './securitySchema';
 
 /** An http(s) URL without credentials in it (they go in `auth`, the password in the environment). */
-const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not hold credentials: give them as auth: { user, passwordEnv }');
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not hold credentials: give them as auth: { user, passwordEnv } or auth: { tokenEnv }');
 
 /** An event logger: its URL, or its URL and the credentials to post with. */
 const loggerTarget = z.union([httpUrl, z.strictObject({ url: httpUrl, auth: clientAuthSchema.optional() })]);

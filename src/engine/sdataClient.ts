@@ -27,7 +27,7 @@ import { diagnosesIn } from '../atom/diagnosisXml';
 import { parseTracking } from '../atom/tracking';
 import { parseXml } from '../atom/xml';
 import type { Diagnosis } from '../protocol/diagnosis';
-import { basicAuthorization, type Credential } from '../security/credentials';
+import { authorizationOf, type Credential } from '../security/credentials';
 import { describeError, EndpointError, isTransient } from './errors';
 
 export { FEED_TYPE } from '../atom/feed';
@@ -148,7 +148,7 @@ export class SDataClient {
   constructor(private readonly opts: ClientOptions) {
     this.run = opts.run;
     this.requestId = opts.requestId ?? randomUUID();
-    this.authorization = opts.auth ? basicAuthorization(opts.auth) : undefined;
+    this.authorization = opts.auth ? authorizationOf(opts.auth) : undefined;
     this.retry = opts.retry ?? defaultRetry;
     this.poll = opts.poll ?? defaultPoll;
     this.timeoutMillis = opts.requestTimeoutMillis ?? 300_000;

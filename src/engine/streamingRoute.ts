@@ -16,7 +16,7 @@ import { parseXml } from '../atom/xml';
 import type { EngineConfig, RouteConfig } from '../config/engineSchema';
 import type { Digest } from '../protocol/types';
 import { engineClient, routeParties, type EngineConnections, type RouteParties } from './configured';
-import { basicAuthorization } from '../security/credentials';
+import { authorizationOf } from '../security/credentials';
 import { EndpointStreams } from './endpointStreams';
 import { describeError } from './errors';
 import type { SDataClient } from './sdataClient';
@@ -86,7 +86,7 @@ export class StreamingRoute {
       await sleep(LOCK_RETRY_SECONDS * 1000);
     }
     if (this.stopped) return;
-    const connection = { authorization: this.parties.auth ? basicAuthorization(this.parties.auth) : undefined, dispatcher: this.connections.dispatcher };
+    const connection = { authorization: this.parties.auth ? authorizationOf(this.parties.auth) : undefined, dispatcher: this.connections.dispatcher };
     const streams = new EndpointStreams({ pollSeconds: this.engine.watch.pollSeconds, connection, log: this.log });
     this.streams = streams;
     for (const { source, target } of pairs) {

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { LoggerConfig } from '../config/engineSchema';
 import type { XmlLimits } from '../config/xmlLimits';
-import { basicAuthorization, credentialOf } from '../security/credentials';
+import { authorizationOf, credentialOf } from '../security/credentials';
 import type { Db } from '../store/db';
 import { Alerting, type AlertsPanel, type PostAlert } from './alerting';
 import type { RouteFacts } from './alertRules';
@@ -39,12 +39,12 @@ export class LoggerMonitor {
     this.observer = new EndpointObserver({
       cfg: opts.cfg.observe,
       endpoints: async () => (await latestRunPerRoute(opts.db, MAX_ROUTES)).flatMap(endpointsOfRun),
-      authorization: credential && basicAuthorization(credential),
+      authorization: credential && authorizationOf(credential),
       xmlLimits: opts.xmlLimits,
       onRefresh: () => this.evaluate(),
       log: opts.log,
     });
-    this.engines = new EngineWatch(opts.cfg, credential && basicAuthorization(credential), opts.log);
+    this.engines = new EngineWatch(opts.cfg, credential && authorizationOf(credential), opts.log);
     this.alerting = new Alerting(opts.cfg.alerts, opts.baseUrl, opts.postAlert, opts.log);
   }
 

@@ -1,8 +1,8 @@
 /**
  * The security policy of a server, from its `security` section: who the users are, what anonymous
- * callers may do, and the check of a user's password.
+ * callers may do, the check of a user's password, and the check of a token (`bearer`, bearer.ts).
  *
- * - No users and no `anonymous`: a server on a loopback address grants anonymous callers every role
+ * - No users, no `bearer` and no `anonymous`: a server on a loopback address grants anonymous callers every role
  *   (the demo and local tests); on any other address it refuses to start (StartRefused says how to add a
  *   user).
  * - Passwords are checked with scrypt (password.ts). A password found right is remembered for a minute
@@ -18,21 +18,11 @@ import { lockoutSchema, type SecurityConfig } from '../config/securitySchema';
 import { parsePasswordHash } from '../config/passwordHash';
 import { LoginThrottle, type LoginCounts } from './loginThrottle';
 import { checkPassword, DEFAULT_SCRYPT, hashPassword } from './password';
+import { BearerKeyError, bearerVerifier, type BearerVerifier } from './bearer';
+import type { Principal } from './principal';
 import type { Role } from './roles';
 
-/** Who a request is made by. */
-export interface Principal {
-  /** Undefined for an anonymous request. */
-  user?: string;
-  roles: readonly Role[];
-  /** Only these applications; all when undefined. */
-  applications?: readonly string[];
-  /**
-   * Only these partitions of these kinds (kind name -> `where` expressions, as configured or claimed by a
-   * token); undefined: every row its roles reach. What it grants is scope.ts's to say.
-   */
-  partitions?: Readonly<Record<string, readonly string[]>>;
-}
+export type { Principal } from './principal';
 
 /** The outcome of credentials given from an address. */
 export type Authentication =
@@ -48,6 +38,8 @@ export interface SecurityPolicy {
   authenticate(user: string, password: string, address: string): Promise<Authentication>;
   /** Wrong passwords and refused locked-out requests so far (the metrics read them). */
   readonly loginCounts: Readonly<LoginCounts>;
+  /** The check of `Authorization: Bearer` tokens; undefined when the section has no `bearer`. */
+  bearer?: BearerVerifier;
 }
 
 /** A server that must not start as configured; the message says what to do. */
@@ -73,15 +65,32 @@ const HOW_TO_ADD_A_USER = [
   '      - name: admin',
   '        passwordHash: "<what `printf %s PASSWORD | sdata-sync hash-password` prints>"',
   '        roles: [admin]',
+  'or accept tokens of an identity provider (security.bearer, see the README),',
   'or say explicitly what callers without credentials may do (security.anonymous: [read], or [] for nothing)',
 ].join('\n');
 
-/** The policy of a server listening on `host`; throws StartRefused for an open server on a public address. */
-export function securityPolicy(cfg: Omit<SecurityConfig, 'lockout'> & Partial<Pick<SecurityConfig, 'lockout'>>, host: string, service = 'server'): SecurityPolicy {
-  if (cfg.users.length === 0 && cfg.anonymous === undefined && !isLoopback(host)) {
-    throw new StartRefused(`the ${service} would listen on ${host || 'every address'} with no users and no security.anonymous: anyone could call it. To start it, ${HOW_TO_ADD_A_USER}`);
+/**
+ * The policy of a server listening on `host`; throws StartRefused for an open server on a public address,
+ * and for a `bearer` section whose key cannot be had (its secret's variable unset, its JWKS file unreadable).
+ */
+export function securityPolicy(
+  cfg: Omit<SecurityConfig, 'lockout' | 'bearer'> & Partial<Pick<SecurityConfig, 'lockout' | 'bearer'>>,
+  host: string,
+  service = 'server',
+  env: NodeJS.ProcessEnv = process.env,
+): SecurityPolicy {
+  const callersDeclared = cfg.users.length > 0 || cfg.bearer !== undefined;
+  if (!callersDeclared && cfg.anonymous === undefined && !isLoopback(host)) {
+    throw new StartRefused(`the ${service} would listen on ${host || 'every address'} with no users, no security.bearer and no security.anonymous: anyone could call it. To start it, ${HOW_TO_ADD_A_USER}`);
   }
-  const anonymousRoles: Role[] = cfg.anonymous ?? (cfg.users.length === 0 ? ['admin'] : []);
+  let bearer: BearerVerifier | undefined;
+  try {
+    bearer = cfg.bearer && bearerVerifier(cfg.bearer, env);
+  } catch (err) {
+    if (err instanceof BearerKeyError) throw new StartRefused(`the ${service} cannot check tokens: ${err.message}`);
+    throw err;
+  }
+  const anonymousRoles: Role[] = cfg.anonymous ?? (callersDeclared ? [] : ['admin']);
   const users = new Map(cfg.users.map((u) => [u.name, { principal: { user: u.name, roles: u.roles, applications: u.applications, partitions: u.partitions }, hash: parsePasswordHash(u.passwordHash) }]));
   const cacheKey = randomBytes(32);
   const checked = new LRUCache<string, true>({ max: 1000, ttl: 60_000 });
@@ -104,6 +113,7 @@ export function securityPolicy(cfg: Omit<SecurityConfig, 'lockout'> & Partial<Pi
   return {
     anonymous: { roles: anonymousRoles },
     loginCounts: throttle.counts,
+    bearer,
     async authenticate(user, password, address) {
       const retryAfterMillis = await throttle.lockedFor(user, address);
       if (retryAfterMillis > 0) return { refused: 'locked', retryAfterMillis };

@@ -10,7 +10,7 @@ import { parseDigestDocument } from '../../atom/digestXml';
 import { parseXml } from '../../atom/xml';
 import { serviceUrl } from '../../engine/urls';
 import { commandClient } from '../../engine/configured';
-import { credentialOfOption } from '../credentials';
+import { credentialOfOptions, type CredentialOptions } from '../credentials';
 import { commandLog, type LogLines } from '../log';
 import { progressView, withProgress } from '../progress';
 import { CommandExit, endpointUrlOption, UsageError } from '../usage';
@@ -27,8 +27,8 @@ async function reportingRefusals(work: () => Promise<void>): Promise<void> {
 }
 
 /** The settings, log and client of a change-file command; its log lines go through `lines` (a progress view) when given. */
-function setup(config: string | undefined, name: string, user: string | undefined, lines?: LogLines) {
-  const auth = credentialOfOption(user);
+function setup(config: string | undefined, name: string, credentials: CredentialOptions, lines?: LogLines) {
+  const auth = credentialOfOptions(credentials);
   const cfg = loadCommandSettings(config);
   const log = commandLog(cfg, `sdata-sync ${name}`, lines);
   return { cfg, log, client: commandClient(cfg.engine, name, log, auth) };
@@ -42,13 +42,14 @@ export interface ExportCliOptions {
   pageSize?: number;
   config?: string;
   user?: string;
+  tokenEnv?: string;
 }
 
 export function runExport(o: ExportCliOptions): Promise<void> {
   return reportingRefusals(async () => {
     const source = endpointUrlOption(o.source, '--source');
     const view = progressView();
-    const { cfg, client } = setup(o.config, 'export', o.user, view);
+    const { cfg, client } = setup(o.config, 'export', o, view);
     const floor = /^https?:\/\//.test(o.floor)
       ? parseDigestDocument(parseXml((await client.exchange('GET', serviceUrl(endpointUrlOption(o.floor, '--floor'), '$syncDigest'))).body))
       : await readDigestFile(o.floor);
@@ -71,6 +72,7 @@ export interface ImportCliOptions {
   target: string;
   config?: string;
   user?: string;
+  tokenEnv?: string;
 }
 
 /** `paths`: an export's folder, or change files in order (checksum files among them are skipped). */
@@ -80,7 +82,7 @@ export function runImport(paths: string[], o: ImportCliOptions): Promise<void> {
     const files = await changeFilesOf(paths);
     if (files.length === 0) throw new UsageError(`no change files (NNNNNN.xml or NNNNNN.xml.gz) in ${paths.join(', ')}`);
     const view = progressView();
-    const { client } = setup(o.config, 'import', o.user, view);
+    const { client } = setup(o.config, 'import', o, view);
     const s = await withProgress(view, { type: 'kind', kind: 'import', source: `${files.length} file${files.length === 1 ? '' : 's'}`, target }, (update) =>
       importChanges({ client, target, files, onProgress: (p) => update({ type: 'page', kind: 'import', page: p.number, entries: p.entries, entriesDone: p.entriesDone }) }),
     );
@@ -94,11 +96,12 @@ export interface DigestCliOptions {
   out: string;
   config?: string;
   user?: string;
+  tokenEnv?: string;
 }
 
 export async function runDigest(o: DigestCliOptions): Promise<void> {
   const endpoint = endpointUrlOption(o.endpoint, '--endpoint');
-  const { client } = setup(o.config, 'digest', o.user);
+  const { client } = setup(o.config, 'digest', o);
   const answer = await client.exchange('GET', serviceUrl(endpoint, '$syncDigest'));
   parseDigestDocument(parseXml(answer.body)); // a digest, or the command fails before writing
   await writeFile(o.out, answer.body);

@@ -9,7 +9,7 @@ import type { DistributionSummary } from '../../engine/distributionSummary';
 import { runScope } from '../../engine/scope';
 import { commandClient, loggerDestinations } from '../../engine/configured';
 import { credentialOf } from '../../security/credentials';
-import { credentialOfOption } from '../credentials';
+import { credentialOfOptions } from '../credentials';
 import { commandLog } from '../log';
 import { CommandExit, endpointUrlOption, UsageError } from '../usage';
 
@@ -25,6 +25,7 @@ export interface DistributeCliOptions {
   pageSize?: number;
   json?: boolean;
   user?: string;
+  tokenEnv?: string;
 }
 
 /** The scope to run: the configured distribution named, or the one the options describe. */
@@ -64,7 +65,7 @@ export async function runDistributeCommand(o: DistributeCliOptions): Promise<voi
   const cfg = loadCommandSettings(o.config);
   const scope = scopeOf(o, cfg.engine.distributions);
   const log = commandLog(cfg, 'sdata-sync distribute');
-  const auth = credentialOfOption(o.user) ?? credentialOf(scope.auth);
+  const auth = credentialOfOptions(o) ?? credentialOf(scope.auth);
   const client = commandClient(cfg.engine, o.runName ?? scope.name, log, auth);
   const summaries = await runScope(scope, { client, loggers: loggerDestinations(o.log ?? cfg.engine.loggers, process.env, auth), pageSize: o.pageSize ?? cfg.engine.pageSize, log });
   for (const s of summaries) process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${describe(s)}\n`);

@@ -1,7 +1,7 @@
 /** What `sdata-sync pass` does (its options are declared in commands/pass.ts): one catch-up pass between two endpoints (or every kind of two applications). */
 import { loadCommandSettings } from '../../config/commandSettings';
 import { commandClient, loggerDestinations } from '../../engine/configured';
-import { credentialOfOption } from '../credentials';
+import { credentialOfOptions } from '../credentials';
 import { PassFailed, runPass, type PassSummary } from '../../engine/pass';
 import { parseSDataUrl } from '../../engine/urls';
 import { commandLog, createLog } from '../log';
@@ -21,6 +21,7 @@ export interface PassCliOptions {
   config?: string;
   json?: boolean;
   user?: string;
+  tokenEnv?: string;
 }
 
 function checkLevels(source: string, target: string): void {
@@ -43,7 +44,7 @@ export async function runPassCommand(o: PassCliOptions): Promise<void> {
   checkLevels(o.source, o.target);
   const kinds = o.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
   if (kinds && parseSDataUrl(o.source).level !== 'application') throw new UsageError('--kinds needs application URLs');
-  const auth = credentialOfOption(o.user);
+  const auth = credentialOfOptions(o);
   const cfg = loadCommandSettings(o.config);
   const progress = progressView();
   // Log lines go through the progress view: above its bar, never through it.

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { DigestCliOptions, ExportCliOptions, ImportCliOptions } from '../actions/changeFiles';
-import { USER_OPTION_HELP } from '../credentials';
+import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentials';
 import { httpUrl, positiveInteger } from '../usage';
 
 const actions = () => require('../actions/changeFiles') as typeof import('../actions/changeFiles');
@@ -19,6 +19,7 @@ export function exportCommand(): Command {
     .option('--page-size <n>', 'entries per file', positiveInteger)
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
     .option('--user <name>', USER_OPTION_HELP)
+    .option('--token-env <name>', TOKEN_ENV_OPTION_HELP)
     .action((o: ExportCliOptions) => actions().runExport(o));
 }
 
@@ -29,6 +30,7 @@ export function importCommand(): Command {
     .argument('<paths...>', "the export's folder (its change files in number order), or change files in order; .sha256 files are skipped")
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
     .option('--user <name>', USER_OPTION_HELP)
+    .option('--token-env <name>', TOKEN_ENV_OPTION_HELP)
     .action((paths: string[], o: ImportCliOptions) => actions().runImport(paths, o));
 }
 
@@ -39,5 +41,6 @@ export function digestCommand(): Command {
     .requiredOption('--out <file>', 'file to write')
     .option('--config <file>', 'configuration file (engine retry and polling settings)')
     .option('--user <name>', USER_OPTION_HELP)
+    .option('--token-env <name>', TOKEN_ENV_OPTION_HELP)
     .action((o: DigestCliOptions) => actions().runDigest(o));
 }

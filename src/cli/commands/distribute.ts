@@ -1,7 +1,7 @@
 /** `sdata-sync distribute`: its options; what it does is loaded when it runs (actions/distribute.ts). */
 import { Command } from 'commander';
 import type { DistributeCliOptions } from '../actions/distribute';
-import { USER_OPTION_HELP } from '../credentials';
+import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentials';
 import { collect, durationSeconds, httpUrl, positiveInteger } from '../usage';
 
 export function distributeCommand(): Command {
@@ -14,6 +14,7 @@ export function distributeCommand(): Command {
     .option('--name <name>', 'run the distribution of this name from engine.distributions in --config (targets, clusters, phases)')
     .option('--config <file>', 'configuration file (engine.distributions, retry and polling settings, loggers)')
     .option('--user <name>', USER_OPTION_HELP)
+    .option('--token-env <name>', TOKEN_ENV_OPTION_HELP)
     .option('--log <url>', 'event logger URL given the distribution record (repeatable)', collect(httpUrl))
     .option('--run-name <name>', 'runName tagging every request (default: the distribution name)')
     .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)

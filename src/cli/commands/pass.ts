@@ -15,6 +15,7 @@ export function passCommand(): Command {
     .option('--page-size <n>', 'entries per page asked of the source', positiveInteger)
     .option('--stop-after-pages <n>', 'cut the pass after this many pages', positiveInteger)
     .option('--user <name>', 'send Basic credentials as this user to the source, the target and the loggers (password in SDATA_PASSWORD)')
+    .option('--token-env <name>', 'send the token (JWT) held by this environment variable as Authorization: Bearer to the source, the target and the loggers')
     .option('--config <file>', 'configuration file (engine retry, polling and caFile settings)')
     .option('--json', 'print the summary as JSON')
     .action((o: PassCliOptions) => (require('../actions/pass') as typeof import('../actions/pass')).runPassCommand(o));
