@@ -69,11 +69,6 @@ const userSchema = z.strictObject({
   partitions: userPartitionsSchema.optional(),
 });
 
-/** Kind name -> the partitions' `where` expressions a user (or a token's claim) is given: bounded. */
-export const userPartitionsSchema = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a kind name'), z.array(z.string().min(1).max(1000)).max(100))
-  .refine((p) => Object.keys(p).length <= 100, { message: 'at most 100 kinds' });
-
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
 const claimName = z.string().min(1).max(256);
 
