@@ -90,6 +90,17 @@ describeEachDatabase('pages applied at a partition', (tdb) => {
     expect(await rowsOf(HQ_DE)).toEqual([]);
     const [failure] = await failures();
     expect(JSON.stringify(failure.diagnosis)).toContain('NoPartition');
+    // The partition's own listings show it (its where names the partition, not a filter of the listing).
+    const listing = async (service: string, url: string) => {
+      const res = await asText(t.http().get(pathOf(url.replace('?', `/${service}?`))).set('Accept', 'application/json'));
+      expect(res.status).toBe(200);
+      return JSON.parse(res.body as string) as { $totalResults: number; $resources: { $url?: string }[] };
+    };
+    const fr = await listing('$failures', HQ_FR);
+    expect(fr.$totalResults).toBe(1);
+    expect(JSON.stringify(fr.$resources[0])).toContain('NoPartition');
+    expect((await listing('$failures', HQ_DE)).$totalResults).toBe(0);
+    expect((await listing('$conflicts', HQ_FR)).$totalResults).toBe(0);
   });
 
   it('allocates keys kind-wide, for local creates and for resources a page creates', async () => {

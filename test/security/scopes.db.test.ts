@@ -163,7 +163,7 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
 
   test("the French partition's sync URLs answer; the German partition's are a 403", async () => {
     await as(PARIS).get(`${ACCOUNTS}/$syncDigest?${at(FR)}`).expect(200);
-    for (const url of ['$syncResults', '$linked']) await as(PARIS).get(`${ACCOUNTS}/${url}?${at(FR)}`).expect(200);
+    for (const url of ['$syncResults', '$linked', '$conflicts', '$failures']) await as(PARIS).get(`${ACCOUNTS}/${url}?${at(FR)}`).expect(200);
     const source = await request(t.app).post(`${ACCOUNTS}/$syncSource?${at(FR)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').send(EMPTY_DIGEST).expect(200);
     // The five French accounts, and no German one.
     expect(source.text.match(/<entry[\s>]/g)?.length ?? 0).toBe(5);
