@@ -1,8 +1,9 @@
 /**
  * Scopes (PROTOCOL.md 3.3): a Paris user given the French partition of `accounts` reads only French
- * accounts through the kind URL (feed, count, paging, single reads), may not write a German account nor
- * move a French one to Germany (403, nothing changed), and may use the French partition's sync URLs but not
- * the German one's; an unpartitioned kind stays whole for it; an admin and an unscoped clerk are unaffected.
+ * accounts through the kind URL (feed, count, paging, single reads), may not create a German account nor
+ * move a French one to Germany (403, nothing changed), finds no German account to change or delete (404,
+ * as for a key that does not exist), and may use the French partition's sync URLs but not the German one's;
+ * an unpartitioned kind stays whole for it; an admin and an unscoped clerk are unaffected.
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -129,19 +130,26 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
     keys.Paris = created.body.$key;
   });
 
-  test('a PUT moving a French account to Germany is a 403 that changes nothing; so are a PUT and a DELETE of a German one', async () => {
+  test('a PUT moving a French account to Germany is a 403 that changes nothing; a PUT or DELETE of a German one is the 404 of a key that does not exist', async () => {
     const before = await snapshot(t.db);
     refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Nice}')`, { name: 'Nice', country: 'DE' }));
-    refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn am Rhein', country: 'DE' }));
-    refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn', country: 'FR' }));
-    refusedOutOfScope(await as(PARIS).delete(`${ACCOUNTS}('${keys.Bonn}')`));
+    const notFound = async (res: request.Response, key: string, absent: request.Response) => {
+      expect(res.status).toBe(404);
+      expect(absent.status).toBe(404);
+      expect(res.body.$diagnoses.map((d: { sdataCode: string }) => d.sdataCode)).toEqual(['ResourceNotFound']);
+      expect(res.body.$diagnoses[0].message).toBe(absent.body.$diagnoses[0].message.replace('no-such-key', key));
+    };
+    for (const country of ['DE', 'FR']) {
+      await notFound(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn am Rhein', country }), keys.Bonn, await as(PARIS).put(`${ACCOUNTS}('no-such-key')`, { name: 'Bonn am Rhein', country }));
+    }
+    await notFound(await as(PARIS).delete(`${ACCOUNTS}('${keys.Bonn}')`), keys.Bonn, await as(PARIS).delete(`${ACCOUNTS}('no-such-key')`));
     expect(await snapshot(t.db)).toEqual(before);
     expect((await as(ROOT).get(`${ACCOUNTS}('${keys.Nice}')`).expect(200)).body.country).toBe('FR');
     // Within France, a change goes through.
     expect((await as(PARIS).put(`${ACCOUNTS}('${keys.Nice}')`, { name: 'Nice-Côte', country: 'FR' }).expect(200)).body.name).toBe('Nice-Côte');
   });
 
-  test('$batch refuses each operation out of scope alone, with its 403; the others are done', async () => {
+  test('$batch refuses each operation out of scope alone, with its 403 (or the 404 of a German key); the others are done', async () => {
     const res = await as(PARIS)
       .post(`${ACCOUNTS}/$batch`, {
         $resources: [
@@ -150,12 +158,15 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
           { $httpMethod: 'PUT', $key: keys.Lille, name: 'Lille', country: 'DE' },
           { $httpMethod: 'GET', $key: keys.Berlin },
           { $httpMethod: 'DELETE', $key: keys.Berlin },
+          { $httpMethod: 'PUT', $key: keys.Bonn, name: 'Bonn', country: 'FR' },
         ],
       })
       .expect(200);
-    const results = res.body.$resources as { $httpStatus: number; $diagnoses?: { applicationCode?: string }[] }[];
-    expect(results.map((r) => r.$httpStatus)).toEqual([201, 403, 403, 404, 403]);
+    const results = res.body.$resources as { $httpStatus: number; $diagnoses?: { sdataCode: string; applicationCode?: string }[] }[];
+    expect(results.map((r) => r.$httpStatus)).toEqual([201, 403, 403, 404, 404, 404]);
     expect(results[1].$diagnoses![0].applicationCode).toBe('OutOfScope');
+    expect(results[2].$diagnoses![0].applicationCode).toBe('OutOfScope');
+    for (const r of results.slice(3)) expect(r.$diagnoses!.map((d) => d.sdataCode)).toEqual(['ResourceNotFound']);
     const everything = await as(ROOT).get(ACCOUNTS).expect(200);
     expect(names(everything)).toEqual(['Berlin', 'Bonn', 'Lille', 'Lyon', 'Nice-Côte', 'Paris', 'Toulouse']);
     expect((await as(ROOT).get(`${ACCOUNTS}('${keys.Lille}')`).expect(200)).body.country).toBe('FR');
