@@ -101,6 +101,11 @@ describeEachDatabase('pages applied at a partition', (tdb) => {
     expect(JSON.stringify(fr.$resources[0])).toContain('NoPartition');
     expect((await listing('$failures', HQ_DE)).$totalResults).toBe(0);
     expect((await listing('$conflicts', HQ_FR)).$totalResults).toBe(0);
+    // Kept whole: tried again, it is refused for the same reason (its payload was kept with it).
+    const retried = await asText(t.http().post(pathOf(HQ_FR.replace('?', `/$failures('${(fr.$resources[0] as { $key: string }).$key}')/$retry?`))).set('Accept', 'application/json'));
+    expect(retried.status).toBe(200);
+    const [again] = await failures();
+    expect([again.status, JSON.stringify(again.diagnosis)]).toEqual(['open', expect.stringContaining('NoPartition')]);
   });
 
   it('allocates keys kind-wide, for local creates and for resources a page creates', async () => {
