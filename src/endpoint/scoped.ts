@@ -86,14 +86,16 @@ export function refuseOutOfScope(res: Response, endpoint: RegisteredEndpoint, se
 }
 
 /**
- * The endpoint as the request reaches it: a partitioned kind's URL with its partition set narrowed to the
- * partitions the scope reaches (reads and writes find those partitions' resources only, readableIds; a
- * write into another is refused in its transaction, store/partitionSet.ts#refuseUnreachable). Any other endpoint is returned as it is: a
- * partition reached passed refuseOutOfScope, and a page applied there lands where its entries fall (2.9).
+ * The endpoint as the request reaches it: a partitioned kind's URL, or one of its partitions' (which
+ * passed refuseOutOfScope), with the partition set narrowed to the partitions the scope reaches (reads and
+ * writes find those partitions' resources only, readableIds; a write into another is refused in its
+ * transaction, store/partitionSet.ts#refuseUnreachable; a page at the partition quarantines a version
+ * landing in or replacing a resource of another, store/partitionPages.ts#outOfScope). Any other endpoint
+ * is returned as it is.
  */
 export function scopedEndpoint(res: Response, endpoint: RegisteredEndpoint): RegisteredEndpoint {
   const set = endpoint.partitions;
-  if (!set || endpoint.def.partition) return endpoint;
+  if (!set) return endpoint;
   const scope = requestScope(res);
   if (scope.unrestricted) return endpoint;
   const allowed = allowedOf(scope, endpoint);
