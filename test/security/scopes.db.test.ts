@@ -2,8 +2,9 @@
  * Scopes (PROTOCOL.md 3.3): a Paris user given the French partition of `accounts` reads only French
  * accounts through the kind URL (feed, count, paging, single reads), may not create a German account nor
  * move a French one to Germany (403, nothing changed), finds no German account to change or delete (404,
- * as for a key that does not exist), and may use the French partition's sync URLs but not the German one's;
- * an unpartitioned kind stays whole for it; an admin and an unscoped clerk are unaffected.
+ * as for a key that does not exist), and may use the French partition's sync URLs but not the German one's,
+ * where a page it posts lands nothing in Germany (those entries quarantined OutOfScope); an unpartitioned
+ * kind stays whole for it; an admin and an unscoped clerk are unaffected.
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
