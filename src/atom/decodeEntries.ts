@@ -55,8 +55,9 @@ export function decodeEntry(e: QuarantinedEntry, def: EndpointDef): DecodedEntry
   }
   // The payload tree is kept only for an entry that may be quarantined (the only reader of `raw.payload`),
   // so a page's XML is not held while its writes run. A table-backed kind's table may still refuse a valid
-  // entry (a constraint, a reference not here yet): its entries keep their payload.
-  const raw: QuarantinedEntry = problems.length > 0 || def.kind.table ? e : { ...e, payload: undefined };
+  // entry (a constraint, a reference not here yet), and a partitioned kind's page may quarantine one (falling
+  // in no partition, or outside the poster's partitions, PROTOCOL.md 2.9, 3.3): their entries keep their payload.
+  const raw: QuarantinedEntry = problems.length > 0 || def.kind.table || (def.kind.partitions?.length ?? 0) > 0 ? e : { ...e, payload: undefined };
   return { index: e.index, uuid: e.uuid, givenUuid: e.givenUuid, state: e.state, knowledge: e.knowledge, deleted: e.deleted, values, problems, ...(warnings.length > 0 ? { warnings } : {}), raw };
 }
 

@@ -40,6 +40,11 @@ export function takeParam(req: Request, name: string): void {
   taken.set(req, new Set([...(taken.get(req) ?? []), name]));
 }
 
+/** The parameter's single value as the handler's own, or undefined: a parameter the route took (a partition's `where`) is not the handler's. */
+export function ownParam(req: Request, name: string): string | undefined {
+  return taken.get(req)?.has(name) ? undefined : singleParam(req, name);
+}
+
 /** Refuses parameters this route does not understand (see the header for what is let through). */
 export function checkQuery(req: Request, used: readonly string[]): void {
   for (const name of Object.keys(req.query as Record<string, unknown>)) {

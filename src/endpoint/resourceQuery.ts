@@ -15,7 +15,7 @@ import { parseNames, parseOrderBy } from '../query/lists';
 import { parseWhere } from '../query/parser';
 import type { Condition, QuerySchema } from '../query/typed';
 import type { ResourceQuery } from '../store/resourceQuery';
-import { singleParam } from './query';
+import { ownParam, singleParam } from './query';
 
 export const RESOURCE_QUERY_PARAMS = ['where', 'orderBy', 'after'] as const;
 
@@ -35,9 +35,9 @@ function queryErrorAnswer(err: unknown): unknown {
   return new SDataError(400, { sdataCode, applicationCode: 'QueryPosition', message: err.message, payloadPath: `${err.parameter}[${err.position}]` });
 }
 
-/** A `where` parameter as a typed condition over this schema, or undefined when absent. */
+/** A `where` parameter as a typed condition over this schema, or undefined when absent or taken by the route (a partition's). */
 export function whereOf(req: Request, schema: QuerySchema): Condition | undefined {
-  const text = singleParam(req, 'where');
+  const text = ownParam(req, 'where');
   try {
     return text === undefined ? undefined : checkWhere(parseWhere(text), schema);
   } catch (err) {

@@ -2,8 +2,9 @@
  * Scopes applied to requests (PROTOCOL.md 3.3): the one place, below every route, where the partitions of
  * the request's principal (security/scope.ts) meet the endpoints. The router resolves the endpoint a URL
  * names and asks here whether the principal may use it at all (`refuseOutOfScope`); a partitioned kind's
- * URL is then read and written over the partitions the principal may reach only (`reachableMembers`, the
- * `scope` of the kind's partition set, which the store checks when a write lands in or leaves a partition).
+ * URL is then read and written over the partitions the principal may reach only (`scopedEndpoint`, the
+ * `scope` of the kind's partition set: the store finds no resource of another partition, and refuses a
+ * write landing in one).
  *
  *   endpoint of the request
  *     ├─ $schema, $template (what a kind is, no rows) ───────────────────────> as usual
@@ -85,14 +86,16 @@ export function refuseOutOfScope(res: Response, endpoint: RegisteredEndpoint, se
 }
 
 /**
- * The endpoint as the request reaches it: a partitioned kind's URL with its partition set narrowed to the
- * partitions the scope reaches (reads see those only; writes into or out of the others are refused in
- * their transaction, store/partitionSet.ts#refuseUnreachable). Any other endpoint is returned as it is: a
- * partition reached passed refuseOutOfScope, and a page applied there lands where its entries fall (2.9).
+ * The endpoint as the request reaches it: a partitioned kind's URL, or one of its partitions' (which
+ * passed refuseOutOfScope), with the partition set narrowed to the partitions the scope reaches (reads and
+ * writes find those partitions' resources only, readableIds; a write into another is refused in its
+ * transaction, store/partitionSet.ts#refuseUnreachable; a page at the partition quarantines a version
+ * landing in or replacing a resource of another, store/partitionPages.ts#outOfScope). Any other endpoint
+ * is returned as it is.
  */
 export function scopedEndpoint(res: Response, endpoint: RegisteredEndpoint): RegisteredEndpoint {
   const set = endpoint.partitions;
-  if (!set || endpoint.def.partition) return endpoint;
+  if (!set) return endpoint;
   const scope = requestScope(res);
   if (scope.unrestricted) return endpoint;
   const allowed = allowedOf(scope, endpoint);

@@ -7,6 +7,7 @@
  *   partitionOf      the checked conditions of a kind's partitions, a resource's values
  *                    -> index of the one partition holding it | 'none' | 'several'
  *   movedKnowledge   the knowledge of both halves of a move (P's departure, Q's arrival)
+ *   pageVersionInScope  may a scoped principal's page store this version (PROTOCOL.md 3.3)
  *
  * Membership evaluates the checked tree (src/protocol/condition.ts) with the query language's two-valued
  * null semantics, exactly as the SQL of src/store/querySql.ts does: a comparison with a null or missing
@@ -206,4 +207,15 @@ export function holds(c: Condition, values: ResourceValues): boolean {
     case 'or':
       return holds(c.left, values) || holds(c.right, values);
   }
+}
+
+/**
+ * Whether a page posted by a principal reaching only the partitions `reachable` may store a version
+ * (PROTOCOL.md 3.3): not when the version falls in a partition the principal does not reach (it would land
+ * there), nor when such a partition holds the resource live (the version would replace or delete it there).
+ * `fallsIn`: the partition the version falls in (undefined for a delete, or one falling in none or several:
+ * 2.9 decides those); `heldLiveBy`: the partition holding the resource live, when another than the page's.
+ */
+export function pageVersionInScope<P>(reachable: ReadonlySet<P>, fallsIn: P | undefined, heldLiveBy: P | undefined): boolean {
+  return (fallsIn === undefined || reachable.has(fallsIn)) && (heldLiveBy === undefined || reachable.has(heldLiveBy));
 }

@@ -10,6 +10,9 @@
  *                                                   targets, the page's source among them, hold it no more),
  *                                                   and so does another partition Q that held it live
  *                       falls in none or several    quarantined, NoPartition / SeveralPartitions (unplaceable)
+ *                     a scoped principal's page (the set's scope): a version falling in a partition not
+ *                     reached, or replacing one such a partition holds live, is quarantined, OutOfScope
+ *                     (outOfScope)
  *
  * Departures and arrivals take ticks of their partitions after P's clock was moved past the plan's ticks.
  */
@@ -17,7 +20,7 @@ import type { Tx } from './db';
 import type { Diagnosis } from '../protocol/diagnosis';
 import type { Digest } from '../protocol/types';
 import type { PagePlan, StoredVersion } from '../protocol/pagePlan';
-import { movedKnowledge } from '../protocol/partitions';
+import { movedKnowledge, pageVersionInScope } from '../protocol/partitions';
 import { loadVersionsByUuid } from './versions';
 import { arriveInPartition, departFromPartition } from './partitionMoves';
 import { placeOf, type PartitionMember, type PartitionSet } from './partitionSet';
@@ -42,6 +45,27 @@ export function unplaceable(set: PartitionSet, plan: PagePlan): Map<string, Diag
     if (w.deleted) continue;
     const place = placeOf(set, w.values as Record<string, unknown>);
     if (!('member' in place)) out.set(w.uuid, [{ severity: 'Error', sdataCode: 'ApplicationDiagnosis', applicationCode: place.code, message: place.message }]);
+  }
+  return out;
+}
+
+/**
+ * The versions of a plan a scoped principal's page may not store, with why (they are quarantined,
+ * PROTOCOL.md 3.3): one falling in a partition the set's scope does not reach, or replacing or deleting a
+ * resource such a partition holds live. None without a scope.
+ */
+export function outOfScope(set: PartitionSet, plan: PagePlan, elsewhere: ReadonlyMap<string, { member: PartitionMember }>): Map<string, Diagnosis[]> {
+  const out = new Map<string, Diagnosis[]>();
+  const { scope } = set;
+  if (!scope) return out;
+  for (const w of plan.writes) {
+    const place = w.deleted ? undefined : placeOf(set, w.values as Record<string, unknown>);
+    const fallsIn = place && 'member' in place ? place.member : undefined;
+    const heldLiveBy = elsewhere.get(w.uuid)?.member;
+    if (pageVersionInScope(scope.reachable, fallsIn?.id, heldLiveBy?.id)) continue;
+    const partition = fallsIn && !scope.reachable.has(fallsIn.id) ? fallsIn : heldLiveBy!;
+    const what = partition === fallsIn ? 'put a resource into' : 'change a resource of';
+    out.set(w.uuid, [{ severity: 'Error', sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${scope.who} may not ${what} the partition ${partition.url}: it is outside the partitions the user is given` }]);
   }
   return out;
 }

@@ -27,8 +27,8 @@ export interface PartitionSet {
   members: PartitionMember[];
   /**
    * The partitions a request's principal reaches (PROTOCOL.md 3.3, endpoint/scoped.ts), and who it is for
-   * diagnoses; absent: every partition. Reads see the reached partitions only; a write into or out of
-   * another is refused (refuseUnreachable).
+   * diagnoses; absent: every partition. Reads and writes find the reached partitions' resources only
+   * (readableIds); a write into another is refused (refuseUnreachable).
    */
   scope?: { reachable: ReadonlySet<number>; who: string };
 }
@@ -40,13 +40,12 @@ export const holderIds = (set: PartitionSet): number[] => set.members.map((m) =>
 export const readableIds = (set: PartitionSet): number[] => (set.scope ? holderIds(set).filter((id) => set.scope!.reachable.has(id)) : holderIds(set));
 
 /**
- * 403 OutOfScope when the set's scope does not reach this partition: a write may not put a resource into it
- * (`into`) nor change or take one out of it (`out of`).
+ * 403 OutOfScope when the set's scope does not reach this partition: a write may not put a resource into it.
+ * (A resource already in such a partition is not found by a write, as by a read: readableIds.)
  */
-export function refuseUnreachable(set: PartitionSet, member: PartitionMember, direction: 'into' | 'out of'): void {
+export function refuseUnreachable(set: PartitionSet, member: PartitionMember): void {
   if (!set.scope || set.scope.reachable.has(member.id)) return;
-  const what = direction === 'into' ? 'put a resource into' : 'change a resource of';
-  throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${set.scope.who} may not ${what} the partition ${member.url}: it is outside the partitions the user is given` });
+  throw new SDataError(403, { sdataCode: 'Forbidden', applicationCode: 'OutOfScope', message: `${set.scope.who} may not put a resource into the partition ${member.url}: it is outside the partitions the user is given` });
 }
 
 /** Which partition values fall in; undefined with the diagnosis code when they fall in none or several. */
@@ -64,7 +63,7 @@ export function placeOf(set: PartitionSet, values: Record<string, unknown>): { m
 export function partitionForWrite(set: PartitionSet, values: Record<string, unknown>): PartitionMember {
   const place = placeOf(set, values);
   if ('member' in place) {
-    refuseUnreachable(set, place.member, 'into');
+    refuseUnreachable(set, place.member);
     return place.member;
   }
   throw new SDataError(400, { sdataCode: 'BadRequest', applicationCode: place.code, message: place.message });

@@ -22,7 +22,7 @@ import { refuseLockedUuids } from './preparedBatches';
 import { etagOf, stateOf, VERSION_COLUMNS, type VersionRow } from './versions';
 import { allocateAppKeys, lockAppRowKeys, writeAppRowsOrRefuse, type AppTable } from './tableBacked/appRows';
 import { foldCapturedChanges } from './tableBacked/fold';
-import { holderIds, lockPartitions, partitionForWrite, refuseUnreachable, type PartitionMember, type PartitionSet } from './partitionSet';
+import { holderIds, lockPartitions, partitionForWrite, readableIds, type PartitionMember, type PartitionSet } from './partitionSet';
 import { moveResource } from './partitionMoves';
 import { movedKnowledge } from '../protocol/partitions';
 
@@ -290,13 +290,12 @@ async function lockedLiveResource(trx: Tx, ep: LocalEndpoint, key: string, ifMat
 
 /**
  * The live resource of a partitioned kind with this key, and its partition, under every partition's clock
- * lock; 403 OutOfScope when its partition is outside the set's scope (PROTOCOL.md 3.3).
+ * lock; 404 when it is in a partition outside the set's scope, as for one that does not exist (PROTOCOL.md 3.3).
  */
 async function lockedLiveInPartitions(trx: Tx, set: PartitionSet, key: string, ifMatch: IfMatch): Promise<{ current: Resource; from: PartitionMember }> {
   await lockPartitions(trx, set);
-  const current = await findLiveResource(trx, holderIds(set), key);
+  const current = await findLiveResource(trx, readableIds(set), key);
   const from = set.members.find((m) => m.id === current.endpointId)!;
-  refuseUnreachable(set, from, 'out of');
   await refuseLockedUuids(trx, from.id, [current.uuid]);
   if (!ifMatchHolds(ifMatch, current.etag)) {
     throw new SDataError(412, { sdataCode: 'PreconditionFailed', message: `the resource '${key}' has changed: its ETag is ${current.etag}, not ${ifMatch!.join(', ')}` });
@@ -331,8 +330,8 @@ async function writeLocalChange(trx: Tx, ep: LocalEndpoint, current: Resource, v
 export async function updateResource(trx: Tx, ep: LocalEndpoint, key: string, values: ResourceValues, ifMatch: IfMatch, opts: { uuid?: string; user?: string } = {}): Promise<Resource> {
   if (ep.partitions) {
     const full = ep.properties ? (fullUpdateValues(ep.properties, values as PayloadValues) as ResourceValues) : values;
-    const to = partitionForWrite(ep.partitions, full);
     const { current, from } = await lockedLiveInPartitions(trx, ep.partitions, key, ifMatch);
+    const to = partitionForWrite(ep.partitions, full);
     if (opts.uuid !== undefined && opts.uuid !== current.uuid) throw conflict(`resource '${key}' has UUID ${current.uuid}, not ${opts.uuid}`, 'UuidMismatch', 'sdata:uuid');
     if (to !== from) await refuseLockedUuids(trx, to.id, [current.uuid]);
     if (to === from) return writeLocalChange(trx, { id: from.id, url: from.url, keys: ep.keys }, current, full, false, opts.user);

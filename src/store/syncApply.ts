@@ -10,7 +10,8 @@
  * Quarantined entries tried again with the page are read under the clock lock and decoded against the
  * endpoint's kind as configured today (atom/decodeEntries.ts).
  *
- * A page at a partition of a kind stores each version in the partition it falls in (partitionPages.ts).
+ * A page at a partition of a kind stores each version in the partition it falls in (partitionPages.ts),
+ * within the partitions the request's principal reaches when the set carries its scope.
  *
  * A page may not touch a resource held by a prepared two-phase batch (409 Transient, nothing applied);
  * a batch's own `$commit` applies its pages here, the same way, with `ownBatch` set. `dryRunPages`
@@ -34,7 +35,7 @@ import { withRefusedWrites } from '../protocol/refusedWrites';
 import { allocateAppKeys, lockAppRows, writeAppRows } from './tableBacked/appRows';
 import { foldCapturedChanges } from './tableBacked/fold';
 import { holderIds, lockPartitions, type PartitionMember } from './partitionSet';
-import { applyMoves, liveElsewhere, placeWrites, unplaceable } from './partitionPages';
+import { applyMoves, liveElsewhere, outOfScope, placeWrites, unplaceable } from './partitionPages';
 
 /** The endpoint a page is applied at (a table-backed one writes the application's table with the versions). */
 type SyncTarget = Pick<RegisteredEndpoint, 'id' | 'url' | 'def' | 'table' | 'partitions'>;
@@ -122,11 +123,12 @@ export async function applyPage(trx: Tx, target: SyncTarget, page: SyncPage, opt
 
   const keys = await assignKeys(trx, target, planned.writes);
   // A table-backed target writes the application's rows first: what its table refuses is quarantined. A
-  // partition quarantines the versions that fall in no partition (or several).
+  // partition quarantines the versions that fall in no partition (or several), and, for a scoped
+  // principal's page, those landing in or replacing a resource of a partition it does not reach.
   const plan = target.table
     ? withRefusedWrites(planned, await writeAppRows(trx, target.table, planned.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! }))))
     : set
-      ? withRefusedWrites(planned, unplaceable(set, planned))
+      ? withRefusedWrites(planned, new Map([...unplaceable(set, planned), ...outOfScope(set, planned, elsewhere)]))
       : planned;
   const self: PartitionMember | undefined = set?.members.find((m) => m.id === target.id);
   const placed = set && self ? placeWrites(set, self, plan.writes.map((w) => ({ ...w, key: keys.get(w.uuid)! })), elsewhere) : undefined;

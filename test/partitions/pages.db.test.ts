@@ -90,6 +90,22 @@ describeEachDatabase('pages applied at a partition', (tdb) => {
     expect(await rowsOf(HQ_DE)).toEqual([]);
     const [failure] = await failures();
     expect(JSON.stringify(failure.diagnosis)).toContain('NoPartition');
+    // The partition's own listings show it (its where names the partition, not a filter of the listing).
+    const listing = async (service: string, url: string) => {
+      const res = await asText(t.http().get(pathOf(url.replace('?', `/${service}?`))).set('Accept', 'application/json'));
+      expect(res.status).toBe(200);
+      return JSON.parse(res.body as string) as { $totalResults: number; $resources: { $url?: string }[] };
+    };
+    const fr = await listing('$failures', HQ_FR);
+    expect(fr.$totalResults).toBe(1);
+    expect(JSON.stringify(fr.$resources[0])).toContain('NoPartition');
+    expect((await listing('$failures', HQ_DE)).$totalResults).toBe(0);
+    expect((await listing('$conflicts', HQ_FR)).$totalResults).toBe(0);
+    // Kept whole: tried again, it is refused for the same reason (its payload was kept with it).
+    const retried = await asText(t.http().post(pathOf(HQ_FR.replace('?', `/$failures('${(fr.$resources[0] as { $key: string }).$key}')/$retry?`))).set('Accept', 'application/json'));
+    expect(retried.status).toBe(200);
+    const [again] = await failures();
+    expect([again.status, JSON.stringify(again.diagnosis)]).toEqual(['open', expect.stringContaining('NoPartition')]);
   });
 
   it('allocates keys kind-wide, for local creates and for resources a page creates', async () => {

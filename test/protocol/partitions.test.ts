@@ -4,7 +4,7 @@
  * membership over a resource's values (two-valued null semantics, exact numbers, code point order).
  */
 import { canonicalUrl } from '../../src/protocol/endpointUrl';
-import { canonicalWhere, partitionOf, partitionUrl } from '../../src/protocol/partitions';
+import { canonicalWhere, pageVersionInScope, partitionOf, partitionUrl } from '../../src/protocol/partitions';
 import type { ResourceValues } from '../../src/protocol/propertyValues';
 import { checkWhere } from '../../src/query/check';
 import { parseWhere } from '../../src/query/parser';
@@ -123,5 +123,20 @@ describe('membership of one condition', () => {
     ["country eq 'FR' and size gt 1", { country: 'FR' }, false],
   ])('%s over %j: %s', (where, values, expected) => {
     expect(member(where, values)).toBe(expected);
+  });
+});
+
+describe('pageVersionInScope (a page of a principal reaching FR only)', () => {
+  const reachable = new Set(['FR']);
+  it.each([
+    ['a version falling in FR, held nowhere else', 'FR', undefined, true],
+    ['a delete of a resource held nowhere else', undefined, undefined, true],
+    ['a version falling in DE', 'DE', undefined, false],
+    ['a version falling in FR of a resource DE holds live', 'FR', 'DE', false],
+    ['a delete of a resource DE holds live', undefined, 'DE', false],
+    ['a version falling in DE of a resource DE holds live', 'DE', 'DE', false],
+    ['a version falling in FR of a resource FR holds live', 'FR', 'FR', true],
+  ] as const)('%s', (_what, fallsIn, heldLiveBy, expected) => {
+    expect(pageVersionInScope(reachable, fallsIn, heldLiveBy)).toBe(expected);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Scopes (PROTOCOL.md 3.3): a Paris user given the French partition of `accounts` reads only French
- * accounts through the kind URL (feed, count, paging, single reads), may not write a German account nor
- * move a French one to Germany (403, nothing changed), and may use the French partition's sync URLs but not
- * the German one's; an unpartitioned kind stays whole for it; an admin and an unscoped clerk are unaffected.
+ * accounts through the kind URL (feed, count, paging, single reads), may not create a German account nor
+ * move a French one to Germany (403, nothing changed), finds no German account to change or delete (404,
+ * as for a key that does not exist), and may use the French partition's sync URLs but not the German one's,
+ * where a page it posts lands nothing in Germany (those entries quarantined OutOfScope); an unpartitioned
+ * kind stays whole for it; an admin and an unscoped clerk are unaffected.
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -12,12 +14,20 @@ import type { Config } from '../../src/config/schema';
 import { describeEachDatabase } from '../support/databases';
 import { openTestApp, snapshot, type TestApp } from '../endpoint/support/app';
 import { basic, securitySection, type TestUser } from './support';
+import { payloadNode } from '../../src/atom/payloadWrite';
+import { parseResultFeed } from '../../src/atom/resultFeed';
+import { buildSyncFeed, type SyncFeedEntryOut } from '../../src/atom/syncFeed';
+import { tickOf } from '../../src/protocol/digest';
+import { parseDigestDocument } from '../../src/atom/digestXml';
+import { parseXml } from '../../src/atom/xml';
+import type { Digest } from '../../src/protocol/types';
 
 const HQ = '/sdata/hq/test/-';
 const ACCOUNTS = `${HQ}/accounts`;
 const FR = "country eq 'FR'";
 const DE = "country eq 'DE'";
 const at = (where: string) => `where=${encodeURIComponent(where)}`;
+const ERP = 'http://erp.test/sdata/erp/test/-/accounts';
 
 const PARIS: TestUser & { partitions: Record<string, string[]> } = { name: 'paris', password: 'paris-pass', roles: ['read', 'write', 'sync'], partitions: { accounts: [FR] } };
 const CLERK: TestUser = { name: 'clerk', password: 'clerk-pass', roles: ['read', 'write', 'sync'] };
@@ -129,19 +139,26 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
     keys.Paris = created.body.$key;
   });
 
-  test('a PUT moving a French account to Germany is a 403 that changes nothing; so are a PUT and a DELETE of a German one', async () => {
+  test('a PUT moving a French account to Germany is a 403 that changes nothing; a PUT or DELETE of a German one is the 404 of a key that does not exist', async () => {
     const before = await snapshot(t.db);
     refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Nice}')`, { name: 'Nice', country: 'DE' }));
-    refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn am Rhein', country: 'DE' }));
-    refusedOutOfScope(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn', country: 'FR' }));
-    refusedOutOfScope(await as(PARIS).delete(`${ACCOUNTS}('${keys.Bonn}')`));
+    const notFound = async (res: request.Response, key: string, absent: request.Response) => {
+      expect(res.status).toBe(404);
+      expect(absent.status).toBe(404);
+      expect(res.body.$diagnoses.map((d: { sdataCode: string }) => d.sdataCode)).toEqual(['ResourceNotFound']);
+      expect(res.body.$diagnoses[0].message).toBe(absent.body.$diagnoses[0].message.replace('no-such-key', key));
+    };
+    for (const country of ['DE', 'FR']) {
+      await notFound(await as(PARIS).put(`${ACCOUNTS}('${keys.Bonn}')`, { name: 'Bonn am Rhein', country }), keys.Bonn, await as(PARIS).put(`${ACCOUNTS}('no-such-key')`, { name: 'Bonn am Rhein', country }));
+    }
+    await notFound(await as(PARIS).delete(`${ACCOUNTS}('${keys.Bonn}')`), keys.Bonn, await as(PARIS).delete(`${ACCOUNTS}('no-such-key')`));
     expect(await snapshot(t.db)).toEqual(before);
     expect((await as(ROOT).get(`${ACCOUNTS}('${keys.Nice}')`).expect(200)).body.country).toBe('FR');
     // Within France, a change goes through.
     expect((await as(PARIS).put(`${ACCOUNTS}('${keys.Nice}')`, { name: 'Nice-Côte', country: 'FR' }).expect(200)).body.name).toBe('Nice-Côte');
   });
 
-  test('$batch refuses each operation out of scope alone, with its 403; the others are done', async () => {
+  test('$batch refuses each operation out of scope alone, with its 403 (or the 404 of a German key); the others are done', async () => {
     const res = await as(PARIS)
       .post(`${ACCOUNTS}/$batch`, {
         $resources: [
@@ -150,12 +167,15 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
           { $httpMethod: 'PUT', $key: keys.Lille, name: 'Lille', country: 'DE' },
           { $httpMethod: 'GET', $key: keys.Berlin },
           { $httpMethod: 'DELETE', $key: keys.Berlin },
+          { $httpMethod: 'PUT', $key: keys.Bonn, name: 'Bonn', country: 'FR' },
         ],
       })
       .expect(200);
-    const results = res.body.$resources as { $httpStatus: number; $diagnoses?: { applicationCode?: string }[] }[];
-    expect(results.map((r) => r.$httpStatus)).toEqual([201, 403, 403, 404, 403]);
+    const results = res.body.$resources as { $httpStatus: number; $diagnoses?: { sdataCode: string; applicationCode?: string }[] }[];
+    expect(results.map((r) => r.$httpStatus)).toEqual([201, 403, 403, 404, 404, 404]);
     expect(results[1].$diagnoses![0].applicationCode).toBe('OutOfScope');
+    expect(results[2].$diagnoses![0].applicationCode).toBe('OutOfScope');
+    for (const r of results.slice(3)) expect(r.$diagnoses!.map((d) => d.sdataCode)).toEqual(['ResourceNotFound']);
     const everything = await as(ROOT).get(ACCOUNTS).expect(200);
     expect(names(everything)).toEqual(['Berlin', 'Bonn', 'Lille', 'Lyon', 'Nice-Côte', 'Paris', 'Toulouse']);
     expect((await as(ROOT).get(`${ACCOUNTS}('${keys.Lille}')`).expect(200)).body.country).toBe('FR');
@@ -163,7 +183,7 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
 
   test("the French partition's sync URLs answer; the German partition's are a 403", async () => {
     await as(PARIS).get(`${ACCOUNTS}/$syncDigest?${at(FR)}`).expect(200);
-    for (const url of ['$syncResults', '$linked']) await as(PARIS).get(`${ACCOUNTS}/${url}?${at(FR)}`).expect(200);
+    for (const url of ['$syncResults', '$linked', '$conflicts', '$failures']) await as(PARIS).get(`${ACCOUNTS}/${url}?${at(FR)}`).expect(200);
     const source = await request(t.app).post(`${ACCOUNTS}/$syncSource?${at(FR)}`).set('Authorization', auth(PARIS)).set('Content-Type', 'application/atom+xml').send(EMPTY_DIGEST).expect(200);
     // The five French accounts, and no German one.
     expect(source.text.match(/<entry[\s>]/g)?.length ?? 0).toBe(5);
@@ -193,6 +213,73 @@ describeEachDatabase('scopes: a user who sees only the French accounts', (tdb) =
     // Moved out of France, it is out of Paris's sight.
     await as(PARIS).get(`${ACCOUNTS}('${keys.Lyon}')`).expect(404);
     expect((await as(PARIS).get(ACCOUNTS).expect(200)).body.$totalResults).toBe(4);
+  });
+
+  test("a page Paris posts to the French partition lands nothing in Germany and changes no German account: those entries are quarantined OutOfScope, the rest applied; the clerk's next page applies them", async () => {
+    const cfg = await scopesConfig();
+    const [app] = cfg.applications;
+    const kind = app.kinds[0];
+    const uuidOf = async (name: string) => (await as(ROOT).get(`${ACCOUNTS}('${keys[name]}')`).expect(200)).body.$uuid as string;
+    const [berlin, bonn] = [await uuidOf('Berlin'), await uuidOf('Bonn')];
+    const T = '2026-12-01T10:00:00.000Z';
+    // The sender knows every version of the hub's partitions: its entries descend from them (no conflict).
+    const knowsAll: Digest = { entries: [FR, DE].map((w) => ({ endpoint: `http://sdata.test${ACCOUNTS}?${at(w)}`, tick: 1000, stamp: T, conflictPriority: 1 })) };
+    const entry = (tick: number, uuid: string, values: Record<string, unknown>, deleted = false): SyncFeedEntryOut => ({
+      id: `${ERP}('${tick}')`,
+      title: `account ${tick}`,
+      updated: T,
+      uuid,
+      state: { endpoint: ERP, tick, stamp: T },
+      deleted,
+      knowledge: knowsAll,
+      payload: payloadNode({ key: String(tick), uuid, url: `${ERP}('${tick}')`, values, deleted }, kind, app),
+    });
+    const page = (entries: SyncFeedEntryOut[], upTo: number) =>
+      buildSyncFeed({ id: `${ERP}/$syncSource('x')`, updated: T, mode: 'catchUp', ceiling: { origin: ERP, entries: [{ endpoint: ERP, tick: upTo, stamp: T, conflictPriority: 2 }] }, links: [], totalResults: entries.length, startIndex: 1, itemsPerPage: 100, entries });
+    const post = async (u: TestUser, xml: string) => {
+      const res = await request(t.app).post(`${ACCOUNTS}/$syncTarget?${at(FR)}`).set('Authorization', auth(u)).set('Content-Type', 'application/atom+xml').send(xml).buffer(true).parse((r, done) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => done(null, text));
+      });
+      expect(res.status).toBe(200);
+      return parseResultFeed(res.body as string).entries;
+    };
+    const germany = async () => t.db('resources').where({ endpoint_id: t.endpointId(`http://sdata.test${ACCOUNTS}?${at(DE)}`) }).orderBy('uuid');
+    const germanBefore = await germany();
+
+    const results = await post(
+      PARIS,
+      page(
+        [
+          entry(1, '6a1f0d2e-1111-4c2b-9a3e-000000000001', { name: 'Hamburg', country: 'DE' }),
+          entry(2, berlin, { name: 'Berlin', country: 'FR' }),
+          entry(3, bonn, {}, true),
+          entry(4, '6a1f0d2e-1111-4c2b-9a3e-000000000004', { name: 'Marseille', country: 'FR' }),
+        ],
+        4,
+      ),
+    );
+    expect(results.map((r) => r.httpStatus)).toEqual([422, 422, 422, 201]);
+    for (const r of results.slice(0, 3)) expect(r.diagnoses.map((d) => d.applicationCode)).toEqual(['OutOfScope']);
+    expect(results[0].diagnoses[0].message).toContain(`user 'paris' may not put a resource into the partition`);
+    expect(results[1].diagnoses[0].message).toContain(`user 'paris' may not change a resource of the partition`);
+    // Nothing of Germany changed; Marseille is French; the French digest moved past every entry.
+    expect(await germany()).toEqual(germanBefore);
+    expect((await as(ROOT).get(`${ACCOUNTS}?${at("name eq 'Hamburg'")}`).expect(200)).body.$totalResults).toBe(0);
+    expect((await as(PARIS).get(`${ACCOUNTS}?${at("name eq 'Marseille'")}`).expect(200)).body.$totalResults).toBe(1);
+    const failures = (await as(PARIS).get(`${ACCOUNTS}/$failures?${at(FR)}`).expect(200)).body.$resources as { status: string; $diagnoses: { applicationCode?: string }[] }[];
+    expect(failures.map((f) => [f.status, f.$diagnoses.map((d) => d.applicationCode)])).toEqual([1, 2, 3].map(() => ['open', ['OutOfScope']]));
+    const digest = await as(PARIS).get(`${ACCOUNTS}/$syncDigest?${at(FR)}`).set('Accept', 'application/atom+xml').expect(200);
+    expect(tickOf(parseDigestDocument(parseXml(digest.text)), ERP, 0)).toBe(5);
+
+    // The unscoped clerk's next page retries the quarantine: Hamburg lands in Germany, Berlin becomes French, Bonn is deleted.
+    const next = await post(CLERK, page([entry(5, '6a1f0d2e-1111-4c2b-9a3e-000000000005', { name: 'Brest', country: 'FR' })], 5));
+    expect(next.map((r) => r.httpStatus)).toEqual([201]);
+    expect(((await as(CLERK).get(`${ACCOUNTS}/$failures?${at(FR)}`).expect(200)).body.$resources as { status: string }[]).map((f) => f.status)).toEqual(['applied', 'applied', 'applied']);
+    expect((await as(ROOT).get(`${ACCOUNTS}?${at("name eq 'Hamburg'")}`).expect(200)).body.$resources[0].country).toBe('DE');
+    expect((await as(ROOT).get(`${ACCOUNTS}('${keys.Berlin}')`).expect(200)).body.country).toBe('FR');
+    await as(ROOT).get(`${ACCOUNTS}('${keys.Bonn}')`).expect(404);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * What `$conflicts` and `$failures` have in common. An item is `{endpoint}/$service('ID')`; GET without an
- * ID lists the endpoint's items (a `status` filter, a `where`, paged: listFeed.ts), GET with one answers its
+ * ID lists the endpoint's items (a `status` filter, a `where` of its own unless the URL's names a partition,
+ * paged: listFeed.ts), GET with one answers its
  * entry (404 when there is none); a POST to `$service('ID')/$action` acts on an item that is still open
  * (409 otherwise) and answers its entry. Each answer is Atom, or SData JSON when the request asks for it
  * (format.ts): the listing a JSON feed (listFeed.ts), an item its JSON object. Each service keeps only its
@@ -21,7 +22,7 @@ import { ENTRY_TYPE, sendXml } from '../httpBodies';
 import { filterOf, sendListFeed } from './listFeed';
 import { answerFormat, sendJson } from '../format';
 import type { JsonObject } from '../../json/feedJson';
-import { checkQuery } from '../query';
+import { checkQuery, ownParam } from '../query';
 
 export interface ListedService<T extends ListedItem<S>, S extends string> {
   service: '$conflicts' | '$failures';
@@ -84,7 +85,7 @@ export async function getListed<T extends ListedItem<S>, S extends string>(req: 
   await sendListFeed(req, res, ctx, {
     service: svc.service,
     title: `${svc.title} at ${ctx.endpoint.url}`,
-    filter: { status, where: filterOf(req, 'where') },
+    filter: { status, where: ownParam(req, 'where') },
     list: (page) => svc.table.list(db, ctx.endpoint.id, { status, where, ...page }),
     entry: (item) => svc.entry(item, ctx),
     json: (item) => svc.json(item, ctx),
