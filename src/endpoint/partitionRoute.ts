@@ -3,7 +3,8 @@
  *
  *   {kind}/$sync...?where=P, $conflicts, $failures, $linked, $syncResults   the partition P (any spelling of P)
  *   {kind}/$syncDigest|$syncSource|$syncTarget|$syncNotify without P         400 PartitionedKind, naming the partitions
- *   a kind without partitions: those services with a `where`                400 NotPartitioned
+ *   a kind without partitions: $sync..., $linked with a `where`             400 NotPartitioned
+ *     ($conflicts and $failures read a `where` as their listing's own filter there)
  *   {kind}, {kind}('KEY'), $batch, $template, $schema, with or without P     the kind: reads cover every
  *                                                                           partition, writes go where the values fall
  *
@@ -19,6 +20,8 @@ import type { EndpointCatalog } from './runtime';
 
 /** Services of one endpoint's sync state: a partition's, never the partitioned kind's. */
 const PARTITION_SERVICES = new Set(['$syncDigest', '$syncSource', '$syncTarget', '$syncNotify', '$syncResults', '$conflicts', '$failures', '$linked']);
+/** Services whose listing reads a `where` of its own when it names no partition. */
+const FILTERED_LISTINGS = new Set(['$conflicts', '$failures']);
 /** The sync URLs a partitioned kind refuses without a partition. */
 const SYNC_SERVICES = new Set(['$syncDigest', '$syncSource', '$syncTarget', '$syncNotify']);
 
@@ -28,7 +31,7 @@ export function routedEndpoint(catalog: EndpointCatalog, kind: RegisteredEndpoin
   const where = (req.query as Record<string, unknown>).where;
   if (!set) {
     // A partition URL of a kind this server does not partition names no endpoint: never the whole kind.
-    if (where !== undefined && service !== undefined && PARTITION_SERVICES.has(service)) {
+    if (where !== undefined && service !== undefined && PARTITION_SERVICES.has(service) && !FILTERED_LISTINGS.has(service)) {
       throw new SDataError(400, { sdataCode: 'BadQueryParameter', applicationCode: 'NotPartitioned', message: `${kind.url} has no partitions: ${service} takes no where` });
     }
     return kind;

@@ -121,7 +121,14 @@ describeEachDatabase('partitioned kind requests', (tdb) => {
     expect(d.message).toContain(`${HQ}/${service}?where=country%20eq%20'FR'`);
   });
 
-  it.each(['$syncDigest', '$syncSource', '$conflicts'])('refuses %s of a kind without partitions given a where', async (service) => {
+  it('reads a where on $conflicts and $failures of a kind without partitions as the listing\'s filter', async () => {
+    for (const service of ['$conflicts', '$failures']) {
+      const res = await asText(t.http().get(`/sdata/fr/test/-/accounts/${service}?where=${encodeURIComponent("status eq 'open'")}`));
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it.each(['$syncDigest', '$syncSource'])('refuses %s of a kind without partitions given a where', async (service) => {
     const url = `/sdata/fr/test/-/accounts/${service}?where=${encodeURIComponent("country eq 'FR'")}`;
     const res = await asText(service === '$syncSource' ? t.http().post(url).set('Content-Type', ATOM_ENTRY).send('<entry xmlns="http://www.w3.org/2005/Atom"/>') : t.http().get(url));
     expect(res.status).toBe(400);
