@@ -5,9 +5,6 @@
 import { credentialOf, type Credential } from '../security/credentials';
 import { UsageError } from './usage';
 
-export const USER_OPTION_HELP = 'send Basic credentials as this user (password in SDATA_PASSWORD)';
-export const TOKEN_ENV_OPTION_HELP = 'send the token (JWT) held by this environment variable as Authorization: Bearer';
-
 export interface CredentialOptions {
   user?: string;
   tokenEnv?: string;

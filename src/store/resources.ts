@@ -185,8 +185,19 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
     return { endpointId: ep.id, key: planned[i].key ?? fresh[next++], uuid: planned[i].uuid, values: item.values, deleted: false, etag: etagOf(state), state };
   });
   if (ep.table) await writeAppRowsOrRefuse(trx, ep.table, created);
-  const rows = created.map((r, i) => ({
-    endpoint_id: ep.id,
+  // A UUID the client gave is one it knows from elsewhere: the resource is linked (PROTOCOL.md 2.8).
+  await insertCreated(trx, created.map((r, i) => createdRow(ep.id, r, items[i].uuid !== undefined)));
+  if (planned.some((p) => p.revives)) {
+    const knowledge = await findResourcesBy(trx, ep.id, 'local_key', created.filter((_, i) => planned[i].revives).map((r) => r.key));
+    for (const r of created) r.knowledge = knowledge.get(r.key)?.knowledge;
+  }
+  return created;
+}
+
+/** The row of a created resource (its knowledge only when it has one: a revived tombstone keeps its own). */
+function createdRow(endpointId: number, r: Resource, linked: boolean) {
+  return {
+    endpoint_id: endpointId,
     local_key: r.key,
     uuid: r.uuid,
     payload: JSON.stringify(r.values),
@@ -196,21 +207,19 @@ export async function createResources(trx: Tx, ep: LocalEndpoint, items: NewReso
     state_tick: r.state.tick,
     state_stamp: r.state.stamp,
     state_user: r.state.user ?? null,
-    // A UUID the client gave is one it knows from elsewhere: the resource is linked (PROTOCOL.md 2.8).
-    linked: items[i].uuid !== undefined,
-  }));
+    ...(r.knowledge ? { knowledge: JSON.stringify(r.knowledge) } : {}),
+    linked,
+  };
+}
+
+/** Inserts created rows; a key held by a tombstone (checked before) is revived in place, its UUID and knowledge kept. */
+async function insertCreated(trx: Tx, rows: ReturnType<typeof createdRow>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    // A key held by a tombstone (checked above) is revived in place; its UUID and knowledge stay.
     await trx('resources')
       .insert(rows.slice(i, i + INSERT_CHUNK))
       .onConflict(['endpoint_id', 'local_key'])
       .merge(['payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user']);
   }
-  if (planned.some((p) => p.revives)) {
-    const knowledge = await findResourcesBy(trx, ep.id, 'local_key', created.filter((_, i) => planned[i].revives).map((r) => r.key));
-    for (const r of created) r.knowledge = knowledge.get(r.key)?.knowledge;
-  }
-  return created;
 }
 
 /**
@@ -240,29 +249,10 @@ async function createInPartitions(trx: Tx, set: PartitionSet, keys: KeyStyle, it
     });
   }
   for (const member of new Set(places)) {
-    const rows = created
-      .map((r, i) => ({ r, i }))
-      .filter(({ i }) => places[i] === member)
-      .map(({ r, i }) => ({
-        endpoint_id: member.id,
-        local_key: r.key,
-        uuid: r.uuid,
-        payload: JSON.stringify(r.values),
-        deleted: false,
-        etag: r.etag,
-        state_endpoint: r.state.endpoint,
-        state_tick: r.state.tick,
-        state_stamp: r.state.stamp,
-        state_user: r.state.user ?? null,
-        knowledge: r.knowledge ? JSON.stringify(r.knowledge) : null,
-        linked: items[i].uuid !== undefined || r.knowledge !== undefined,
-      }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx('resources')
-        .insert(rows.slice(i, i + INSERT_CHUNK))
-        .onConflict(['endpoint_id', 'local_key'])
-        .merge(['payload', 'deleted', 'etag', 'state_endpoint', 'state_tick', 'state_stamp', 'state_user']);
-    }
+    await insertCreated(
+      trx,
+      created.flatMap((r, i) => (places[i] === member ? [createdRow(member.id, r, items[i].uuid !== undefined || r.knowledge !== undefined)] : [])),
+    );
     const revived = created.filter((r, i) => places[i] === member && planned[i].tombstone?.endpointId === member.id);
     if (revived.length > 0) {
       const knowledge = await findResourcesBy(trx, member.id, 'local_key', revived.map((r) => r.key));

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { DigestCliOptions, ExportCliOptions, ImportCliOptions } from '../actions/changeFiles';
-import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentials';
+import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentialHelp';
 import { httpUrl, positiveInteger } from '../usage';
 
 const actions = () => require('../actions/changeFiles') as typeof import('../actions/changeFiles');

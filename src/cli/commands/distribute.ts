@@ -1,7 +1,7 @@
 /** `sdata-sync distribute`: its options; what it does is loaded when it runs (actions/distribute.ts). */
 import { Command } from 'commander';
 import type { DistributeCliOptions } from '../actions/distribute';
-import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentials';
+import { TOKEN_ENV_OPTION_HELP, USER_OPTION_HELP } from '../credentialHelp';
 import { collect, durationSeconds, httpUrl, positiveInteger } from '../usage';
 
 export function distributeCommand(): Command {
